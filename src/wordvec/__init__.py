@@ -1,0 +1,23 @@
+"""wordvec: fast word2vec, and the tools to query, evaluate, see and export embeddings.
+
+``import wordvec`` stays light: NumPy and the pure-Python modules only; Numba kernels compile (or
+load from Numba's cache) the first time they run.
+"""
+
+from .corpus import CorpusError
+from .io import FormatError, load_word2vec
+from .keyedvectors import KeyedVectors
+from .train import Callback, EpochStats, TrainingReport, Word2Vec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Callback",
+    "CorpusError",
+    "EpochStats",
+    "FormatError",
+    "KeyedVectors",
+    "TrainingReport",
+    "Word2Vec",
+    "load_word2vec",
+]

@@ -1,0 +1,1 @@
+"""Subcommands of the ``wordvec`` CLI, one module each (see ``wordvec.cli``)."""

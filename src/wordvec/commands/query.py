@@ -1,0 +1,56 @@
+"""``wordvec similar MODEL WORD...`` and ``wordvec analogy MODEL A B C``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def load_vectors(path: str):
+    """KeyedVectors from a native model or a word2vec text/binary file (by content)."""
+    from wordvec import FormatError, Word2Vec, load_word2vec
+
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == b"WORDVEC\0":
+        return Word2Vec.load(path, mmap=True).wv
+    try:
+        return load_word2vec(path)
+    except FormatError:
+        raise
+    except (ValueError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path}: not a wordvec model or word2vec file ({e})") from None
+
+
+def register(sub) -> None:
+    p = sub.add_parser("similar", help="nearest neighbours of words")
+    p.add_argument("model")
+    p.add_argument("words", nargs="+")
+    p.add_argument("--topn", type=int, default=10)
+    p.set_defaults(run=run_similar)
+    p = sub.add_parser("analogy", help="A is to B as C is to ? (3CosAdd)")
+    p.add_argument("model")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("--topn", type=int, default=5)
+    p.set_defaults(run=run_analogy)
+
+
+def _print(title: str, rows: list[tuple[str, float]]) -> None:
+    print(title)
+    for w, s in rows:
+        print(f"  {s:7.4f}  {w}")
+
+
+def run_similar(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.model)
+    for w in args.words:
+        _print(f"{w}:", kv.most_similar(w, topn=args.topn))
+    return 0
+
+
+def run_analogy(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.model)
+    rows = kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn)
+    _print(f"{args.a} is to {args.b} as {args.c} is to:", rows)
+    return 0

@@ -1,0 +1,122 @@
+"""``wordvec train CORPUS -o OUT``: train a model with a live progress bar, then report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP_FORMATS = "native model (.wv, default), word2vec text (.txt/.vec) or binary (.bin)"
+
+
+def add_training_options(p: argparse.ArgumentParser) -> None:
+    """The Word2Vec parameters as options (gensim's names); shared with ``demo``."""
+    g = p.add_argument_group("training")
+    g.add_argument("--sg", type=int, default=1, choices=(0, 1), help="1 skip-gram, 0 CBOW")
+    g.add_argument("--vector-size", type=int, default=100)
+    g.add_argument("--window", type=int, default=5)
+    g.add_argument("--min-count", type=int, default=5)
+    g.add_argument("--max-vocab-size", type=int, default=None)
+    g.add_argument("--max-final-vocab", type=int, default=None)
+    g.add_argument("--sample", type=float, default=1e-4)
+    g.add_argument("--alpha", type=float, default=None, help="default 0.025 (sg), 0.05 (cbow)")
+    g.add_argument("--min-alpha", type=float, default=0.0001)
+    g.add_argument("--epochs", type=int, default=5)
+    g.add_argument("--negative", type=int, default=5)
+    g.add_argument("--ns-exponent", type=float, default=0.75)
+    g.add_argument("--hs", type=int, default=0, choices=(0, 1))
+    g.add_argument("--softmax", action="store_true", help="full softmax (small vocabularies)")
+    g.add_argument("--cbow-mean", type=int, default=1, choices=(0, 1))
+    g.add_argument("--no-shrink-windows", dest="shrink_windows", action="store_false")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--workers", type=int, default=2)
+    g.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"))
+
+
+def model_params(args: argparse.Namespace) -> dict:
+    alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
+    return dict(
+        sg=args.sg, vector_size=args.vector_size, window=args.window, min_count=args.min_count,
+        max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
+        sample=args.sample, alpha=alpha, min_alpha=min(args.min_alpha, alpha),
+        epochs=args.epochs, negative=0 if args.softmax else args.negative,
+        ns_exponent=args.ns_exponent, hs=args.hs, softmax=args.softmax,
+        cbow_mean=args.cbow_mean, shrink_windows=args.shrink_windows, seed=args.seed,
+        workers=args.workers, unicode_errors=args.unicode_errors,
+    )  # fmt: skip
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train word vectors on a corpus")
+    p.add_argument("corpus", help="text file, directory, or .gz/.bz2/.xz file")
+    p.add_argument("-o", "--output", required=True, help=HELP_FORMATS)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_training_options(p)
+    p.set_defaults(run=run)
+
+
+def train_with_progress(corpus, params: dict, quiet: bool = False):
+    """Build the vocabulary and train, with tqdm bars for both phases; returns the model."""
+    from tqdm import tqdm
+
+    from wordvec import Word2Vec
+
+    model = Word2Vec(**params)
+    disable = quiet or None  # None: tqdm turns itself off when stderr is not a terminal
+    size = _corpus_bytes(corpus)
+    with tqdm(total=size, unit="B", unit_scale=True, desc="vocabulary", disable=disable,
+              file=sys.stderr) as bar:  # fmt: skip
+        model.build_vocab(corpus, progress=bar.update)
+    r = model.report_
+    print(
+        f"vocabulary: {r.vocab_size:,} words, {r.vocab_tokens:,} of {r.raw_tokens:,} tokens "
+        f"kept, {r.seconds_vocab:.2f} s",
+        file=sys.stderr,
+    )
+    with tqdm(total=1, unit="word", unit_scale=True, desc="training", disable=disable,
+              file=sys.stderr) as bar:  # fmt: skip
+
+        def progress(done: int, total: int, loss: float) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+        model.train(progress=progress)
+    for e in model.report_.epochs:
+        print(
+            f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, {e.words_per_sec:,.0f} words/s, "
+            f"{e.seconds:.1f} s",
+            file=sys.stderr,
+        )
+    return model
+
+
+def _corpus_bytes(corpus) -> int | None:
+    p = Path(corpus)
+    if p.is_file():
+        return p.stat().st_size
+    if p.is_dir():
+        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+    return None
+
+
+def save_model(model, output: str) -> str:
+    """Save by the output's extension: .bin/.txt/.vec = word2vec formats, else native."""
+    suffix = Path(output).suffix.lower()
+    if suffix in (".bin", ".txt", ".vec"):
+        from wordvec.io import save_word2vec
+
+        save_word2vec(model.wv, output, binary=suffix == ".bin")
+        return "word2vec " + ("binary" if suffix == ".bin" else "text")
+    model.save(output)
+    return "native"
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if not out.parent.exists():
+        raise ValueError(f"output directory does not exist: {out.parent}")
+    model = train_with_progress(args.corpus, model_params(args), args.quiet)
+    kind = save_model(model, args.output)
+    print(f"saved {kind} model to {args.output}", file=sys.stderr)
+    return 0

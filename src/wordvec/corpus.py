@@ -1,0 +1,246 @@
+"""Corpus input: streaming readers that count words and encode the text as int32 ids in one pass.
+
+Accepted inputs: a text file (one sentence per line, or one huge text8-style line of any length),
+a directory of such files (read in sorted order, recursively), ``.gz``/``.bz2``/``.xz`` files, or a
+Python iterable of token lists (read once: it need not be restartable). The text is read in
+blocks of bytes and never held as Python strings; a block always ends on whitespace, so no token
+is ever cut or lost. Nothing is truncated: a sentence of any length is kept whole here and only
+cut into pieces for training, where every token is still trained on.
+
+Concessions: tokens are split on ASCII whitespace only (as the C tool does); words are decoded as
+UTF-8 once, for the vocabulary, with ``unicode_errors`` deciding what invalid bytes do.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BLOCK_BYTES = 1 << 23  # 8 MiB read at a time
+MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be read as text: missing, empty, binary, or holding a giant token."""
+
+
+@dataclass
+class RawScan:
+    """What one pass over a corpus found, before the vocabulary is decided.
+
+    ``tokens``: int32[n] slot id of every token; ``line_ends``: int64[s] token index where each
+    non-empty sentence ends; ``words``: list of bytes, one per slot; ``counts``: int64[slots].
+    ``pruned``: how many times ``max_vocab_size`` forced the rarest words out while scanning.
+    """
+
+    tokens: np.ndarray
+    line_ends: np.ndarray
+    words: list[bytes]
+    counts: np.ndarray
+    raw_tokens: int
+    pruned_words: int
+
+
+class _Scanner:
+    """Grows the scan buffers on demand and prunes the vocabulary like the C tool."""
+
+    def __init__(self, max_vocab_size: int | None, token_hint: int):
+        from .kernels import scan as k
+
+        self.k = k
+        self.table = np.full(1 << 17, -1, np.int64)
+        self.whash = np.zeros(1 << 14, np.uint64)
+        self.counts = np.zeros(1 << 14, np.int64)
+        self.woff = np.zeros((1 << 14) + 1, np.int64)
+        self.arena = np.zeros(1 << 18, np.uint8)
+        # untouched pages of np.empty cost no memory, so a generous hint is free
+        self.out = np.empty(max(token_hint, 1 << 16), np.int32)
+        self.line_ends = np.empty(1 << 12, np.int64)
+        self.st = np.zeros(8, np.int64)
+        self.max_vocab_size = max_vocab_size
+        self.st[k.LIMIT] = max_vocab_size if max_vocab_size else np.iinfo(np.int64).max
+        self.min_reduce = 1
+        self.pruned_words = 0
+        self.pruned_tokens = 0  # occurrences of pruned words: seen, but no longer counted
+
+    def feed(self, buf: np.ndarray, final: bool) -> None:
+        k, st = self.k, self.st
+        st[k.POS] = 0
+        while True:
+            k.scan(buf, buf.shape[0], final, self.table, self.whash, self.counts, self.woff,
+                   self.arena, self.out, self.line_ends, st)  # fmt: skip
+            status = st[k.STATUS]
+            if status == k.DONE:
+                return
+            if status == k.GROW_TABLE:
+                self.table = np.empty(self.table.shape[0] * 2, np.int64)
+                k.rehash(self.table, self.whash, st[k.N_WORDS])
+            elif status == k.GROW_WORDS:
+                n = self.whash.shape[0] * 2
+                self.whash = _grown(self.whash, n)
+                self.counts = _grown(self.counts, n)
+                self.woff = _grown(self.woff, n + 1)
+            elif status == k.GROW_ARENA:
+                self.arena = _grown(self.arena, self.arena.shape[0] * 2 + MAX_TOKEN_BYTES)
+            elif status == k.GROW_OUT:
+                self.out = _grown(self.out, self.out.shape[0] * 2)
+            elif status == k.GROW_LINES:
+                self.line_ends = _grown(self.line_ends, self.line_ends.shape[0] * 2)
+            elif status == k.OVER_LIMIT:
+                self._prune()
+
+    def _prune(self) -> None:
+        """Drop words seen fewer than ``min_reduce`` times, raising it until the vocab fits."""
+        k, st = self.k, self.st
+        n = int(st[k.N_WORDS])
+        while True:
+            keep = self.counts[:n] >= self.min_reduce
+            self.min_reduce += 1
+            if keep.sum() <= self.max_vocab_size:
+                break
+        self.pruned_tokens += int(self.counts[:n][~keep].sum())
+        remap, n_new, used = k.compact_words(keep, self.whash, self.counts, self.woff, self.arena)
+        self.pruned_words += n - n_new
+        n_out, n_lines, line_start = k.remap_tokens(
+            self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES], remap, st[k.LINE_START]
+        )
+        st[k.N_WORDS], st[k.ARENA] = n_new, used
+        st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = n_out, n_lines, line_start
+        k.rehash(self.table, self.whash, n_new)
+
+    def result(self) -> RawScan:
+        k, st = self.k, self.st
+        n = int(st[k.N_WORDS])
+        woff, arena = self.woff, self.arena.tobytes()
+        words = [arena[woff[i] : woff[i + 1]] for i in range(n)]
+        return RawScan(
+            tokens=self.out[: st[k.N_OUT]],
+            line_ends=self.line_ends[: st[k.N_LINES]].copy(),
+            words=words,
+            counts=self.counts[:n].copy(),
+            raw_tokens=int(self.counts[:n].sum()) + self.pruned_tokens,
+            pruned_words=self.pruned_words,
+        )
+
+
+def _grown(a: np.ndarray, n: int) -> np.ndarray:
+    b = np.empty(n, a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+def _corpus_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise CorpusError(f"corpus not found: {path}")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise CorpusError(f"corpus directory holds no files: {path}")
+        return files
+    return [path]
+
+
+def _open(path: Path):
+    opener = _OPENERS.get(path.suffix.lower())
+    return opener(path, "rb") if opener else open(path, "rb")
+
+
+def _blocks(path: Path, block_bytes: int):
+    """Yield (uint8 array, is_last) blocks of a file, each ending on whitespace."""
+    carry = b""
+    offset = 0
+    try:
+        with _open(path) as f:
+            while True:
+                data = f.read(block_bytes)
+                last = not data
+                data = carry + data
+                if b"\x00" in data:
+                    where = offset + data.index(b"\x00")
+                    raise CorpusError(f"{path}: NUL byte at offset {where}: a binary file, not text")
+                if last:
+                    yield np.frombuffer(data, np.uint8), True
+                    return
+                cut = max(data.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c"))
+                if cut < 0:
+                    if len(data) > MAX_TOKEN_BYTES:
+                        raise CorpusError(
+                            f"{path}: no whitespace in {len(data):,} bytes from offset {offset}: "
+                            "not a text corpus (tokens are separated by whitespace)"
+                        )
+                    carry = data
+                    continue
+                carry = data[cut + 1 :]
+                offset += cut + 1
+                yield np.frombuffer(data, np.uint8, count=cut + 1), False
+    except (OSError, EOFError, lzma.LZMAError) as e:
+        if isinstance(e, FileNotFoundError | IsADirectoryError | PermissionError):
+            raise CorpusError(f"cannot read corpus {path}: {e.strerror}") from e
+        raise CorpusError(f"cannot read corpus {path}: {e}") from e
+
+
+def _sentence_blocks(sentences: Iterable[list[str]], block_bytes: int):
+    """Join token lists into newline-separated UTF-8 blocks, refusing tokens that hold spaces."""
+    parts: list[bytes] = []
+    size = 0
+    for i, sent in enumerate(sentences):
+        if isinstance(sent, str):
+            raise CorpusError(f"sentence {i} is a str; expected a list of tokens")
+        line = " ".join(sent)
+        if len(line.split()) != len(sent):
+            raise CorpusError(f"sentence {i} has an empty token or a token containing whitespace")
+        b = line.encode("utf-8") + b"\n"
+        parts.append(b)
+        size += len(b)
+        if size >= block_bytes:
+            yield np.frombuffer(b"".join(parts), np.uint8), True
+            parts, size = [], 0
+    if parts:
+        yield np.frombuffer(b"".join(parts), np.uint8), True
+
+
+def scan_corpus(
+    source: str | os.PathLike | Iterable[list[str]],
+    max_vocab_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    block_bytes: int = BLOCK_BYTES,
+) -> RawScan:
+    """Read a corpus once: count every word and encode every token as an int32 slot id.
+
+    Parameters
+    ----------
+    source : path to a file or directory, or an iterable of token lists
+    max_vocab_size : prune the rarest words while scanning once there are more words than this
+        (the C tool's ``ReduceVocab``: counts of pruned words are lost); None = no limit
+    progress : called with the number of bytes consumed after each block
+    """
+    if isinstance(source, str | os.PathLike):
+        files = _corpus_files(Path(source))
+        hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in _OPENERS) // 2 + 1
+        scanner = _Scanner(max_vocab_size, hint)
+        for path in files:
+            for buf, last in _blocks(path, block_bytes):
+                scanner.feed(buf, last)
+                if progress:
+                    progress(buf.shape[0])
+    else:
+        if isinstance(source, bytes | bytearray):
+            raise CorpusError("corpus must be a path or an iterable of token lists, not bytes")
+        scanner = _Scanner(max_vocab_size, 0)
+        for buf, last in _sentence_blocks(source, block_bytes):
+            scanner.feed(buf, last)
+            if progress:
+                progress(buf.shape[0])
+    res = scanner.result()
+    if res.raw_tokens == 0:
+        raise CorpusError(f"corpus is empty (no tokens): {source}")
+    return res

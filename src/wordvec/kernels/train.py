@@ -1,0 +1,384 @@
+"""Training kernels: one call trains on a range of sentences, without the GIL.
+
+Layout follows fastText: ``_logistic_block`` and ``_logistic_vec`` are the one binary-logistic
+update that negative sampling and hierarchical softmax share; ``sg_*``/``cbow_*`` only decide
+which (inputs, outputs, labels) exist.
+
+Skip-gram is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for one centre word, every
+context word in its window is an input row and the outputs (the centre word plus ``negative``
+noise words shared by the whole window, or the centre word's Huffman path) are the same for all of
+them. The block's scores form a small matrix; all gradients are computed from the weights as
+they were before the block, then written back. This touches ``1 + negative`` output rows per centre
+word instead of ``(1 + negative)`` per pair, which is what makes it fast.
+
+Arrays (V words, d dimensions, L = longest Huffman code):
+- ``ids``: int32[n] corpus as word ids; ``bounds``: int64[s + 1] sentence starts
+- ``syn0``: float32[V, d] input vectors; ``syn1``: float32[V or V - 1, d] output vectors
+- ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``)
+- ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution
+- ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]
+- ``rng``: uint64[1] random state, advanced in place
+- ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling)
+
+The learning rate falls linearly from ``alpha0`` at the first token of the range to ``alpha1``
+after the last one. Loss is the objective's negative log-likelihood per (input, target) pair,
+computed from the same sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+MAX_EXP = 6.0
+TABLE_SIZE = 1024
+_X = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / TABLE_SIZE * 2 * MAX_EXP - MAX_EXP
+SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
+# -log(sigmoid(x)), float64 so the loss sum keeps its precision
+NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
+_SCALE = TABLE_SIZE / (2 * MAX_EXP)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _next(state):
+    """xorshift64*: returns (new state, 64 random bits)."""
+    state ^= state >> np.uint64(12)
+    state ^= state << np.uint64(25)
+    state ^= state >> np.uint64(27)
+    return state, state * np.uint64(2685821657736338717)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _noise(r, noise_p, noise_a):
+    """One draw from the alias table using the 64 random bits ``r``."""
+    i = np.int64(((r >> np.uint64(32)) * np.uint64(noise_p.shape[0])) >> np.uint64(32))
+    if (r & np.uint64(0xFFFFFFFF)) < noise_p[i]:
+        return i
+    return np.int64(noise_a[i])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _grad_and_loss(f, label, alpha):
+    """(g, loss) of one logistic output; ``g`` is the gradient times the learning rate."""
+    if f >= MAX_EXP:
+        return (label - 1.0) * alpha, (0.0 if label > 0.5 else f)
+    if f <= -MAX_EXP:
+        return label * alpha, (-f if label > 0.5 else 0.0)
+    t = int((f + MAX_EXP) * _SCALE)
+    p = SIGMOID[t]
+    # -log sigmoid(f) for a positive label, -log sigmoid(-f) = -log(1 - sigmoid(f)) otherwise
+    loss = NEG_LOG_SIGMOID[t] if label > 0.5 else NEG_LOG_SIGMOID[TABLE_SIZE - 1 - t]
+    return (label - p) * alpha, loss
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, e_out):
+    """One block of binary-logistic updates: every input row against every output row.
+
+    ``inputs``: int32[>= n_in] rows of syn0; ``outputs``: int64[>= n_out] rows of syn1 with
+    ``labels``: float32[>= n_out] (1 = true word, 0 = noise); ``e_in``/``e_out``: float32 work
+    buffers of at least (n_in, d)/(n_out, d). Returns the summed loss.
+    """
+    d = syn0.shape[1]
+    e_in[:n_in] = 0.0
+    e_out[:n_out] = 0.0
+    loss = 0.0
+    for j in range(n_in):
+        x = syn0[inputs[j]]
+        for k in range(n_out):
+            y = syn1[outputs[k]]
+            f = np.float32(0.0)
+            for t in range(d):
+                f += x[t] * y[t]
+            g, lo = _grad_and_loss(f, labels[k], alpha)
+            loss += lo
+            g = np.float32(g)
+            for t in range(d):
+                e_in[j, t] += g * y[t]
+                e_out[k, t] += g * x[t]
+    for k in range(n_out):
+        y = syn1[outputs[k]]
+        for t in range(d):
+            y[t] += e_out[k, t]
+    for j in range(n_in):
+        x = syn0[inputs[j]]
+        for t in range(d):
+            x[t] += e_in[j, t]
+    return loss
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _logistic_vec(h, syn1, outputs, labels, n_out, alpha, e):
+    """Binary-logistic updates of one input vector ``h`` (float32[d]) against ``n_out`` outputs.
+
+    Output rows are updated at once (``h`` does not change); the gradient for ``h`` is added to
+    ``e`` (float32[d]). Returns the summed loss.
+    """
+    d = h.shape[0]
+    loss = 0.0
+    for k in range(n_out):
+        y = syn1[outputs[k]]
+        f = np.float32(0.0)
+        for t in range(d):
+            f += h[t] * y[t]
+        g, lo = _grad_and_loss(f, labels[k], alpha)
+        loss += lo
+        g = np.float32(g)
+        for t in range(d):
+            e[t] += g * y[t]
+            y[t] += g * h[t]
+    return loss
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _subsample(ids, start, end, keep, sent, state):
+    """Copy the kept tokens of ``ids[start:end]`` into ``sent``; returns (count, rng state)."""
+    n = 0
+    for i in range(start, end):
+        w = ids[i]
+        state, r = _next(state)
+        if (r >> np.uint64(32)) < keep[w]:
+            sent[n] = w
+            n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state):
+    """outputs[0] = w (label 1), then up to ``negative`` noise words != w; returns (n, state)."""
+    outputs[0] = w
+    labels[0] = 1.0
+    n = 1
+    for _ in range(negative):
+        state, r = _next(state)
+        o = _noise(r, noise_p, noise_a)
+        if o != w:
+            outputs[n] = o
+            labels[n] = 0.0
+            n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_path(w, codes, points, code_len, outputs, labels):
+    """outputs/labels = the Huffman path of ``w``; returns its length."""
+    n = code_len[w]
+    for k in range(n):
+        outputs[k] = points[w, k]
+        labels[k] = 1.0 - codes[w, k]
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _window(sent, n, i, window, shrink, state, ctx):
+    """Context word ids of position i in ``ctx``; returns (count, state). With ``shrink`` the
+    window is reduced by a uniform 0..window-1 as in the C tool (nearer words weigh more)."""
+    b = 0
+    if shrink:
+        state, r = _next(state)
+        b = np.int64((r >> np.uint64(33)) % np.uint64(window))
+    lo = max(0, i - window + b)
+    hi = min(n, i + window + 1 - b)
+    m = 0
+    for c in range(lo, hi):
+        if c != i:
+            ctx[m] = sent[c]
+            m += 1
+    return m, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
+             code_len, window, shrink, negative, hs, alpha0, alpha1, rng, stats, work):  # fmt: skip
+    """Skip-gram over sentences ``s0..s1-1`` with negative sampling (``negative > 0``) and/or
+    hierarchical softmax (``hs``). ``work`` is a float32[2 * window + L + negative + 1, d] buffer.
+    """
+    d = syn0.shape[1]
+    state = rng[0]
+    n_total = bounds[s1] - bounds[s0]
+    step = (alpha1 - alpha0) / max(n_total, 1)
+    longest = 0
+    for s in range(s0, s1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    sent = np.empty(longest, np.int32)
+    ctx = np.empty(2 * window, np.int32)
+    n_out_max = max(negative + 1, codes.shape[1])
+    outputs = np.empty(n_out_max, np.int64)
+    labels = np.empty(n_out_max, np.float32)
+    e_in = work[: 2 * window]
+    e_out = work[2 * window : 2 * window + n_out_max]
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(s0, s1):
+        start = bounds[s]
+        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        kept += n
+        # tokens are spread evenly over the sentence's raw length for the learning rate
+        frac = (bounds[s + 1] - start) / max(n, 1)
+        for i in range(n):
+            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            m, state = _window(sent, n, i, window, shrink, state, ctx)
+            if m == 0:
+                continue
+            w = sent[i]
+            pairs += m
+            if negative > 0:
+                k, state = _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state)
+                loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
+                                        e_in, e_out)  # fmt: skip
+            if hs:
+                k = _fill_path(w, codes, points, code_len, outputs, labels)
+                loss += _logistic_block(syn0, ctx, m, syn1, outputs, labels, k, alpha,
+                                        e_in, e_out)  # fmt: skip
+    rng[0] = state
+    stats[0] += loss
+    stats[1] += pairs
+    stats[2] += kept
+    _ = d
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
+               code_len, window, shrink, negative, hs, cbow_mean, alpha0, alpha1, rng, stats,
+               work):  # fmt: skip
+    """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
+    predicts the centre word; the error is added back to every context vector, as in the C tool.
+    ``work`` is a float32[2, d] buffer."""
+    d = syn0.shape[1]
+    state = rng[0]
+    n_total = bounds[s1] - bounds[s0]
+    step = (alpha1 - alpha0) / max(n_total, 1)
+    longest = 0
+    for s in range(s0, s1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    sent = np.empty(longest, np.int32)
+    ctx = np.empty(2 * window, np.int32)
+    n_out_max = max(negative + 1, codes.shape[1])
+    outputs = np.empty(n_out_max, np.int64)
+    labels = np.empty(n_out_max, np.float32)
+    h = work[0]
+    e = work[1]
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(s0, s1):
+        start = bounds[s]
+        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        kept += n
+        frac = (bounds[s + 1] - start) / max(n, 1)
+        for i in range(n):
+            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            m, state = _window(sent, n, i, window, shrink, state, ctx)
+            if m == 0:
+                continue
+            h[:] = 0.0
+            for j in range(m):
+                x = syn0[ctx[j]]
+                for t in range(d):
+                    h[t] += x[t]
+            if cbow_mean:
+                inv = np.float32(1.0 / m)
+                for t in range(d):
+                    h[t] *= inv
+            e[:] = 0.0
+            w = sent[i]
+            pairs += 1
+            if negative > 0:
+                k, state = _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state)
+                loss += _logistic_vec(h, syn1neg, outputs, labels, k, alpha, e)
+            if hs:
+                k = _fill_path(w, codes, points, code_len, outputs, labels)
+                loss += _logistic_vec(h, syn1, outputs, labels, k, alpha, e)
+            for j in range(m):
+                x = syn0[ctx[j]]
+                for t in range(d):
+                    x[t] += e[t]
+    rng[0] = state
+    stats[0] += loss
+    stats[1] += pairs
+    stats[2] += kept
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _softmax_step(x, syn1, target, alpha, scores, e):
+    """Full softmax: p = softmax(syn1 @ x); every output row moves by alpha * (1[v = target] - p_v)
+    * x and ``e`` collects the input's gradient. ``scores``: float64[V]. Returns -log p_target."""
+    v, d = syn1.shape
+    top = -np.inf
+    for o in range(v):
+        f = 0.0
+        for t in range(d):
+            f += x[t] * syn1[o, t]
+        scores[o] = f
+        top = max(top, f)
+    z = 0.0
+    for o in range(v):
+        scores[o] = math.exp(scores[o] - top)
+        z += scores[o]
+    loss = -math.log(scores[target] / z)
+    for o in range(v):
+        g = np.float32(alpha * ((1.0 if o == target else 0.0) - scores[o] / z))
+        for t in range(d):
+            e[t] += g * syn1[o, t]
+            syn1[o, t] += g * x[t]
+    return loss
+
+
+@njit(cache=True, nogil=True)
+def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbow_mean,
+                  alpha0, alpha1, rng, stats, work):  # fmt: skip
+    """The exact objective of the seeds, O(V d) per pair: skip-gram (each context word predicts
+    the centre word, as in the C tool) or CBOW. ``work``: float32[2, d]."""
+    d = syn0.shape[1]
+    state = rng[0]
+    n_total = bounds[s1] - bounds[s0]
+    step = (alpha1 - alpha0) / max(n_total, 1)
+    longest = 0
+    for s in range(s0, s1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    sent = np.empty(longest, np.int32)
+    ctx = np.empty(2 * window, np.int32)
+    scores = np.empty(syn1.shape[0], np.float64)
+    h = work[0]
+    e = work[1]
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(s0, s1):
+        start = bounds[s]
+        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        kept += n
+        frac = (bounds[s + 1] - start) / max(n, 1)
+        for i in range(n):
+            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            m, state = _window(sent, n, i, window, shrink, state, ctx)
+            if m == 0:
+                continue
+            w = sent[i]
+            if sg:
+                for j in range(m):
+                    x = syn0[ctx[j]]
+                    e[:] = 0.0
+                    loss += _softmax_step(x, syn1, w, alpha, scores, e)
+                    for t in range(d):
+                        x[t] += e[t]
+                pairs += m
+            else:
+                h[:] = 0.0
+                for j in range(m):
+                    for t in range(d):
+                        h[t] += syn0[ctx[j], t]
+                if cbow_mean:
+                    for t in range(d):
+                        h[t] /= m
+                e[:] = 0.0
+                loss += _softmax_step(h, syn1, w, alpha, scores, e)
+                for j in range(m):
+                    for t in range(d):
+                        syn0[ctx[j], t] += e[t]
+                pairs += 1
+    rng[0] = state
+    stats[0] += loss
+    stats[1] += pairs
+    stats[2] += kept
