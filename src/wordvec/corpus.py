@@ -65,7 +65,7 @@ class _Scanner:
         # untouched pages of np.empty cost no memory, so a generous hint is free
         self.out = np.empty(max(token_hint, 1 << 16), np.int32)
         self.line_ends = np.empty(1 << 12, np.int64)
-        self.st = np.zeros(8, np.int64)
+        self.st = np.zeros(9, np.int64)
         self.max_vocab_size = max_vocab_size
         self.st[k.LIMIT] = max_vocab_size if max_vocab_size else np.iinfo(np.int64).max
         self.min_reduce = 1
@@ -117,9 +117,20 @@ class _Scanner:
         st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = n_out, n_lines, line_start
         k.rehash(self.table, self.whash, n_new)
 
+    def freeze(self) -> None:
+        """Start a second pass that encodes with the vocabulary as it is, counts unchanged."""
+        k, st = self.k, self.st
+        st[k.N_OUT] = st[k.N_LINES] = st[k.LINE_START] = 0
+        st[k.FROZEN] = 1
+
     def result(self) -> RawScan:
         k, st = self.k, self.st
         n = int(st[k.N_WORDS])
+        if st[k.FROZEN]:  # drop the -1s of words unknown to the frozen vocabulary
+            st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = k.remap_tokens(
+                self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES],
+                np.arange(n, dtype=np.int32), st[k.LINE_START],
+            )  # fmt: skip
         woff, arena = self.woff, self.arena.tobytes()
         words = [arena[woff[i] : woff[i + 1]] for i in range(n)]
         return RawScan(
@@ -220,7 +231,9 @@ def scan_corpus(
     ----------
     source : path to a file or directory, or an iterable of token lists
     max_vocab_size : prune the rarest words while scanning once there are more words than this
-        (the C tool's ``ReduceVocab``: counts of pruned words are lost); None = no limit
+        (the C tool's ``ReduceVocab``: counts of pruned words are lost); None = no limit. If
+        pruning happened, a file corpus is read a second time to encode it with the final
+        words; an iterable is read once, so occurrences before a word was pruned are lost.
     progress : called with the number of bytes consumed after each block
     """
     if isinstance(source, str | os.PathLike):
@@ -232,6 +245,13 @@ def scan_corpus(
                 scanner.feed(buf, last)
                 if progress:
                     progress(buf.shape[0])
+        if scanner.pruned_words:
+            # like the C tool, train on every occurrence of the words that survived: the first
+            # pass lost the occurrences of words pruned and later seen again
+            scanner.freeze()
+            for path in files:
+                for buf, last in _blocks(path, block_bytes):
+                    scanner.feed(buf, last)
     else:
         if isinstance(source, bytes | bytearray):
             raise CorpusError("corpus must be a path or an iterable of token lists, not bytes")

@@ -13,14 +13,15 @@ resumed at the same byte (see ``wordvec.corpus``):
 - ``woff``: int64[wcap + 1] offsets of each slot's bytes in ``arena``: uint8[acap]
 - ``out``: int32[ocap] slot id of every token, in corpus order
 - ``line_ends``: int64[lcap] token count at the end of each non-empty line (sentence)
-- ``st``: int64[8] scalar state, indices below
+- ``st``: int64[9] scalar state, indices below; with ``st[FROZEN]`` set the vocabulary and counts
+  stay as they are and unknown words are encoded as -1 (a second pass after pruning)
 """
 
 import numpy as np
 from numba import njit
 
 # indices into the scalar state array ``st``
-POS, N_WORDS, ARENA, N_OUT, N_LINES, LINE_START, STATUS, LIMIT = range(8)
+POS, N_WORDS, ARENA, N_OUT, N_LINES, LINE_START, STATUS, LIMIT, FROZEN = range(9)
 # STATUS values
 DONE, GROW_TABLE, GROW_WORDS, GROW_ARENA, GROW_OUT, GROW_LINES, OVER_LIMIT = range(7)
 
@@ -96,6 +97,11 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
                     slot = s
                     break
             i = (i + 1) & (cap - 1)
+        if st[FROZEN]:
+            out[st[N_OUT]] = slot
+            st[N_OUT] += 1
+            pos = tok_end
+            continue
         if slot < 0:  # a new word: append its bytes to the arena
             slot = n_words
             table[2 * i] = hi

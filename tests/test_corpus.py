@@ -1,0 +1,184 @@
+"""Corpus scanning and vocabulary: counts, encoding, limits and bad input."""
+
+import bz2
+import gzip
+import lzma
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from wordvec.corpus import CorpusError, scan_corpus
+from wordvec.vocab import build_vocab, effective_min_count, keep_thresholds, noise_alias
+
+TEXT = "the cat sat on the mat\nthe dog sat\n\n  on the log the end\n"
+
+
+def decoded(scan):
+    """Sentences of a RawScan as lists of words."""
+    words = [w.decode() for w in scan.words]
+    toks = [words[s] for s in scan.tokens]
+    ends = [0, *scan.line_ends.tolist()]
+    return [toks[a:b] for a, b in zip(ends, ends[1:], strict=False)]
+
+
+def sentences_of(vocab, enc):
+    return [
+        [vocab.words[i] for i in enc.ids[a:b]]
+        for a, b in zip(enc.bounds[:-1], enc.bounds[1:], strict=True)
+    ]
+
+
+def test_counts_and_sentences_of_a_hand_made_corpus(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text(TEXT)
+    scan = scan_corpus(p)
+    expected = [line.split() for line in TEXT.splitlines() if line.split()]
+    assert decoded(scan) == expected
+    counts = dict(zip((w.decode() for w in scan.words), scan.counts.tolist(), strict=True))
+    assert counts == Counter(TEXT.split())
+    assert scan.raw_tokens == len(TEXT.split())
+
+
+def test_vocab_is_frequency_sorted_and_drops_rare_words(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text(TEXT)
+    vocab, enc = build_vocab(scan_corpus(p), min_count=2)
+    assert vocab.words == ["the", "sat", "on"]
+    assert vocab.counts.tolist() == [5, 2, 2]
+    # rare words are removed from the stream before windows are formed, sentences kept apart
+    assert sentences_of(vocab, enc) == [["the", "sat", "on", "the"], ["the", "sat"], ["on", "the", "the"]]  # fmt: skip
+    assert enc.raw_tokens == 14
+
+
+@pytest.mark.parametrize("block", [7, 64, 1 << 23])
+def test_one_line_corpus_longer_than_any_buffer_loses_no_token(tmp_path, block):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in rng.zipf(1.5, 20_000) % 500]
+    p = tmp_path / "one.txt"
+    p.write_text(" ".join(words))  # one line, no newline at the end
+    scan = scan_corpus(p, block_bytes=block)
+    assert decoded(scan) == [words]
+    assert scan.raw_tokens == len(words)
+
+
+@pytest.mark.parametrize(("suffix", "opener"), [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)])  # fmt: skip
+def test_compressed_corpora(tmp_path, suffix, opener):
+    p = tmp_path / f"c.txt{suffix}"
+    with opener(p, "wt") as f:
+        f.write(TEXT)
+    assert decoded(scan_corpus(p)) == [s.split() for s in TEXT.splitlines() if s.split()]
+
+
+def test_directory_reads_files_in_order_and_keeps_them_apart(tmp_path):
+    (tmp_path / "b.txt").write_text("c d")
+    (tmp_path / "a.txt").write_text("a b")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "z.txt").write_text("e")
+    assert decoded(scan_corpus(tmp_path)) == [["a", "b"], ["c", "d"], ["e"]]
+
+
+def test_iterable_of_token_lists_is_read_once():
+    sents = iter([["über", "straße"], [], ["straße"]])  # a generator: not restartable
+    scan = scan_corpus(sents)
+    assert decoded(scan) == [["über", "straße"], ["straße"]]
+
+
+@pytest.mark.parametrize("bad", [[["a b"]], [["a", ""]], ["not a list"]])
+def test_iterable_with_bad_tokens_is_refused(bad):
+    with pytest.raises(CorpusError):
+        scan_corpus(bad)
+
+
+def test_bad_inputs_give_clear_errors(tmp_path):
+    with pytest.raises(CorpusError, match="not found"):
+        scan_corpus(tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_text("  \n\n ")
+    with pytest.raises(CorpusError, match="empty"):
+        scan_corpus(tmp_path / "empty.txt")
+    (tmp_path / "bin.dat").write_bytes(b"abc def\x00\x01\x02")
+    with pytest.raises(CorpusError, match="binary"):
+        scan_corpus(tmp_path / "bin.dat")
+    (tmp_path / "huge").write_bytes(b"x" * (3 << 20))
+    with pytest.raises(CorpusError, match="no whitespace"):
+        scan_corpus(tmp_path / "huge", block_bytes=1 << 20)
+    (tmp_path / "d").mkdir()
+    with pytest.raises(CorpusError, match="no files"):
+        scan_corpus(tmp_path / "d")
+
+
+def test_vocabulary_that_ends_up_empty(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("a b c")
+    with pytest.raises(CorpusError, match="vocabulary is empty"):
+        build_vocab(scan_corpus(p), min_count=2)
+
+
+def test_invalid_utf8_is_refused_or_replaced_as_asked(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_bytes(b"ok caf\xe9 ok caf\xe9 caf\xff")
+    with pytest.raises(CorpusError, match="invalid UTF-8"):
+        build_vocab(scan_corpus(p), min_count=1)
+    vocab, enc = build_vocab(scan_corpus(p), min_count=1, unicode_errors="replace")
+    # b"caf\xe9" and b"caf\xff" both decode to "caf\ufffd": merged into one word
+    assert vocab.words == ["caf\ufffd", "ok"]
+    assert vocab.counts.tolist() == [3, 2]
+    assert sentences_of(vocab, enc) == [["ok", "caf\ufffd", "ok", "caf\ufffd", "caf\ufffd"]]
+
+
+def reduce_vocab_reference(tokens, max_vocab_size):
+    """The C tool's ReduceVocab, word by word: prune counts < min_reduce, then min_reduce += 1."""
+    counts: dict[str, int] = {}
+    min_reduce = 1
+    for t in tokens:
+        counts[t] = counts.get(t, 0) + 1
+        if len(counts) > max_vocab_size:
+            while len(counts) > max_vocab_size:
+                counts = {w: c for w, c in counts.items() if c >= min_reduce}
+                min_reduce += 1
+    return counts
+
+
+def test_max_vocab_size_prunes_like_the_c_tool(tmp_path):
+    rng = np.random.default_rng(1)
+    tokens = [f"w{i}" for i in rng.zipf(1.3, 30_000) % 3000]
+    p = tmp_path / "c.txt"
+    p.write_text(" ".join(tokens))
+    scan = scan_corpus(p, max_vocab_size=200)
+    got = dict(zip((w.decode() for w in scan.words), scan.counts.tolist(), strict=True))
+    assert got == reduce_vocab_reference(tokens, 200)
+    assert len(got) <= 200
+    assert scan.raw_tokens == len(tokens)
+    # the encoded stream holds exactly the surviving words, in order
+    assert decoded(scan) == [[t for t in tokens if t in got]]
+
+
+def test_max_final_vocab_follows_gensim():
+    counts = np.array([9, 7, 7, 5, 5, 5, 2])
+    assert effective_min_count(counts, 1, None) == 1
+    assert effective_min_count(counts, 1, 3) == 6
+    assert effective_min_count(counts, 1, 2) == 8  # a tie at the cut: all tied words go
+    assert effective_min_count(counts, 1, 6) == 3
+    assert effective_min_count(counts, 6, 6) == 6
+
+
+def test_subsampling_thresholds_match_the_formula():
+    counts = np.array([1000, 100, 10, 1])
+    keep = keep_thresholds(counts, 1e-2) / 2.0**32
+    t = 1e-2 * counts.sum()
+    expected = np.minimum((np.sqrt(counts / t) + 1) * t / counts, 1.0)
+    np.testing.assert_allclose(keep, expected, rtol=1e-9)
+    assert np.all(keep_thresholds(counts, 0) == 1 << 32)
+
+
+def test_noise_alias_table_gives_unigram_to_the_075():
+    counts = np.array([1000, 300, 50, 7, 1, 1])
+    thr, alias = noise_alias(counts, 0.75)
+    v = counts.shape[0]
+    # exact distribution the table encodes: each bucket 1/v, split between i and alias[i]
+    p = np.zeros(v)
+    for i in range(v):
+        p[i] += thr[i] / 2.0**32 / v
+        p[alias[i]] += (1 - thr[i] / 2.0**32) / v
+    expected = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(p, expected, atol=1e-9)
