@@ -1,0 +1,267 @@
+"""Training kernels against a slow NumPy reference, and gradients by finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+
+from wordvec.huffman import build_huffman
+from wordvec.kernels import train as k
+from wordvec.vocab import keep_thresholds, noise_alias
+
+M64 = (1 << 64) - 1
+
+
+class Rng:
+    """The kernels' xorshift64* in plain Python."""
+
+    def __init__(self, state):
+        self.s = state
+
+    def next(self):
+        s = self.s
+        s ^= s >> 12
+        s ^= (s << 25) & M64
+        s ^= s >> 27
+        self.s = s
+        return (s * 2685821657736338717) & M64
+
+
+def sig_table(f):
+    """The kernels' clipped, tabulated sigmoid (tested against the exact one below)."""
+    if f >= k.MAX_EXP:
+        return 1.0
+    if f <= -k.MAX_EXP:
+        return 0.0
+    return float(k.SIGMOID[int((f + k.MAX_EXP) * k._SCALE)])
+
+
+def nll(f, label):
+    """Exact -log sigmoid(f) for a true word, -log sigmoid(-f) for a noise word."""
+    z = f if label else -f
+    return math.log1p(math.exp(-z)) if z > -30 else -z
+
+
+def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg,
+              cbow_mean, softmax, alpha0, alpha1, seed):  # fmt: skip
+    """Slow reference of one kernel call, written from the maths, sharing only the RNG stream
+    and the sigmoid table. Skip-gram is block-wise: all updates of one centre word are computed
+    from the weights as they were before it (Ji et al. 2016)."""
+    syn0, syn1neg, syn1 = syn0.astype(np.float64), syn1neg.astype(np.float64), syn1.astype(np.float64)  # fmt: skip
+    rng = Rng(seed)
+    n_total = bounds[-1] - bounds[0]
+    loss = 0.0
+    for s in range(len(bounds) - 1):
+        sent = [w for w in ids[bounds[s] : bounds[s + 1]] if (rng.next() >> 32) < keep[w]]
+        n = len(sent)
+        frac = (bounds[s + 1] - bounds[s]) / max(n, 1)
+        for i, w in enumerate(sent):
+            alpha = alpha0 + (alpha1 - alpha0) / n_total * (bounds[s] - bounds[0] + i * frac)
+            b = ((rng.next() >> 33) % window) if True else 0
+            ctx = [sent[c] for c in range(max(0, i - window + b), min(n, i + window + 1 - b)) if c != i]  # fmt: skip
+            if not ctx:
+                continue
+            if softmax:
+                if sg:
+                    for c in ctx:
+                        x = syn0[c].copy()
+                        p = np.exp(syn1 @ x - (syn1 @ x).max())
+                        p /= p.sum()
+                        loss -= math.log(p[w])
+                        g = alpha * (np.eye(len(p))[w] - p)
+                        syn0[c] += g @ syn1
+                        syn1 += np.outer(g, x)
+                else:
+                    h = syn0[ctx].sum(0) / (len(ctx) if cbow_mean else 1)
+                    p = np.exp(syn1 @ h - (syn1 @ h).max())
+                    p /= p.sum()
+                    loss -= math.log(p[w])
+                    g = alpha * (np.eye(len(p))[w] - p)
+                    e = g @ syn1
+                    syn1 += np.outer(g, h)
+                    for c in ctx:
+                        syn0[c] += e
+                continue
+            blocks = []
+            if negative:
+                outs, labels = [w], [1.0]
+                for _ in range(negative):
+                    r = rng.next()
+                    j = ((r >> 32) * len(keep)) >> 32
+                    o = j if (r & 0xFFFFFFFF) < noise[0][j] else int(noise[1][j])
+                    if o != w:
+                        outs.append(o)
+                        labels.append(0.0)
+                blocks.append((syn1neg, outs, labels))
+            if hs:
+                n_code = tree.lengths[w]
+                blocks.append((syn1, list(tree.points[w, :n_code]), list(1.0 - tree.codes[w, :n_code])))  # fmt: skip
+            for out_m, outs, labels in blocks:
+                y = out_m[outs]
+                lab = np.array(labels)
+                if sg:
+                    x = syn0[ctx]
+                    f = x @ y.T
+                    g = alpha * (lab - np.vectorize(sig_table)(f))
+                    loss += sum(nll(v, lab[j]) for row in f for j, v in enumerate(row))
+                    np.add.at(out_m, outs, g.T @ x)
+                    np.add.at(syn0, ctx, g @ y)
+                else:
+                    h = syn0[ctx].sum(0) / (len(ctx) if cbow_mean else 1)
+                    e = np.zeros_like(h)
+                    for o, label in zip(outs, labels, strict=True):
+                        f = h @ out_m[o]
+                        loss += nll(f, label)
+                        g = alpha * (label - sig_table(f))
+                        e += g * out_m[o]
+                        out_m[o] += g * h
+                    for c in ctx:
+                        syn0[c] += e
+    return syn0, syn1neg, syn1, loss
+
+
+def tiny_setup(v=12, d=8, n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    counts = np.sort(rng.integers(1, 60, v))[::-1].astype(np.int64)
+    ids = rng.choice(v, n, p=counts / counts.sum()).astype(np.int32)
+    bounds = np.array([0, 40, 41, 180, n], np.int64)  # includes a one-word sentence
+    syn0 = ((rng.random((v, d)) - 0.5) / d).astype(np.float32)
+    syn1neg = (rng.standard_normal((v, d)) * 0.1).astype(np.float32)
+    syn1 = (rng.standard_normal((v, d)) * 0.1).astype(np.float32)
+    return counts, ids, bounds, syn0, syn1neg, syn1
+
+
+@pytest.mark.parametrize(
+    ("sg", "negative", "hs", "cbow_mean"),
+    [(1, 5, 0, 1), (1, 0, 1, 1), (1, 3, 1, 1), (0, 5, 0, 1), (0, 5, 0, 0), (0, 0, 1, 1)],
+)
+def test_kernel_matches_reference(sg, negative, hs, cbow_mean):
+    counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup()
+    keep = keep_thresholds(counts, 0.05)  # some words are subsampled away
+    noise = noise_alias(counts, 0.75)
+    tree = build_huffman(counts)
+    syn1 = syn1[: len(counts) - 1].copy()
+    window, a0, a1, seed = 3, 0.05, 0.01, 12345
+    exp0, exp1neg, exp1, exp_loss = reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree,
+                                              window, negative, hs, sg, cbow_mean, False, a0, a1,
+                                              seed)  # fmt: skip
+    rng = np.array([seed], np.uint64)
+    stats = np.zeros(3)
+    work = np.zeros((2 * window + tree.codes.shape[1] + negative + 1, syn0.shape[1]), np.float32)
+    fn = k.train_sg if sg else k.train_cbow
+    extra = () if sg else (cbow_mean,)
+    fn(ids, bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
+       tree.codes, tree.points, tree.lengths, window, True, negative, hs, *extra, a0, a1, rng,
+       stats, work)  # fmt: skip
+    np.testing.assert_allclose(syn0, exp0, atol=2e-6)
+    np.testing.assert_allclose(syn1neg, exp1neg, atol=2e-6)
+    np.testing.assert_allclose(syn1, exp1, atol=2e-6)
+    # the kernel's loss comes from a table: within 1% of the exact sum
+    assert stats[0] == pytest.approx(exp_loss, rel=1e-2)
+    assert stats[1] > 0
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_softmax_kernel_matches_reference(sg):
+    counts, ids, bounds, syn0, _, syn1 = tiny_setup(n=200)
+    keep = keep_thresholds(counts, 0.0)
+    window, a0, a1, seed = 2, 0.1, 0.05, 7
+    exp0, _, exp1, exp_loss = reference(ids, bounds, syn0, syn1, syn1, keep, None, None, window,
+                                        0, 0, sg, 1, True, a0, a1, seed)  # fmt: skip
+    rng = np.array([seed], np.uint64)
+    stats = np.zeros(3)
+    work = np.zeros((2, syn0.shape[1]), np.float32)
+    k.train_softmax(ids, bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
+                    a0, a1, rng, stats, work)  # fmt: skip
+    np.testing.assert_allclose(syn0, exp0, atol=2e-6)
+    np.testing.assert_allclose(syn1, exp1, atol=2e-6)
+    assert stats[0] == pytest.approx(exp_loss, rel=1e-6)
+
+
+def test_sigmoid_table_is_close_to_the_exact_sigmoid():
+    x = np.linspace(-5.99, 5.99, 10001)
+    exact = 1 / (1 + np.exp(-x))
+    approx = np.array([sig_table(v) for v in x])
+    assert np.abs(exact - approx).max() < 3e-3
+    exact_loss = np.log1p(np.exp(-x))
+    approx_loss = k.NEG_LOG_SIGMOID[((x + k.MAX_EXP) * k._SCALE).astype(int)]
+    assert np.abs(exact_loss - approx_loss).max() < 6e-3
+
+
+# -- gradients by finite differences ------------------------------------------------------------
+def numeric_grad(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        up = f()
+        x[idx] = old - eps
+        down = f()
+        x[idx] = old
+        g[idx] = (up - down) / (2 * eps)
+    return g
+
+
+def logistic_loss(x, y, labels):
+    """Negative sampling / hierarchical softmax: sum of -log sigmoid(+-x . y)."""
+    f = x @ y.T
+    s = 1 / (1 + np.exp(-f))
+    return float(-(labels * np.log(s) + (1 - labels) * np.log(1 - s)).sum())
+
+
+def test_logistic_block_step_is_minus_alpha_times_the_gradient():
+    rng = np.random.default_rng(3)
+    d, n_in, n_out, alpha = 6, 4, 5, 1e-3
+    syn0 = (rng.standard_normal((7, d)) * 0.5).astype(np.float32)
+    syn1 = (rng.standard_normal((7, d)) * 0.5).astype(np.float32)
+    inputs = np.array([0, 2, 3, 5], np.int32)
+    outputs = np.array([1, 2, 4, 6, 0], np.int64)
+    labels = np.array([1, 0, 0, 1, 0], np.float32)
+    x, y = syn0[inputs].astype(np.float64), syn1[outputs].astype(np.float64)
+    gx = numeric_grad(lambda: logistic_loss(x, y, labels), x)
+    gy = numeric_grad(lambda: logistic_loss(x, y, labels), y)
+    before0, before1 = syn0.copy(), syn1.copy()
+    e_in, e_out = np.zeros((n_in, d), np.float32), np.zeros((n_out, d), np.float32)
+    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, e_out)
+    # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
+    np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
+    np.testing.assert_allclose((syn1 - before1)[outputs] / -alpha, gy, atol=0.03)
+    assert loss == pytest.approx(logistic_loss(x, y, labels), rel=1e-2)
+
+
+def softmax_loss(x, u, target):
+    z = u @ x
+    return float(np.log(np.exp(z - z.max()).sum()) + z.max() - z[target])
+
+
+def test_softmax_step_is_minus_alpha_times_the_gradient():
+    rng = np.random.default_rng(4)
+    d, v, alpha = 5, 9, 1e-2  # not smaller: the float32 step (u - before) would lose digits
+    x = (rng.standard_normal(d)).astype(np.float32)
+    u = (rng.standard_normal((v, d)) * 0.5).astype(np.float32)
+    x64, u64 = x.astype(np.float64), u.astype(np.float64)
+    gx = numeric_grad(lambda: softmax_loss(x64, u64, 3), x64)
+    gu = numeric_grad(lambda: softmax_loss(x64, u64, 3), u64)
+    e = np.zeros(d, np.float32)
+    before = u.copy()
+    loss = k._softmax_step(x, u, 3, alpha, np.zeros(v), e)
+    np.testing.assert_allclose(e / -alpha, gx, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose((u - before) / -alpha, gu, rtol=1e-4, atol=2e-5)
+    assert loss == pytest.approx(softmax_loss(x64, u64, 3), rel=1e-6)
+
+
+def test_hierarchical_softmax_probabilities_sum_to_one():
+    """The Huffman path product is a distribution over the vocabulary, whatever the weights."""
+    rng = np.random.default_rng(5)
+    counts = np.array([50, 20, 20, 9, 5, 3, 1])
+    tree = build_huffman(counts)
+    h = rng.standard_normal(4)
+    nodes = rng.standard_normal((len(counts) - 1, 4))
+    total = 0.0
+    for w in range(len(counts)):
+        p = 1.0
+        for c, node in zip(tree.codes[w, : tree.lengths[w]], tree.points[w, : tree.lengths[w]], strict=True):  # fmt: skip
+            s = 1 / (1 + np.exp(-nodes[node] @ h))
+            p *= s if c == 0 else 1 - s
+        total += p
+    assert total == pytest.approx(1.0)
