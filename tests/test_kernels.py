@@ -54,10 +54,20 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
     for s in range(len(bounds) - 1):
         sent = [w for w in ids[bounds[s] : bounds[s + 1]] if (rng.next() >> 32) < keep[w]]
         n = len(sent)
+        # per position: the window cut, then the noise words (drawn for the whole sentence first)
+        cuts, negs = [], []
+        for _ in sent:
+            cuts.append((rng.next() >> 33) % window)
+            draws = []
+            for _ in range(negative):
+                r = rng.next()
+                j = ((r >> 32) * len(keep)) >> 32
+                draws.append(j if (r & 0xFFFFFFFF) < noise[0][j] else int(noise[1][j]))
+            negs.append(draws)
         frac = (bounds[s + 1] - bounds[s]) / max(n, 1)
         for i, w in enumerate(sent):
             alpha = alpha0 + (alpha1 - alpha0) / n_total * (bounds[s] - bounds[0] + i * frac)
-            b = ((rng.next() >> 33) % window) if True else 0
+            b = cuts[i]
             ctx = [sent[c] for c in range(max(0, i - window + b), min(n, i + window + 1 - b)) if c != i]  # fmt: skip
             if not ctx:
                 continue
@@ -85,10 +95,7 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
             blocks = []
             if negative:
                 outs, labels = [w], [1.0]
-                for _ in range(negative):
-                    r = rng.next()
-                    j = ((r >> 32) * len(keep)) >> 32
-                    o = j if (r & 0xFFFFFFFF) < noise[0][j] else int(noise[1][j])
+                for o in negs[i]:
                     if o != w:
                         outs.append(o)
                         labels.append(0.0)
@@ -147,12 +154,11 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean):
                                               seed)  # fmt: skip
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    work = np.zeros((2 * window + tree.codes.shape[1] + negative + 1, syn0.shape[1]), np.float32)
     fn = k.train_sg if sg else k.train_cbow
     extra = () if sg else (cbow_mean,)
     fn(ids, bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
        tree.codes, tree.points, tree.lengths, window, True, negative, hs, *extra, a0, a1, rng,
-       stats, work)  # fmt: skip
+       stats)  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
     np.testing.assert_allclose(syn1neg, exp1neg, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, atol=2e-6)
@@ -170,9 +176,8 @@ def test_softmax_kernel_matches_reference(sg):
                                         0, 0, sg, 1, True, a0, a1, seed)  # fmt: skip
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    work = np.zeros((2, syn0.shape[1]), np.float32)
     k.train_softmax(ids, bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
-                    a0, a1, rng, stats, work)  # fmt: skip
+                    a0, a1, rng, stats)  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, atol=2e-6)
     assert stats[0] == pytest.approx(exp_loss, rel=1e-6)
@@ -221,8 +226,8 @@ def test_logistic_block_step_is_minus_alpha_times_the_gradient():
     gx = numeric_grad(lambda: logistic_loss(x, y, labels), x)
     gy = numeric_grad(lambda: logistic_loss(x, y, labels), y)
     before0, before1 = syn0.copy(), syn1.copy()
-    e_in, e_out = np.zeros((n_in, d), np.float32), np.zeros((n_out, d), np.float32)
-    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, e_out)
+    e_in, g = np.zeros((n_in, d), np.float32), np.zeros((n_in, n_out), np.float32)
+    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g)
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
     np.testing.assert_allclose((syn1 - before1)[outputs] / -alpha, gy, atol=0.03)

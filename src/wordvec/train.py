@@ -394,8 +394,6 @@ class _Plan:
             return max(a - (a - a_min) * tokens / max(total_all, 1), a_min)
 
         def worker(wid: int) -> None:
-            rows = 2 * model.window + tree.codes.shape[1] + model.negative + 1
-            work = np.zeros((max(rows, 2), d), np.float32)
             rng = np.zeros(1, np.uint64)
             try:
                 while not model.stop_training:
@@ -409,19 +407,19 @@ class _Plan:
                     if model.softmax:
                         k.train_softmax(ids, bounds, s0, s1, syn0, syn1, self.keep,
                                         model.window, model.shrink_windows, model.sg,
-                                        model.cbow_mean, a0, a1, rng, stats[j], work)  # fmt: skip
+                                        model.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
                     elif model.sg:
                         k.train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, self.keep,
                                    self.noise[0], self.noise[1], tree.codes, tree.points,
                                    tree.lengths, model.window, model.shrink_windows,
-                                   model.negative, model.hs, a0, a1, rng, stats[j],
-                                   work)  # fmt: skip
+                                   model.negative, model.hs, a0, a1, rng,
+                                   stats[j])  # fmt: skip
                     else:
                         k.train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, self.keep,
                                      self.noise[0], self.noise[1], tree.codes, tree.points,
                                      tree.lengths, model.window, model.shrink_windows,
                                      model.negative, model.hs, model.cbow_mean, a0, a1, rng,
-                                     stats[j], work)  # fmt: skip
+                                     stats[j])  # fmt: skip
                     done[wid] += t1 - t0
             except BaseException as e:  # surfaced in the calling thread
                 errors.append(e)

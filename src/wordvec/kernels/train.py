@@ -30,6 +30,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .prefetch import prefetch_row
+
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
 _X = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / TABLE_SIZE * 2 * MAX_EXP - MAX_EXP
@@ -72,17 +74,17 @@ def _grad_and_loss(f, label, alpha):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, e_out):
-    """One block of binary-logistic updates: every input row against every output row.
+def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g):
+    """One block of binary-logistic updates: every input row against every output row, all
+    gradients taken at the weights as they were before the block.
 
     ``inputs``: int32[>= n_in] rows of syn0; ``outputs``: int64[>= n_out] rows of syn1 with
-    ``labels``: float32[>= n_out] (1 = true word, 0 = noise); ``e_in``/``e_out``: float32 work
-    buffers of at least (n_in, d)/(n_out, d). Returns the summed loss.
+    ``labels``: float32[>= n_out] (1 = true word, 0 = noise); work buffers ``e_in``: float32
+    [>= n_in, d] and ``g``: float32[>= n_in, >= n_out]. Returns the summed loss.
     """
     d = syn0.shape[1]
-    e_in[:n_in] = 0.0
-    e_out[:n_out] = 0.0
     loss = 0.0
+    # scores and gradients (times the learning rate) of all pairs
     for j in range(n_in):
         x = syn0[inputs[j]]
         for k in range(n_out):
@@ -90,20 +92,31 @@ def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_i
             f = np.float32(0.0)
             for t in range(d):
                 f += x[t] * y[t]
-            g, lo = _grad_and_loss(f, labels[k], alpha)
+            gk, lo = _grad_and_loss(f, labels[k], alpha)
             loss += lo
-            g = np.float32(g)
+            g[j, k] = gk
+    # input errors from the old output rows
+    for j in range(n_in):
+        e = e_in[j]
+        e[:] = 0.0
+        for k in range(n_out):
+            y = syn1[outputs[k]]
+            gk = g[j, k]
             for t in range(d):
-                e_in[j, t] += g * y[t]
-                e_out[k, t] += g * x[t]
+                e[t] += gk * y[t]
+    # output rows move in place (the inputs have not changed yet), then the inputs
     for k in range(n_out):
         y = syn1[outputs[k]]
-        for t in range(d):
-            y[t] += e_out[k, t]
+        for j in range(n_in):
+            x = syn0[inputs[j]]
+            gk = g[j, k]
+            for t in range(d):
+                y[t] += gk * x[t]
     for j in range(n_in):
         x = syn0[inputs[j]]
+        e = e_in[j]
         for t in range(d):
-            x[t] += e_in[j, t]
+            x[t] += e[t]
     return loss
 
 
@@ -144,19 +157,34 @@ def _subsample(ids, start, end, keep, sent, state):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state):
-    """outputs[0] = w (label 1), then up to ``negative`` noise words != w; returns (n, state)."""
+def _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state):
+    """Random choices for a whole (subsampled) sentence of ``n`` words, drawn up front so the
+    rows they touch can be prefetched: for each position, the window reduction ``cut[i]``
+    (uniform in 0..window-1 with ``shrink``, as in the C tool, so near words weigh more), then
+    ``negative`` noise words ``negs[i]``. Returns the rng state."""
+    for i in range(n):
+        cut[i] = 0
+        if shrink:
+            state, r = _next(state)
+            cut[i] = np.int64((r >> np.uint64(33)) % np.uint64(window))
+        for k in range(negative):
+            state, r = _next(state)
+            negs[i, k] = _noise(r, noise_p, noise_a)
+    return state
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_noise(w, negs_i, outputs, labels):
+    """outputs[0] = w (label 1), then the drawn noise words that are not w; returns the count."""
     outputs[0] = w
     labels[0] = 1.0
     n = 1
-    for _ in range(negative):
-        state, r = _next(state)
-        o = _noise(r, noise_p, noise_a)
+    for o in negs_i:
         if o != w:
             outputs[n] = o
             labels[n] = 0.0
             n += 1
-    return n, state
+    return n
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -170,28 +198,96 @@ def _fill_path(w, codes, points, code_len, outputs, labels):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _window(sent, n, i, window, shrink, state, ctx):
-    """Context word ids of position i in ``ctx``; returns (count, state). With ``shrink`` the
-    window is reduced by a uniform 0..window-1 as in the C tool (nearer words weigh more)."""
-    b = 0
-    if shrink:
-        state, r = _next(state)
-        b = np.int64((r >> np.uint64(33)) % np.uint64(window))
-    lo = max(0, i - window + b)
-    hi = min(n, i + window + 1 - b)
+def _window(sent, n, i, window, cut, ctx):
+    """Context word ids of position ``i`` into ``ctx``; returns their count."""
+    lo = max(0, i - window + cut)
+    hi = min(n, i + window + 1 - cut)
     m = 0
     for c in range(lo, hi):
         if c != i:
             ctx[m] = sent[c]
             m += 1
-    return m, state
+    return m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg):
+    """Start loading the rows position ``i`` will need: its centre word's and noise words'
+    output rows, and the input row of the word entering the window."""
+    if i < n:
+        if negative > 0:
+            prefetch_row(syn1neg, sent[i])
+            for k in range(negative):
+                prefetch_row(syn1neg, negs[i, k])
+        if i + window < n:
+            prefetch_row(syn0, sent[i + window])
+
+
+AHEAD = 3  # positions between a prefetch and the use of its rows
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
-             code_len, window, shrink, negative, hs, alpha0, alpha1, rng, stats, work):  # fmt: skip
+             code_len, window, shrink, negative, hs, alpha0, alpha1, rng, stats):  # fmt: skip
     """Skip-gram over sentences ``s0..s1-1`` with negative sampling (``negative > 0``) and/or
-    hierarchical softmax (``hs``). ``work`` is a float32[2 * window + L + negative + 1, d] buffer.
+    hierarchical softmax (``hs``)."""
+    d = syn0.shape[1]
+    state = rng[0]
+    n_total = bounds[s1] - bounds[s0]
+    step = (alpha1 - alpha0) / max(n_total, 1)
+    longest = 0
+    for s in range(s0, s1):
+        longest = max(longest, bounds[s + 1] - bounds[s])
+    sent = np.empty(longest, np.int32)
+    cut = np.empty(longest, np.int64)
+    negs = np.empty((longest, negative), np.int64)
+    ctx = np.empty(2 * window, np.int32)
+    n_out_max = max(negative + 1, codes.shape[1])
+    outputs = np.empty(n_out_max, np.int64)
+    labels = np.empty(n_out_max, np.float32)
+    # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
+    e_in = np.empty((2 * window, d), np.float32)
+    g = np.empty((2 * window, n_out_max), np.float32)
+    loss = 0.0
+    pairs = 0
+    kept = 0
+    for s in range(s0, s1):
+        start = bounds[s]
+        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        kept += n
+        state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
+        # tokens are spread evenly over the sentence's raw length for the learning rate
+        frac = (bounds[s + 1] - start) / max(n, 1)
+        for i in range(min(AHEAD, n)):
+            _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
+        for i in range(n):
+            _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
+            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            m = _window(sent, n, i, window, cut[i], ctx)
+            if m == 0:
+                continue
+            w = sent[i]
+            pairs += m
+            if negative > 0:
+                k = _fill_noise(w, negs[i], outputs, labels)
+                loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
+                                        e_in, g)  # fmt: skip
+            if hs:
+                k = _fill_path(w, codes, points, code_len, outputs, labels)
+                loss += _logistic_block(syn0, ctx, m, syn1, outputs, labels, k, alpha,
+                                        e_in, g)  # fmt: skip
+    rng[0] = state
+    stats[0] += loss
+    stats[1] += pairs
+    stats[2] += kept
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
+               code_len, window, shrink, negative, hs, cbow_mean, alpha0, alpha1, rng,
+               stats):  # fmt: skip
+    """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
+    predicts the centre word; the error is added back to every context vector, as in the C tool.
     """
     d = syn0.shape[1]
     state = rng[0]
@@ -201,12 +297,14 @@ def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, c
     for s in range(s0, s1):
         longest = max(longest, bounds[s + 1] - bounds[s])
     sent = np.empty(longest, np.int32)
+    cut = np.empty(longest, np.int64)
+    negs = np.empty((longest, negative), np.int64)
     ctx = np.empty(2 * window, np.int32)
     n_out_max = max(negative + 1, codes.shape[1])
     outputs = np.empty(n_out_max, np.int64)
     labels = np.empty(n_out_max, np.float32)
-    e_in = work[: 2 * window]
-    e_out = work[2 * window : 2 * window + n_out_max]
+    h = np.empty(d, np.float32)
+    e = np.empty(d, np.float32)
     loss = 0.0
     pairs = 0
     kept = 0
@@ -214,62 +312,14 @@ def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, c
         start = bounds[s]
         n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
         kept += n
-        # tokens are spread evenly over the sentence's raw length for the learning rate
+        state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
         frac = (bounds[s + 1] - start) / max(n, 1)
+        for i in range(min(AHEAD, n)):
+            _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
         for i in range(n):
+            _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
             alpha = alpha0 + step * (start - bounds[s0] + i * frac)
-            m, state = _window(sent, n, i, window, shrink, state, ctx)
-            if m == 0:
-                continue
-            w = sent[i]
-            pairs += m
-            if negative > 0:
-                k, state = _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state)
-                loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
-                                        e_in, e_out)  # fmt: skip
-            if hs:
-                k = _fill_path(w, codes, points, code_len, outputs, labels)
-                loss += _logistic_block(syn0, ctx, m, syn1, outputs, labels, k, alpha,
-                                        e_in, e_out)  # fmt: skip
-    rng[0] = state
-    stats[0] += loss
-    stats[1] += pairs
-    stats[2] += kept
-    _ = d
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
-               code_len, window, shrink, negative, hs, cbow_mean, alpha0, alpha1, rng, stats,
-               work):  # fmt: skip
-    """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
-    predicts the centre word; the error is added back to every context vector, as in the C tool.
-    ``work`` is a float32[2, d] buffer."""
-    d = syn0.shape[1]
-    state = rng[0]
-    n_total = bounds[s1] - bounds[s0]
-    step = (alpha1 - alpha0) / max(n_total, 1)
-    longest = 0
-    for s in range(s0, s1):
-        longest = max(longest, bounds[s + 1] - bounds[s])
-    sent = np.empty(longest, np.int32)
-    ctx = np.empty(2 * window, np.int32)
-    n_out_max = max(negative + 1, codes.shape[1])
-    outputs = np.empty(n_out_max, np.int64)
-    labels = np.empty(n_out_max, np.float32)
-    h = work[0]
-    e = work[1]
-    loss = 0.0
-    pairs = 0
-    kept = 0
-    for s in range(s0, s1):
-        start = bounds[s]
-        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
-        kept += n
-        frac = (bounds[s + 1] - start) / max(n, 1)
-        for i in range(n):
-            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
-            m, state = _window(sent, n, i, window, shrink, state, ctx)
+            m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
             h[:] = 0.0
@@ -285,7 +335,7 @@ def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
             w = sent[i]
             pairs += 1
             if negative > 0:
-                k, state = _fill_noise(w, negative, noise_p, noise_a, outputs, labels, state)
+                k = _fill_noise(w, negs[i], outputs, labels)
                 loss += _logistic_vec(h, syn1neg, outputs, labels, k, alpha, e)
             if hs:
                 k = _fill_path(w, codes, points, code_len, outputs, labels)
@@ -327,9 +377,9 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
 
 @njit(cache=True, nogil=True)
 def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbow_mean,
-                  alpha0, alpha1, rng, stats, work):  # fmt: skip
+                  alpha0, alpha1, rng, stats):  # fmt: skip
     """The exact objective of the seeds, O(V d) per pair: skip-gram (each context word predicts
-    the centre word, as in the C tool) or CBOW. ``work``: float32[2, d]."""
+    the centre word, as in the C tool) or CBOW."""
     d = syn0.shape[1]
     state = rng[0]
     n_total = bounds[s1] - bounds[s0]
@@ -338,10 +388,12 @@ def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbo
     for s in range(s0, s1):
         longest = max(longest, bounds[s + 1] - bounds[s])
     sent = np.empty(longest, np.int32)
+    cut = np.empty(longest, np.int64)
+    no_negs = np.empty((longest, 0), np.int64)
     ctx = np.empty(2 * window, np.int32)
     scores = np.empty(syn1.shape[0], np.float64)
-    h = work[0]
-    e = work[1]
+    h = np.empty(d, np.float32)
+    e = np.empty(d, np.float32)
     loss = 0.0
     pairs = 0
     kept = 0
@@ -349,10 +401,11 @@ def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbo
         start = bounds[s]
         n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
         kept += n
+        state = _draw(n, window, shrink, 0, keep, ctx, cut, no_negs, state)  # no noise words
         frac = (bounds[s + 1] - start) / max(n, 1)
         for i in range(n):
             alpha = alpha0 + step * (start - bounds[s0] + i * frac)
-            m, state = _window(sent, n, i, window, shrink, state, ctx)
+            m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
             w = sent[i]
