@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (UserError, ValueError, KeyError, OSError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        if isinstance(e, OSError) and e.filename:
+            msg = f"{e.strerror}: {e.filename}"
         print(f"wordvec {args.command}: error: {msg}", file=sys.stderr)
         return 2
 
