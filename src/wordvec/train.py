@@ -14,6 +14,7 @@ import itertools
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +24,19 @@ import numpy as np
 from . import io
 from .corpus import scan_corpus
 from .keyedvectors import KeyedVectors
-from .vocab import EncodedCorpus, Vocab, build_vocab, keep_thresholds, noise_alias
+from .vocab import (
+    EncodedCorpus,
+    Vocab,
+    build_vocab,
+    encode_with,
+    keep_thresholds,
+    merge_counts,
+    noise_alias,
+)
 
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = "wordvec.Word2Vec"
+CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
 _MASK64 = (1 << 64) - 1
 
 
@@ -70,6 +80,20 @@ class TrainingReport:
     @property
     def tokens_dropped_by_subsampling(self) -> int:
         return sum(self.vocab_tokens - e.words_kept for e in self.epochs)
+
+    def summary(self) -> str:
+        """The report as a few readable lines."""
+        lines = [
+            f"tokens: {self.raw_tokens:,} read, {self.vocab_tokens:,} in the vocabulary of "
+            f"{self.vocab_size:,} words; {self.sentences:,} sentences "
+            f"({self.sentences_split:,} long ones cut into pieces, no token lost)",
+            f"time: vocabulary {self.seconds_vocab:.2f} s, training {self.seconds_train:.2f} s; "
+            f"subsampling dropped {self.tokens_dropped_by_subsampling:,} token occurrences",
+        ]
+        for e in self.epochs:
+            lines.append(f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, "
+                         f"{e.words_per_sec:,.0f} words/s, {e.seconds:.1f} s")  # fmt: skip
+        return "\n".join(lines)
 
 
 class Callback:
@@ -196,19 +220,34 @@ class Word2Vec:
         self,
         corpus: str | os.PathLike | Iterable[list[str]],
         progress: Callable[[int], None] | None = None,
+        update: bool = False,
     ) -> Word2Vec:
         """Scan the corpus once: count words, keep those seen ``min_count`` times or more, and
-        encode the corpus as word ids for training. Initialises the vectors."""
+        encode the corpus as word ids for training. Initialises the vectors.
+
+        With ``update=True`` (continued training of a trained or loaded model) the new corpus's
+        counts are added to the old ones: old words keep their vectors and output weights, new
+        words reaching ``min_count`` (over old + new counts) start from random vectors, and the
+        next ``train()`` runs on the new corpus. With hs=1 the Huffman tree is rebuilt from the
+        new counts, so the inner-node weights of old words are only a starting point.
+        """
         t0 = time.perf_counter()
         scan = scan_corpus(corpus, self.max_vocab_size, progress)
-        vocab, enc = build_vocab(scan, self.min_count, self.max_final_vocab, self.unicode_errors)
+        if update:
+            if not hasattr(self, "vocab_"):
+                raise ValueError("update=True needs a trained model: call build_vocab first")
+            vocab, old_row = merge_counts(self.vocab_, scan, self.min_count, self.unicode_errors)
+            enc = encode_with(scan, vocab.words, self.unicode_errors)
+        else:
+            vocab, enc = build_vocab(
+                scan, self.min_count, self.max_final_vocab, self.unicode_errors
+            )
         if self.softmax and len(vocab) > SOFTMAX_MAX_VOCAB:
             raise ValueError(
                 f"softmax=True over {len(vocab):,} words would be absurdly slow (O(V) per pair); "
                 f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
                 "negative sampling or hs=1"
             )
-        self.vocab_ = vocab
         self.corpus_, n_split = _split_long(enc, self.max_sentence_length)
         self.report_ = TrainingReport(
             raw_tokens=enc.raw_tokens,
@@ -219,22 +258,45 @@ class Word2Vec:
             words_pruned_while_scanning=scan.pruned_words,
             seconds_vocab=time.perf_counter() - t0,
         )
-        self._init_weights()
+        if update:
+            self._grow_weights(vocab, old_row)
+        else:
+            self.vocab_ = vocab
+            self._init_weights()
         return self
 
     def _init_weights(self) -> None:
         v, d = len(self.vocab_), self.vector_size
-        rng = np.random.default_rng(self.seed)
-        # the C tool's and gensim's initialisation: input uniform in [-0.5, 0.5) / d, output 0
-        syn0 = rng.random((v, d), dtype=np.float32)
-        syn0 -= 0.5
-        syn0 /= d
-        self.wv = KeyedVectors(self.vocab_.words, syn0, self.vocab_.counts)
+        self.wv = KeyedVectors(self.vocab_.words, _random_vectors(v, d, self.seed),
+                               self.vocab_.counts)  # fmt: skip
         self.syn1neg_ = np.zeros((v, d), np.float32) if self.negative else None
         n_out = v if self.softmax else max(v - 1, 1)
         self.syn1_ = np.zeros((n_out, d), np.float32) if (self.hs or self.softmax) else None
         self.epochs_trained_ = 0
         self.loss_history_: list[float] = []
+
+    def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
+        """Reorder the weights to ``vocab``: old rows move with their words, new rows are new."""
+        v, d = len(vocab), self.vector_size
+        new = old_row < 0
+        syn0 = np.empty((v, d), np.float32)
+        syn0[~new] = self.wv.vectors[old_row[~new]]
+        syn0[new] = _random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
+        if self.syn1neg_ is not None:
+            syn1neg = np.zeros((v, d), np.float32)
+            syn1neg[~new] = self.syn1neg_[old_row[~new]]
+            self.syn1neg_ = syn1neg
+        if self.syn1_ is not None:
+            n_out = v if self.softmax else max(v - 1, 1)
+            syn1 = np.zeros((n_out, d), np.float32)
+            if self.softmax:
+                syn1[~new] = self.syn1_[old_row[~new]]
+            else:  # inner nodes: keep the old ones as a start, the tree is rebuilt
+                keep = min(n_out, self.syn1_.shape[0])
+                syn1[:keep] = self.syn1_[:keep]
+            self.syn1_ = syn1
+        self.vocab_ = vocab
+        self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
 
     # -- training -----------------------------------------------------------------------------
     def fit(
@@ -242,35 +304,55 @@ class Word2Vec:
         corpus: str | os.PathLike | Iterable[list[str]],
         callbacks: Sequence[Callback] = (),
         progress: ProgressFn | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float | None = None,
     ) -> Word2Vec:
         """Build the vocabulary from ``corpus`` and train ``epochs`` epochs on it."""
-        return self.build_vocab(corpus).train(callbacks=callbacks, progress=progress)
+        return self.build_vocab(corpus).train(callbacks, progress, checkpoint, checkpoint_every)
 
     def train(
         self,
         callbacks: Sequence[Callback] = (),
         progress: ProgressFn | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float | None = None,
     ) -> Word2Vec:
         """Train ``epochs`` epochs on the corpus given to ``build_vocab``.
 
-        The learning rate falls linearly from ``alpha`` to ``min_alpha`` over all epochs.
-        ``progress(done, total, loss)`` is called from this thread about five times a second.
+        The learning rate falls linearly from ``alpha`` to ``min_alpha`` over the epochs of this
+        call (a further call, e.g. after ``build_vocab(update=True)``, starts again at
+        ``alpha``: lower it first if the model should move less). ``progress(done, total,
+        loss)`` is called from this thread about five times a second.
+
+        With ``checkpoint`` a resumable checkpoint is written there (atomically) at the end of
+        every epoch, every ``checkpoint_every`` seconds, and on Ctrl-C before
+        ``KeyboardInterrupt`` is re-raised; ``Word2Vec.resume`` continues from it.
         """
         if not hasattr(self, "corpus_"):
             raise ValueError("no corpus: call build_vocab(corpus) or fit(corpus) first")
         self.check_params()
+        self._run = _RunState(start_epochs=self.epochs_trained_)
+        return self._train(callbacks, progress, checkpoint, checkpoint_every)
+
+    def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
         plan = _Plan.make(self)
+        run = self._run
         self.stop_training = False
         t0 = time.perf_counter()
-        for cb in callbacks:
-            cb.on_train_begin(self)
-        for epoch in range(self.epochs):
+        if run.epoch == 0 and run.next_job == 0:
             for cb in callbacks:
-                cb.on_epoch_begin(self, epoch)
-            stats = plan.run_epoch(self, epoch, progress)
+                cb.on_train_begin(self)
+        while run.epoch < self.epochs:
+            if run.next_job == 0:
+                for cb in callbacks:
+                    cb.on_epoch_begin(self, self.epochs_trained_)
+            stats = plan.run_epoch(self, progress, checkpoint, checkpoint_every)
             self.loss_history_.append(stats.loss)
             self.report_.epochs.append(stats)
             self.epochs_trained_ += 1
+            run.epoch, run.next_job, run.stats = run.epoch + 1, 0, None
+            if checkpoint is not None:
+                self.save_checkpoint(checkpoint)
             for cb in callbacks:
                 cb.on_epoch_end(self, stats)
             if self.stop_training:
@@ -282,30 +364,56 @@ class Word2Vec:
         return self
 
     # -- persistence --------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the whole model (parameters, vocabulary, input and output weights) in the native
-        format; ``Word2Vec.load`` restores it, ready to query or to train further."""
+    def _arrays(self) -> dict[str, np.ndarray]:
         arrays = {"vectors": self.wv.vectors, "counts": self.wv.counts}
         if self.syn1neg_ is not None:
             arrays["syn1neg"] = self.syn1neg_
         if self.syn1_ is not None:
             arrays["syn1"] = self.syn1_
-        meta = {
-            "kind": MODEL_KIND,
+        return arrays
+
+    def _meta(self, kind: str) -> dict[str, Any]:
+        return {
+            "kind": kind,
             "params": self.get_params(),
             "words": self.wv.index_to_key,
             "epochs_trained": self.epochs_trained_,
             "loss_history": self.loss_history_,
         }
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the whole model (parameters, vocabulary, input and output weights) in the native
+        format; ``Word2Vec.load`` restores it, ready to query or to train further."""
+        io.save_native(path, self._meta(MODEL_KIND), self._arrays())
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Everything needed to continue this run exactly: the model, the position in the run
+        (epoch, next job: random streams and learning rate follow from them), the epoch's loss
+        so far, and a checksum of the encoded corpus to refuse resuming on another corpus."""
+        run = self._run
+        meta = self._meta(CHECKPOINT_KIND)
+        meta["run"] = {
+            "start_epochs": run.start_epochs,
+            "epoch": run.epoch,
+            "next_job": run.next_job,
+            "corpus_crc32": _corpus_crc(self.corpus_),
+        }
+        arrays = self._arrays()
+        if run.stats is not None:
+            arrays["epoch_stats"] = run.stats
         io.save_native(path, meta, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
         """Load a model written by ``save``. With ``mmap`` the vectors are memory-mapped read-only
         (fast, for queries); without it they are in memory and training can continue."""
+        return cls._load(path, mmap, MODEL_KIND)[0]
+
+    @classmethod
+    def _load(cls, path, mmap: bool, kind: str) -> tuple[Word2Vec, dict, dict]:
         meta, arrays = io.load_native(path, mmap=mmap)
-        if meta.get("kind") != MODEL_KIND:
-            raise io.FormatError(f"{path}: holds {meta.get('kind')!r}, not a Word2Vec model")
+        if meta.get("kind") != kind:
+            raise io.FormatError(f"{path}: holds {meta.get('kind')!r}, not {kind!r}")
         try:
             model = cls(**meta["params"])
             words = meta["words"]
@@ -317,7 +425,63 @@ class Word2Vec:
         model.syn1_ = arrays.get("syn1")
         model.epochs_trained_ = int(meta.get("epochs_trained", 0))
         model.loss_history_ = list(meta.get("loss_history", []))
-        return model
+        return model, meta, arrays
+
+    @classmethod
+    def resume(
+        cls,
+        checkpoint: str | os.PathLike,
+        corpus: str | os.PathLike | Iterable[list[str]],
+        callbacks: Sequence[Callback] = (),
+        progress: ProgressFn | None = None,
+        checkpoint_every: float | None = None,
+    ) -> Word2Vec:
+        """Continue the run saved in ``checkpoint`` on the same ``corpus``; further checkpoints
+        go to the same file. With ``workers=1`` the result is bit-identical to a run that was
+        never interrupted."""
+        model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
+        run = meta["run"]
+        t0 = time.perf_counter()
+        scan = scan_corpus(corpus, model.max_vocab_size)
+        enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
+        model.corpus_, n_split = _split_long(enc, model.max_sentence_length)
+        if _corpus_crc(model.corpus_) != run["corpus_crc32"]:
+            raise ValueError(f"{corpus}: not the corpus the checkpoint {checkpoint} was made on")
+        model.report_ = TrainingReport(
+            raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens, vocab_size=len(model.wv),
+            sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
+            seconds_vocab=time.perf_counter() - t0,
+        )  # fmt: skip
+        model._run = _RunState(
+            start_epochs=int(run["start_epochs"]),
+            epoch=int(run["epoch"]),
+            next_job=int(run["next_job"]),
+            stats=arrays.get("epoch_stats"),
+        )
+        return model._train(callbacks, progress, checkpoint, checkpoint_every)
+
+
+def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:
+    """The C tool's and gensim's initialisation: uniform in [-0.5, 0.5) / d."""
+    v = np.random.default_rng(seed).random((n, d), dtype=np.float32)
+    v -= 0.5
+    v /= d
+    return v
+
+
+def _corpus_crc(corpus: EncodedCorpus) -> int:
+    return zlib.crc32(corpus.bounds, zlib.crc32(corpus.ids))
+
+
+@dataclass
+class _RunState:
+    """Where a train() call is: epochs done in it, the next job of the current epoch, and the
+    per-job stats of that epoch so far (float64[J, 3] or None)."""
+
+    start_epochs: int
+    epoch: int = 0
+    next_job: int = 0
+    stats: np.ndarray | None = None
 
 
 _PARAM_NAMES = [
@@ -371,61 +535,73 @@ class _Plan:
         _ = v
         return _Plan(jobs, keep_thresholds(counts, model.sample), noise, tree, total)
 
-    def run_epoch(self, model: Word2Vec, epoch: int, progress: ProgressFn | None) -> EpochStats:
+    def run_epoch(self, model: Word2Vec, progress: ProgressFn | None, checkpoint,
+                  checkpoint_every: float | None) -> EpochStats:  # fmt: skip
+        """Run (the rest of) the current epoch of ``model._run`` on ``model.workers`` threads."""
         from .kernels import train as k
 
+        run = model._run
         bounds, ids = model.corpus_.bounds, model.corpus_.ids
         n_jobs = self.jobs.shape[0] - 1
-        stats = np.zeros((n_jobs, 3), np.float64)
+        if run.stats is None or run.stats.shape != (n_jobs, 3):
+            run.stats = np.zeros((n_jobs, 3), np.float64)
+        stats = run.stats
+        gate = _Dispatcher(run.next_job, n_jobs)
         done = np.zeros(model.workers, np.int64)  # tokens done, per worker (no shared counter)
-        counter = itertools.count()
         errors: list[BaseException] = []
         total_all = self.total * model.epochs
-        base = (epoch) * self.total
+        base = run.epoch * self.total
+        epoch_seed = run.start_epochs + run.epoch
+        skipped = int(bounds[self.jobs[run.next_job]])  # tokens done before a resume
         syn0 = model.wv.vectors
-        d = model.vector_size
-        a, a_min = model.alpha, model.min_alpha
-        dummy = np.zeros((1, d), np.float32)
+        dummy = np.zeros((1, model.vector_size), np.float32)
         syn1neg = model.syn1neg_ if model.syn1neg_ is not None else dummy
         syn1 = model.syn1_ if model.syn1_ is not None else dummy
-        tree = self.tree
+        tree, (noise_p, noise_a), keep = self.tree, self.noise, self.keep
+        a, a_min = model.alpha, model.min_alpha
 
         def alpha_at(tokens: int) -> float:
             return max(a - (a - a_min) * tokens / max(total_all, 1), a_min)
 
+        def train_job(j: int, rng: np.ndarray) -> None:
+            s0, s1 = self.jobs[j], self.jobs[j + 1]
+            rng[0] = job_seed(model.seed, epoch_seed, j)
+            a0, a1 = alpha_at(base + bounds[s0]), alpha_at(base + bounds[s1])
+            m = model
+            if m.softmax:
+                k.train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, m.window,
+                                m.shrink_windows, m.sg, m.cbow_mean, a0, a1, rng,
+                                stats[j])  # fmt: skip
+            elif m.sg:
+                k.train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
+                           tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
+                           m.negative, m.hs, a0, a1, rng, stats[j])  # fmt: skip
+            else:
+                k.train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
+                             tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
+                             m.negative, m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
+
         def worker(wid: int) -> None:
             rng = np.zeros(1, np.uint64)
             try:
-                while not model.stop_training:
-                    j = next(counter)
-                    if j >= n_jobs:
-                        return
-                    s0, s1 = self.jobs[j], self.jobs[j + 1]
-                    t0, t1 = bounds[s0], bounds[s1]
-                    rng[0] = job_seed(model.seed, model.epochs_trained_, j)
-                    a0, a1 = alpha_at(base + t0), alpha_at(base + t1)
-                    if model.softmax:
-                        k.train_softmax(ids, bounds, s0, s1, syn0, syn1, self.keep,
-                                        model.window, model.shrink_windows, model.sg,
-                                        model.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
-                    elif model.sg:
-                        k.train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, self.keep,
-                                   self.noise[0], self.noise[1], tree.codes, tree.points,
-                                   tree.lengths, model.window, model.shrink_windows,
-                                   model.negative, model.hs, a0, a1, rng,
-                                   stats[j])  # fmt: skip
-                    else:
-                        k.train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, self.keep,
-                                     self.noise[0], self.noise[1], tree.codes, tree.points,
-                                     tree.lengths, model.window, model.shrink_windows,
-                                     model.negative, model.hs, model.cbow_mean, a0, a1, rng,
-                                     stats[j])  # fmt: skip
-                    done[wid] += t1 - t0
+                while (j := gate.take()) is not None:
+                    try:
+                        train_job(j, rng)
+                        done[wid] += bounds[self.jobs[j + 1]] - bounds[self.jobs[j]]
+                    finally:
+                        gate.finished()
             except BaseException as e:  # surfaced in the calling thread
                 errors.append(e)
-                model.stop_training = True
+                gate.stop()
 
-        t_start = time.perf_counter()
+        def save_at_boundary() -> None:
+            run.next_job = gate.pause()  # every job before it is done, none after it started
+            try:
+                model.save_checkpoint(checkpoint)
+            finally:
+                gate.resume()
+
+        t_start = last_save = time.perf_counter()
         threads = [threading.Thread(target=worker, args=(i,), daemon=True)
                    for i in range(model.workers)]  # fmt: skip
         for t in threads:
@@ -434,12 +610,21 @@ class _Plan:
             while any(t.is_alive() for t in threads):
                 threads[0].join(0.2)
                 if progress:
-                    s = stats.sum(axis=0)
-                    progress(int(base + done.sum()), total_all, s[0] / max(s[1], 1))
+                    sums = stats.sum(axis=0)
+                    progress(int(base + skipped + done.sum()), total_all,
+                             sums[0] / max(sums[1], 1))  # fmt: skip
+                if checkpoint is not None and checkpoint_every is not None and (
+                    time.perf_counter() - last_save >= checkpoint_every
+                ):
+                    save_at_boundary()
+                    last_save = time.perf_counter()
         except KeyboardInterrupt:
-            model.stop_training = True
+            run.next_job = gate.pause()
+            gate.stop()
             for t in threads:
                 t.join()
+            if checkpoint is not None:
+                model.save_checkpoint(checkpoint)
             raise
         if errors:
             raise errors[0]
@@ -453,3 +638,45 @@ class _Plan:
             seconds=seconds,
             words_per_sec=float(done.sum() / max(seconds, 1e-9)),
         )
+
+
+class _Dispatcher:
+    """Hands out job numbers in order. ``pause`` waits until no job is running and returns
+    the next job: a consistent point to checkpoint (all jobs before it done, none after it)."""
+
+    def __init__(self, start: int, n: int):
+        self.next, self.n, self.running = start, n, 0
+        self.lock = threading.Condition()
+        self.paused = self.stopped = False
+
+    def take(self) -> int | None:
+        with self.lock:
+            while self.paused and not self.stopped:
+                self.lock.wait()
+            if self.stopped or self.next >= self.n:
+                return None
+            self.next += 1
+            self.running += 1
+            return self.next - 1
+
+    def finished(self) -> None:
+        with self.lock:
+            self.running -= 1
+            self.lock.notify_all()
+
+    def pause(self) -> int:
+        with self.lock:
+            self.paused = True
+            while self.running:
+                self.lock.wait()
+            return self.next
+
+    def resume(self) -> None:
+        with self.lock:
+            self.paused = False
+            self.lock.notify_all()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            self.lock.notify_all()

@@ -46,7 +46,7 @@ class EncodedCorpus:
 
 
 def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
-    """gensim's rule: raise ``min_count`` just enough that at most ``max_final_vocab`` words stay."""
+    """gensim's rule: raise ``min_count`` just enough to keep at most ``max_final_vocab`` words."""
     if max_final_vocab is None or max_final_vocab >= counts.shape[0]:
         return min_count
     sorted_counts = np.sort(counts)[::-1]
@@ -59,9 +59,7 @@ def build_vocab(
     max_final_vocab: int | None = None,
     unicode_errors: UnicodeErrors = "strict",
 ) -> tuple[Vocab, EncodedCorpus]:
-    """Decide the vocabulary and encode the scanned corpus with it (the scan's arrays are reused)."""
-    from .kernels.scan import remap_tokens
-
+    """Decide the vocabulary and encode the scanned corpus with it (reuses the scan's arrays)."""
     threshold = effective_min_count(scan.counts, min_count, max_final_vocab)
     kept = np.flatnonzero(scan.counts >= threshold)
     if kept.shape[0] == 0:
@@ -102,15 +100,47 @@ def build_vocab(
         words = [words[i] for i in order]
         counts_arr = counts_arr[order]
         slot_to_id = np.where(slot_to_id >= 0, inverse[slot_to_id], -1).astype(np.int32)
+    return Vocab(words, counts_arr), _encode(scan, slot_to_id)
+
+
+def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
+    """Map the scan's slots to word ids in place, dropping the -1s and empty sentences."""
+    from .kernels.scan import remap_tokens
+
     line_ends = scan.line_ends.copy()
     n, n_lines, _ = remap_tokens(
         scan.tokens, scan.tokens.shape[0], line_ends, line_ends.shape[0], slot_to_id, 0
     )
-    bounds = np.empty(n_lines + 1, np.int64)
-    bounds[0] = 0
-    bounds[1:] = line_ends[:n_lines]
-    corpus = EncodedCorpus(ids=scan.tokens[:n], bounds=bounds, raw_tokens=scan.raw_tokens)
-    return Vocab(words, counts_arr), corpus
+    bounds = np.concatenate([[0], line_ends[:n_lines]]).astype(np.int64)
+    return EncodedCorpus(ids=scan.tokens[:n], bounds=bounds, raw_tokens=scan.raw_tokens)
+
+
+def encode_with(
+    scan: RawScan, words: list[str], unicode_errors: UnicodeErrors = "strict"
+) -> EncodedCorpus:
+    """Encode a scanned corpus with a given vocabulary (words not in it are dropped)."""
+    index = {w: i for i, w in enumerate(words)}
+    slot_to_id = np.full(len(scan.words), -1, np.int32)
+    for slot, raw in enumerate(scan.words):
+        slot_to_id[slot] = index.get(raw.decode("utf-8", errors=unicode_errors), -1)
+    return _encode(scan, slot_to_id)
+
+
+def merge_counts(
+    old: Vocab, scan: RawScan, min_count: int, unicode_errors: UnicodeErrors = "strict"
+) -> tuple[Vocab, np.ndarray]:
+    """Vocabulary for continued training: old words with old + new counts, plus new words whose
+    new count reaches ``min_count``; sorted by count. Returns (vocab, old_row: int64[V], the
+    row each word had in ``old`` or -1 for a new word)."""
+    counts = dict(zip(old.words, old.counts.tolist(), strict=True))
+    for raw, c in zip(scan.words, scan.counts.tolist(), strict=True):
+        w = raw.decode("utf-8", errors=unicode_errors)
+        counts[w] = counts.get(w, 0) + c
+    old_index = {w: i for i, w in enumerate(old.words)}
+    words = [w for w, c in counts.items() if w in old_index or c >= min_count]
+    words.sort(key=lambda w: -counts[w])  # stable: old words first among equal counts
+    vocab = Vocab(words, np.array([counts[w] for w in words], np.int64))
+    return vocab, np.array([old_index.get(w, -1) for w in words], np.int64)
 
 
 def keep_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:

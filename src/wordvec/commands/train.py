@@ -51,43 +51,49 @@ def register(sub) -> None:
     p.add_argument("corpus", help="text file, directory, or .gz/.bz2/.xz file")
     p.add_argument("-o", "--output", required=True, help=HELP_FORMATS)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint", help="write a resumable checkpoint here (each epoch, Ctrl-C)")
+    p.add_argument("--checkpoint-every", type=float, default=600.0, metavar="SECONDS",
+                   help="also checkpoint this often (default 600)")  # fmt: skip
+    p.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT")
     add_training_options(p)
     p.set_defaults(run=run)
 
 
-def train_with_progress(corpus, params: dict, quiet: bool = False):
-    """Build the vocabulary and train, with tqdm bars for both phases; returns the model."""
+def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=None,
+                        checkpoint_every=None, resume=None):  # fmt: skip
+    """Build the vocabulary and train (or resume), with tqdm bars; returns the model."""
     from tqdm import tqdm
 
     from wordvec import Word2Vec
 
-    model = Word2Vec(**params)
     disable = quiet or None  # None: tqdm turns itself off when stderr is not a terminal
-    size = _corpus_bytes(corpus)
-    with tqdm(total=size, unit="B", unit_scale=True, desc="vocabulary", disable=disable,
-              file=sys.stderr) as bar:  # fmt: skip
-        model.build_vocab(corpus, progress=bar.update)
-    r = model.report_
-    print(
-        f"vocabulary: {r.vocab_size:,} words, {r.vocab_tokens:,} of {r.raw_tokens:,} tokens "
-        f"kept, {r.seconds_vocab:.2f} s",
-        file=sys.stderr,
-    )
-    with tqdm(total=1, unit="word", unit_scale=True, desc="training", disable=disable,
-              file=sys.stderr) as bar:  # fmt: skip
+    bar = tqdm(total=1, unit="word", unit_scale=True, desc="training", disable=disable,
+               file=sys.stderr, delay=0.5)  # fmt: skip
 
-        def progress(done: int, total: int, loss: float) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+    def progress(done: int, total: int, loss: float) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
-        model.train(progress=progress)
-    for e in model.report_.epochs:
-        print(
-            f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, {e.words_per_sec:,.0f} words/s, "
-            f"{e.seconds:.1f} s",
-            file=sys.stderr,
-        )
+    try:
+        with bar:
+            if resume:
+                model = Word2Vec.resume(resume, corpus, progress=progress,
+                                        checkpoint_every=checkpoint_every)  # fmt: skip
+            else:
+                model = Word2Vec(**params)
+                with tqdm(total=_corpus_bytes(corpus), unit="B", unit_scale=True,
+                          desc="vocabulary", disable=disable, file=sys.stderr) as vbar:  # fmt: skip
+                    model.build_vocab(corpus, progress=vbar.update)
+                model.train(progress=progress, checkpoint=checkpoint,
+                            checkpoint_every=checkpoint_every)  # fmt: skip
+    except KeyboardInterrupt:
+        where = resume or checkpoint
+        if where:
+            print(f"interrupted: checkpoint saved to {where}; continue with "
+                  f"--resume {where}", file=sys.stderr)  # fmt: skip
+        raise
+    print(model.report_.summary(), file=sys.stderr)
     return model
 
 
@@ -116,7 +122,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not out.parent.exists():
         raise ValueError(f"output directory does not exist: {out.parent}")
-    model = train_with_progress(args.corpus, model_params(args), args.quiet)
+    model = train_with_progress(
+        args.corpus, model_params(args), args.quiet, checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every if args.checkpoint else None, resume=args.resume,
+    )  # fmt: skip
     kind = save_model(model, args.output)
     print(f"saved {kind} model to {args.output}", file=sys.stderr)
     return 0

@@ -1,0 +1,156 @@
+"""Long trainings: callbacks, early stop, continued training, checkpoints that survive kill -9."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from wordvec import Callback, Word2Vec
+
+PARAMS = dict(vector_size=16, min_count=1, epochs=4, workers=1, seed=5, sg=1, batch_words=200)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in rng.zipf(1.4, 60_000) % 300]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(words[i : i + 20]) for i in range(0, len(words), 20)))
+    return path
+
+
+class Recorder(Callback):
+    def __init__(self, stop_after=None):
+        self.calls, self.stop_after = [], stop_after
+
+    def on_train_begin(self, model):
+        self.calls.append("begin")
+
+    def on_epoch_begin(self, model, epoch):
+        self.calls.append(("epoch_begin", epoch))
+
+    def on_epoch_end(self, model, stats):
+        self.calls.append(("epoch_end", stats.epoch, stats.loss))
+        if self.stop_after is not None and stats.epoch + 1 >= self.stop_after:
+            model.stop_training = True
+
+    def on_train_end(self, model):
+        self.calls.append("end")
+
+
+def test_callbacks_are_called_in_order_with_the_epoch_loss(corpus):
+    rec = Recorder()
+    model = Word2Vec(**PARAMS).fit(corpus, callbacks=[rec])
+    assert rec.calls[0] == "begin" and rec.calls[-1] == "end"
+    middle = rec.calls[1:-1]
+    assert [c[0] for c in middle] == ["epoch_begin", "epoch_end"] * 4
+    assert [c[1] for c in middle] == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert [c[2] for c in middle[1::2]] == model.loss_history_
+
+
+def test_early_stop_stops_after_the_epoch(corpus):
+    rec = Recorder(stop_after=2)
+    model = Word2Vec(**PARAMS).fit(corpus, callbacks=[rec])
+    assert model.epochs_trained_ == 2 and len(model.loss_history_) == 2
+    assert rec.calls[-1] == "end"
+
+
+def test_continued_training_keeps_old_vectors_and_adds_new_words(tmp_path, corpus):
+    model = Word2Vec(**PARAMS).fit(corpus)
+    model.save(tmp_path / "m.wv")
+    model = Word2Vec.load(tmp_path / "m.wv")
+    before = {w: model.wv[w].copy() for w in model.wv.index_to_key}
+    neighbours = [w for w, _ in model.wv.most_similar("w1", topn=10)]
+    new = tmp_path / "new.txt"
+    new.write_text("novel words appear here\n" * 30 + "w1 w2 w3 w1 w2\n" * 5)
+    model.build_vocab(new, update=True)
+    assert {"novel", "words", "appear", "here"} <= set(model.wv.index_to_key)
+    assert len(model.wv) == len(before) + 4
+    for w, v in before.items():  # rows moved with their words, values unchanged
+        assert np.array_equal(model.wv[w], v)
+    model.alpha = 0.005  # move the old vectors less
+    model.train()
+    assert model.epochs_trained_ == 8
+    assert model.wv.similarity("novel", "appear") > 0.5
+    after = [w for w, _ in model.wv.most_similar("w1", topn=10)]
+    assert len(set(neighbours) & set(after)) >= 5
+
+
+def test_continued_training_respects_min_count_over_old_and_new(tmp_path):
+    model = Word2Vec(vector_size=8, min_count=3, epochs=1, workers=1)
+    model.fit([["a", "b"]] * 3 + [["c"]] * 2)
+    assert "c" not in model.wv
+    model.build_vocab([["c", "d"]] * 2, update=True)
+    # c was under min_count before and was not kept, so only its new count (2) is known
+    assert "c" not in model.wv and "d" not in model.wv
+    model.build_vocab([["d"]] * 3, update=True)
+    assert "d" in model.wv
+
+
+def test_checkpoint_then_resume_is_bit_identical(tmp_path, corpus):
+    full = Word2Vec(**PARAMS).fit(corpus)
+    ckpt = tmp_path / "run.ckpt"
+
+    class Interrupt(Callback):
+        def on_epoch_end(self, model, stats):
+            if stats.epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Word2Vec(**PARAMS).fit(corpus, callbacks=[Interrupt()], checkpoint=ckpt)
+    resumed = Word2Vec.resume(ckpt, corpus)
+    assert resumed.epochs_trained_ == 4
+    assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+    assert np.array_equal(resumed.syn1neg_, full.syn1neg_)
+    assert resumed.loss_history_ == full.loss_history_
+
+
+def test_resume_refuses_another_corpus(tmp_path, corpus):
+    ckpt = tmp_path / "run.ckpt"
+    Word2Vec(**{**PARAMS, "epochs": 1}).fit(corpus, checkpoint=ckpt)
+    other = tmp_path / "other.txt"
+    other.write_text(corpus.read_text()[:-200])
+    with pytest.raises(ValueError, match="not the corpus"):
+        Word2Vec.resume(ckpt, other)
+
+
+KILLED_RUN = """
+import sys
+from wordvec import Word2Vec
+params = dict(vector_size=16, min_count=1, epochs={epochs}, workers=1, seed=5, sg=1,
+              batch_words=200)
+Word2Vec(**params).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
+"""
+
+
+def test_kill_9_mid_run_then_resume_is_bit_identical(tmp_path, corpus):
+    """A real subprocess checkpoints continuously and is killed with SIGKILL mid-run; the
+    checkpoint on disk is always whole, and resuming ends exactly where a clean run ends."""
+    epochs = 12
+    ckpt = tmp_path / "run.ckpt"
+    script = tmp_path / "run.py"
+    script.write_text(KILLED_RUN.format(epochs=epochs))
+    proc = subprocess.Popen([sys.executable, str(script), str(corpus), str(ckpt)])
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if ckpt.exists() and ckpt.stat().st_size > 0:
+                time.sleep(0.8)  # let it get somewhere past the first checkpoint
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed: make it longer"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    resumed = Word2Vec.resume(ckpt, corpus)
+    full = Word2Vec(**{**dict(vector_size=16, min_count=1, workers=1, seed=5, sg=1,
+                              batch_words=200), "epochs": epochs}).fit(corpus)  # fmt: skip
+    assert resumed.epochs_trained_ == epochs
+    assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+    assert resumed.loss_history_ == full.loss_history_
