@@ -10,7 +10,6 @@ shared vectors without locks (Hogwild), as the C tool and gensim do.
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import time
@@ -525,14 +524,12 @@ class _Plan:
         # job boundaries: the first sentence starting after each multiple of batch_words
         cuts = np.searchsorted(bounds, np.arange(model.batch_words, total, model.batch_words))
         jobs = np.unique(np.concatenate([[0], cuts, [bounds.shape[0] - 1]])).astype(np.int64)
-        v = counts.shape[0]
         noise = (
             noise_alias(counts, model.ns_exponent)
             if model.negative
             else (np.zeros(1, np.uint64), np.zeros(1, np.int32))
         )
         tree = build_huffman(counts) if model.hs else build_huffman(counts[:1])
-        _ = v
         return _Plan(jobs, keep_thresholds(counts, model.sample), noise, tree, total)
 
     def run_epoch(self, model: Word2Vec, progress: ProgressFn | None, checkpoint,
