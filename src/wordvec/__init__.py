@@ -7,16 +7,19 @@ load from Numba's cache) the first time they run.
 from .corpus import CorpusError
 from .io import FormatError, load_word2vec
 from .keyedvectors import KeyedVectors
+from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 from .train import Callback, EpochStats, TrainingReport, Word2Vec
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ENGLISH_CONNECTOR_WORDS",
     "Callback",
     "CorpusError",
     "EpochStats",
     "FormatError",
     "KeyedVectors",
+    "Phrases",
     "TrainingReport",
     "Word2Vec",
     "load_word2vec",

@@ -255,10 +255,10 @@ def build_word_table(arena, offsets):
 
 
 @njit(cache=True, nogil=True)
-def _find_word(table, arena, offsets, buf, start, end):
-    """Id of the word ``buf[start:end]`` in a word table, or -1."""
+def _find_word(table, arena, offsets, buf, start, end, h):
+    """Id of the word ``buf[start:end]``, whose FNV-1a hash is ``h``, in a word table, or -1."""
     cap = table.shape[0] // 2
-    h = np.int64(_hash_bytes(buf, start, end))
+    h = np.int64(h)
     n = end - start
     i = h & (cap - 1)
     while True:
@@ -362,14 +362,16 @@ def apply_bytes(buf, end, final, wtab, warena, woffsets, n_words, bits, max_run,
             pos += 1
             continue
         tok_end = pos
+        h = FNV_OFFSET
         while tok_end < end and not _is_space(buf[tok_end]):
+            h = (h ^ np.uint64(buf[tok_end])) * FNV_PRIME
             tok_end += 1
         if tok_end - pos > max_token:
             return 0, 0, 0, GIANT_TOKEN
         if tok_end == end and not final:
             stop = pos
             break
-        wid = _find_word(wtab, warena, woffsets, buf, pos, tok_end)
+        wid = _find_word(wtab, warena, woffsets, buf, pos, tok_end, h)
         if wid >= n_words:  # a connector word
             if s0 >= 0:
                 if k < max_run:
@@ -381,9 +383,8 @@ def apply_bytes(buf, end, final, wtab, warena, woffsets, n_words, bits, max_run,
         if s0 >= 0 and k <= max_run:
             p = find_phrase(ptab, first, second, inner, sid, wid, run)
         if p >= 0:
-            for u in range(w, s0):
-                out[o] = buf[u]
-                o += 1
+            out[o : o + s0 - w] = buf[w:s0]
+            o += s0 - w
             # copy start .. end of the phrase, each whitespace run becoming the delimiter
             u = s0
             while u < tok_end:
@@ -408,7 +409,6 @@ def apply_bytes(buf, end, final, wtab, warena, woffsets, n_words, bits, max_run,
         pos = tok_end
     if s0 >= 0 and not final:
         stop = s0
-    for u in range(w, stop):
-        out[o] = buf[u]
-        o += 1
+    out[o : o + stop - w] = buf[w:stop]
+    o += stop - w
     return stop, o, joined, OK
