@@ -1,0 +1,449 @@
+"""The explorer's HTTP API (Starlette TestClient), its limits and errors, a load test over a real
+loopback server, and the ``wordvec explore`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from importlib import resources
+
+import httpx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wordvec import KeyedVectors
+from wordvec.cli import main
+from wordvec.web import Explorer, create_app, running
+
+with warnings.catch_warnings():
+    # Starlette >= 1.x asks for the httpx2 fork and warns at import when it finds plain httpx;
+    # both work, and the warning is about packaging, not about this code
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
+
+
+def toy_vectors() -> KeyedVectors:
+    """A small vocabulary where man:king::woman:queen holds exactly (axes: 0 male, 1 female,
+    2 person, 3 royal, 4 heir, 5 young, 6-7 fruit and vehicles; fillers are random in 8-11)."""
+    e = np.eye(12, dtype=np.float32)
+    words = {
+        "the": e[8] + e[9] + e[10] + e[11],
+        "man": e[0] + e[2],
+        "woman": e[1] + e[2],
+        "king": e[0] + e[3],
+        "queen": e[1] + e[3],
+        "prince": e[0] + e[3] + 0.6 * e[4],
+        "princess": e[1] + e[3] + 0.6 * e[4],
+        "boy": e[0] + 0.8 * e[2] + 0.5 * e[5],
+        "girl": e[1] + 0.8 * e[2] + 0.5 * e[5],
+        "kingdom": e[3] + 0.8 * e[8],
+        "kind": e[9] + 0.3 * e[2],
+        "apple": e[6] + 0.1 * e[8],
+        "banana": e[6] + 0.2 * e[9],
+        "cherry": e[6] + 0.2 * e[10],
+        "car": e[7] + 0.1 * e[8],
+        "bus": e[7] + 0.2 * e[9],
+        "train": e[7] + 0.2 * e[11],
+    }
+    rng = np.random.default_rng(7)
+    for k in range(30):
+        v = np.zeros(12, np.float32)
+        v[8:] = rng.normal(size=4)
+        v[:8] = 0.1 * rng.normal(size=8)
+        words[f"filler{k:02d}"] = v
+    return KeyedVectors(list(words), np.stack(list(words.values())))
+
+
+@pytest.fixture(scope="module")
+def kv() -> KeyedVectors:
+    return toy_vectors()
+
+
+@pytest.fixture(scope="module")
+def client(kv):
+    with TestClient(create_app(kv, name="toy", max_topn=50, max_points=40, cache_size=4)) as c:
+        yield c
+
+
+# -- the page and the API document -------------------------------------------------------------
+def test_page_is_self_contained(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    # every script and stylesheet the page names is served here
+    refs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert "/static/app.js" in refs
+    for ref in refs:
+        if ref.startswith("/static/"):
+            assert client.get(ref).status_code == 200, ref
+        else:
+            assert not ref.startswith(("http:", "https:", "//")), ref
+    # nothing in the static files loads from another host at run time
+    static = resources.files("wordvec.web") / "static"
+    for f in static.iterdir():
+        if f.name.endswith((".js", ".css", ".html")):
+            assert not re.search(r"https?://", f.read_text("utf-8")), f.name
+
+
+def test_openapi_documents_every_api_route(client):
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    app = client.app
+    routes = {r.path: r.methods for r in app.routes if getattr(r, "path", "").startswith("/api/")}
+    assert set(spec["paths"]) == set(routes)
+    for path, methods in routes.items():
+        documented = {m.upper() for m in spec["paths"][path]}
+        assert documented <= methods, path
+    # the limits it states are the ones the server enforces
+    topn = spec["components"]["schemas"]["AnalogyRequest"]["properties"]["topn"]
+    assert topn["maximum"] == 50
+    for path in spec["paths"].values():
+        for op in path.values():
+            for resp in op["responses"].values():
+                ref = resp["content"]["application/json"]["schema"]["$ref"]
+                assert ref.split("/")[-1] in spec["components"]["schemas"]
+
+
+def test_info(client, kv):
+    info = client.get("/api/info").json()
+    assert info["words"] == len(kv) and info["dims"] == 12 and info["name"] == "toy"
+    assert info["methods"]["pca"] is True
+
+
+# -- autocomplete --------------------------------------------------------------------------------
+def test_autocomplete_prefix_frequency_order(client):
+    r = client.get("/api/autocomplete", params={"prefix": "kin"})
+    assert r.status_code == 200
+    assert r.json()["words"] == ["king", "kingdom", "kind"]  # row (frequency) order
+    assert client.get("/api/autocomplete?prefix=KIN").json()["words"] == ["king", "kingdom", "kind"]
+    assert client.get("/api/autocomplete?prefix=kind").json()["words"] == ["kind"]
+    assert client.get("/api/autocomplete?prefix=zz").json()["words"] == []
+    assert client.get("/api/autocomplete?prefix=&limit=3").json()["words"] == [
+        "the", "man", "woman",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "101", "ten", "1e9"])
+def test_autocomplete_bad_limit(client, limit):
+    r = client.get("/api/autocomplete", params={"prefix": "k", "limit": limit})
+    assert r.status_code == 422
+    assert "limit" in r.json()["error"]
+
+
+def test_autocomplete_matches_brute_force():
+    rng = np.random.default_rng(3)
+    alphabet = [*"abcé", "ß", "Ä", "ж", "中"]
+    words = sorted({"".join(rng.choice(alphabet, size=rng.integers(1, 6))) for _ in range(3000)})
+    rng.shuffle(words)  # rows are not in alphabetical order
+    ex = Explorer(KeyedVectors(words, rng.normal(size=(len(words), 4)).astype(np.float32)))
+    for prefix in ["", "a", "ab", "é", "É", "ss", "SS", "ä", "中", "ж", "abca", "zz", "c" * 7]:
+        for limit in (1, 7, 100):
+            folded = prefix.casefold()
+            want = [w for w in words if w.casefold().startswith(folded)][:limit]
+            if prefix in words:
+                want = [prefix, *[w for w in want if w != prefix][: limit - 1]]
+            assert ex.autocomplete(prefix, limit) == want, (prefix, limit)
+
+
+# -- neighbours, vectors, analogies --------------------------------------------------------------
+def test_neighbours_match_keyedvectors(client, kv):
+    r = client.get("/api/neighbours", params={"word": "king", "topn": 5})
+    assert r.status_code == 200
+    got = [(d["word"], d["score"]) for d in r.json()["neighbours"]]
+    want = kv.most_similar("king", topn=5)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-6)
+
+
+def test_unknown_word_is_404_naming_it(client):
+    r = client.get("/api/neighbours", params={"word": "zebra"})
+    assert r.status_code == 404
+    assert r.json() == {"error": "word 'zebra' not in vocabulary", "word": "zebra"}
+    r = client.post("/api/analogy", json={"a": "man", "b": "king", "c": "unicorn"})
+    assert r.status_code == 404 and r.json()["word"] == "unicorn"
+    r = client.get("/api/vector", params={"word": "dragon"})
+    assert r.status_code == 404 and "dragon" in r.json()["error"]
+
+
+@pytest.mark.parametrize("topn", ["0", "-1", "51", "1000000000000", "ten", "2.5"])
+def test_absurd_topn_is_422(client, topn):
+    r = client.get("/api/neighbours", params={"word": "king", "topn": topn})
+    assert r.status_code == 422
+    assert "topn" in r.json()["error"]
+
+
+def test_missing_word_is_422(client):
+    for path in ("/api/neighbours", "/api/vector"):
+        r = client.get(path)
+        assert r.status_code == 422 and "word" in r.json()["error"]
+
+
+def test_vector(client, kv):
+    data = client.get("/api/vector", params={"word": "queen"}).json()
+    assert data["index"] == kv.get_index("queen")
+    np.testing.assert_array_equal(np.array(data["vector"], np.float32), kv["queen"])
+    assert data["norm"] == pytest.approx(np.sqrt(2.0))
+
+
+def test_analogy_both_methods(client):
+    r = client.post("/api/analogy", json={"a": "man", "b": "king", "c": "woman", "topn": 3})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["cosadd"][0]["word"] == "queen"
+    assert data["cosadd"][0]["score"] == pytest.approx(1.0, abs=1e-5)
+    assert data["cosmul"][0]["word"] == "queen"
+    assert len(data["cosadd"]) == len(data["cosmul"]) == 3
+    assert not {"man", "king", "woman"} & {d["word"] for d in data["cosadd"] + data["cosmul"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (b'{"a": "man", "b": ', 400, "malformed JSON"),
+        (b"\xff\xfe not utf-8", 400, "malformed JSON"),
+        (b"", 400, "malformed JSON"),
+        (b'["man", "king", "woman"]', 400, "JSON object"),
+        (b'{"a": "man", "b": "king"}', 422, "word"),
+        (b'{"a": "man", "b": "king", "c": 7}', 422, "word"),
+        (b'{"a": "man", "b": "king", "c": "woman", "topn": 0}', 422, "topn"),
+        (b'{"a": "man", "b": "king", "c": "woman", "topn": true}', 422, "topn"),
+        (b'{"a": "man", "b": "king", "c": "woman", "topn": 9e99}', 422, "topn"),
+    ],
+)
+def test_analogy_bad_bodies(client, body, status, fragment):
+    r = client.post("/api/analogy", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status
+    assert fragment in r.json()["error"]
+
+
+def test_body_over_limit_is_413(kv):
+    app = create_app(kv, max_body=1000)
+    with TestClient(app) as c:
+        big = {"a": "man", "b": "king", "c": "woman", "pad": "x" * 2000}
+        r = c.post("/api/analogy", json=big)
+        assert r.status_code == 413
+        assert "1000 bytes" in r.json()["error"]
+
+        # without a Content-Length (chunked), the limit holds while reading
+        def chunks():
+            for _ in range(50):
+                yield b" " * 100
+
+        r = c.post("/api/projection", content=chunks())
+        assert r.status_code == 413
+        r = c.post("/api/analogy", json={"a": "man", "b": "king", "c": "woman"})
+        assert r.status_code == 200
+
+
+def test_wrong_method_and_unknown_route_are_json(client):
+    r = client.get("/api/analogy")
+    assert r.status_code == 405 and "error" in r.json()
+    r = client.get("/api/nothing-here")
+    assert r.status_code == 404 and "error" in r.json()
+
+
+# -- projections ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("dims", [2, 3])
+def test_projection_neighbourhood_and_cache(kv, dims):
+    with TestClient(create_app(kv, cache_size=2)) as c:
+        body = {"neighbours_of": "king", "topn": 6, "dims": dims}
+        first = c.post("/api/projection", json=body).json()
+        assert first["centre"] == "king" and first["words"][0] == "king"
+        assert first["words"][1:] == [w for w, _ in kv.most_similar("king", topn=6)]
+        assert np.array(first["coords"]).shape == (7, dims)
+        assert first["cached"] is False
+        again = c.post("/api/projection", json=body).json()
+        assert again["cached"] is True and again["coords"] == first["coords"]
+        # two other projections push the first out of a cache of two (least recently used)
+        c.post("/api/projection", json={"top": 10, "dims": dims})
+        c.post("/api/projection", json={"words": ["man", "woman", "king"], "dims": dims})
+        assert c.post("/api/projection", json=body).json()["cached"] is False
+
+
+def test_projection_pca_matches_numpy(client, kv):
+    words = ["man", "woman", "king", "queen", "apple", "car"]
+    coords = np.array(client.post("/api/projection", json={"words": words}).json()["coords"])
+    from wordvec.project import project
+
+    want = project(np.stack([kv[w] for w in words]), "pca", 2)
+    np.testing.assert_allclose(coords, want, atol=1e-4)
+
+
+def test_projection_tsne(client):
+    r = client.post("/api/projection", json={"top": 20, "method": "tsne"})
+    assert r.status_code == 200
+    assert np.isfinite(np.array(r.json()["coords"])).all()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({}, 422, "exactly one"),
+        ({"top": 5, "words": ["man"]}, 422, "exactly one"),
+        ({"top": 0}, 422, "top"),
+        ({"top": 41}, 422, "top"),
+        ({"words": "man woman"}, 422, "list of strings"),
+        ({"words": [f"filler{k:02d}" for k in range(30)] + list("abcdefghijk")}, 422, "at most"),
+        ({"words": ["man", "griffin"]}, 404, "griffin"),
+        ({"neighbours_of": "king", "topn": 40}, 422, "topn"),
+        ({"top": 5, "method": "lda"}, 422, "method"),
+        ({"top": 5, "dims": 4}, 422, "dims"),
+        ({"top": 5, "dims": True}, 422, "dims"),
+        ({"top": 5, "dims": 2.0}, 422, "dims"),
+        ({"words": ["man", "king"], "method": "tsne"}, 422, "at least"),
+    ],
+)
+def test_projection_bad_requests(client, body, status, fragment):
+    r = client.post("/api/projection", json=body)
+    assert r.status_code == status, r.text
+    assert fragment in r.json()["error"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+fields = st.sampled_from(
+    ["a", "b", "c", "topn", "words", "top", "neighbours_of", "method", "dims", "x"]
+)
+words_or_junk = st.sampled_from(["man", "king", "woman", "zebra", ""]) | json_values
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["/api/analogy", "/api/projection"]),
+    body=st.dictionaries(fields, words_or_junk, max_size=5) | json_values,
+)
+def test_no_input_gives_a_500(client, path, body):
+    r = client.post(path, content=json.dumps(body))
+    assert r.status_code < 500, (body, r.text)
+    assert isinstance(r.json(), dict)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=6))
+def test_no_query_string_gives_a_500(word, topn):
+    with TestClient(create_app(toy_vectors())) as c:
+        for path in ("/api/neighbours", "/api/vector", "/api/autocomplete"):
+            r = c.get(path, params={"word": word, "topn": topn, "prefix": word, "limit": topn})
+            assert r.status_code < 500, (path, word, topn, r.text)
+
+
+# -- a real server on loopback -------------------------------------------------------------------
+def test_load_on_loopback(kv):
+    """200 mixed requests from 4 threads against uvicorn: no errors, bounded time."""
+    app = create_app(kv)
+    requests = []
+    words = kv.index_to_key
+    for k in range(200):
+        w = words[k % len(words)]
+        kind = k % 4
+        if kind == 0:
+            requests.append(("GET", f"/api/neighbours?word={w}&topn=10", None))
+        elif kind == 1:
+            requests.append(("GET", f"/api/autocomplete?prefix={w[:2]}", None))
+        elif kind == 2:
+            requests.append(("POST", "/api/analogy", {"a": "man", "b": "king", "c": w}))
+        else:
+            requests.append(("POST", "/api/projection", {"neighbours_of": w, "topn": 8}))
+    errors: list[str] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    with running(app) as url:
+
+        def worker(part):
+            with httpx.Client(base_url=url, timeout=10.0) as http:
+                for method, path, body in part:
+                    t0 = time.perf_counter()
+                    try:
+                        r = http.request(method, path, json=body)
+                        ok = r.status_code == 200
+                    except httpx.HTTPError as e:
+                        ok, r = False, e
+                    with lock:
+                        latencies.append(time.perf_counter() - t0)
+                        if not ok:
+                            errors.append(f"{method} {path}: {r}")
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(requests[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        elapsed = time.perf_counter() - start
+    assert errors == []
+    assert len(latencies) == 200
+    assert elapsed < 30.0, f"200 requests took {elapsed:.1f} s"
+
+
+def test_running_stops_the_server(kv):
+    with running(create_app(kv)) as url:
+        assert httpx.get(f"{url}/api/info").status_code == 200
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/api/info", timeout=2.0)
+
+
+# -- the command ---------------------------------------------------------------------------------
+def test_explore_port_in_use_is_one_line(tmp_path, capsys, kv):
+    model = tmp_path / "toy.txt"
+    kv.save_word2vec_format(model)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        code = main(["explore", str(model), "--port", str(port)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("wordvec explore: error: cannot listen on 127.0.0.1:")
+
+
+def test_explore_bad_port(tmp_path, capsys, kv):
+    model = tmp_path / "toy.txt"
+    kv.save_word2vec_format(model)
+    assert main(["explore", str(model), "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+
+
+def test_explore_serves_until_stopped(tmp_path, kv):
+    """The real command in a subprocess: binds loopback, answers, and opens no browser."""
+    model = tmp_path / "toy.txt"
+    kv.save_word2vec_format(model)
+    with subprocess.Popen(
+        [sys.executable, "-m", "wordvec.cli", "explore", str(model), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "BROWSER": "false"},
+    ) as proc:
+        try:
+            line = proc.stdout.readline()
+            m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            assert m, (line, proc.stderr.read() if proc.poll() is not None else "")
+            r = httpx.get(f"{m.group(0)}/api/neighbours?word=king&topn=1", timeout=10.0)
+            assert r.json()["neighbours"][0]["word"] in {"prince", "queen", "man"}
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_commands_import_nothing_heavy():
+    code = (
+        "import sys; from wordvec.cli import build_parser; build_parser(); import wordvec; "
+        "heavy = [m for m in ('matplotlib', 'sklearn', 'umap', 'starlette', 'uvicorn') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
