@@ -24,7 +24,7 @@ def decoded(scan):
 
 def sentences_of(vocab, enc):
     return [
-        [vocab.words[i] for i in enc.ids[a:b]]
+        [vocab.words[i] for i in enc.token_ids()[a:b]]
         for a, b in zip(enc.bounds[:-1], enc.bounds[1:], strict=True)
     ]
 
@@ -182,3 +182,23 @@ def test_noise_alias_table_gives_unigram_to_the_075():
         p[alias[i]] += (1 - thr[i] / 2.0**32) / v
     expected = counts**0.75 / (counts**0.75).sum()
     np.testing.assert_allclose(p, expected, atol=1e-9)
+
+
+def test_packed_ids_round_trip_and_escape_ids_past_65534():
+    from wordvec.kernels.train import _subsample
+    from wordvec.vocab import EncodedCorpus
+
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 70_000, 5000).astype(np.int32)
+    ids[:10] = [65534, 65535, 65536, 69_999, 0, 1, 65535, 2, 3, 4]
+    bounds = np.array([0, 3, 1000, 1001, 5000])
+    enc = EncodedCorpus.from_ids(ids, bounds, 5000)
+    assert enc.ids.dtype == np.uint16 and enc.rare.dtype == np.int32
+    assert np.array_equal(enc.token_ids(), ids)
+    assert enc.ids.nbytes + enc.rare.nbytes < 0.6 * ids.nbytes
+    starts = enc.rare_starts(bounds)
+    keep = np.full(70_000, 1 << 32, np.uint64)  # keep everything
+    sent = np.empty(5000, np.int32)
+    for s in range(len(bounds) - 1):  # every sentence decodes alone from its rare offset
+        n, _ = _subsample(enc.ids, enc.rare, starts[s], bounds[s], bounds[s + 1], keep, sent, np.uint64(1))
+        assert np.array_equal(sent[:n], ids[bounds[s] : bounds[s + 1]])

@@ -7,7 +7,7 @@ import pytest
 
 from wordvec.huffman import build_huffman
 from wordvec.kernels import train as k
-from wordvec.vocab import keep_thresholds, noise_alias
+from wordvec.vocab import EncodedCorpus, keep_thresholds, noise_alias
 
 M64 = (1 << 64) - 1
 
@@ -127,6 +127,12 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
     return syn0, syn1neg, syn1, loss
 
 
+def packed(ids, bounds):
+    """(ids, rare, rare_starts) in the kernels' two-bytes-a-token layout."""
+    enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
+    return enc.ids, enc.rare, enc.rare_starts(bounds)
+
+
 def tiny_setup(v=12, d=8, n=300, seed=0):
     rng = np.random.default_rng(seed)
     counts = np.sort(rng.integers(1, 60, v))[::-1].astype(np.int64)
@@ -156,7 +162,7 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean):
     stats = np.zeros(3)
     fn = k.train_sg if sg else k.train_cbow
     extra = () if sg else (cbow_mean,)
-    fn(ids, bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
+    fn(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
        tree.codes, tree.points, tree.lengths, window, True, negative, hs, *extra, a0, a1, rng,
        stats)  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
@@ -176,7 +182,7 @@ def test_softmax_kernel_matches_reference(sg):
                                         0, 0, sg, 1, True, a0, a1, seed)  # fmt: skip
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    k.train_softmax(ids, bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
+    k.train_softmax(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
                     a0, a1, rng, stats)  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, atol=2e-6)

@@ -357,7 +357,7 @@ class Word2Vec:
             if self.stop_training:
                 break
         self.report_.seconds_train += time.perf_counter() - t0
-        self.wv.fill_norms(force=True)
+        self.wv._norms = None  # the vectors moved: unit vectors are recomputed on first query
         for cb in callbacks:
             cb.on_train_end(self)
         return self
@@ -469,7 +469,7 @@ def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:
 
 
 def _corpus_crc(corpus: EncodedCorpus) -> int:
-    return zlib.crc32(corpus.bounds, zlib.crc32(corpus.ids))
+    return zlib.crc32(corpus.bounds, zlib.crc32(corpus.rare, zlib.crc32(corpus.ids)))
 
 
 @dataclass
@@ -501,7 +501,7 @@ def _split_long(enc: EncodedCorpus, max_len: int) -> tuple[EncodedCorpus, int]:
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)
     starts = starts + (np.arange(starts.shape[0]) - first) * max_len
     bounds = np.append(starts, enc.bounds[-1]).astype(np.int64)
-    return EncodedCorpus(enc.ids, bounds, enc.raw_tokens), int(np.count_nonzero(pieces > 1))
+    return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), int(np.count_nonzero(pieces > 1))
 
 
 @dataclass
@@ -509,6 +509,7 @@ class _Plan:
     """Everything a training run needs that does not change between epochs."""
 
     jobs: np.ndarray  # int64[J + 1]: job j trains sentences jobs[j] .. jobs[j + 1] - 1
+    rare_starts: np.ndarray  # int64[S + 1]: see EncodedCorpus.rare_starts
     keep: np.ndarray
     noise: tuple[np.ndarray, np.ndarray]
     tree: Any
@@ -530,7 +531,8 @@ class _Plan:
             else (np.zeros(1, np.uint64), np.zeros(1, np.int32))
         )
         tree = build_huffman(counts) if model.hs else build_huffman(counts[:1])
-        return _Plan(jobs, keep_thresholds(counts, model.sample), noise, tree, total)
+        rare_starts = model.corpus_.rare_starts(bounds)
+        return _Plan(jobs, rare_starts, keep_thresholds(counts, model.sample), noise, tree, total)
 
     def run_epoch(self, model: Word2Vec, progress: ProgressFn | None, checkpoint,
                   checkpoint_every: float | None) -> EpochStats:  # fmt: skip
@@ -538,7 +540,8 @@ class _Plan:
         from .kernels import train as k
 
         run = model._run
-        bounds, ids = model.corpus_.bounds, model.corpus_.ids
+        bounds, ids, rare = model.corpus_.bounds, model.corpus_.ids, model.corpus_.rare
+        rare_starts = self.rare_starts
         n_jobs = self.jobs.shape[0] - 1
         if run.stats is None or run.stats.shape != (n_jobs, 3):
             run.stats = np.zeros((n_jobs, 3), np.float64)
@@ -566,15 +569,15 @@ class _Plan:
             a0, a1 = alpha_at(base + bounds[s0]), alpha_at(base + bounds[s1])
             m = model
             if m.softmax:
-                k.train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, m.window,
+                k.train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, m.window,
                                 m.shrink_windows, m.sg, m.cbow_mean, a0, a1, rng,
                                 stats[j])  # fmt: skip
             elif m.sg:
-                k.train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
+                k.train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
                            tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
                            m.negative, m.hs, a0, a1, rng, stats[j])  # fmt: skip
             else:
-                k.train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
+                k.train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
                              tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
                              m.negative, m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
 

@@ -31,18 +31,42 @@ class Vocab:
         return len(self.words)
 
 
+ESCAPE = 0xFFFF  # in ``EncodedCorpus.ids``: the id is the next one in ``rare``
+
+
 @dataclass
 class EncodedCorpus:
-    """The corpus as vocabulary ids: ``ids``: int32[n]; sentence ``i`` is
-    ``ids[bounds[i]:bounds[i + 1]]`` with ``bounds``: int64[s + 1]."""
+    """The corpus as vocabulary ids, two bytes a token: ``ids``: uint16[n] holds ids below
+    ``ESCAPE``; larger ids (rare words of a big vocabulary) are ``ESCAPE`` there and stored in
+    order in ``rare``: int32[r]. Sentence ``i`` is tokens ``bounds[i]:bounds[i + 1]`` with
+    ``bounds``: int64[s + 1]."""
 
     ids: np.ndarray
+    rare: np.ndarray
     bounds: np.ndarray
     raw_tokens: int  # every token read, in the vocabulary or not
+
+    @classmethod
+    def from_ids(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int) -> EncodedCorpus:
+        """Pack int32 word ids."""
+        big = ids >= ESCAPE
+        return cls(np.where(big, ESCAPE, ids).astype(np.uint16), ids[big].astype(np.int32),
+                   np.asarray(bounds, np.int64), raw_tokens)  # fmt: skip
 
     @property
     def n_tokens(self) -> int:
         return int(self.ids.shape[0])
+
+    def token_ids(self) -> np.ndarray:
+        """All tokens as int32 word ids (unpacked; for inspection and tests)."""
+        out = self.ids.astype(np.int32)
+        out[self.ids == ESCAPE] = self.rare
+        return out
+
+    def rare_starts(self, bounds: np.ndarray) -> np.ndarray:
+        """int64[len(bounds)]: index in ``rare`` of the first escaped token at or after each
+        bound (a sentence start)."""
+        return np.searchsorted(np.flatnonzero(self.ids == ESCAPE), bounds).astype(np.int64)
 
 
 def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
@@ -111,8 +135,8 @@ def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
     n, n_lines, _ = remap_tokens(
         scan.tokens, scan.tokens.shape[0], line_ends, line_ends.shape[0], slot_to_id, 0
     )
-    bounds = np.concatenate([[0], line_ends[:n_lines]]).astype(np.int64)
-    return EncodedCorpus(ids=scan.tokens[:n], bounds=bounds, raw_tokens=scan.raw_tokens)
+    bounds = np.concatenate([[0], line_ends[:n_lines]])
+    return EncodedCorpus.from_ids(scan.tokens[:n], bounds, scan.raw_tokens)
 
 
 def encode_with(

@@ -12,7 +12,9 @@ they were before the block, then written back. This touches ``1 + negative`` out
 word instead of ``(1 + negative)`` per pair, which is what makes it fast.
 
 Arrays (V words, d dimensions, L = longest Huffman code):
-- ``ids``: int32[n] corpus as word ids; ``bounds``: int64[s + 1] sentence starts
+- ``ids``: uint16[n] corpus as word ids, ``ESCAPE`` standing for the next id of ``rare``:
+  int32[r]; ``rare_starts``: int64[s + 1] index in ``rare`` at each sentence start (see
+  ``wordvec.vocab.EncodedCorpus``); ``bounds``: int64[s + 1] sentence starts
 - ``syn0``: float32[V, d] input vectors; ``syn1``: float32[V or V - 1, d] output vectors
 - ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``)
 - ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution
@@ -143,14 +145,21 @@ def _logistic_vec(h, syn1, outputs, labels, n_out, alpha, e):
     return loss
 
 
+ESCAPE = 0xFFFF
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _subsample(ids, start, end, keep, sent, state):
-    """Copy the kept tokens of ``ids[start:end]`` into ``sent``; returns (count, rng state)."""
+def _subsample(ids, rare, r, start, end, keep, sent, state):
+    """Copy the kept tokens of sentence ``ids[start:end]`` (its first escaped id at ``rare[r]``)
+    into ``sent``; returns (count, rng state)."""
     n = 0
     for i in range(start, end):
-        w = ids[i]
-        state, r = _next(state)
-        if (r >> np.uint64(32)) < keep[w]:
+        w = np.int64(ids[i])
+        if w == ESCAPE:
+            w = np.int64(rare[r])
+            r += 1
+        state, r64 = _next(state)
+        if (r64 >> np.uint64(32)) < keep[w]:
             sent[n] = w
             n += 1
     return n, state
@@ -227,7 +236,7 @@ AHEAD = 3  # positions between a prefetch and the use of its rows
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
+def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
              code_len, window, shrink, negative, hs, alpha0, alpha1, rng, stats):  # fmt: skip
     """Skip-gram over sentences ``s0..s1-1`` with negative sampling (``negative > 0``) and/or
     hierarchical softmax (``hs``)."""
@@ -253,7 +262,7 @@ def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, c
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
         # tokens are spread evenly over the sentence's raw length for the learning rate
@@ -283,7 +292,7 @@ def train_sg(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, c
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
+def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
                code_len, window, shrink, negative, hs, cbow_mean, alpha0, alpha1, rng,
                stats):  # fmt: skip
     """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
@@ -310,7 +319,7 @@ def train_cbow(ids, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
         frac = (bounds[s + 1] - start) / max(n, 1)
@@ -376,7 +385,7 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
 
 
 @njit(cache=True, nogil=True)
-def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbow_mean,
+def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbow_mean,
                   alpha0, alpha1, rng, stats):  # fmt: skip
     """The exact objective of the seeds, O(V d) per pair: skip-gram (each context word predicts
     the centre word, as in the C tool) or CBOW."""
@@ -399,7 +408,7 @@ def train_softmax(ids, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbo
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, start, bounds[s + 1], keep, sent, state)
+        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, 0, keep, ctx, cut, no_negs, state)  # no noise words
         frac = (bounds[s + 1] - start) / max(n, 1)
