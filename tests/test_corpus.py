@@ -202,3 +202,20 @@ def test_packed_ids_round_trip_and_escape_ids_past_65534():
     for s in range(len(bounds) - 1):  # every sentence decodes alone from its rare offset
         n, _ = _subsample(enc.ids, enc.rare, starts[s], bounds[s], bounds[s + 1], keep, sent, np.uint64(1))
         assert np.array_equal(sent[:n], ids[bounds[s] : bounds[s + 1]])
+
+
+@pytest.mark.parametrize("one_line", [True, False])
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_parallel_scan_gives_exactly_the_sequential_result(tmp_path, one_line, workers):
+    rng = np.random.default_rng(workers)
+    words = [f"w{i}" for i in rng.zipf(1.3, 40_000) % 5000]
+    sep = lambda i: " " if one_line or i % 17 else "\n"  # noqa: E731
+    p = tmp_path / "c.txt"
+    p.write_text("".join(w + sep(i) for i, w in enumerate(words)))
+    seq = scan_corpus(p)
+    par = scan_corpus(p, workers=workers, parallel_min_bytes=0, block_bytes=4096)
+    assert par.words == seq.words
+    assert np.array_equal(par.counts, seq.counts)
+    assert np.array_equal(par.tokens, seq.tokens)
+    assert np.array_equal(par.line_ends, seq.line_ends)
+    assert par.raw_tokens == seq.raw_tokens == len(words)

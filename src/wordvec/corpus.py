@@ -16,7 +16,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import mmap
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 BLOCK_BYTES = 1 << 23  # 8 MiB read at a time
+PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -53,7 +56,7 @@ class RawScan:
 class _Scanner:
     """Grows the scan buffers on demand and prunes the vocabulary like the C tool."""
 
-    def __init__(self, max_vocab_size: int | None, token_hint: int):
+    def __init__(self, max_vocab_size: int | None, token_hint: int, out: np.ndarray | None = None):
         from .kernels import scan as k
 
         self.k = k
@@ -63,7 +66,7 @@ class _Scanner:
         self.woff = np.zeros((1 << 14) + 1, np.int64)
         self.arena = np.zeros(1 << 18, np.uint8)
         # untouched pages of np.empty cost no memory, so a generous hint is free
-        self.out = np.empty(max(token_hint, 1 << 16), np.int32)
+        self.out = np.empty(max(token_hint, 1 << 16), np.int32) if out is None else out
         self.line_ends = np.empty(1 << 12, np.int64)
         self.st = np.zeros(9, np.int64)
         self.max_vocab_size = max_vocab_size
@@ -117,6 +120,29 @@ class _Scanner:
         st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = n_out, n_lines, line_start
         k.rehash(self.table, self.whash, n_new)
 
+    def absorb(self, other: _Scanner) -> np.ndarray:
+        """Add the words and counts of ``other`` (which scanned a later part of the corpus) to
+        this vocabulary; returns other slot -> slot here. Words new here are appended in the
+        order ``other`` first saw them, so the result is what one sequential scan gives."""
+        k = self.k
+        n = int(other.st[k.N_WORDS])
+        woff, arena = other.woff, other.arena.tobytes()
+        text = b" ".join(arena[woff[i] : woff[i + 1]] for i in range(n)) + b" "
+        # scan the word list with a separate token buffer and state: each word counted once
+        saved = self.out, self.line_ends, self.st
+        self.out, self.line_ends = np.empty(n, np.int32), np.empty(1, np.int64)
+        self.st = saved[2].copy()
+        self.st[k.N_OUT] = self.st[k.N_LINES] = self.st[k.LINE_START] = 0
+        try:
+            self.feed(np.frombuffer(text, np.uint8), False)
+            remap = self.out
+        finally:
+            st = self.st
+            self.out, self.line_ends, self.st = saved
+        self.st[k.N_WORDS], self.st[k.ARENA] = st[k.N_WORDS], st[k.ARENA]
+        self.counts[remap] += other.counts[:n] - 1
+        return remap
+
     def freeze(self) -> None:
         """Start a second pass that encodes with the vocabulary as it is, counts unchanged."""
         k, st = self.k, self.st
@@ -165,14 +191,21 @@ def _open(path: Path):
     return opener(path, "rb") if opener else open(path, "rb")
 
 
-def _blocks(path: Path, block_bytes: int):
-    """Yield (uint8 array, is_last) blocks of a file, each ending on whitespace."""
+def _blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = None):
+    """Yield (uint8 array, is_last) blocks of a file (of bytes ``start:end`` of a plain file),
+    each ending on whitespace."""
     carry = b""
-    offset = 0
+    offset = start
+    remaining = end - start if end is not None else None
     try:
         with _open(path) as f:
+            if start:
+                f.seek(start)
             while True:
-                data = f.read(block_bytes)
+                want = block_bytes if remaining is None else min(block_bytes, remaining)
+                data = f.read(want) if want else b""
+                if remaining is not None:
+                    remaining -= len(data)
                 last = not data
                 data = carry + data
                 if b"\x00" in data:
@@ -219,11 +252,79 @@ def _sentence_blocks(sentences: Iterable[list[str]], block_bytes: int):
         yield np.frombuffer(b"".join(parts), np.uint8), True
 
 
+def _cut_points(path: Path, parts: int) -> list[int] | None:
+    """Byte offsets that split a plain file into ``parts`` pieces, each cut just after a
+    whitespace byte; None if no whitespace is found near a cut."""
+    size = path.stat().st_size
+    cuts = [0]
+    with open(path, "rb") as f:
+        for i in range(1, parts):
+            f.seek(size * i // parts)
+            head = f.read(MAX_TOKEN_BYTES)
+            hits = [j for j in (head.find(c) for c in b" \n\t\r\x0b\x0c") if j >= 0]
+            if not hits:
+                return None
+            cut = size * i // parts + min(hits) + 1
+            if cut <= cuts[-1] or cut >= size:
+                return None
+            cuts.append(cut)
+    return [*cuts, size]
+
+
+def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _Scanner:
+    """Scan the pieces of one file on one thread each, into one token buffer, then merge."""
+    hints = [(b - a) // 2 + 1 for a, b in zip(cuts, cuts[1:], strict=False)]
+    starts = np.cumsum([0, *hints])
+    # anonymous memory: the unused tail can be given back to the OS after the merge
+    buf = mmap.mmap(-1, int(starts[-1]) * 4)
+    out = np.frombuffer(buf, np.int32)
+    scanners = [_Scanner(None, 0, out[starts[i] : starts[i + 1]]) for i in range(len(hints))]
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        try:
+            for data, last in _blocks(path, block_bytes, cuts[i], cuts[i + 1]):
+                scanners[i].feed(data, last and i == len(hints) - 1)
+                if progress:
+                    with lock:
+                        progress(data.shape[0])
+        except BaseException as e:  # surfaced in the calling thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(hints))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    first, k = scanners[0], scanners[0].k
+    n_out, lines = int(first.st[k.N_OUT]), [first.line_ends[: first.st[k.N_LINES]]]
+    for i, other in enumerate(scanners[1:], 1):
+        remap = first.absorb(other)
+        m, n_lines = int(other.st[k.N_OUT]), int(other.st[k.N_LINES])
+        k.remap_tokens(other.out, m, other.line_ends, n_lines, remap, other.st[k.LINE_START])
+        out[n_out : n_out + m] = out[starts[i] : starts[i] + m]  # move down, after the others
+        lines.append(other.line_ends[:n_lines] + n_out)
+        n_out += m
+    first.out = out
+    first.line_ends = np.concatenate(lines)
+    first.st[k.N_OUT], first.st[k.N_LINES] = n_out, first.line_ends.shape[0]
+    first.st[k.LINE_START] = first.line_ends[-1] if first.line_ends.shape[0] else 0
+    used = -(-n_out * 4 // mmap.PAGESIZE) * mmap.PAGESIZE
+    if used < len(buf):
+        buf.madvise(mmap.MADV_DONTNEED, used, len(buf) - used)
+    return first
+
+
 def scan_corpus(
     source: str | os.PathLike | Iterable[list[str]],
     max_vocab_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     block_bytes: int = BLOCK_BYTES,
+    workers: int = 1,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> RawScan:
     """Read a corpus once: count every word and encode every token as an int32 slot id.
 
@@ -235,10 +336,22 @@ def scan_corpus(
         pruning happened, a file corpus is read a second time to encode it with the final
         words; an iterable is read once, so occurrences before a word was pruned are lost.
     progress : called with the number of bytes consumed after each block
+    workers : threads for one big plain file (at least ``parallel_min_bytes``, and no
+        ``max_vocab_size``); the result is the same as with one
     """
     if isinstance(source, str | os.PathLike):
         files = _corpus_files(Path(source))
         hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in _OPENERS) // 2 + 1
+        cuts = None
+        if (workers > 1 and max_vocab_size is None and len(files) == 1
+                and files[0].suffix.lower() not in _OPENERS
+                and files[0].stat().st_size >= parallel_min_bytes):  # fmt: skip
+            cuts = _cut_points(files[0], workers)
+        if cuts is not None:
+            res = _scan_parallel(files[0], cuts, progress, block_bytes).result()
+            if res.raw_tokens == 0:
+                raise CorpusError(f"corpus is empty (no tokens): {source}")
+            return res
         scanner = _Scanner(max_vocab_size, hint)
         for path in files:
             for buf, last in _blocks(path, block_bytes):

@@ -231,7 +231,7 @@ class Word2Vec:
         new counts, so the inner-node weights of old words are only a starting point.
         """
         t0 = time.perf_counter()
-        scan = scan_corpus(corpus, self.max_vocab_size, progress)
+        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
         if update:
             if not hasattr(self, "vocab_"):
                 raise ValueError("update=True needs a trained model: call build_vocab first")
@@ -441,7 +441,7 @@ class Word2Vec:
         model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
         run = meta["run"]
         t0 = time.perf_counter()
-        scan = scan_corpus(corpus, model.max_vocab_size)
+        scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
         enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
         model.corpus_, n_split = _split_long(enc, model.max_sentence_length)
         if _corpus_crc(model.corpus_) != run["corpus_crc32"]:
