@@ -1,17 +1,30 @@
 """Word vectors with their vocabulary, and the queries people ask of them.
 
 Names and semantics follow gensim's ``KeyedVectors`` where they overlap. Unit-normalised vectors
-are computed once and cached; a query is one matrix-vector product over them. Return types never
-depend on argument values; an unknown word raises ``KeyError`` naming the word.
+are computed once and cached; a query is one matrix-vector product over them and a top-k
+selection. Return types never depend on argument values (there is no ``topn=None`` returning an
+array: use ``distances``); an unknown word raises ``KeyError`` naming the word.
+
+Concessions: brute force only (no approximate index). For big matrices (over ``_KERNEL_MIN``
+values) the product is a Numba row-dot loop, imported on first use: on the machines we measured,
+OpenBLAS's single-vector ``sgemv`` reads a 1M x 300 matrix at about half the memory bandwidth.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 Key = str
+KV_KIND = "wordvec.KeyedVectors"
+_KERNEL_MIN = 1 << 22  # V * d from which the Numba row-dot kernel beats OpenBLAS sgemv
+_BLOCK = 1024  # block size of the top-k threshold search
+_BATCH_FLOATS = 1 << 24  # scores held at once by batched queries (64 MB of float32)...
+_BATCH_MIN = 64  # ...but at least this many queries per matrix product
+COSMUL_EPSILON = 1e-6  # Levy & Goldberg's epsilon, as gensim
 
 
 class KeyedVectors:
@@ -65,14 +78,23 @@ class KeyedVectors:
         return self.vectors[self.get_index(key)]
 
     def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
+        """float32[d] vector of ``key``, scaled to length 1 with ``norm``."""
         i = self.get_index(key)
         return self.unit_vectors[i] if norm else self.vectors[i]
 
     def fill_norms(self, force: bool = False) -> None:
-        """Compute the cached unit vectors (after changing ``vectors`` in place, pass force)."""
-        if self._norms is None or force:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._norms = (self.vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+        """Compute the cached unit vectors (after changing ``vectors`` in place, pass force).
+
+        Done in blocks of rows, so the only large allocation is the float32[V, d] result.
+        """
+        if self._norms is not None and not force:
+            return
+        unit = np.empty(self.vectors.shape, np.float32)
+        for start in range(0, len(self), 8192):
+            block = np.asarray(self.vectors[start : start + 8192], np.float32)
+            norms = np.sqrt(np.einsum("ij,ij->i", block, block))[:, None]
+            np.divide(block, np.maximum(norms, 1e-12), out=unit[start : start + 8192])
+        self._norms = unit
 
     @property
     def unit_vectors(self) -> np.ndarray:
@@ -80,33 +102,96 @@ class KeyedVectors:
         self.fill_norms()
         return self._norms
 
-    # -- queries ------------------------------------------------------------------------------
-    def _mean_unit(self, positive: Iterable, negative: Iterable) -> tuple[np.ndarray, set[int]]:
-        """Mean of unit vectors (+ for positive, - for negative); words or raw vectors."""
-        parts, used = [], set()
-        for items, sign in ((positive, 1.0), (negative, -1.0)):
-            for item in items:
-                if isinstance(item, str):
-                    i = self.get_index(item)
-                    used.add(i)
-                    parts.append(sign * self.unit_vectors[i])
-                else:
-                    v = np.asarray(item, np.float32)
-                    parts.append(sign * v / max(float(np.linalg.norm(v)), 1e-12))
-        if not parts:
-            raise ValueError("cannot compute similarity with no input")
-        return np.mean(parts, axis=0), used
+    @property
+    def norms(self) -> np.ndarray:
+        """float32[V] lengths of the vectors (gensim's ``norms``)."""
+        return np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors, dtype=np.float32))
 
-    def _top(self, scores: np.ndarray, topn: int, exclude: set[int]) -> list[tuple[str, float]]:
-        if topn < 0:
-            raise ValueError(f"topn must be >= 0, got {topn}")
-        k = min(topn + len(exclude), scores.shape[0])
-        if k == 0:
-            return []
-        best = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(k)
-        best = best[np.argsort(-scores[best], kind="stable")]
+    # -- building blocks ----------------------------------------------------------------------
+    def _scores(self, query: np.ndarray, n: int | None = None) -> np.ndarray:
+        """float32[n] dot products of the first ``n`` unit vectors with ``query`` (float[d]),
+        i.e. cosines when ``query`` has length 1. Never copies the matrix."""
+        unit = self.unit_vectors if n is None else self.unit_vectors[:n]
+        query = np.ascontiguousarray(query, np.float32)
+        if query.shape != (self.vector_size,):
+            raise ValueError(f"a query vector must have shape ({self.vector_size},)")
+        out = np.empty(unit.shape[0], np.float32)
+        if unit.size >= _KERNEL_MIN:
+            _row_dots()(unit, query, out)
+        else:
+            np.matmul(unit, query, out=out)
+        return out
+
+    def _restrict(self, restrict_vocab: int | None) -> int:
+        if restrict_vocab is None:
+            return len(self)
+        if restrict_vocab < 1:
+            raise ValueError(f"restrict_vocab must be None or >= 1, got {restrict_vocab}")
+        return min(int(restrict_vocab), len(self))
+
+    def _pick(self, scores: np.ndarray, topn: int, exclude: Iterable[int] = ()):
+        """[(word, score)] of the ``topn`` best scores, best first, skipping rows in ``exclude``."""
+        _check_topn(topn)
+        exclude = set(exclude)
+        best = top_indices(scores, topn + len(exclude))
         out = [(self.index_to_key[i], float(scores[i])) for i in best if i not in exclude]
         return out[:topn]
+
+    def _terms(self, positive, negative) -> tuple[list, np.ndarray]:
+        """gensim's argument forms: one word or 1-d vector, or lists of words, vectors or
+        (word, weight) pairs. Returns (keys or vectors, float64 weights: +1 / -1 by default)."""
+        items, weights = [], []
+        for group, sign in ((positive, 1.0), (negative, -1.0)):
+            for item in _as_list(group):
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                    items.append(item[0])
+                    weights.append(float(item[1]))
+                else:
+                    items.append(item)
+                    weights.append(sign)
+        return items, np.array(weights)
+
+    def _query_rows(self, items: Iterable) -> set[int]:
+        """Rows of the words (not vectors) among ``items``: these are left out of answers."""
+        return {self.get_index(k) for k in items if isinstance(k, str)}
+
+    # -- queries ------------------------------------------------------------------------------
+    def get_mean_vector(
+        self,
+        keys: Sequence,
+        weights: Sequence[float] | np.ndarray | None = None,
+        pre_normalize: bool = True,
+        post_normalize: bool = False,
+        ignore_missing: bool = False,
+    ) -> np.ndarray:
+        """float32[d] weighted mean of words (unit vectors with ``pre_normalize``) and raw vectors
+        (used as given), divided by the sum of ``|weights|``; scaled to length 1 with
+        ``post_normalize``. Unlike gensim, a missing word raises ``KeyError`` unless
+        ``ignore_missing``."""
+        keys = list(keys)
+        if not keys:
+            raise ValueError("cannot compute a mean vector with no input")
+        w = np.ones(len(keys)) if weights is None else np.asarray(weights, np.float64)
+        if w.shape != (len(keys),):
+            raise ValueError(f"{len(keys)} keys but weights of shape {w.shape}")
+        mean = np.zeros(self.vector_size, np.float64)
+        total = 0.0
+        for key, weight in zip(keys, w, strict=True):
+            if isinstance(key, str):
+                if ignore_missing and key not in self:
+                    continue
+                vec = self.get_vector(key, norm=pre_normalize)
+            else:
+                vec = np.asarray(key, np.float32)
+                if vec.shape != (self.vector_size,):
+                    raise ValueError(f"a query vector must have shape ({self.vector_size},)")
+            mean += weight * vec
+            total += abs(weight)
+        if total > 0:
+            mean /= total
+        if post_normalize:
+            mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        return mean.astype(np.float32)
 
     def most_similar(
         self,
@@ -115,22 +200,239 @@ class KeyedVectors:
         topn: int = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]]:
-        """Words closest by cosine to the mean of ``positive`` minus ``negative`` unit vectors
-        (3CosAdd); the query words themselves are excluded. Returns [(word, cosine)]."""
-        if isinstance(positive, str):
-            positive = [positive]
-        if isinstance(negative, str):
-            negative = [negative]
-        mean, used = self._mean_unit(positive, negative)
-        n = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
-        mean = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        scores = self.unit_vectors[:n] @ mean
-        return self._top(scores, topn, used)
+        """Words closest by cosine to the weighted mean of ``positive`` minus ``negative`` unit
+        vectors (3CosAdd); the query words themselves are excluded.
 
-    def similar_by_vector(self, vector: np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
-        return self.most_similar(positive=[vector], topn=topn)
+        ``positive``/``negative``: a word, a float[d] vector, or a list of words, vectors or
+        (word, weight) pairs (as in gensim, a pair's weight replaces the +1 or -1 of its list).
+        Only the first ``restrict_vocab`` words are candidates.
+        Returns [(word, cosine)], best first.
+        """
+        items, weights = self._terms(positive, negative)
+        if not items:
+            raise ValueError("cannot compute similarity with no input")
+        mean = self.get_mean_vector(items, weights, post_normalize=True)
+        scores = self._scores(mean, self._restrict(restrict_vocab))
+        return self._pick(scores, topn, self._query_rows(items))
+
+    def most_similar_cosmul(
+        self,
+        positive: str | Sequence = (),
+        negative: str | Sequence = (),
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """3CosMul (Levy & Goldberg 2014, eq. 4): rank words ``x`` by
+        ``prod_p s(x, p) / (prod_n s(x, n) + 1e-6)`` with ``s = (1 + cos) / 2`` in [0, 1], as
+        gensim. Words or vectors (vectors are taken as directions); query words are excluded.
+        Unlike gensim, ``restrict_vocab`` is honoured. Returns [(word, score)], best first."""
+        pos, neg = _as_list(positive), _as_list(negative)
+        if not pos:
+            raise ValueError("cannot compute similarity with no input")
+        n = self._restrict(restrict_vocab)
+        products = []
+        for group in (pos, neg):
+            prod = np.float32(1.0)  # the empty product
+            for item in group:
+                prod = prod * ((1.0 + self._scores(self._direction(item), n)) / 2.0)
+            products.append(prod)
+        score = products[0] / (products[1] + np.float32(COSMUL_EPSILON))
+        return self._pick(score, topn, self._query_rows(pos + neg))
+
+    def _direction(self, item) -> np.ndarray:
+        """float32[d] unit vector of a word or of a raw vector."""
+        if isinstance(item, str):
+            return self.get_vector(item, norm=True)
+        v = np.asarray(item, np.float32)
+        return v / max(float(np.linalg.norm(v)), 1e-12)
+
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """Words closest by cosine to ``vector`` (float[d]); nothing is excluded."""
+        return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_key(
+        self, key: Key, topn: int = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]]:
+        """Words closest by cosine to ``key`` (the word itself excluded)."""
+        return self.most_similar([key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
+    def most_similar_batch(
+        self,
+        queries: Sequence[str] | np.ndarray,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """Nearest neighbours of many words (each one excluded from its own answer) or of the
+        rows of a float[m, d] array, as matrix products over blocks of queries.
+
+        Returns one [(word, cosine)] list per query, in order.
+        """
+        _check_topn(topn)
+        n = self._restrict(restrict_vocab)
+        unit = self.unit_vectors[:n]
+        if isinstance(queries, np.ndarray) and queries.ndim == 2:
+            q = queries.astype(np.float32)
+            q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+            rows = [None] * q.shape[0]
+        else:
+            rows = [self.get_index(w) for w in queries]
+            q = self.unit_vectors[rows] if rows else np.zeros((0, self.vector_size), np.float32)
+        out = []
+        step = max(_BATCH_MIN, _BATCH_FLOATS // max(n, 1))
+        for start in range(0, q.shape[0], step):
+            scores = q[start : start + step] @ unit.T  # float32[block, n]
+            for r, s in zip(rows[start : start + step], scores, strict=True):
+                out.append(self._pick(s, topn, () if r is None else (r,)))
+        return out
 
     def similarity(self, w1: Key, w2: Key) -> float:
         """Cosine similarity of two words."""
         u = self.unit_vectors
         return float(u[self.get_index(w1)] @ u[self.get_index(w2)])
+
+    def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> float:
+        """Cosine similarity of the means of two sets of (raw) word vectors, as gensim."""
+        if not len(ws1) or not len(ws2):
+            raise ValueError("n_similarity needs at least one word on each side")
+        m1 = np.mean([self[w] for w in ws1], axis=0)
+        m2 = np.mean([self[w] for w in ws2], axis=0)
+        return float(m1 @ m2 / max(float(np.linalg.norm(m1) * np.linalg.norm(m2)), 1e-24))
+
+    def distance(self, w1: Key, w2: Key) -> float:
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector: Key | np.ndarray, other_words: Sequence[Key] = ()):
+        """float32[k] cosine distances from a word or vector to ``other_words`` (float32[V], to
+        every word in vocabulary order, when ``other_words`` is empty)."""
+        q = self._direction(word_or_vector)
+        if len(other_words) == 0:
+            return 1.0 - self._scores(q)
+        rows = [self.get_index(w) for w in other_words]
+        return 1.0 - self.unit_vectors[rows] @ q
+
+    def doesnt_match(self, words: Sequence[Key]) -> str:
+        """The word furthest by cosine from the normalised mean of the words' unit vectors."""
+        rows = [self.get_index(w) for w in words]
+        if not rows:
+            raise ValueError("doesnt_match needs at least one word")
+        unit = self.unit_vectors[rows]
+        mean = unit.mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        return words[int(np.argmin(unit @ mean))]
+
+    def closer_than(self, key1: Key, key2: Key) -> list[str]:
+        """Words strictly closer (by cosine) to ``key1`` than ``key2`` is, in vocabulary order,
+        ``key1`` itself left out."""
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        scores = self._scores(self.unit_vectors[i1])
+        closer = np.flatnonzero(scores > scores[i2])
+        return [self.index_to_key[i] for i in closer if i != i1]
+
+    words_closer_than = closer_than
+
+    def rank(self, key1: Key, key2: Key) -> int:
+        """Rank of ``key2`` among ``key1``'s neighbours (1 = nearest): ``len(closer_than) + 1``."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    # -- files --------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save words, vectors and counts in wordvec's native format (mmap-able, no pickle)."""
+        from .io import save_native
+
+        meta = {"kind": KV_KIND, "words": self.index_to_key}
+        save_native(path, meta, {"vectors": self.vectors, "counts": self.counts})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> KeyedVectors:
+        """Load a file written by ``save`` (or the vectors of a saved ``Word2Vec`` model). With
+        ``mmap`` the vectors are memory-mapped read-only."""
+        from .io import load_native_vectors
+
+        return load_native_vectors(path, mmap=mmap)
+
+    def save_word2vec_format(
+        self, path: str | os.PathLike, binary: bool = False, write_header: bool = True
+    ) -> None:
+        """Write the word2vec C text or binary format (gensim's name; see ``io.save_word2vec``)."""
+        from .io import save_word2vec
+
+        save_word2vec(self, path, binary=binary, header=write_header)
+
+    @classmethod
+    def load_word2vec_format(
+        cls,
+        path: str | os.PathLike,
+        binary: bool | None = None,
+        limit: int | None = None,
+        unicode_errors: str = "strict",
+        no_header: bool = False,
+    ) -> KeyedVectors:
+        """Read the word2vec C text or binary format (gensim's name; see ``io.load_word2vec``)."""
+        from .io import load_word2vec
+
+        return load_word2vec(path, binary, limit, unicode_errors, header=not no_header)
+
+
+def _as_list(value) -> list:
+    """gensim's ``_ensure_list``: one word or 1-d vector becomes a list of one."""
+    if value is None:
+        return []
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return list(value)
+    return list(value)
+
+
+def _check_topn(topn: int) -> None:
+    if not isinstance(topn, int | np.integer) or isinstance(topn, bool) or topn < 0:
+        raise ValueError(
+            f"topn must be an integer >= 0, got {topn!r} (for every score, use distances())"
+        )
+
+
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """int64[min(k, n)] indices of the ``k`` largest of ``scores`` (float[n]), best first; ties
+    go to the lower index.
+
+    The k-th largest score is at least the k-th largest of the block maxima (``k`` blocks hold
+    a value that large), so one pass over the block maxima and one comparison find a small
+    candidate set; no full ``argpartition`` of ``scores`` is needed.
+    """
+    n = scores.shape[0]
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    n_blocks = n // _BLOCK
+    if n_blocks >= 4 * k:
+        maxima = scores[: n_blocks * _BLOCK].reshape(n_blocks, _BLOCK).max(axis=1)
+        threshold = np.partition(maxima, n_blocks - k)[n_blocks - k]
+    else:
+        threshold = np.partition(scores, n - k)[n - k]
+    cand = np.flatnonzero(scores >= threshold)
+    order = np.lexsort((cand, -scores[cand]))
+    return cand[order[:k]]
+
+
+@functools.cache
+def _row_dots():
+    """The Numba kernel ``dots(unit, q, out)``: ``out[i] = unit[i] . q`` for float32[V, d]
+    ``unit`` and float32[d] ``q``. Compiled (or loaded from Numba's cache) on first use, so
+    ``import wordvec`` does not import Numba."""
+    from numba import njit
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def dots(unit, q, out):
+        n, d = unit.shape
+        for i in range(n):
+            s = np.float32(0.0)
+            for t in range(d):
+                s += unit[i, t] * q[t]
+            out[i] = s
+
+    return dots

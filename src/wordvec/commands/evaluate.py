@@ -1,0 +1,98 @@
+"""``wordvec evaluate MODEL --analogies FILE --pairs FILE``: analogy accuracy and word-pair
+correlation, as a table and optionally as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+GENSIM_CUTOFF = 300_000  # gensim's default restrict_vocab for evaluate_word_analogies
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="analogy accuracy and word-similarity correlation",
+        description="Evaluate word vectors on analogy questions (Google layout or four words "
+        "a line) and on scored word pairs (e.g. WordSim-353). Numbers match gensim's "
+        "evaluate_word_analogies (3cosadd) and evaluate_word_pairs.",
+    )
+    p.add_argument("model", help="native model or vectors (.wv), or word2vec text/binary")
+    p.add_argument("--analogies", metavar="FILE", help="analogy questions, e.g. questions-words")
+    p.add_argument("--pairs", metavar="FILE", help="word pairs with human scores")
+    p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    cut = p.add_mutually_exclusive_group()
+    cut.add_argument(
+        "--restrict-vocab",
+        type=int,
+        default=30_000,
+        metavar="N",
+        help="analogies use the N most frequent words (default 30,000, the C tool's)",
+    )
+    cut.add_argument(
+        "--gensim-cutoff",
+        dest="restrict_vocab",
+        action="store_const",
+        const=GENSIM_CUTOFF,
+        help=f"analogies use gensim's default cutoff, {GENSIM_CUTOFF:,} words",
+    )
+    p.add_argument("--no-case-fold", dest="case_insensitive", action="store_false",
+                   help="compare words as written (default: upper-cased, as gensim)")  # fmt: skip
+    p.add_argument("--json", metavar="OUT", help="also write the results here as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+    from wordvec.io import atomic_write, load_vectors
+
+    if not (args.analogies or args.pairs):
+        raise ValueError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    if args.restrict_vocab < 1:
+        raise ValueError(f"--restrict-vocab must be >= 1, got {args.restrict_vocab}")
+    kv = load_vectors(args.model, mmap=True)
+    report: dict = {"model": args.model, "words": len(kv), "dimensions": kv.vector_size}
+    if args.analogies:
+        r = evaluate_analogies(
+            kv, args.analogies, args.restrict_vocab, args.method, args.case_insensitive
+        )
+        report["analogies"] = {"file": args.analogies, **r.to_dict()}
+        print_analogies(args.analogies, r, args.case_insensitive)
+    if args.pairs:
+        r = evaluate_word_pairs(kv, args.pairs, args.case_insensitive)
+        report["pairs"] = {"file": args.pairs, **r.to_dict()}
+        print_pairs(args.pairs, r)
+    if args.json:
+        with atomic_write(args.json) as f:
+            f.write(json.dumps(report, indent=2, ensure_ascii=False).encode() + b"\n")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _pct(x: float) -> str:
+    return "   n/a" if math.isnan(x) else f"{100 * x:5.1f}%"
+
+
+def print_analogies(path: str, r, case_insensitive: bool) -> None:
+    fold = "case folded" if case_insensitive else "case kept"
+    print(f"analogies: {path} ({r.method}, {r.restrict_vocab:,} most frequent words, {fold})")
+    width = max([len(k) for k in r.sections] + [10])
+    print(f"  {'section':<{width}}  {'correct':>7}  {'total':>6}  accuracy")
+    for name, (c, t) in r.sections.items():
+        print(f"  {name:<{width}}  {c:>7,}  {t:>6,}  {_pct(c / t if t else math.nan)}")
+    print(f"  {'semantic':<{width}}  {'':>7}  {'':>6}  {_pct(r.semantic)}")
+    print(f"  {'syntactic':<{width}}  {'':>7}  {'':>6}  {_pct(r.syntactic)}")
+    print(f"  {'total':<{width}}  {r.correct:>7,}  {r.total:>6,}  {_pct(r.accuracy)}")
+    asked = r.total + r.skipped
+    print(f"  skipped: {r.skipped:,} of {asked:,} questions (a word outside the vocabulary)")
+
+
+def print_pairs(path: str, r) -> None:
+    def num(x: float) -> str:
+        return "n/a" if math.isnan(x) else f"{x:.4f}"
+
+    print(f"word pairs: {path}")
+    print(f"  spearman {num(r.spearman)}  pearson {num(r.pearson)}  pairs {r.pairs:,}  "
+          f"out of vocabulary {r.oov:,} ({_pct(r.oov_ratio).strip()})")  # fmt: skip
