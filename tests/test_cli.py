@@ -77,7 +77,7 @@ def test_user_mistakes_print_one_line(tmp_path, corpus, capsys):
     err = one_line_error(capsys, "similar", tmp_path / "ok.wv", "zebra")
     assert "'zebra' not in vocabulary" in err
     assert "not in vocabulary" in one_line_error(capsys, "analogy", tmp_path / "ok.wv", "a0", "a1", "zz")  # fmt: skip
-    assert "No such file" in one_line_error(capsys, "similar", tmp_path / "nope.wv", "a0")
+    assert "no such file" in one_line_error(capsys, "similar", tmp_path / "nope.wv", "a0").lower()
     (tmp_path / "junk.wv").write_bytes(b"\x00\x01garbage" * 10)
     one_line_error(capsys, "similar", tmp_path / "junk.wv", "a0")
 

@@ -5,7 +5,7 @@ load from Numba's cache) the first time they run.
 """
 
 from .corpus import CorpusError
-from .io import FormatError, load_word2vec
+from .io import FormatError, load_vectors, load_word2vec, save_vectors
 from .keyedvectors import KeyedVectors
 from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 from .train import Callback, EpochStats, TrainingReport, Word2Vec
@@ -22,5 +22,7 @@ __all__ = [
     "Phrases",
     "TrainingReport",
     "Word2Vec",
+    "load_vectors",
     "load_word2vec",
+    "save_vectors",
 ]

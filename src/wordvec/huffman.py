@@ -53,21 +53,24 @@ def build_huffman(counts: np.ndarray) -> HuffmanTree:
         parent[picks[0]] = parent[picks[1]] = node
         bit[picks[1]] = 1
     root = 2 * v - 2
-    paths = []
-    for w in range(v):
-        codes, points = [], []
-        node = w
-        while node != root:
-            codes.append(bit[node])
-            node = parent[node]
-            points.append(node - v)  # inner node id = its row in the output matrix
-        paths.append((codes[::-1], points[::-1]))
-    depth = max(len(c) for c, _ in paths)
-    out_codes = np.zeros((v, depth), np.uint8)
-    out_points = np.zeros((v, depth), np.int32)
-    lengths = np.zeros(v, np.int32)
-    for w, (c, p) in enumerate(paths):
-        out_codes[w, : len(c)] = c
-        out_points[w, : len(p)] = p
-        lengths[w] = len(c)
-    return HuffmanTree(out_codes, out_points, lengths)
+    # depth of every node, root first (a parent's index is always above its children's)
+    depth = np.zeros(2 * v - 1, np.int64)
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    lengths = depth[:v].astype(np.int32)
+    codes = np.zeros((v, int(lengths.max())), np.uint8)
+    points = np.zeros((v, int(lengths.max())), np.int32)
+    # walk all leaves up together, one level a step, filling each path from its end
+    words = np.arange(v)
+    node = words.copy()
+    pos = lengths.astype(np.int64) - 1
+    while True:
+        up = pos >= 0
+        if not up.any():
+            break
+        w, n = words[up], node[up]
+        codes[w, pos[up]] = bit[n]
+        points[w, pos[up]] = parent[n] - v  # inner node id = its row in the output matrix
+        node[up] = parent[n]
+        pos[up] -= 1
+    return HuffmanTree(codes, points, lengths)

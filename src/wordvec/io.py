@@ -56,6 +56,9 @@ def atomic_write(path: str | os.PathLike):
     the block finishes. On any error the temporary is removed and ``path`` is untouched."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600: give the file the usual permissions
     try:
         with os.fdopen(fd, "wb") as f:
             yield f

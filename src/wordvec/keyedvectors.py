@@ -82,6 +82,11 @@ class KeyedVectors:
         i = self.get_index(key)
         return self.unit_vectors[i] if norm else self.vectors[i]
 
+    def reset_norms(self) -> None:
+        """Forget the cached unit vectors (after changing ``vectors`` in place); they are
+        recomputed on the next query."""
+        self._norms = None
+
     def fill_norms(self, force: bool = False) -> None:
         """Compute the cached unit vectors (after changing ``vectors`` in place, pass force).
 

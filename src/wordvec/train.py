@@ -357,7 +357,7 @@ class Word2Vec:
             if self.stop_training:
                 break
         self.report_.seconds_train += time.perf_counter() - t0
-        self.wv._norms = None  # the vectors moved: unit vectors are recomputed on first query
+        self.wv.reset_norms()  # unit vectors are recomputed on the first query, not kept now
         for cb in callbacks:
             cb.on_train_end(self)
         return self
@@ -425,6 +425,19 @@ class Word2Vec:
         model.epochs_trained_ = int(meta.get("epochs_trained", 0))
         model.loss_history_ = list(meta.get("loss_history", []))
         return model, meta, arrays
+
+    # -- queries of the trained model (wordvec.predict) -----------------------------------------
+    def predict_output_word(self, context_words: Sequence[str], topn: int = 10):
+        """The words the model predicts around ``context_words``: [(word, probability)]."""
+        from .predict import predict_output_word
+
+        return predict_output_word(self, context_words, topn)
+
+    def score(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
+        """float64[n] log-probability of each sentence under the model (hs or full softmax)."""
+        from .predict import score_sentence
+
+        return np.array([score_sentence(self, s) for s in sentences], np.float64)
 
     @classmethod
     def resume(

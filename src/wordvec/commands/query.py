@@ -6,19 +6,10 @@ import argparse
 
 
 def load_vectors(path: str):
-    """KeyedVectors from a native model or a word2vec text/binary file (by content)."""
-    from wordvec import FormatError, Word2Vec, load_word2vec
+    """KeyedVectors from any format wordvec reads (native files memory-mapped)."""
+    from wordvec.io import load_vectors
 
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head == b"WORDVEC\0":
-        return Word2Vec.load(path, mmap=True).wv
-    try:
-        return load_word2vec(path)
-    except FormatError:
-        raise
-    except (ValueError, UnicodeDecodeError) as e:
-        raise FormatError(f"{path}: not a wordvec model or word2vec file ({e})") from None
+    return load_vectors(path, mmap=True)
 
 
 def register(sub) -> None:
