@@ -130,7 +130,7 @@ Word2Vec(**params).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0
 def test_kill_9_mid_run_then_resume_is_bit_identical(tmp_path, corpus):
     """A real subprocess checkpoints continuously and is killed with SIGKILL mid-run; the
     checkpoint on disk is always whole, and resuming ends exactly where a clean run ends."""
-    epochs = 12
+    epochs = 40
     ckpt = tmp_path / "run.ckpt"
     script = tmp_path / "run.py"
     script.write_text(KILLED_RUN.format(epochs=epochs))
@@ -139,7 +139,7 @@ def test_kill_9_mid_run_then_resume_is_bit_identical(tmp_path, corpus):
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None:
             if ckpt.exists() and ckpt.stat().st_size > 0:
-                time.sleep(0.8)  # let it get somewhere past the first checkpoint
+                time.sleep(0.3)  # let it get somewhere past the first checkpoint
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the run ended before it could be killed: make it longer"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-BLOCK_BYTES = 1 << 23  # 8 MiB read at a time
+BLOCK_BYTES = 1 << 22  # 4 MiB read at a time
 PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
 
@@ -51,6 +51,26 @@ class RawScan:
     counts: np.ndarray
     raw_tokens: int
     pruned_words: int
+    buffer: mmap.mmap | None = None  # the memory behind ``tokens``, when it can be released
+
+
+def anon_array(n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
+    """An array in anonymous memory: pages cost nothing until written, and ``release`` can
+    give any range back to the OS."""
+    # private: MADV_DONTNEED frees private pages (a shared mapping would keep them)
+    buf = mmap.mmap(-1, max(n * np.dtype(dtype).itemsize, 1),
+                    flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # fmt: skip
+    return np.frombuffer(buf, dtype), buf
+
+
+def release(buf: mmap.mmap, start: int, end: int | None = None) -> None:
+    """Give the whole pages inside bytes ``start:end`` of ``buf`` back to the OS (they read
+    as zeros afterwards)."""
+    end = len(buf) if end is None else end
+    lo = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
+    hi = end // mmap.PAGESIZE * mmap.PAGESIZE
+    if hi > lo:
+        buf.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 class _Scanner:
@@ -65,8 +85,11 @@ class _Scanner:
         self.counts = np.zeros(1 << 14, np.int64)
         self.woff = np.zeros((1 << 14) + 1, np.int64)
         self.arena = np.zeros(1 << 18, np.uint8)
-        # untouched pages of np.empty cost no memory, so a generous hint is free
-        self.out = np.empty(max(token_hint, 1 << 16), np.int32) if out is None else out
+        # untouched pages cost no memory, so a generous hint is free
+        self.buffer = None
+        if out is None:
+            out, self.buffer = anon_array(max(token_hint, 1 << 16), np.int32)
+        self.out = out
         self.line_ends = np.empty(1 << 12, np.int64)
         self.st = np.zeros(9, np.int64)
         self.max_vocab_size = max_vocab_size
@@ -95,7 +118,9 @@ class _Scanner:
             elif status == k.GROW_ARENA:
                 self.arena = _grown(self.arena, self.arena.shape[0] * 2 + MAX_TOKEN_BYTES)
             elif status == k.GROW_OUT:
-                self.out = _grown(self.out, self.out.shape[0] * 2)
+                out, buffer = anon_array(self.out.shape[0] * 2, np.int32)
+                out[: self.out.shape[0]] = self.out
+                self.out, self.buffer = out, buffer
             elif status == k.GROW_LINES:
                 self.line_ends = _grown(self.line_ends, self.line_ends.shape[0] * 2)
             elif status == k.OVER_LIMIT:
@@ -166,6 +191,7 @@ class _Scanner:
             counts=self.counts[:n].copy(),
             raw_tokens=int(self.counts[:n].sum()) + self.pruned_tokens,
             pruned_words=self.pruned_words,
+            buffer=self.buffer,
         )
 
 
@@ -193,9 +219,11 @@ def _open(path: Path):
 
 def _blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = None):
     """Yield (uint8 array, is_last) blocks of a file (of bytes ``start:end`` of a plain file),
-    each ending on whitespace."""
-    carry = b""
-    offset = start
+    each ending on whitespace. One buffer is reused: a block is valid until the next one."""
+    buf = bytearray(block_bytes + MAX_TOKEN_BYTES)  # room for a block after the carried tail
+    view = memoryview(buf)
+    have = 0  # bytes carried over at the front: the start of a token cut by the last read
+    offset = start  # file offset of buf[0]
     remaining = end - start if end is not None else None
     try:
         with _open(path) as f:
@@ -203,29 +231,34 @@ def _blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = None
                 f.seek(start)
             while True:
                 want = block_bytes if remaining is None else min(block_bytes, remaining)
-                data = f.read(want) if want else b""
+                n = f.readinto(view[have : have + want]) if want else 0
                 if remaining is not None:
-                    remaining -= len(data)
-                last = not data
-                data = carry + data
-                if b"\x00" in data:
-                    where = offset + data.index(b"\x00")
-                    raise CorpusError(f"{path}: NUL byte at offset {where}: a binary file, not text")
-                if last:
-                    yield np.frombuffer(data, np.uint8), True
+                    remaining -= n
+                size = have + n
+                nul = buf.find(b"\x00", have, size)
+                if nul >= 0:
+                    raise CorpusError(
+                        f"{path}: NUL byte at offset {offset + nul}: a binary file, not text"
+                    )
+                data = np.frombuffer(buf, np.uint8, count=size)
+                if n == 0:
+                    yield data, True
                     return
-                cut = max(data.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c"))
+                cut = max(
+                    buf.rfind(c, 0, size) for c in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
+                )
                 if cut < 0:
-                    if len(data) > MAX_TOKEN_BYTES:
+                    if size > MAX_TOKEN_BYTES:
                         raise CorpusError(
-                            f"{path}: no whitespace in {len(data):,} bytes from offset {offset}: "
+                            f"{path}: no whitespace in {size:,} bytes from offset {offset}: "
                             "not a text corpus (tokens are separated by whitespace)"
                         )
-                    carry = data
+                    have = size
                     continue
-                carry = data[cut + 1 :]
+                yield data[: cut + 1], False
+                have = size - cut - 1
+                buf[:have] = buf[cut + 1 : size]
                 offset += cut + 1
-                yield np.frombuffer(data, np.uint8, count=cut + 1), False
     except (OSError, EOFError, lzma.LZMAError) as e:
         if isinstance(e, FileNotFoundError | IsADirectoryError | PermissionError):
             raise CorpusError(f"cannot read corpus {path}: {e.strerror}") from e
@@ -275,9 +308,7 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     """Scan the pieces of one file on one thread each, into one token buffer, then merge."""
     hints = [(b - a) // 2 + 1 for a, b in zip(cuts, cuts[1:], strict=False)]
     starts = np.cumsum([0, *hints])
-    # anonymous memory: the unused tail can be given back to the OS after the merge
-    buf = mmap.mmap(-1, int(starts[-1]) * 4)
-    out = np.frombuffer(buf, np.int32)
+    out, buf = anon_array(int(starts[-1]), np.int32)
     scanners = [_Scanner(None, 0, out[starts[i] : starts[i + 1]]) for i in range(len(hints))]
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -305,17 +336,25 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
         remap = first.absorb(other)
         m, n_lines = int(other.st[k.N_OUT]), int(other.st[k.N_LINES])
         k.remap_tokens(other.out, m, other.line_ends, n_lines, remap, other.st[k.LINE_START])
-        out[n_out : n_out + m] = out[starts[i] : starts[i] + m]  # move down, after the others
+        _move_down(out, buf, starts[i], n_out, m)  # right after the tokens before it
         lines.append(other.line_ends[:n_lines] + n_out)
         n_out += m
-    first.out = out
+    first.out, first.buffer = out, buf
     first.line_ends = np.concatenate(lines)
     first.st[k.N_OUT], first.st[k.N_LINES] = n_out, first.line_ends.shape[0]
     first.st[k.LINE_START] = first.line_ends[-1] if first.line_ends.shape[0] else 0
-    used = -(-n_out * 4 // mmap.PAGESIZE) * mmap.PAGESIZE
-    if used < len(buf):
-        buf.madvise(mmap.MADV_DONTNEED, used, len(buf) - used)
+    release(buf, n_out * 4)
     return first
+
+
+def _move_down(out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int) -> None:
+    """out[dst:dst + n] = out[src:src + n] with dst <= src, a chunk at a time, releasing the
+    source pages as soon as they are copied so the move costs almost no memory."""
+    chunk = 1 << 20
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        out[dst + a : dst + b] = out[src + a : src + b]
+        release(buf, max(src + a, dst + n) * 4, (src + b) * 4)
 
 
 def scan_corpus(

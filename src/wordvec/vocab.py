@@ -12,7 +12,9 @@ from typing import Literal
 
 import numpy as np
 
-from .corpus import CorpusError, RawScan
+import mmap
+
+from .corpus import CorpusError, RawScan, release
 
 UnicodeErrors = Literal["strict", "replace", "ignore"]
 
@@ -47,11 +49,24 @@ class EncodedCorpus:
     raw_tokens: int  # every token read, in the vocabulary or not
 
     @classmethod
+    def pack(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int,
+             buffer: mmap.mmap | None = None) -> EncodedCorpus:  # fmt: skip
+        """Pack int32 word ids in place: ``ids`` is overwritten. If ``buffer`` is the memory
+        behind them, the half no longer used goes back to the OS."""
+        from .kernels.scan import pack_in_place
+
+        ids = np.ascontiguousarray(ids, np.int32)
+        rare = np.empty(int(np.count_nonzero(ids >= ESCAPE)), np.int32)
+        packed = ids.view(np.uint16)[: ids.shape[0]]
+        pack_in_place(ids, packed, rare, ESCAPE)
+        if buffer is not None:
+            release(buffer, packed.nbytes)
+        return cls(packed, rare, np.asarray(bounds, np.int64), raw_tokens)
+
+    @classmethod
     def from_ids(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int) -> EncodedCorpus:
-        """Pack int32 word ids."""
-        big = ids >= ESCAPE
-        return cls(np.where(big, ESCAPE, ids).astype(np.uint16), ids[big].astype(np.int32),
-                   np.asarray(bounds, np.int64), raw_tokens)  # fmt: skip
+        """Pack a copy of int32 word ids."""
+        return cls.pack(np.array(ids, np.int32), bounds, raw_tokens)
 
     @property
     def n_tokens(self) -> int:
@@ -136,7 +151,7 @@ def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
         scan.tokens, scan.tokens.shape[0], line_ends, line_ends.shape[0], slot_to_id, 0
     )
     bounds = np.concatenate([[0], line_ends[:n_lines]])
-    return EncodedCorpus.from_ids(scan.tokens[:n], bounds, scan.raw_tokens)
+    return EncodedCorpus.pack(scan.tokens[:n], bounds, scan.raw_tokens, scan.buffer)
 
 
 def encode_with(

@@ -200,3 +200,18 @@ def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
             last = j
         li += 1
     return j, nl, last
+
+
+@njit(cache=True, nogil=True)
+def pack_in_place(ids, packed, rare, escape):
+    """Pack int32 word ids two bytes a token, in the same memory: ``packed`` is a uint16 view
+    of ``ids``' buffer (token i goes to bytes 2i..2i+1, never ahead of what is still to be
+    read). Ids >= ``escape`` become ``escape`` and go to ``rare`` (int32[count]) in order."""
+    r = 0
+    for i in range(ids.shape[0]):
+        w = ids[i]
+        if w >= escape:
+            rare[r] = w
+            r += 1
+            w = escape
+        packed[i] = w
