@@ -45,8 +45,8 @@ def nll(f, label):
 def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg,
               cbow_mean, softmax, alpha0, alpha1, seed):  # fmt: skip
     """Slow reference of one kernel call, written from the maths, sharing only the RNG stream
-    and the sigmoid table. Skip-gram is block-wise: all updates of one centre word are computed
-    from the weights as they were before it (Ji et al. 2016)."""
+    and the sigmoid table. Skip-gram with negative sampling is block-wise: all updates of one
+    centre word are computed from the weights as they were before it (Ji et al. 2016)."""
     syn0, syn1neg, syn1 = syn0.astype(np.float64), syn1neg.astype(np.float64), syn1.astype(np.float64)  # fmt: skip
     rng = Rng(seed)
     n_total = bounds[-1] - bounds[0]
@@ -106,7 +106,18 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
             for out_m, outs, labels in blocks:
                 y = out_m[outs]
                 lab = np.array(labels)
-                if sg:
+                if sg and out_m is syn1:  # hierarchical softmax: context by context, as the C tool
+                    for c in ctx:
+                        x = syn0[c].copy()
+                        e = np.zeros_like(x)
+                        for o, label in zip(outs, labels, strict=True):
+                            f = x @ out_m[o]
+                            loss += nll(f, label)
+                            g = alpha * (label - sig_table(f))
+                            e += g * out_m[o]
+                            out_m[o] += g * x
+                        syn0[c] += e
+                elif sg:
                     x = syn0[ctx]
                     f = x @ y.T
                     g = alpha * (lab - np.vectorize(sig_table)(f))

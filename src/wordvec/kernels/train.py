@@ -4,10 +4,9 @@ Layout follows fastText: ``_logistic_block`` and ``_logistic_vec`` are the one b
 update that negative sampling and hierarchical softmax share; ``sg_*``/``cbow_*`` only decide
 which (inputs, outputs, labels) exist.
 
-Skip-gram is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for one centre word, every
-context word in its window is an input row and the outputs (the centre word plus ``negative``
-noise words shared by the whole window, or the centre word's Huffman path) are the same for all of
-them. The block's scores form a small matrix; all gradients are computed from the weights as
+Skip-gram with negative sampling is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for
+one centre word, every context word in its window is an input row and the outputs (the centre
+word plus ``negative`` noise words shared by the whole window) are the same for all of them. The block's scores form a small matrix; all gradients are computed from the weights as
 they were before the block, then written back. This touches ``1 + negative`` output rows per centre
 word instead of ``(1 + negative)`` per pair, which is what makes it fast.
 
@@ -282,9 +281,16 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
                 loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
                                         e_in, g)  # fmt: skip
             if hs:
+                # one context at a time, each moving the path rows at once (as the C tool):
+                # the rows near the root are on every path, so a stale block would cost quality
                 k = _fill_path(w, codes, points, code_len, outputs, labels)
-                loss += _logistic_block(syn0, ctx, m, syn1, outputs, labels, k, alpha,
-                                        e_in, g)  # fmt: skip
+                e = e_in[0]
+                for j in range(m):
+                    x = syn0[ctx[j]]
+                    e[:] = 0.0
+                    loss += _logistic_vec(x, syn1, outputs, labels, k, alpha, e)
+                    for t in range(d):
+                        x[t] += e[t]
     rng[0] = state
     stats[0] += loss
     stats[1] += pairs
