@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import lzma
 import mmap
 import os
@@ -306,7 +307,7 @@ def _cut_points(path: Path, parts: int) -> list[int] | None:
 
 def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _Scanner:
     """Scan the pieces of one file on one thread each, into one token buffer, then merge."""
-    hints = [(b - a) // 2 + 1 for a, b in zip(cuts, cuts[1:], strict=False)]
+    hints = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     starts = np.cumsum([0, *hints])
     out, buf = anon_array(int(starts[-1]), np.int32)
     scanners = [_Scanner(None, 0, out[starts[i] : starts[i + 1]]) for i in range(len(hints))]

@@ -514,7 +514,8 @@ def _split_long(enc: EncodedCorpus, max_len: int) -> tuple[EncodedCorpus, int]:
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)
     starts = starts + (np.arange(starts.shape[0]) - first) * max_len
     bounds = np.append(starts, enc.bounds[-1]).astype(np.int64)
-    return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), int(np.count_nonzero(pieces > 1))
+    split = int(np.count_nonzero(pieces > 1))
+    return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), split
 
 
 @dataclass
@@ -580,19 +581,18 @@ class _Plan:
             s0, s1 = self.jobs[j], self.jobs[j + 1]
             rng[0] = job_seed(model.seed, epoch_seed, j)
             a0, a1 = alpha_at(base + bounds[s0]), alpha_at(base + bounds[s1])
-            m = model
+            m, corpus = model, (ids, rare, rare_starts, bounds, s0, s1)
             if m.softmax:
-                k.train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, m.window,
-                                m.shrink_windows, m.sg, m.cbow_mean, a0, a1, rng,
-                                stats[j])  # fmt: skip
+                k.train_softmax(*corpus, syn0, syn1, keep, m.window, m.shrink_windows, m.sg,
+                                m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
             elif m.sg:
-                k.train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
-                           tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
-                           m.negative, m.hs, a0, a1, rng, stats[j])  # fmt: skip
+                k.train_sg(*corpus, syn0, syn1neg, syn1, keep, noise_p, noise_a, tree.codes,
+                           tree.points, tree.lengths, m.window, m.shrink_windows, m.negative,
+                           m.hs, a0, a1, rng, stats[j])  # fmt: skip
             else:
-                k.train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a,
-                             tree.codes, tree.points, tree.lengths, m.window, m.shrink_windows,
-                             m.negative, m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
+                k.train_cbow(*corpus, syn0, syn1neg, syn1, keep, noise_p, noise_a, tree.codes,
+                             tree.points, tree.lengths, m.window, m.shrink_windows, m.negative,
+                             m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
 
         def worker(wid: int) -> None:
             rng = np.zeros(1, np.uint64)
@@ -620,8 +620,8 @@ class _Plan:
         for t in threads:
             t.start()
         try:
-            while any(t.is_alive() for t in threads):
-                threads[0].join(0.2)
+            while alive := [t for t in threads if t.is_alive()]:
+                alive[0].join(0.2)  # wait on a running thread, not one already finished
                 if progress:
                     sums = stats.sum(axis=0)
                     progress(int(base + skipped + done.sum()), total_all,

@@ -25,7 +25,7 @@ word ids ``>= n_words`` are connector words (connector index ``id - n_words + 1`
 import numpy as np
 from numba import njit
 
-from .scan import FNV_OFFSET, FNV_PRIME, _is_space
+from .scan import FNV_OFFSET, FNV_PRIME, _is_space, find_slot
 
 # status codes of apply_bytes
 OK, GIANT_TOKEN = 0, 1
@@ -254,27 +254,10 @@ def build_word_table(arena, offsets):
     return table
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _find_word(table, arena, offsets, buf, start, end, h):
     """Id of the word ``buf[start:end]``, whose FNV-1a hash is ``h``, in a word table, or -1."""
-    cap = table.shape[0] // 2
-    h = np.int64(h)
-    n = end - start
-    i = h & (cap - 1)
-    while True:
-        w = table[2 * i + 1]
-        if w < 0:
-            return -1
-        if table[2 * i] == h and offsets[w + 1] - offsets[w] == n:
-            o = offsets[w]
-            same = True
-            for k in range(n):
-                if arena[o + k] != buf[start + k]:
-                    same = False
-                    break
-            if same:
-                return w
-        i = (i + 1) & (cap - 1)
+    return find_slot(table, offsets, arena, buf, start, end - start, h)[0]
 
 
 # -- joining ------------------------------------------------------------------------------------

@@ -34,6 +34,29 @@ def _is_space(b):
     return b == 32 or (9 <= b <= 13)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def find_slot(table, woff, arena, buf, start, n, h):
+    """Look up the word ``buf[start:start + n]`` (FNV-1a hash ``h``): returns (its slot or -1,
+    the table position where it is or would go)."""
+    cap = table.shape[0] // 2
+    hi = np.int64(h)
+    i = np.int64(h & np.uint64(cap - 1))
+    while True:
+        s = table[2 * i + 1]
+        if s < 0:
+            return -1, i
+        if table[2 * i] == hi and woff[s + 1] - woff[s] == n:
+            o = woff[s]
+            same = True
+            for k in range(n):
+                if arena[o + k] != buf[start + k]:
+                    same = False
+                    break
+            if same:
+                return s, i
+        i = (i + 1) & (cap - 1)
+
+
 @njit(cache=True, nogil=True)
 def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st):
     """Count and encode the tokens of ``buf[st[POS]:end]``; returns nothing, updates ``st``.
@@ -43,7 +66,6 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
     again), or OVER_LIMIT when the vocabulary exceeds ``st[LIMIT]`` (the caller prunes).
     """
     cap = table.shape[0] // 2
-    mask = np.uint64(cap - 1)
     pos = st[POS]
     n_words = st[N_WORDS]
     st[STATUS] = DONE
@@ -80,23 +102,7 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
             st[STATUS] = GROW_ARENA
             break
         hi = np.int64(h)
-        i = np.int64(h & mask)
-        slot = -1
-        while True:
-            s = table[2 * i + 1]
-            if s < 0:
-                break
-            if table[2 * i] == hi and woff[s + 1] - woff[s] == n:
-                o = woff[s]
-                same = True
-                for k in range(n):
-                    if arena[o + k] != buf[pos + k]:
-                        same = False
-                        break
-                if same:
-                    slot = s
-                    break
-            i = (i + 1) & (cap - 1)
+        slot, i = find_slot(table, woff, arena, buf, pos, n, h)
         if st[FROZEN]:
             out[st[N_OUT]] = slot
             st[N_OUT] += 1
