@@ -38,7 +38,7 @@ DATA = ROOT.parent / "shared" / "data"
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results"
 
-SYSTEMS = ["wordvec", "gensim", "gensim-file", "fasttext"]
+SYSTEMS = ["wordvec", "wordvec-det", "gensim", "gensim-file", "fasttext"]
 BASELINE = "gensim"  # ratios are to gensim in its usual (iterator) mode
 CONFIGS = {
     "sg-ns": dict(sg=1, hs=0, negative=5, alpha=0.025),

@@ -14,7 +14,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BASELINE = "gensim"
 LABELS = {
-    "wordvec": "wordvec",
+    "wordvec": "wordvec (fastest: Hogwild)",
+    "wordvec-det": "wordvec (deterministic, default)",
     "gensim": "gensim (iterator)",
     "gensim-file": "gensim (corpus_file)",
     "fasttext": "fastText (no subwords)",
@@ -202,7 +203,8 @@ def chart(res: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    markers = {"wordvec": "o", "gensim": "s", "gensim-file": "D", "fasttext": "^"}
+    markers = {"wordvec": "o", "wordvec-det": "P", "gensim": "s", "gensim-file": "D",
+               "fasttext": "^"}  # fmt: skip
     colors = {"sg-ns": "tab:blue", "cbow-ns": "tab:orange", "sg-hs": "tab:green"}
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for config, systems in res["summary"].items():

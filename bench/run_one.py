@@ -31,7 +31,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: KiB or B
 
 
-def run_wordvec(s: dict) -> dict:
+def run_wordvec(s: dict, deterministic: bool = False) -> dict:
+    """wordvec's fastest mode (Hogwild, like gensim and the C tool), or with ``deterministic``
+    its default: the same vectors on every run with the same seed and number of workers."""
     from wordvec import Word2Vec
     from wordvec.io import save_word2vec
 
@@ -48,6 +50,7 @@ def run_wordvec(s: dict) -> dict:
         epochs=s["epochs"],
         workers=s["workers"],
         seed=s["seed"],
+        deterministic=deterministic,
     )
     t0 = time.perf_counter()
     model.build_vocab(s["corpus"])
@@ -158,6 +161,7 @@ def run_fasttext(s: dict) -> dict:
 
 RUNNERS = {
     "wordvec": run_wordvec,
+    "wordvec-det": lambda s: run_wordvec(s, deterministic=True),
     "gensim": lambda s: run_gensim(s, corpus_file=False),
     "gensim-file": lambda s: run_gensim(s, corpus_file=True),
     "fasttext": run_fasttext,

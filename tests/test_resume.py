@@ -154,3 +154,33 @@ def test_kill_9_mid_run_then_resume_is_bit_identical(tmp_path, corpus):
     assert resumed.epochs_trained_ == epochs
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
     assert resumed.loss_history_ == full.loss_history_
+
+
+def test_several_workers_are_deterministic_by_default(corpus):
+    params = {**PARAMS, "workers": 2, "round_words": 2000, "epochs": 2}
+    runs = [Word2Vec(**params).fit(corpus) for _ in range(2)]
+    assert np.array_equal(runs[0].wv.vectors, runs[1].wv.vectors)
+    assert np.array_equal(runs[0].syn1neg_, runs[1].syn1neg_)
+    assert runs[0].loss_history_ == runs[1].loss_history_
+    three = Word2Vec(**{**params, "workers": 3}).fit(corpus)  # another schedule, other bits
+    assert not np.array_equal(three.wv.vectors, runs[0].wv.vectors)
+    # and it learns as well as Hogwild does
+    fast = Word2Vec(**{**params, "deterministic": False}).fit(corpus)
+    assert runs[0].loss_history_[-1] < fast.loss_history_[-1] * 1.05
+
+
+def test_deterministic_several_workers_resume_bit_identical(tmp_path, corpus):
+    params = {**PARAMS, "workers": 2, "round_words": 2000}
+    full = Word2Vec(**params).fit(corpus)
+    ckpt = tmp_path / "run.ckpt"
+
+    class Interrupt(Callback):
+        def on_epoch_end(self, model, stats):
+            if stats.epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Word2Vec(**params).fit(corpus, callbacks=[Interrupt()], checkpoint=ckpt)
+    resumed = Word2Vec.resume(ckpt, corpus)
+    assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+    assert resumed.loss_history_ == full.loss_history_

@@ -3,9 +3,13 @@
 Training runs ``workers`` Python threads, each calling a Numba kernel (``wordvec.kernels.train``)
 that holds no GIL, over jobs of about ``batch_words`` tokens of the pre-encoded corpus. A job's
 random stream and learning rate depend only on (seed, epoch, job), never on which thread runs it,
-so ``workers=1`` with a seed is bit-for-bit reproducible and the loss (summed per job in float64,
-in job order) does not depend on the number of workers. With several workers, threads update the
-shared vectors without locks (Hogwild), as the C tool and gensim do.
+and the loss is summed per job in float64, in job order, so it does not depend on the number of
+workers. ``workers=1`` with a seed is bit-for-bit reproducible. With several workers, by default
+(``deterministic=True``) each worker trains fixed runs of jobs on its own copy of the weights and
+the copies' changes are merged in a fixed order every ``round_words`` tokens a worker: the same
+seed and number of workers give the same vectors on every run. ``deterministic=False`` is the
+fastest mode: threads update the shared weights without locks (Hogwild), as the C tool and
+gensim do, and runs differ in the last bits.
 """
 
 from __future__ import annotations
@@ -144,6 +148,8 @@ class Word2Vec:
         batch_words: int = 10_000,
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
+        deterministic: bool = True,
+        round_words: int = 500_000,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -166,6 +172,8 @@ class Word2Vec:
         self.batch_words = batch_words
         self.max_sentence_length = max_sentence_length
         self.unicode_errors = unicode_errors
+        self.deterministic = deterministic
+        self.round_words = round_words
         self.check_params()
         self.stop_training = False
         self.epochs_trained_ = 0
@@ -189,13 +197,13 @@ class Word2Vec:
             return isinstance(x, int | float | np.number) and not isinstance(x, bool)
 
         for name in ("vector_size", "window", "epochs", "workers", "batch_words",
-                     "max_sentence_length"):  # fmt: skip
+                     "max_sentence_length", "round_words"):  # fmt: skip
             need(is_int(p[name]) and p[name] >= 1, name, "an integer >= 1")
         for name in ("min_count", "negative"):
             need(is_int(p[name]) and p[name] >= 0, name, "an integer >= 0")
         for name in ("max_vocab_size", "max_final_vocab"):
             need(p[name] is None or (is_int(p[name]) and p[name] >= 1), name, "None or >= 1")
-        for name in ("hs", "sg", "cbow_mean", "softmax", "shrink_windows"):
+        for name in ("hs", "sg", "cbow_mean", "softmax", "shrink_windows", "deterministic"):
             need(p[name] in (0, 1, True, False), name, "0/1 or a bool")
         need(is_num(p["sample"]) and 0 <= p["sample"] < 1, "sample", "a number in [0, 1)")
         need(is_num(p["alpha"]) and 0 < p["alpha"] <= 1, "alpha", "a number in (0, 1]")
@@ -500,6 +508,7 @@ _PARAM_NAMES = [
     "vector_size", "window", "min_count", "max_vocab_size", "max_final_vocab", "sample", "alpha",
     "min_alpha", "epochs", "negative", "ns_exponent", "hs", "sg", "cbow_mean", "softmax",
     "shrink_windows", "seed", "workers", "batch_words", "max_sentence_length", "unicode_errors",
+    "deterministic", "round_words",
 ]  # fmt: skip
 
 
@@ -548,36 +557,24 @@ class _Plan:
         rare_starts = model.corpus_.rare_starts(bounds)
         return _Plan(jobs, rare_starts, keep_thresholds(counts, model.sample), noise, tree, total)
 
-    def run_epoch(self, model: Word2Vec, progress: ProgressFn | None, checkpoint,
-                  checkpoint_every: float | None) -> EpochStats:  # fmt: skip
-        """Run (the rest of) the current epoch of ``model._run`` on ``model.workers`` threads."""
+    def _job_runner(self, model: Word2Vec, stats: np.ndarray) -> Callable[..., None]:
+        """``train_job(j, rng, syn0, syn1neg, syn1)``: train job ``j`` of the current epoch into
+        the given weight arrays, adding its (loss, pairs, kept) to ``stats[j]``."""
         from .kernels import train as k
 
         run = model._run
         bounds, ids, rare = model.corpus_.bounds, model.corpus_.ids, model.corpus_.rare
         rare_starts = self.rare_starts
-        n_jobs = self.jobs.shape[0] - 1
-        if run.stats is None or run.stats.shape != (n_jobs, 3):
-            run.stats = np.zeros((n_jobs, 3), np.float64)
-        stats = run.stats
-        gate = _Dispatcher(run.next_job, n_jobs)
-        done = np.zeros(model.workers, np.int64)  # tokens done, per worker (no shared counter)
-        errors: list[BaseException] = []
         total_all = self.total * model.epochs
         base = run.epoch * self.total
         epoch_seed = run.start_epochs + run.epoch
-        skipped = int(bounds[self.jobs[run.next_job]])  # tokens done before a resume
-        syn0 = model.wv.vectors
-        dummy = np.zeros((1, model.vector_size), np.float32)
-        syn1neg = model.syn1neg_ if model.syn1neg_ is not None else dummy
-        syn1 = model.syn1_ if model.syn1_ is not None else dummy
         tree, (noise_p, noise_a), keep = self.tree, self.noise, self.keep
         a, a_min = model.alpha, model.min_alpha
 
         def alpha_at(tokens: int) -> float:
             return max(a - (a - a_min) * tokens / max(total_all, 1), a_min)
 
-        def train_job(j: int, rng: np.ndarray) -> None:
+        def train_job(j: int, rng: np.ndarray, syn0, syn1neg, syn1) -> None:
             s0, s1 = self.jobs[j], self.jobs[j + 1]
             rng[0] = job_seed(model.seed, epoch_seed, j)
             a0, a1 = alpha_at(base + bounds[s0]), alpha_at(base + bounds[s1])
@@ -594,27 +591,68 @@ class _Plan:
                              tree.points, tree.lengths, m.window, m.shrink_windows, m.negative,
                              m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
 
+        return train_job
+
+    def _job_tokens(self, model: Word2Vec, j0: int, j1: int) -> int:
+        bounds = model.corpus_.bounds
+        return int(bounds[self.jobs[j1]] - bounds[self.jobs[j0]])
+
+    def run_epoch(self, model: Word2Vec, progress: ProgressFn | None, checkpoint,
+                  checkpoint_every: float | None) -> EpochStats:  # fmt: skip
+        """Run (the rest of) the current epoch of ``model._run`` on ``model.workers`` threads:
+        deterministic rounds (``model.deterministic``, several workers) or Hogwild."""
+        run = model._run
+        n_jobs = self.jobs.shape[0] - 1
+        if run.stats is None or run.stats.shape != (n_jobs, 3):
+            run.stats = np.zeros((n_jobs, 3), np.float64)
+        train_job = self._job_runner(model, run.stats)
+        dummy = np.zeros((1, model.vector_size), np.float32)
+        weights = [model.wv.vectors, *(w if w is not None else dummy
+                                       for w in (model.syn1neg_, model.syn1_))]  # fmt: skip
+        base = run.epoch * self.total + self._job_tokens(model, 0, run.next_job)
+        t_start = time.perf_counter()
+
+        def report(done: int) -> None:
+            if progress:
+                sums = run.stats.sum(axis=0)
+                progress(base + done, self.total * model.epochs, sums[0] / max(sums[1], 1))
+
+        rounds = model.deterministic and model.workers > 1
+        run_ = self._rounds if rounds else self._hogwild
+        done = run_(model, train_job, weights, report, checkpoint, checkpoint_every)
+        seconds = time.perf_counter() - t_start
+        loss, pairs, kept = run.stats.sum(axis=0)
+        return EpochStats(
+            epoch=model.epochs_trained_,
+            loss=float(loss / max(pairs, 1)),
+            pairs=int(pairs),
+            words_kept=int(kept),
+            seconds=seconds,
+            words_per_sec=float(done / max(seconds, 1e-9)),
+        )
+
+    def _hogwild(self, model, train_job, weights, report, checkpoint, checkpoint_every) -> int:
+        """Workers take the next job as they finish one and share the weights without locks.
+        Returns the tokens trained."""
+        run = model._run
+        gate = _Dispatcher(run.next_job, self.jobs.shape[0] - 1)
+        done = np.zeros(model.workers, np.int64)  # tokens done, per worker (no shared counter)
+        errors: list[BaseException] = []
+
         def worker(wid: int) -> None:
             rng = np.zeros(1, np.uint64)
             try:
                 while (j := gate.take()) is not None:
                     try:
-                        train_job(j, rng)
-                        done[wid] += bounds[self.jobs[j + 1]] - bounds[self.jobs[j]]
+                        train_job(j, rng, *weights)
+                        done[wid] += self._job_tokens(model, j, j + 1)
                     finally:
                         gate.finished()
             except BaseException as e:  # surfaced in the calling thread
                 errors.append(e)
                 gate.stop()
 
-        def save_at_boundary() -> None:
-            run.next_job = gate.pause()  # every job before it is done, none after it started
-            try:
-                model.save_checkpoint(checkpoint)
-            finally:
-                gate.resume()
-
-        t_start = last_save = time.perf_counter()
+        last_save = time.perf_counter()
         threads = [threading.Thread(target=worker, args=(i,), daemon=True)
                    for i in range(model.workers)]  # fmt: skip
         for t in threads:
@@ -622,14 +660,15 @@ class _Plan:
         try:
             while alive := [t for t in threads if t.is_alive()]:
                 alive[0].join(0.2)  # wait on a running thread, not one already finished
-                if progress:
-                    sums = stats.sum(axis=0)
-                    progress(int(base + skipped + done.sum()), total_all,
-                             sums[0] / max(sums[1], 1))  # fmt: skip
+                report(int(done.sum()))
                 if checkpoint is not None and checkpoint_every is not None and (
                     time.perf_counter() - last_save >= checkpoint_every
                 ):
-                    save_at_boundary()
+                    run.next_job = gate.pause()  # all jobs before it done, none after started
+                    try:
+                        model.save_checkpoint(checkpoint)
+                    finally:
+                        gate.resume()
                     last_save = time.perf_counter()
         except KeyboardInterrupt:
             run.next_job = gate.pause()
@@ -641,16 +680,66 @@ class _Plan:
             raise
         if errors:
             raise errors[0]
-        seconds = time.perf_counter() - t_start
-        loss, pairs, kept = stats.sum(axis=0)
-        return EpochStats(
-            epoch=model.epochs_trained_,
-            loss=float(loss / max(pairs, 1)),
-            pairs=int(pairs),
-            words_kept=int(kept),
-            seconds=seconds,
-            words_per_sec=float(done.sum() / max(seconds, 1e-9)),
-        )
+        return int(done.sum())
+
+    def _rounds(self, model, train_job, weights, report, checkpoint, checkpoint_every) -> int:
+        """Deterministic: in each round worker ``w`` trains its own fixed run of jobs on its own
+        copy of the weights; then every copy's change is added to the shared weights in worker
+        order (``kernels.merge``). Nothing depends on thread timing, so a seed gives the same
+        vectors on every run with the same number of workers. Costs one copy of the weights
+        per worker, and a merge per round. Returns the tokens trained."""
+        from .kernels.merge import merge_copies
+
+        run, n = model._run, model.workers
+        n_jobs = self.jobs.shape[0] - 1
+        per = max(1, model.round_words // model.batch_words)  # jobs per worker per round
+        copies = [np.repeat(w[None], n, axis=0) for w in weights]  # float32[n, rows, d] each
+        done, last_save = 0, time.perf_counter()
+        while run.next_job < n_jobs:
+            start = run.next_job
+            spans = [(min(start + w * per, n_jobs), min(start + (w + 1) * per, n_jobs))
+                     for w in range(n)]  # fmt: skip
+            errors: list[BaseException] = []
+
+            def worker(w: int, spans=spans, errors=errors) -> None:
+                rng = np.zeros(1, np.uint64)
+                try:
+                    for j in range(*spans[w]):
+                        if model.stop_training:
+                            return
+                        train_job(j, rng, *(c[w] for c in copies))
+                except BaseException as e:  # surfaced in the calling thread
+                    errors.append(e)
+                    model.stop_training = True
+
+            threads = [threading.Thread(target=worker, args=(w,), daemon=True)
+                       for w in range(n)]  # fmt: skip
+            for t in threads:
+                t.start()
+            try:
+                while alive := [t for t in threads if t.is_alive()]:
+                    alive[0].join(0.2)
+            except KeyboardInterrupt:  # back to the start of this round, then checkpoint
+                model.stop_training = True
+                for t in threads:
+                    t.join()
+                run.stats[start:] = 0.0
+                if checkpoint is not None:
+                    model.save_checkpoint(checkpoint)
+                raise
+            if errors:
+                raise errors[0]
+            for shared, c in zip(weights, copies, strict=True):
+                merge_copies(shared, c)
+            run.next_job = spans[-1][1]
+            done += self._job_tokens(model, start, run.next_job)
+            report(done)
+            if checkpoint is not None and checkpoint_every is not None and (
+                time.perf_counter() - last_save >= checkpoint_every
+            ):
+                model.save_checkpoint(checkpoint)
+                last_save = time.perf_counter()
+        return done
 
 
 class _Dispatcher:

@@ -30,6 +30,11 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-shrink-windows", dest="shrink_windows", action="store_false")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--workers", type=int, default=2)
+    g.add_argument(
+        "--nondeterministic", dest="deterministic", action="store_false",
+        help="fastest mode with several workers (Hogwild): runs differ in the last bits; "
+        "default: the same vectors on every run with the same seed and workers",
+    )  # fmt: skip
     g.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"))
 
 
@@ -43,6 +48,7 @@ def model_params(args: argparse.Namespace) -> dict:
         ns_exponent=args.ns_exponent, hs=args.hs, softmax=args.softmax,
         cbow_mean=args.cbow_mean, shrink_windows=args.shrink_windows, seed=args.seed,
         workers=args.workers, unicode_errors=args.unicode_errors,
+        deterministic=args.deterministic,
     )  # fmt: skip
 
 
