@@ -51,7 +51,7 @@ def test_train_writes_word2vec_formats(tmp_path, corpus, capsys, suffix):
 
 
 def one_line_error(capsys, *argv):
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err

@@ -2,6 +2,7 @@
 
 import bz2
 import gzip
+import itertools
 import lzma
 from collections import Counter
 
@@ -19,7 +20,7 @@ def decoded(scan):
     words = [w.decode() for w in scan.words]
     toks = [words[s] for s in scan.tokens]
     ends = [0, *scan.line_ends.tolist()]
-    return [toks[a:b] for a, b in zip(ends, ends[1:], strict=False)]
+    return [toks[a:b] for a, b in itertools.pairwise(ends)]
 
 
 def sentences_of(vocab, enc):

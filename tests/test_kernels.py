@@ -173,9 +173,14 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean):
     stats = np.zeros(3)
     fn = k.train_sg if sg else k.train_cbow
     extra = () if sg else (cbow_mean,)
+    touched = np.zeros((3, len(counts)), np.uint8)
+    before = syn0.copy(), syn1neg.copy(), syn1.copy()
     fn(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
        tree.codes, tree.points, tree.lengths, window, True, negative, hs, *extra, a0, a1, rng,
-       stats)  # fmt: skip
+       stats, touched)  # fmt: skip
+    for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
+        changed = np.flatnonzero(np.any(old != new, axis=1))
+        assert np.all(touched[which, changed] == 1)  # every updated row is flagged for a merge
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
     np.testing.assert_allclose(syn1neg, exp1neg, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, atol=2e-6)
@@ -194,7 +199,7 @@ def test_softmax_kernel_matches_reference(sg):
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
     k.train_softmax(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
-                    a0, a1, rng, stats)  # fmt: skip
+                    a0, a1, rng, stats, np.zeros((3, len(counts)), np.uint8))  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, atol=2e-6)
     assert stats[0] == pytest.approx(exp_loss, rel=1e-6)

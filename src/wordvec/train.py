@@ -149,7 +149,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 500_000,
+        round_words: int = 50_000,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -558,8 +558,9 @@ class _Plan:
         return _Plan(jobs, rare_starts, keep_thresholds(counts, model.sample), noise, tree, total)
 
     def _job_runner(self, model: Word2Vec, stats: np.ndarray) -> Callable[..., None]:
-        """``train_job(j, rng, syn0, syn1neg, syn1)``: train job ``j`` of the current epoch into
-        the given weight arrays, adding its (loss, pairs, kept) to ``stats[j]``."""
+        """``train_job(j, rng, syn0, syn1neg, syn1, touched)``: train job ``j`` of the current
+        epoch into the given weight arrays, adding its (loss, pairs, kept) to ``stats[j]`` and
+        flagging the rows it updated in ``touched`` (uint8[3, V])."""
         from .kernels import train as k
 
         run = model._run
@@ -574,22 +575,22 @@ class _Plan:
         def alpha_at(tokens: int) -> float:
             return max(a - (a - a_min) * tokens / max(total_all, 1), a_min)
 
-        def train_job(j: int, rng: np.ndarray, syn0, syn1neg, syn1) -> None:
+        def train_job(j: int, rng: np.ndarray, syn0, syn1neg, syn1, touched) -> None:
             s0, s1 = self.jobs[j], self.jobs[j + 1]
             rng[0] = job_seed(model.seed, epoch_seed, j)
             a0, a1 = alpha_at(base + bounds[s0]), alpha_at(base + bounds[s1])
             m, corpus = model, (ids, rare, rare_starts, bounds, s0, s1)
             if m.softmax:
                 k.train_softmax(*corpus, syn0, syn1, keep, m.window, m.shrink_windows, m.sg,
-                                m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
+                                m.cbow_mean, a0, a1, rng, stats[j], touched)  # fmt: skip
             elif m.sg:
                 k.train_sg(*corpus, syn0, syn1neg, syn1, keep, noise_p, noise_a, tree.codes,
                            tree.points, tree.lengths, m.window, m.shrink_windows, m.negative,
-                           m.hs, a0, a1, rng, stats[j])  # fmt: skip
+                           m.hs, a0, a1, rng, stats[j], touched)  # fmt: skip
             else:
                 k.train_cbow(*corpus, syn0, syn1neg, syn1, keep, noise_p, noise_a, tree.codes,
                              tree.points, tree.lengths, m.window, m.shrink_windows, m.negative,
-                             m.hs, m.cbow_mean, a0, a1, rng, stats[j])  # fmt: skip
+                             m.hs, m.cbow_mean, a0, a1, rng, stats[j], touched)  # fmt: skip
 
         return train_job
 
@@ -638,13 +639,14 @@ class _Plan:
         gate = _Dispatcher(run.next_job, self.jobs.shape[0] - 1)
         done = np.zeros(model.workers, np.int64)  # tokens done, per worker (no shared counter)
         errors: list[BaseException] = []
+        touched = np.zeros((3, len(model.wv)), np.uint8)  # not needed here: written, never read
 
         def worker(wid: int) -> None:
             rng = np.zeros(1, np.uint64)
             try:
                 while (j := gate.take()) is not None:
                     try:
-                        train_job(j, rng, *weights)
+                        train_job(j, rng, *weights, touched)
                         done[wid] += self._job_tokens(model, j, j + 1)
                     finally:
                         gate.finished()
@@ -685,60 +687,79 @@ class _Plan:
     def _rounds(self, model, train_job, weights, report, checkpoint, checkpoint_every) -> int:
         """Deterministic: in each round worker ``w`` trains its own fixed run of jobs on its own
         copy of the weights; then every copy's change is added to the shared weights in worker
-        order (``kernels.merge``). Nothing depends on thread timing, so a seed gives the same
-        vectors on every run with the same number of workers. Costs one copy of the weights
-        per worker, and a merge per round. Returns the tokens trained."""
-        from .kernels.merge import merge_copies
+        order (``kernels.merge``: only the rows some worker updated, each worker merging a slice
+        of rows). Nothing depends on thread timing, so a seed gives the same vectors on every run
+        with the same number of workers. Costs one copy of the weights per worker and a merge
+        per round. Returns the tokens trained."""
+        from .kernels.merge import merge_touched
 
         run, n = model._run, model.workers
         n_jobs = self.jobs.shape[0] - 1
         per = max(1, model.round_words // model.batch_words)  # jobs per worker per round
         copies = [np.repeat(w[None], n, axis=0) for w in weights]  # float32[n, rows, d] each
-        done, last_save = 0, time.perf_counter()
-        while run.next_job < n_jobs:
-            start = run.next_job
-            spans = [(min(start + w * per, n_jobs), min(start + (w + 1) * per, n_jobs))
-                     for w in range(n)]  # fmt: skip
-            errors: list[BaseException] = []
+        touched = np.zeros((n, 3, len(model.wv)), np.uint8)  # worker, matrix, row
+        starts = list(range(run.next_job, n_jobs, n * per))
+        # main thread and workers meet twice a round: after training, and after merging
+        trained, merged = threading.Barrier(n + 1), threading.Barrier(n + 1)
+        errors: list[BaseException] = []
 
-            def worker(w: int, spans=spans, errors=errors) -> None:
-                rng = np.zeros(1, np.uint64)
-                try:
-                    for j in range(*spans[w]):
-                        if model.stop_training:
-                            return
-                        train_job(j, rng, *(c[w] for c in copies))
-                except BaseException as e:  # surfaced in the calling thread
-                    errors.append(e)
-                    model.stop_training = True
-
-            threads = [threading.Thread(target=worker, args=(w,), daemon=True)
-                       for w in range(n)]  # fmt: skip
-            for t in threads:
-                t.start()
+        def worker(w: int) -> None:
+            rng = np.zeros(1, np.uint64)
             try:
-                while alive := [t for t in threads if t.is_alive()]:
-                    alive[0].join(0.2)
-            except KeyboardInterrupt:  # back to the start of this round, then checkpoint
-                model.stop_training = True
-                for t in threads:
-                    t.join()
-                run.stats[start:] = 0.0
-                if checkpoint is not None:
+                for start in starts:
+                    first, last = start + w * per, start + (w + 1) * per
+                    for j in range(min(first, n_jobs), min(last, n_jobs)):
+                        if model.stop_training:
+                            break
+                        train_job(j, rng, *(c[w] for c in copies), touched[w])
+                    trained.wait()
+                    for which, (shared, c) in enumerate(zip(weights, copies, strict=True)):
+                        lo, hi = shared.shape[0] * w // n, shared.shape[0] * (w + 1) // n
+                        merge_touched(shared[lo:hi], c[:, lo:hi], touched[:, which, lo:hi])
+                    merged.wait()
+            except threading.BrokenBarrierError:
+                return
+            except BaseException as e:  # surfaced in the calling thread
+                errors.append(e)
+                trained.abort()
+                merged.abort()
+
+        threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(n)]
+        for t in threads:
+            t.start()
+        done, last_save, merging = 0, time.perf_counter(), False
+        try:
+            for start in starts:
+                trained.wait()  # a lock wait: Ctrl-C interrupts it
+                merging = True
+                merged.wait()
+                merging = False
+                run.next_job = min(start + n * per, n_jobs)
+                done += self._job_tokens(model, start, run.next_job)
+                report(done)
+                if checkpoint is not None and checkpoint_every is not None and (
+                    time.perf_counter() - last_save >= checkpoint_every
+                ):
                     model.save_checkpoint(checkpoint)
-                raise
-            if errors:
-                raise errors[0]
-            for shared, c in zip(weights, copies, strict=True):
-                merge_copies(shared, c)
-            run.next_job = spans[-1][1]
-            done += self._job_tokens(model, start, run.next_job)
-            report(done)
-            if checkpoint is not None and checkpoint_every is not None and (
-                time.perf_counter() - last_save >= checkpoint_every
-            ):
+                    last_save = time.perf_counter()
+        except KeyboardInterrupt:
+            model.stop_training = True
+            trained.abort()
+            merged.abort()
+            for t in threads:
+                t.join()  # a merge under way finishes first: it cannot be interrupted
+            if merging:  # the round is in the shared weights: count it
+                run.next_job = min(run.next_job + n * per, n_jobs)
+            run.stats[run.next_job :] = 0.0  # a round under training is dropped
+            if checkpoint is not None:
                 model.save_checkpoint(checkpoint)
-                last_save = time.perf_counter()
+            raise
+        except threading.BrokenBarrierError:
+            pass
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
         return done
 
 

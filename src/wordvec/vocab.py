@@ -7,12 +7,11 @@ from the token stream, as the C tool and gensim do, before any window is formed.
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-
-import mmap
 
 from .corpus import CorpusError, RawScan, release
 

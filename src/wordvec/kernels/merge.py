@@ -4,13 +4,21 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def merge_copies(shared, copies):
+def merge_touched(shared, copies, touched):
     """Add every worker's change since the last merge to ``shared``, in worker order, and reset
     the copies to the result: ``shared``: float32[V, d]; ``copies``: float32[N, V, d], each equal
-    to ``shared`` at the last merge. The sum is always taken in the same order, so the result does
-    not depend on which thread finished first."""
+    to ``shared`` at the last merge; ``touched``: uint8[N, >= V] flags (worker, row) of the rows
+    each worker updated, cleared here (the other rows are equal everywhere already). The sum is
+    always taken in worker order, so the result does not depend on which thread finished first."""
     n, v, d = copies.shape
     for i in range(v):
+        hit = False
+        for w in range(n):
+            if touched[w, i]:
+                hit = True
+                touched[w, i] = 0
+        if not hit:
+            continue
         for t in range(d):
             s = shared[i, t]
             acc = s

@@ -6,9 +6,10 @@ which (inputs, outputs, labels) exist.
 
 Skip-gram with negative sampling is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for
 one centre word, every context word in its window is an input row and the outputs (the centre
-word plus ``negative`` noise words shared by the whole window) are the same for all of them. The block's scores form a small matrix; all gradients are computed from the weights as
-they were before the block, then written back. This touches ``1 + negative`` output rows per centre
-word instead of ``(1 + negative)`` per pair, which is what makes it fast.
+word plus ``negative`` noise words shared by the whole window) are the same for all of them.
+The block's scores form a small matrix; all gradients are computed from the weights as they
+were before the block, then written back. This touches ``1 + negative`` output rows per centre
+word instead of ``1 + negative`` per (context, centre) pair, which is what makes it fast.
 
 Arrays (V words, d dimensions, L = longest Huffman code):
 - ``ids``: uint16[n] corpus as word ids, ``ESCAPE`` standing for the next id of ``rare``:
@@ -20,6 +21,8 @@ Arrays (V words, d dimensions, L = longest Huffman code):
 - ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]
 - ``rng``: uint64[1] random state, advanced in place
 - ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling)
+- ``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1 (the softmax
+  kernel's output matrix counts as syn1): what a deterministic merge must visit
 
 The learning rate falls linearly from ``alpha0`` at the first token of the range to ``alpha1``
 after the last one. Loss is the objective's negative log-likelihood per (input, target) pair,
@@ -232,11 +235,20 @@ def _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg):
 
 
 AHEAD = 3  # positions between a prefetch and the use of its rows
+IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mark(touched, which, rows, n):
+    """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge)."""
+    for k in range(n):
+        touched[which, rows[k]] = 1
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
-             code_len, window, shrink, negative, hs, alpha0, alpha1, rng, stats):  # fmt: skip
+def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p,
+             noise_a, codes, points, code_len, window, shrink, negative, hs, alpha0, alpha1, rng,
+             stats, touched):  # fmt: skip
     """Skip-gram over sentences ``s0..s1-1`` with negative sampling (``negative > 0``) and/or
     hierarchical softmax (``hs``)."""
     d = syn0.shape[1]
@@ -261,7 +273,8 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
+        end = bounds[s + 1]
+        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
         # tokens are spread evenly over the sentence's raw length for the learning rate
@@ -274,16 +287,19 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
+            _mark(touched, IN, ctx, m)
             w = sent[i]
             pairs += m
             if negative > 0:
                 k = _fill_noise(w, negs[i], outputs, labels)
+                _mark(touched, OUT_NEG, outputs, k)
                 loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
                                         e_in, g)  # fmt: skip
             if hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality
                 k = _fill_path(w, codes, points, code_len, outputs, labels)
+                _mark(touched, OUT_HS, outputs, k)
                 e = e_in[0]
                 for j in range(m):
                     x = syn0[ctx[j]]
@@ -298,9 +314,9 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p, noise_a, codes, points,
-               code_len, window, shrink, negative, hs, cbow_mean, alpha0, alpha1, rng,
-               stats):  # fmt: skip
+def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p,
+               noise_a, codes, points, code_len, window, shrink, negative, hs, cbow_mean, alpha0,
+               alpha1, rng, stats, touched):  # fmt: skip
     """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
     predicts the centre word; the error is added back to every context vector, as in the C tool.
     """
@@ -325,7 +341,8 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
+        end = bounds[s + 1]
+        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
         frac = (bounds[s + 1] - start) / max(n, 1)
@@ -337,6 +354,7 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
+            _mark(touched, IN, ctx, m)
             h[:] = 0.0
             for j in range(m):
                 x = syn0[ctx[j]]
@@ -351,9 +369,11 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
             pairs += 1
             if negative > 0:
                 k = _fill_noise(w, negs[i], outputs, labels)
+                _mark(touched, OUT_NEG, outputs, k)
                 loss += _logistic_vec(h, syn1neg, outputs, labels, k, alpha, e)
             if hs:
                 k = _fill_path(w, codes, points, code_len, outputs, labels)
+                _mark(touched, OUT_HS, outputs, k)
                 loss += _logistic_vec(h, syn1, outputs, labels, k, alpha, e)
             for j in range(m):
                 x = syn0[ctx[j]]
@@ -391,8 +411,8 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
 
 
 @njit(cache=True, nogil=True)
-def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg, cbow_mean,
-                  alpha0, alpha1, rng, stats):  # fmt: skip
+def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg,
+                  cbow_mean, alpha0, alpha1, rng, stats, touched):  # fmt: skip
     """The exact objective of the seeds, O(V d) per pair: skip-gram (each context word predicts
     the centre word, as in the C tool) or CBOW."""
     d = syn0.shape[1]
@@ -407,6 +427,7 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
     no_negs = np.empty((longest, 0), np.int64)
     ctx = np.empty(2 * window, np.int32)
     scores = np.empty(syn1.shape[0], np.float64)
+    touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h = np.empty(d, np.float32)
     e = np.empty(d, np.float32)
     loss = 0.0
@@ -414,7 +435,8 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
     kept = 0
     for s in range(s0, s1):
         start = bounds[s]
-        n, state = _subsample(ids, rare, rare_starts[s], start, bounds[s + 1], keep, sent, state)
+        end = bounds[s + 1]
+        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
         kept += n
         state = _draw(n, window, shrink, 0, keep, ctx, cut, no_negs, state)  # no noise words
         frac = (bounds[s + 1] - start) / max(n, 1)
@@ -423,6 +445,7 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
+            _mark(touched, IN, ctx, m)
             w = sent[i]
             if sg:
                 for j in range(m):
