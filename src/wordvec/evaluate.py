@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from numba import njit
 
 from .io import FormatError
-from .keyedvectors import COSMUL_EPSILON, KeyedVectors
+from .kernels.evaluate import scores_3cosadd, scores_3cosmul
+from .keyedvectors import KeyedVectors
 
 Method = Literal["3cosadd", "3cosmul"]
 _BLOCK_FLOATS = 1 << 25  # cosines held at once (128 MB of float32)
@@ -168,37 +168,7 @@ def _vocab_cutoff(
     return ok, canon
 
 
-@njit(cache=True, nogil=True)
-def _scores_3cosadd(cos, ia, ib, ic, ex_ptr, ex_rows, out):
-    """3CosAdd scores of a few questions.
-
-    ``cos``: float32[k, n] cosines of k question words with the n candidates; ``ia/ib/ic``:
-    int64[m] rows of ``cos`` for a, b, c. Writes ``out``: float32[m, n], ``cos(x, b) + cos(x, c)
-    - cos(x, a)``, and -inf for the candidates ``ex_rows[ex_ptr[i]:ex_ptr[i + 1]]`` of question i.
-    """
-    n = cos.shape[1]
-    for i in range(ia.shape[0]):
-        ca, cb, cc, s = cos[ia[i]], cos[ib[i]], cos[ic[i]], out[i]
-        for j in range(n):
-            s[j] = (cb[j] + cc[j]) - ca[j]  # gensim's order of the sums
-        for r in ex_rows[ex_ptr[i] : ex_ptr[i + 1]]:
-            s[r] = -np.inf
-
-
-@njit(cache=True, nogil=True)
-def _scores_3cosmul(cos, ia, ib, ic, ex_ptr, ex_rows, out):
-    """As ``_scores_3cosadd`` with s(x, b) s(x, c) / (s(x, a) + eps), s = (1 + cos) / 2."""
-    n = cos.shape[1]
-    half, one, eps = np.float32(0.5), np.float32(1.0), np.float32(COSMUL_EPSILON)
-    for i in range(ia.shape[0]):
-        ca, cb, cc, s = cos[ia[i]], cos[ib[i]], cos[ic[i]], out[i]
-        for j in range(n):
-            s[j] = ((one + cb[j]) * half) * ((one + cc[j]) * half) / ((one + ca[j]) * half + eps)
-        for r in ex_rows[ex_ptr[i] : ex_ptr[i + 1]]:
-            s[r] = -np.inf
-
-
-_KERNELS: dict[str, Callable] = {"3cosadd": _scores_3cosadd, "3cosmul": _scores_3cosmul}
+_KERNELS: dict[str, Callable] = {"3cosadd": scores_3cosadd, "3cosmul": scores_3cosmul}
 
 
 def _spellings(canon: np.ndarray) -> dict[int, np.ndarray]:

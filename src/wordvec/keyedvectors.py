@@ -12,7 +12,6 @@ OpenBLAS's single-vector ``sgemv`` reads a 1M x 300 matrix at about half the mem
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Sequence
 
@@ -122,7 +121,9 @@ class KeyedVectors:
             raise ValueError(f"a query vector must have shape ({self.vector_size},)")
         out = np.empty(unit.shape[0], np.float32)
         if unit.size >= _KERNEL_MIN:
-            _row_dots()(unit, query, out)
+            from .kernels.query import row_dots  # Numba: loaded on first use, not on import
+
+            row_dots(unit, query, out)
         else:
             np.matmul(unit, query, out=out)
         return out
@@ -422,22 +423,3 @@ def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
     cand = np.flatnonzero(scores >= threshold)
     order = np.lexsort((cand, -scores[cand]))
     return cand[order[:k]]
-
-
-@functools.cache
-def _row_dots():
-    """The Numba kernel ``dots(unit, q, out)``: ``out[i] = unit[i] . q`` for float32[V, d]
-    ``unit`` and float32[d] ``q``. Compiled (or loaded from Numba's cache) on first use, so
-    ``import wordvec`` does not import Numba."""
-    from numba import njit
-
-    @njit(cache=True, nogil=True, fastmath=True)
-    def dots(unit, q, out):
-        n, d = unit.shape
-        for i in range(n):
-            s = np.float32(0.0)
-            for t in range(d):
-                s += unit[i, t] * q[t]
-            out[i] = s
-
-    return dots
