@@ -23,6 +23,12 @@ def corpus(tmp_path):
     return path
 
 
+class CtrlCAfterSecondEpoch(Callback):
+    def on_epoch_end(self, model, stats):
+        if stats.epoch == 1:
+            raise KeyboardInterrupt
+
+
 class Recorder(Callback):
     def __init__(self, stop_after=None):
         self.calls, self.stop_after = [], stop_after
@@ -95,13 +101,8 @@ def test_checkpoint_then_resume_is_bit_identical(tmp_path, corpus):
     full = Word2Vec(**PARAMS).fit(corpus)
     ckpt = tmp_path / "run.ckpt"
 
-    class Interrupt(Callback):
-        def on_epoch_end(self, model, stats):
-            if stats.epoch == 1:
-                raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        Word2Vec(**PARAMS).fit(corpus, callbacks=[Interrupt()], checkpoint=ckpt)
+        Word2Vec(**PARAMS).fit(corpus, callbacks=[CtrlCAfterSecondEpoch()], checkpoint=ckpt)
     resumed = Word2Vec.resume(ckpt, corpus)
     assert resumed.epochs_trained_ == 4
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
@@ -174,13 +175,8 @@ def test_deterministic_several_workers_resume_bit_identical(tmp_path, corpus):
     full = Word2Vec(**params).fit(corpus)
     ckpt = tmp_path / "run.ckpt"
 
-    class Interrupt(Callback):
-        def on_epoch_end(self, model, stats):
-            if stats.epoch == 1:
-                raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        Word2Vec(**params).fit(corpus, callbacks=[Interrupt()], checkpoint=ckpt)
+        Word2Vec(**params).fit(corpus, callbacks=[CtrlCAfterSecondEpoch()], checkpoint=ckpt)
     resumed = Word2Vec.resume(ckpt, corpus)
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
     assert resumed.loss_history_ == full.loss_history_
