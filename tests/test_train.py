@@ -66,12 +66,14 @@ def test_seeded_serial_runs_are_bit_identical(tmp_path):
 
 def test_loss_is_a_mean_per_pair_that_does_not_scale_with_workers():
     corpus = toy_corpus(2000)
-    losses = {}
+    losses, counted = {}, {}
     for workers in (1, 2, 4):
         m = Word2Vec(vector_size=16, min_count=1, epochs=2, workers=workers, seed=1,
                      batch_words=500, deterministic=False).fit(corpus)  # fmt: skip
         losses[workers] = m.loss_history_
-        assert m.report_.epochs[0].pairs == m.report_.epochs[1].pairs or workers > 0
+        counted[workers] = [(e.pairs, e.words_kept) for e in m.report_.epochs]
+    # which words are kept and which pairs exist follow from the per-job random streams only
+    assert counted[2] == counted[1] and counted[4] == counted[1]
     for w in (2, 4):  # Hogwild changes the numbers a little, never by a factor
         np.testing.assert_allclose(losses[w], losses[1], rtol=0.02)
     # at the start the loss of negative sampling is about (1 + 5) * log 2 per pair
@@ -79,6 +81,14 @@ def test_loss_is_a_mean_per_pair_that_does_not_scale_with_workers():
 
 
 def test_learning_rate_falls_linearly_to_min_alpha():
+    from wordvec.train import learning_rate
+
+    rates = [learning_rate(0.04, 0.001, done, 1000) for done in range(0, 1001, 250)]
+    np.testing.assert_allclose(rates, [0.04, 0.03025, 0.0205, 0.01075, 0.001])
+    assert learning_rate(0.04, 0.001, 5000, 1000) == 0.001  # never below min_alpha
+
+
+def test_jobs_cover_every_sentence_in_order():
     from wordvec.train import _Plan
 
     model = Word2Vec(min_count=1, alpha=0.04, min_alpha=0.001, epochs=2, batch_words=10)

@@ -25,7 +25,6 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Literal, get_args
@@ -588,5 +587,3 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, format: str | None =
         save_word2vec(kv, path, binary=fmt == "binary", header=fmt != "glove")
     return fmt
 
-
-Loader = Callable[..., KeyedVectors]

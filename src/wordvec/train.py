@@ -51,6 +51,12 @@ def _mix64(x: int) -> int:
     return (x ^ (x >> 31)) or 1
 
 
+def learning_rate(alpha: float, min_alpha: float, done: int, total: int) -> float:
+    """The rate after ``done`` of ``total`` tokens of a run: linear from ``alpha`` to
+    ``min_alpha``, never below it."""
+    return max(alpha - (alpha - min_alpha) * done / max(total, 1), min_alpha)
+
+
 def job_seed(seed: int, epoch: int, job: int) -> int:
     """The random state a job starts from: a function of (seed, epoch, job) only."""
     return _mix64(_mix64(_mix64(seed) ^ epoch) ^ job)
@@ -570,10 +576,9 @@ class _Plan:
         base = run.epoch * self.total
         epoch_seed = run.start_epochs + run.epoch
         tree, (noise_p, noise_a), keep = self.tree, self.noise, self.keep
-        a, a_min = model.alpha, model.min_alpha
 
         def alpha_at(tokens: int) -> float:
-            return max(a - (a - a_min) * tokens / max(total_all, 1), a_min)
+            return learning_rate(model.alpha, model.min_alpha, tokens, total_all)
 
         def train_job(j: int, rng: np.ndarray, syn0, syn1neg, syn1, touched) -> None:
             s0, s1 = self.jobs[j], self.jobs[j + 1]
