@@ -220,3 +220,42 @@ def test_parallel_scan_gives_exactly_the_sequential_result(tmp_path, one_line, w
     assert np.array_equal(par.tokens, seq.tokens)
     assert np.array_equal(par.line_ends, seq.line_ends)
     assert par.raw_tokens == seq.raw_tokens == len(words)
+
+
+def test_words_alike_in_prefix_length_and_hash_bits_stay_apart(tmp_path):
+    """Words that share their first 8 bytes and their length, of lengths around the 8-byte
+    chunk, enough of them to grow the table several times: every count matches a Counter."""
+    rng = np.random.default_rng(7)
+    stems = ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghabcdefgh", "ééé"]
+    vocab = [f"{stem}{i}" for stem in stems for i in range(20_000)]
+    tokens = [vocab[i] for i in rng.integers(0, len(vocab), 300_000)]
+    p = tmp_path / "c.txt"
+    p.write_text(" ".join(tokens[:150_000]) + "\n" + " ".join(tokens[150_000:]) + "\n")
+    for workers in (1, 2):
+        scan = scan_corpus(p, workers=workers, parallel_min_bytes=0)
+        words = [w.decode() for w in scan.words]
+        assert Counter(tokens) == dict(zip(words, scan.counts.tolist(), strict=True))
+        assert [words[s] for s in scan.tokens] == tokens
+
+
+def test_a_giant_token_from_an_iterable_is_refused():
+    with pytest.raises(CorpusError, match="not a text corpus"):
+        scan_corpus([["ok", "x" * (1 << 24)]])
+
+
+def test_table_lookup_tells_apart_words_on_one_probe_chain():
+    """All words hashed to one entry (the worst case): lookup must still compare prefix, length
+    and the bytes past the prefix, and say when a word is absent."""
+    from wordvec.kernels.scan import lookup, rehash, word_hash
+
+    words = [b"abcdefgh1", b"abcdefgh2", b"abcdefgh", b"abcdefg", b"abcdefgh" * 2 + b"1",
+             b"abcdefgh" * 2 + b"2", b"a"]  # fmt: skip
+    arena = np.frombuffer(b"".join(words), np.uint8)
+    woff = np.concatenate([[0], np.cumsum([len(w) for w in words])]).astype(np.int64)
+    table = np.empty(2 * 16, np.int64)
+    rehash(table, np.zeros(len(words), np.uint64), woff, arena, len(words))
+    for probe, want in [*((w, i) for i, w in enumerate(words)), (b"abcdefgh3", -1), (b"b", -1),
+                        (b"abcdefgh" * 2 + b"3", -1)]:  # fmt: skip
+        data = np.frombuffer(probe, np.uint8)
+        _, prefix = word_hash(data, 0, len(probe))
+        assert lookup(table, woff, arena, data, 0, len(probe), np.uint64(0), prefix)[0] == want

@@ -42,17 +42,25 @@ class RawScan:
     """What one pass over a corpus found, before the vocabulary is decided.
 
     ``tokens``: int32[n] slot id of every token; ``line_ends``: int64[s] token index where each
-    non-empty sentence ends; ``words``: list of bytes, one per slot; ``counts``: int64[slots].
-    ``pruned``: how many times ``max_vocab_size`` forced the rarest words out while scanning.
+    non-empty sentence ends; ``counts``: int64[slots]; slot ``i``'s word is the bytes
+    ``word_bytes[word_offsets[i]:word_offsets[i + 1]]`` (uint8, int64[slots + 1]).
+    ``pruned_words``: how many words ``max_vocab_size`` forced out while scanning.
     """
 
     tokens: np.ndarray
     line_ends: np.ndarray
-    words: list[bytes]
     counts: np.ndarray
+    word_bytes: np.ndarray
+    word_offsets: np.ndarray
     raw_tokens: int
     pruned_words: int
     buffer: mmap.mmap | None = None  # the memory behind ``tokens``, when it can be released
+
+    @property
+    def words(self) -> list[bytes]:
+        """Every slot's word as bytes (a new list on each call)."""
+        b, o = self.word_bytes.tobytes(), self.word_offsets.tolist()
+        return [b[o[i] : o[i + 1]] for i in range(len(o) - 1)]
 
 
 def anon_array(n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
@@ -62,6 +70,17 @@ def anon_array(n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
     buf = mmap.mmap(-1, max(n * np.dtype(dtype).itemsize, 1),
                     flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # fmt: skip
     return np.frombuffer(buf, dtype), buf
+
+
+def trim_heap() -> None:
+    """Hand the C heap's free pages back to the OS (glibc's ``malloc_trim``; elsewhere a no-op).
+    A scan frees tens of MB in pieces that glibc would otherwise keep for later."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def release(buf: mmap.mmap, start: int, end: int | None = None) -> None:
@@ -81,7 +100,7 @@ class _Scanner:
         from .kernels import scan as k
 
         self.k = k
-        self.table = np.full(1 << 17, -1, np.int64)
+        self.table = np.full(2 << 16, -1, np.int64)
         self.whash = np.zeros(1 << 14, np.uint64)
         self.counts = np.zeros(1 << 14, np.int64)
         self.woff = np.zeros((1 << 14) + 1, np.int64)
@@ -110,7 +129,7 @@ class _Scanner:
                 return
             if status == k.GROW_TABLE:
                 self.table = np.empty(self.table.shape[0] * 2, np.int64)
-                k.rehash(self.table, self.whash, st[k.N_WORDS])
+                k.rehash(self.table, self.whash, self.woff, self.arena, st[k.N_WORDS])
             elif status == k.GROW_WORDS:
                 n = self.whash.shape[0] * 2
                 self.whash = _grown(self.whash, n)
@@ -126,6 +145,11 @@ class _Scanner:
                 self.line_ends = _grown(self.line_ends, self.line_ends.shape[0] * 2)
             elif status == k.OVER_LIMIT:
                 self._prune()
+            elif status == k.GIANT:
+                raise CorpusError(
+                    f"a token of {2**k.LEN_BITS:,} bytes or more: not a text corpus "
+                    "(tokens are separated by whitespace)"
+                )
 
     def _prune(self) -> None:
         """Drop words seen fewer than ``min_reduce`` times, raising it until the vocab fits."""
@@ -144,29 +168,32 @@ class _Scanner:
         )
         st[k.N_WORDS], st[k.ARENA] = n_new, used
         st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = n_out, n_lines, line_start
-        k.rehash(self.table, self.whash, n_new)
+        k.rehash(self.table, self.whash, self.woff, self.arena, n_new)
 
     def absorb(self, other: _Scanner) -> np.ndarray:
         """Add the words and counts of ``other`` (which scanned a later part of the corpus) to
         this vocabulary; returns other slot -> slot here. Words new here are appended in the
         order ``other`` first saw them, so the result is what one sequential scan gives."""
-        k = self.k
-        n = int(other.st[k.N_WORDS])
-        woff, arena = other.woff, other.arena.tobytes()
-        text = b" ".join(arena[woff[i] : woff[i + 1]] for i in range(n)) + b" "
-        # scan the word list with a separate token buffer and state: each word counted once
-        saved = self.out, self.line_ends, self.st
-        self.out, self.line_ends = np.empty(n, np.int32), np.empty(1, np.int64)
-        self.st = saved[2].copy()
-        self.st[k.N_OUT] = self.st[k.N_LINES] = self.st[k.LINE_START] = 0
-        try:
-            self.feed(np.frombuffer(text, np.uint8), False)
-            remap = self.out
-        finally:
-            st = self.st
-            self.out, self.line_ends, self.st = saved
-        self.st[k.N_WORDS], self.st[k.ARENA] = st[k.N_WORDS], st[k.ARENA]
-        self.counts[remap] += other.counts[:n] - 1
+        k, st = self.k, self.st
+        n, m = int(st[k.N_WORDS]), int(other.st[k.N_WORDS])
+        o_used = int(other.st[k.ARENA])
+        # make room for every word of ``other`` being new
+        cap = self.table.shape[0] // 2
+        while 10 * (n + m + 1) > 7 * cap:
+            cap *= 2
+        if cap > self.table.shape[0] // 2:
+            self.table = np.empty(2 * cap, np.int64)
+            k.rehash(self.table, self.whash, self.woff, self.arena, n)
+        if n + m + 1 >= self.whash.shape[0]:
+            self.whash = _grown(self.whash, n + m + 1)
+            self.counts = _grown(self.counts, n + m + 1)
+            self.woff = _grown(self.woff, n + m + 2)
+        if st[k.ARENA] + o_used > self.arena.shape[0]:
+            self.arena = _grown(self.arena, int(st[k.ARENA]) + o_used)
+        remap, st[k.N_WORDS], st[k.ARENA] = k.absorb(
+            self.table, self.whash, self.counts, self.woff, self.arena, n, st[k.ARENA],
+            other.whash, other.counts, other.woff[: m + 1], other.arena,
+        )  # fmt: skip
         return remap
 
     def freeze(self) -> None:
@@ -183,13 +210,12 @@ class _Scanner:
                 self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES],
                 np.arange(n, dtype=np.int32), st[k.LINE_START],
             )  # fmt: skip
-        woff, arena = self.woff, self.arena.tobytes()
-        words = [arena[woff[i] : woff[i + 1]] for i in range(n)]
         return RawScan(
             tokens=self.out[: st[k.N_OUT]],
             line_ends=self.line_ends[: st[k.N_LINES]].copy(),
-            words=words,
             counts=self.counts[:n].copy(),
+            word_bytes=self.arena[: st[k.ARENA]].copy(),
+            word_offsets=self.woff[: n + 1].copy(),
             raw_tokens=int(self.counts[:n].sum()) + self.pruned_tokens,
             pruned_words=self.pruned_words,
             buffer=self.buffer,

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import io
-from .corpus import scan_corpus
+from .corpus import scan_corpus, trim_heap
 from .keyedvectors import KeyedVectors
 from .vocab import (
     EncodedCorpus,
@@ -271,6 +271,8 @@ class Word2Vec:
             words_pruned_while_scanning=scan.pruned_words,
             seconds_vocab=time.perf_counter() - t0,
         )
+        del scan, enc
+        trim_heap()  # before the weights: the scan's freed tables must not add to the peak
         if update:
             self._grow_weights(vocab, old_row)
         else:

@@ -52,10 +52,10 @@ class EncodedCorpus:
              buffer: mmap.mmap | None = None) -> EncodedCorpus:  # fmt: skip
         """Pack int32 word ids in place: ``ids`` is overwritten. If ``buffer`` is the memory
         behind them, the half no longer used goes back to the OS."""
-        from .kernels.scan import pack_in_place
+        from .kernels.scan import count_at_least, pack_in_place
 
         ids = np.ascontiguousarray(ids, np.int32)
-        rare = np.empty(int(np.count_nonzero(ids >= ESCAPE)), np.int32)
+        rare = np.empty(count_at_least(ids, ESCAPE), np.int32)
         packed = ids.view(np.uint16)[: ids.shape[0]]
         pack_in_place(ids, packed, rare, ESCAPE)
         if buffer is not None:
@@ -109,11 +109,17 @@ def build_vocab(
     # decreasing count; a stable sort keeps first-seen order among equal counts
     kept = kept[np.argsort(-scan.counts[kept], kind="stable")]
     slot_to_id = np.full(scan.counts.shape[0], -1, np.int32)
+    fast = _decode_all(scan, kept)
+    if fast is not None:
+        slot_to_id[kept] = np.arange(kept.shape[0], dtype=np.int32)
+        return Vocab(fast, scan.counts[kept]), _encode(scan, slot_to_id)
+    # some word is not valid UTF-8: decode one by one, as ``unicode_errors`` says
+    all_words = scan.words
     words: list[str] = []
     counts: list[int] = []
     index: dict[str, int] = {}
     for slot in kept:
-        raw = scan.words[slot]
+        raw = all_words[slot]
         try:
             word = raw.decode("utf-8", errors=unicode_errors)
         except UnicodeDecodeError as e:
@@ -139,6 +145,18 @@ def build_vocab(
         counts_arr = counts_arr[order]
         slot_to_id = np.where(slot_to_id >= 0, inverse[slot_to_id], -1).astype(np.int32)
     return Vocab(words, counts_arr), _encode(scan, slot_to_id)
+
+
+def _decode_all(scan: RawScan, slots: np.ndarray) -> list[str] | None:
+    """The words ``slots`` decoded as UTF-8 in one call, or None if any of them is invalid.
+    (Distinct valid byte strings decode to distinct words, so no two slots merge.)"""
+    from .kernels.scan import gather_words
+
+    blob = gather_words(slots, scan.word_offsets, scan.word_bytes, ord("\n"))
+    try:
+        return blob[:-1].tobytes().decode("utf-8").split("\n") if slots.shape[0] else []
+    except UnicodeDecodeError:
+        return None
 
 
 def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:

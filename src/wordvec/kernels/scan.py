@@ -7,9 +7,12 @@ vocabulary only), so a scan never builds a Python string per token.
 State lives in plain arrays so a scan can be paused when a buffer fills, grown by the caller, and
 resumed at the same byte (see ``wordvec.corpus``):
 
-- ``table``: int64[2 * cap], open-addressing hash table (cap a power of two) of (hash, slot)
-  pairs side by side, so that a probe touches one cache line; slot -1 = empty
-- ``whash``: uint64[wcap] hash of each slot's word; ``counts``: int64[wcap]
+- ``table``: int64[2 * cap], open-addressing hash table (cap a power of two) of entries
+  (prefix, slot << 24 | length) side by side; -1 = empty. ``prefix`` is the word's first 8
+  bytes as one number, so a word of at most 8 bytes (most tokens) is recognised from its entry
+  alone, and a longer one compares only its remaining bytes
+- ``whash``: uint64[wcap] hash of each slot's word (``_mix`` of its 8-byte chunks);
+  ``counts``: int64[wcap]
 - ``woff``: int64[wcap + 1] offsets of each slot's bytes in ``arena``: uint8[acap]
 - ``out``: int32[ocap] slot id of every token, in corpus order
 - ``line_ends``: int64[lcap] token count at the end of each non-empty line (sentence)
@@ -23,10 +26,11 @@ from numba import njit
 # indices into the scalar state array ``st``
 POS, N_WORDS, ARENA, N_OUT, N_LINES, LINE_START, STATUS, LIMIT, FROZEN = range(9)
 # STATUS values
-DONE, GROW_TABLE, GROW_WORDS, GROW_ARENA, GROW_OUT, GROW_LINES, OVER_LIMIT = range(7)
+DONE, GROW_TABLE, GROW_WORDS, GROW_ARENA, GROW_OUT, GROW_LINES, OVER_LIMIT, GIANT = range(8)
 
-FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_OFFSET = np.uint64(14695981039346656037)  # FNV-1a, for the phrase tables
 FNV_PRIME = np.uint64(1099511628211)
+LEN_BITS = 24  # bits of a word's length in a table entry; a longer token stops a scan (GIANT)
 
 
 @njit(cache=True, nogil=True)
@@ -36,8 +40,9 @@ def _is_space(b):
 
 @njit(cache=True, nogil=True, inline="always")
 def find_slot(table, woff, arena, buf, start, n, h):
-    """Look up the word ``buf[start:start + n]`` (FNV-1a hash ``h``): returns (its slot or -1,
-    the table position where it is or would go)."""
+    """In a (hash, slot) table (``kernels.phrases``' word tables), look up the word
+    ``buf[start:start + n]`` (FNV-1a hash ``h``): returns (its slot or -1, the table position
+    where it is or would go)."""
     cap = table.shape[0] // 2
     hi = np.int64(h)
     i = np.int64(h & np.uint64(cap - 1))
@@ -57,100 +62,222 @@ def find_slot(table, woff, arena, buf, start, n, h):
         i = (i + 1) & (cap - 1)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _mix(h, chunk):
+    """Fold an 8-byte chunk into a word's hash."""
+    h = (h ^ chunk) * np.uint64(0x9E3779B97F4A7C15)
+    return h ^ (h >> np.uint64(29))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _finish(h, last, n):
+    """The hash of a word from its folded full chunks ``h``, its last partial chunk and its
+    length (murmur3's finaliser, so the low bits that pick a table entry are well mixed)."""
+    h ^= last ^ (np.uint64(n) << np.uint64(56))
+    h = (h ^ (h >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+    h = (h ^ (h >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+@njit(cache=True, nogil=True)
+def word_hash(data, start, n):
+    """(hash, prefix) of the word ``data[start:start + n]``: what ``scan`` computes inline."""
+    h = np.uint64(0)
+    chunk = np.uint64(0)
+    prefix = np.uint64(0)
+    for k in range(n):
+        chunk |= np.uint64(data[start + k]) << np.uint64(8 * (k & 7))
+        if k & 7 == 7:
+            if k == 7:
+                prefix = chunk
+            h = _mix(h, chunk)
+            chunk = np.uint64(0)
+    if n < 8:
+        prefix = chunk
+    return _finish(h, chunk, n), np.int64(prefix)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def lookup(table, woff, arena, data, start, n, h, prefix):
+    """Look up the word ``data[start:start + n]`` (hash ``h`` and ``prefix`` as ``word_hash``
+    gives) in the scan table: returns (its slot or -1, the entry where it is or would go)."""
+    mask = table.shape[0] // 2 - 1
+    i = np.int64(h) & mask
+    while True:
+        e = table[2 * i + 1]
+        if e < 0:
+            return -1, i
+        if table[2 * i] == prefix and e & ((1 << LEN_BITS) - 1) == n:
+            s = e >> LEN_BITS
+            if n <= 8:  # the length and every byte agree
+                return s, i
+            o = woff[s]
+            same = True
+            for k in range(8, n):
+                if arena[o + k] != data[start + k]:
+                    same = False
+                    break
+            if same:
+                return s, i
+        i = (i + 1) & mask
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_word(table, i, h, prefix, whash, counts, woff, arena, slot, used, data, start, n):
+    """Make ``data[start:start + n]`` slot ``slot`` (count 0), at free table entry ``i``; its
+    bytes go to ``arena[used:]``. Returns the arena bytes used after it."""
+    table[2 * i] = prefix
+    table[2 * i + 1] = (slot << LEN_BITS) | n
+    whash[slot] = h
+    counts[slot] = 0
+    for k in range(n):
+        arena[used + k] = data[start + k]
+    woff[slot + 1] = used + n
+    return used + n
+
+
 @njit(cache=True, nogil=True)
 def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st):
     """Count and encode the tokens of ``buf[st[POS]:end]``; returns nothing, updates ``st``.
 
     ``final`` says the buffer ends the current file: a newline is implied there. Stops early with
     ``st[STATUS]`` set to a GROW_* code when a buffer is full (the caller grows it and calls
-    again), or OVER_LIMIT when the vocabulary exceeds ``st[LIMIT]`` (the caller prunes).
+    again), OVER_LIMIT when the vocabulary exceeds ``st[LIMIT]`` (the caller prunes), or GIANT
+    at a token of ``2 ** LEN_BITS`` bytes or more (not text).
     """
+    # the state is kept in locals (registers) and written back once, at the end
     cap = table.shape[0] // 2
-    pos = st[POS]
-    n_words = st[N_WORDS]
-    st[STATUS] = DONE
+    pos, n_words, used, n_out = st[POS], st[N_WORDS], st[ARENA], st[N_OUT]
+    n_lines, line_start, limit = st[N_LINES], st[LINE_START], st[LIMIT]
+    frozen = st[FROZEN] != 0
+    status = DONE
     while pos < end:
         b = buf[pos]
-        if _is_space(b):
-            if b == 10 and st[N_OUT] > st[LINE_START]:  # a newline closes a non-empty sentence
-                if st[N_LINES] >= line_ends.shape[0]:
-                    st[STATUS] = GROW_LINES
+        if b <= 32 and _is_space(b):
+            if b == 10 and n_out > line_start:  # a newline closes a non-empty sentence
+                if n_lines >= line_ends.shape[0]:
+                    status = GROW_LINES
                     break
-                line_ends[st[N_LINES]] = st[N_OUT]
-                st[N_LINES] += 1
-                st[LINE_START] = st[N_OUT]
+                line_ends[n_lines] = n_out
+                n_lines += 1
+                line_start = n_out
             pos += 1
             continue
-        # a token starts here: find its end and hash it (FNV-1a, 64 bit)
+        # a token starts here: find its end and hash it 8 bytes at a time (word_hash, inline)
         tok_end = pos
-        h = FNV_OFFSET
-        while tok_end < end and not _is_space(buf[tok_end]):
-            h = (h ^ np.uint64(buf[tok_end])) * FNV_PRIME
+        h = np.uint64(0)
+        chunk = np.uint64(0)
+        prefix = np.uint64(0)
+        shift = np.uint64(0)
+        while tok_end < end:
+            c = buf[tok_end]
+            if c <= 32 and _is_space(c):
+                break
+            chunk |= np.uint64(c) << shift
+            shift += np.uint64(8)
+            if shift == 64:
+                if tok_end - pos == 7:
+                    prefix = chunk
+                h = _mix(h, chunk)
+                chunk = np.uint64(0)
+                shift = np.uint64(0)
             tok_end += 1
         n = tok_end - pos
+        if n < 8:
+            prefix = chunk
+        h = _finish(h, chunk, n)
+        if n >> LEN_BITS:
+            status = GIANT
+            break
         # check capacities before touching anything, so a resumed call redoes this token cleanly
-        if st[N_OUT] >= out.shape[0]:
-            st[STATUS] = GROW_OUT
+        if n_out >= out.shape[0]:
+            status = GROW_OUT
             break
-        if 10 * (n_words + 1) > 7 * cap:
-            st[STATUS] = GROW_TABLE
-            break
-        if n_words + 1 >= whash.shape[0]:
-            st[STATUS] = GROW_WORDS
-            break
-        if st[ARENA] + n > arena.shape[0]:
-            st[STATUS] = GROW_ARENA
-            break
-        hi = np.int64(h)
-        slot, i = find_slot(table, woff, arena, buf, pos, n, h)
-        if st[FROZEN]:
-            out[st[N_OUT]] = slot
-            st[N_OUT] += 1
-            pos = tok_end
-            continue
-        if slot < 0:  # a new word: append its bytes to the arena
-            slot = n_words
-            table[2 * i] = hi
-            table[2 * i + 1] = slot
-            whash[slot] = h
-            counts[slot] = 0
-            o = st[ARENA]
-            for k in range(n):
-                arena[o + k] = buf[pos + k]
-            st[ARENA] = o + n
-            woff[slot + 1] = o + n
-            n_words += 1
-        counts[slot] += 1
-        out[st[N_OUT]] = slot
-        st[N_OUT] += 1
+        if not frozen:
+            if 10 * (n_words + 1) > 7 * cap:
+                status = GROW_TABLE
+                break
+            if n_words + 1 >= whash.shape[0]:
+                status = GROW_WORDS
+                break
+            if used + n > arena.shape[0]:
+                status = GROW_ARENA
+                break
+        slot, i = lookup(table, woff, arena, buf, pos, n, h, np.int64(prefix))
+        if not frozen:
+            if slot < 0:  # a new word
+                slot = n_words
+                used = _add_word(table, i, h, np.int64(prefix), whash, counts, woff, arena,
+                                 slot, used, buf, pos, n)  # fmt: skip
+                n_words += 1
+            counts[slot] += 1
+        out[n_out] = slot
+        n_out += 1
         pos = tok_end
-        if n_words > st[LIMIT]:
-            st[POS] = pos
-            st[N_WORDS] = n_words
-            st[STATUS] = OVER_LIMIT
-            return
-    st[POS] = pos
-    st[N_WORDS] = n_words
-    if final and st[STATUS] == DONE and pos >= end and st[N_OUT] > st[LINE_START]:
-        if st[N_LINES] >= line_ends.shape[0]:
-            st[STATUS] = GROW_LINES
-            return
-        line_ends[st[N_LINES]] = st[N_OUT]
-        st[N_LINES] += 1
-        st[LINE_START] = st[N_OUT]
+        if n_words > limit:
+            status = OVER_LIMIT
+            break
+    if final and status == DONE and n_out > line_start:
+        if n_lines >= line_ends.shape[0]:
+            status = GROW_LINES
+        else:
+            line_ends[n_lines] = n_out
+            n_lines += 1
+            line_start = n_out
+    st[POS], st[N_WORDS], st[ARENA], st[N_OUT] = pos, n_words, used, n_out
+    st[N_LINES], st[LINE_START], st[STATUS] = n_lines, line_start, status
 
 
 @njit(cache=True, nogil=True)
-def rehash(table, whash, n_words):
+def rehash(table, whash, woff, arena, n_words):
     """Fill ``table`` with slots ``0..n_words-1`` (after growing or pruning)."""
-    cap = table.shape[0] // 2
+    mask = table.shape[0] // 2 - 1
     table[:] = -1
     for s in range(n_words):
-        i = np.int64(whash[s] & np.uint64(cap - 1))
+        i = np.int64(whash[s]) & mask
         while table[2 * i + 1] >= 0:
-            i = (i + 1) & (cap - 1)
-        table[2 * i] = np.int64(whash[s])
-        table[2 * i + 1] = s
+            i = (i + 1) & mask
+        n = woff[s + 1] - woff[s]
+        table[2 * i] = word_hash(arena, woff[s], n)[1]
+        table[2 * i + 1] = (s << LEN_BITS) | n
+
+
+@njit(cache=True, nogil=True)
+def absorb(table, whash, counts, woff, arena, n_words, used, o_whash, o_counts, o_woff, o_arena):
+    """Add the words and counts of another scan (``o_*``, ``o_woff.shape[0] - 1`` words) to this
+    one; words new here are appended in the other's order. The caller makes room first (table
+    load, word arrays, arena). Returns (other slot -> slot here int32[m], n_words, used)."""
+    m = o_woff.shape[0] - 1
+    remap = np.empty(m, np.int32)
+    for j in range(m):
+        start, n = o_woff[j], o_woff[j + 1] - o_woff[j]
+        prefix = word_hash(o_arena, start, n)[1]
+        s, i = lookup(table, woff, arena, o_arena, start, n, o_whash[j], prefix)
+        if s < 0:
+            s = n_words
+            used = _add_word(table, i, o_whash[j], prefix, whash, counts, woff, arena, s, used,
+                             o_arena, start, n)  # fmt: skip
+            n_words += 1
+        counts[s] += o_counts[j]
+        remap[j] = s
+    return remap, n_words, used
+
+
+@njit(cache=True, nogil=True)
+def gather_words(slots, woff, arena, sep):
+    """The bytes of the words ``slots`` (int64[k]), in that order, each followed by ``sep``."""
+    size = 0
+    for s in slots:
+        size += woff[s + 1] - woff[s] + 1
+    out = np.empty(size, np.uint8)
+    o = 0
+    for s in slots:
+        for k in range(woff[s], woff[s + 1]):
+            out[o] = arena[k]
+            o += 1
+        out[o] = sep
+        o += 1
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -206,6 +333,15 @@ def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
             last = j
         li += 1
     return j, nl, last
+
+
+@njit(cache=True, nogil=True)
+def count_at_least(ids, value):
+    """How many of ``ids`` are >= ``value`` (without a temporary boolean array)."""
+    n = 0
+    for w in ids:
+        n += w >= value
+    return n
 
 
 @njit(cache=True, nogil=True)
