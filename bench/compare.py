@@ -280,6 +280,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="results JSON (default bench/results/latest.json, or quick.json with --quick)",
     )
     p.add_argument("--report", action="store_true", help="only write BENCHMARKS.md from the JSON")
+    p.add_argument(
+        "--markdown",
+        type=Path,
+        default=ROOT / "BENCHMARKS.md",
+        help="where the report goes (a partial run can keep the full report)",
+    )
     args = p.parse_args(argv)
     args.questions = args.questions or args.corpus.parent / "questions-words.txt"
     args.wordsim = args.wordsim or args.corpus.parent / "wordsim353.tsv"
@@ -312,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         if not args.out.exists():
             sys.exit(f"no results at {args.out}: run the benchmark first (or give --out)")
-        report.write_markdown(json.loads(args.out.read_text()), args.out)
+        report.write_markdown(json.loads(args.out.read_text()), args.out, args.markdown)
         return 0
     for path in (args.corpus, args.questions, args.wordsim):
         if not path.exists():
@@ -377,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     report.chart(results, report.chart_path(args.out))
     print(report.tables(results))
     if not args.quick:
-        report.write_markdown(results, args.out)
+        report.write_markdown(results, args.out, args.markdown)
     print(f"wrote {args.out} and {report.chart_path(args.out)}", file=sys.stderr)
     return 0
 
