@@ -292,3 +292,33 @@ def test_hierarchical_softmax_probabilities_sum_to_one():
             p *= s if c == 0 else 1 - s
         total += p
     assert total == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("n_in", [1, 2, 5, 10])
+@pytest.mark.parametrize("repeat_rows", [False, True])
+def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
+    """The register-blocked six-output block (two inputs a pass, an odd one paired with itself)
+    gives the general block's updates and loss, also when rows repeat among inputs and outputs."""
+    rng = np.random.default_rng(n_in)
+    d, alpha = 100, 0.025
+    syn0 = (rng.standard_normal((30, d)) * 0.3).astype(np.float32)
+    syn1 = (rng.standard_normal((30, d)) * 0.3).astype(np.float32)
+    inputs = rng.choice(30, n_in, replace=repeat_rows).astype(np.int32)
+    outputs = rng.choice(30, 6, replace=repeat_rows).astype(np.int64)
+    if repeat_rows:
+        inputs[-1], outputs[-1] = inputs[0], outputs[1]
+    labels = np.array([1, 0, 0, 0, 0, 0], np.float32)
+    runs = []
+    for block in ("general", "six"):
+        s0, s1 = syn0.copy(), syn1.copy()
+        e_in, g = np.zeros((10, d), np.float32), np.zeros((10, 6), np.float32)
+        if block == "general":
+            loss = k._logistic_block(s0, inputs, n_in, s1, outputs, labels, 6, alpha, e_in, g)
+        else:
+            loss = k._logistic_block6(s0, inputs, n_in, s1, outputs, labels, alpha, e_in, g)
+        runs.append((s0, s1, loss))
+    (a0, a1, la), (b0, b1, lb) = runs
+    assert not np.array_equal(a0, syn0) and not np.array_equal(a1, syn1)
+    np.testing.assert_allclose(b0, a0, atol=1e-6)
+    np.testing.assert_allclose(b1, a1, atol=1e-6)
+    assert lb == pytest.approx(la, rel=1e-6)

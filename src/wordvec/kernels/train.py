@@ -22,7 +22,8 @@ Arrays (V words, d dimensions, L = longest Huffman code):
 - ``rng``: uint64[1] random state, advanced in place
 - ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling)
 - ``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1 (the softmax
-  kernel's output matrix counts as syn1): what a deterministic merge must visit
+  kernel's output matrix counts as syn1): what a deterministic merge must visit; uint8[3, 0]
+  when no merge follows (Hogwild)
 
 The learning rate falls linearly from ``alpha0`` at the first token of the range to ``alpha1``
 after the last one. Loss is the objective's negative log-likelihood per (input, target) pair,
@@ -126,45 +127,69 @@ def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_i
 
 @njit(cache=True, nogil=True, inline="always")
 def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, alpha, e_in, g):
-    """``_logistic_block`` for exactly six outputs: the centre word and five noise words, the
-    usual case. The six output rows are read side by side in one pass over d, so an input row is
-    loaded once instead of six times and the six sums stay in registers. Same updates, same
-    order of additions as the general block."""
+    """``_logistic_block`` for exactly six outputs (the centre word and five noise words, the
+    usual case), register-blocked: one pass over d reads the six output rows side by side for
+    two inputs at a time, so each output row is loaded and stored once per pair of inputs and
+    the twelve sums stay in registers. An odd input out is paired with itself, its twin given a
+    zero gradient and no loss. Same gradients as the general block."""
     d = syn0.shape[1]
     y0, y1, y2 = syn1[outputs[0]], syn1[outputs[1]], syn1[outputs[2]]
     y3, y4, y5 = syn1[outputs[3]], syn1[outputs[4]], syn1[outputs[5]]
     loss = 0.0
-    for j in range(n_in):
-        x = syn0[inputs[j]]
-        f0 = f1 = f2 = f3 = f4 = f5 = np.float32(0.0)
+    for j in range(0, n_in, 2):  # scores and gradients
+        twin = j + 1 < n_in  # False: the second input is the first again
+        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if twin else j]]
+        a0 = a1 = a2 = a3 = a4 = a5 = b0 = b1 = b2 = b3 = b4 = b5 = np.float32(0.0)
         for t in range(d):
-            xt = x[t]
-            f0 += xt * y0[t]
-            f1 += xt * y1[t]
-            f2 += xt * y2[t]
-            f3 += xt * y3[t]
-            f4 += xt * y4[t]
-            f5 += xt * y5[t]
-        for k, f in enumerate((f0, f1, f2, f3, f4, f5)):
+            u, v = xa[t], xb[t]
+            w = y0[t]
+            a0 += u * w
+            b0 += v * w
+            w = y1[t]
+            a1 += u * w
+            b1 += v * w
+            w = y2[t]
+            a2 += u * w
+            b2 += v * w
+            w = y3[t]
+            a3 += u * w
+            b3 += v * w
+            w = y4[t]
+            a4 += u * w
+            b4 += v * w
+            w = y5[t]
+            a5 += u * w
+            b5 += v * w
+        for k, f in enumerate((a0, a1, a2, a3, a4, a5)):
             gk, lo = _grad_and_loss(f, labels[k], alpha)
             loss += lo
             g[j, k] = gk
-    for j in range(n_in):  # input errors from the old output rows
-        e = e_in[j]
-        g0, g1, g2, g3, g4, g5 = g[j, 0], g[j, 1], g[j, 2], g[j, 3], g[j, 4], g[j, 5]
+        for k, f in enumerate((b0, b1, b2, b3, b4, b5)):
+            gk, lo = _grad_and_loss(f, labels[k], alpha)
+            loss += lo if twin else 0.0
+            g[j + 1, k] = gk if twin else 0.0
+    for j in range(0, n_in, 2):  # input errors from the old output rows
+        ea, eb = e_in[j], e_in[j + 1]
+        ga, gb = g[j], g[j + 1]
+        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
+        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
         for t in range(d):
-            e[t] = g0 * y0[t] + g1 * y1[t] + g2 * y2[t] + g3 * y3[t] + g4 * y4[t] + g5 * y5[t]
-    for j in range(n_in):  # output rows move (the inputs have not changed yet)
-        x = syn0[inputs[j]]
-        g0, g1, g2, g3, g4, g5 = g[j, 0], g[j, 1], g[j, 2], g[j, 3], g[j, 4], g[j, 5]
+            w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
+            ea[t] = a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5
+            eb[t] = b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
+    for j in range(0, n_in, 2):  # output rows move (the inputs have not changed yet)
+        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if j + 1 < n_in else j]]
+        ga, gb = g[j], g[j + 1]
+        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
+        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
         for t in range(d):
-            xt = x[t]
-            y0[t] += g0 * xt
-            y1[t] += g1 * xt
-            y2[t] += g2 * xt
-            y3[t] += g3 * xt
-            y4[t] += g4 * xt
-            y5[t] += g5 * xt
+            u, v = xa[t], xb[t]
+            y0[t] += a0 * u + b0 * v
+            y1[t] += a1 * u + b1 * v
+            y2[t] += a2 * u + b2 * v
+            y3[t] += a3 * u + b3 * v
+            y4[t] += a4 * u + b4 * v
+            y5[t] += a5 * u + b5 * v
     for j in range(n_in):
         x = syn0[inputs[j]]
         e = e_in[j]
@@ -289,7 +314,10 @@ IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
 @njit(cache=True, nogil=True, inline="always")
 def _mark(touched, which, rows, n):
-    """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge)."""
+    """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge); a
+    ``touched`` of no columns means no merge follows, and nothing is noted."""
+    if touched.shape[1] == 0:
+        return
     for k in range(n):
         touched[which, rows[k]] = 1
 
