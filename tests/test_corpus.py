@@ -259,3 +259,27 @@ def test_table_lookup_tells_apart_words_on_one_probe_chain():
         data = np.frombuffer(probe, np.uint8)
         _, prefix = word_hash(data, 0, len(probe))
         assert lookup(table, woff, arena, data, 0, len(probe), np.uint64(0), prefix)[0] == want
+
+
+def test_token_reading_eight_bytes_at_a_time_agrees_with_the_byte_loop():
+    """``token`` (8 bytes a load, bit tricks for the end) gives the end, hash and prefix the
+    plain byte loop gives: tokens of 1..30 bytes with UTF-8 and control bytes inside, every
+    whitespace byte as separator, buffers cut at every offset near a token."""
+    from wordvec.kernels.scan import token, word_hash
+
+    rng = np.random.default_rng(5)
+    alphabet = np.array([*b"abcxyzAZ09-_.", 0xC3, 0xA9, 0xFF, 0x80, 1, 8, 14, 31, 127, 33], np.uint8)
+    spaces = np.array([*b" \t\n\r\x0b\x0c"], np.uint8)
+    parts = []
+    for _ in range(400):
+        parts.append(rng.choice(alphabet, rng.integers(1, 31)))
+        parts.append(rng.choice(spaces, rng.integers(1, 3)))
+    buf = np.concatenate(parts)
+    starts = [p for p in range(len(buf)) if buf[p] not in spaces and (p == 0 or buf[p - 1] in spaces)]
+    for pos in starts:
+        for end in (len(buf), *range(pos + 1, min(pos + 40, len(buf)))):
+            tok_end = pos
+            while tok_end < end and buf[tok_end] not in spaces:
+                tok_end += 1
+            h, prefix = word_hash(buf, pos, tok_end - pos)
+            assert token(buf, pos, end) == (tok_end, h, prefix)

@@ -79,7 +79,7 @@ def trim_heap() -> None:
         import ctypes
 
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError, TypeError):  # not glibc
         pass
 
 
@@ -362,8 +362,7 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     for i, other in enumerate(scanners[1:], 1):
         remap = first.absorb(other)
         m, n_lines = int(other.st[k.N_OUT]), int(other.st[k.N_LINES])
-        k.remap_tokens(other.out, m, other.line_ends, n_lines, remap, other.st[k.LINE_START])
-        _move_down(out, buf, starts[i], n_out, m)  # right after the tokens before it
+        k.map_down(out, starts[i], n_out, m, remap)  # right after the tokens before it
         lines.append(other.line_ends[:n_lines] + n_out)
         n_out += m
     first.out, first.buffer = out, buf
@@ -372,16 +371,6 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     first.st[k.LINE_START] = first.line_ends[-1] if first.line_ends.shape[0] else 0
     release(buf, n_out * 4)
     return first
-
-
-def _move_down(out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int) -> None:
-    """out[dst:dst + n] = out[src:src + n] with dst <= src, a chunk at a time, releasing the
-    source pages as soon as they are copied so the move costs almost no memory."""
-    chunk = 1 << 20
-    for a in range(0, n, chunk):
-        b = min(a + chunk, n)
-        out[dst + a : dst + b] = out[src + a : src + b]
-        release(buf, max(src + a, dst + n) * 4, (src + b) * 4)
 
 
 def scan_corpus(

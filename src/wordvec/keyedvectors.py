@@ -42,7 +42,7 @@ class KeyedVectors:
                 f"vectors must have shape ({len(index_to_key)}, d); got {vectors.shape}"
             )
         self.index_to_key = list(index_to_key)
-        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        self.key_to_index = dict(zip(self.index_to_key, range(len(self.index_to_key)), strict=True))
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("duplicate words in index_to_key")
         self.vectors = vectors

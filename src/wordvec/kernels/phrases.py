@@ -18,7 +18,7 @@ candidate itself. A newline ends the sentence and releases everything.
 
 Phrase lookup tables (``ptab``): int64[cap] open addressing (cap a power of two) of phrase
 indices into ``first``/``second``/``inner`` (int32, int32, int64 per phrase); -1 = empty.
-Word tables (``wtab``): int64[2 * cap] of (FNV-1a hash, word id) pairs, as in ``kernels.scan``;
+Word tables (``wtab``): int64[2 * cap] of (FNV-1a hash, word id) pairs (``scan.find_slot``);
 word ids ``>= n_words`` are connector words (connector index ``id - n_words + 1``).
 """
 

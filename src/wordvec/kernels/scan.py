@@ -97,6 +97,55 @@ def word_hash(data, start, n):
     return _finish(h, chunk, n), np.int64(prefix)
 
 
+ONES = np.uint64(0x0101010101010101)  # 1 in every byte
+BELOW_33 = np.uint64(0x2121212121212121)
+HIGH_BITS = np.uint64(0x8080808080808080)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _load8(buf, p):
+    """``buf[p:p + 8]`` as one little-endian number (LLVM turns this into a single load)."""
+    w = np.uint64(0)
+    for k in range(8):
+        w |= np.uint64(buf[p + k]) << np.uint64(8 * k)
+    return w
+
+
+@njit(cache=True, nogil=True, inline="always")
+def token(buf, pos, end):
+    """(end, hash, prefix) of the token that starts at ``buf[pos]`` (not whitespace), the hash
+    and prefix as ``word_hash`` gives them. Reads 8 bytes at a time and finds the first byte
+    below 33 in them with bit arithmetic, so a word of up to 7 bytes costs one load and no
+    loop over its bytes; near ``end`` or at a control byte inside a token, goes byte by byte."""
+    p = pos
+    h = np.uint64(0)
+    prefix = np.uint64(0)
+    while p + 8 <= end:
+        w = _load8(buf, p)
+        # the high bit of each byte below 33 is set (exact for the first such byte; a borrow
+        # from it can mark later ones, which are not looked at)
+        low = (w - BELOW_33) & ~w & HIGH_BITS
+        if low == 0:  # eight token bytes
+            if p == pos:
+                prefix = w
+            h = _mix(h, w)
+            p += 8
+            continue
+        below = ((low & (~low + np.uint64(1))) >> np.uint64(7)) - np.uint64(1)  # bytes before
+        k = np.int64(((below & ONES) * ONES) >> np.uint64(56))  # how many
+        c = buf[p + k]
+        if c < 32 and not (9 <= c <= 13):
+            break  # a control byte, part of the token
+        n = p + k - pos
+        last = w & below
+        return p + k, _finish(h, last, n), np.int64(last if n < 8 else prefix)
+    tok_end = pos
+    while tok_end < end and not _is_space(buf[tok_end]):
+        tok_end += 1
+    h, pre = word_hash(buf, pos, tok_end - pos)
+    return tok_end, h, pre
+
+
 @njit(cache=True, nogil=True, inline="always")
 def lookup(table, woff, arena, data, start, n, h, prefix):
     """Look up the word ``data[start:start + n]`` (hash ``h`` and ``prefix`` as ``word_hash``
@@ -163,29 +212,8 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
                 line_start = n_out
             pos += 1
             continue
-        # a token starts here: find its end and hash it 8 bytes at a time (word_hash, inline)
-        tok_end = pos
-        h = np.uint64(0)
-        chunk = np.uint64(0)
-        prefix = np.uint64(0)
-        shift = np.uint64(0)
-        while tok_end < end:
-            c = buf[tok_end]
-            if c <= 32 and _is_space(c):
-                break
-            chunk |= np.uint64(c) << shift
-            shift += np.uint64(8)
-            if shift == 64:
-                if tok_end - pos == 7:
-                    prefix = chunk
-                h = _mix(h, chunk)
-                chunk = np.uint64(0)
-                shift = np.uint64(0)
-            tok_end += 1
+        tok_end, h, prefix = token(buf, pos, end)  # a token starts here
         n = tok_end - pos
-        if n < 8:
-            prefix = chunk
-        h = _finish(h, chunk, n)
         if n >> LEN_BITS:
             status = GIANT
             break
@@ -203,12 +231,12 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
             if used + n > arena.shape[0]:
                 status = GROW_ARENA
                 break
-        slot, i = lookup(table, woff, arena, buf, pos, n, h, np.int64(prefix))
+        slot, i = lookup(table, woff, arena, buf, pos, n, h, prefix)
         if not frozen:
             if slot < 0:  # a new word
                 slot = n_words
-                used = _add_word(table, i, h, np.int64(prefix), whash, counts, woff, arena,
-                                 slot, used, buf, pos, n)  # fmt: skip
+                used = _add_word(table, i, h, prefix, whash, counts, woff, arena, slot, used,
+                                 buf, pos, n)  # fmt: skip
                 n_words += 1
             counts[slot] += 1
         out[n_out] = slot
@@ -300,6 +328,14 @@ def compact_words(keep, whash, counts, woff, arena):
         remap[s] = n
         n += 1
     return remap, n, a
+
+
+@njit(cache=True, nogil=True)
+def map_down(out, src, dst, n, remap):
+    """``out[dst:dst + n] = remap[out[src:src + n]]`` with ``dst <= src`` (in one pass: each
+    token is read before anything is written over it)."""
+    for t in range(n):
+        out[dst + t] = remap[out[src + t]]
 
 
 @njit(cache=True, nogil=True)
