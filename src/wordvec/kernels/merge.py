@@ -1,5 +1,6 @@
 """Deterministic merge of per-worker weight copies (``Word2Vec(deterministic=True)``)."""
 
+import numpy as np
 from numba import njit
 
 
@@ -11,6 +12,7 @@ def merge_touched(shared, copies, touched):
     each worker updated, cleared here (the other rows are equal everywhere already). The sum is
     always taken in worker order, so the result does not depend on which thread finished first."""
     n, v, d = copies.shape
+    acc = np.empty(d, np.float32)
     for i in range(v):
         hit = False
         for w in range(n):
@@ -19,11 +21,12 @@ def merge_touched(shared, copies, touched):
                 touched[w, i] = 0
         if not hit:
             continue
-        for t in range(d):
-            s = shared[i, t]
-            acc = s
-            for w in range(n):
-                acc += copies[w, i, t] - s
-            shared[i, t] = acc
-            for w in range(n):
-                copies[w, i, t] = acc
+        s = shared[i]
+        acc[:] = s
+        for w in range(n):  # loops over d innermost, so they vectorise
+            c = copies[w, i]
+            for t in range(d):
+                acc[t] += c[t] - s[t]
+        s[:] = acc
+        for w in range(n):
+            copies[w, i][:] = acc
