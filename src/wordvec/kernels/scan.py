@@ -81,7 +81,8 @@ def _finish(h, last, n):
 
 @njit(cache=True, nogil=True)
 def word_hash(data, start, n):
-    """(hash, prefix) of the word ``data[start:start + n]``: what ``scan`` computes inline."""
+    """(hash, prefix) of the word ``data[start:start + n]``, byte by byte (``token`` gets the
+    same 8 bytes at a time)."""
     h = np.uint64(0)
     chunk = np.uint64(0)
     prefix = np.uint64(0)
