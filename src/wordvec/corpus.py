@@ -362,7 +362,7 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     for i, other in enumerate(scanners[1:], 1):
         remap = first.absorb(other)
         m, n_lines = int(other.st[k.N_OUT]), int(other.st[k.N_LINES])
-        k.map_down(out, starts[i], n_out, m, remap)  # right after the tokens before it
+        _map_down(out, buf, starts[i], n_out, m, remap)  # right after the tokens before it
         lines.append(other.line_ends[:n_lines] + n_out)
         n_out += m
     first.out, first.buffer = out, buf
@@ -371,6 +371,18 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     first.st[k.LINE_START] = first.line_ends[-1] if first.line_ends.shape[0] else 0
     release(buf, n_out * 4)
     return first
+
+
+def _map_down(out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int, remap) -> None:
+    """out[dst:dst + n] = remap[out[src:src + n]] with dst <= src, a chunk at a time, releasing
+    the source pages as soon as they are read: the move then costs almost no memory."""
+    from .kernels.scan import map_down
+
+    chunk = 1 << 20
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        map_down(out, src + a, dst + a, b - a, remap)
+        release(buf, max(src + a, dst + n) * 4, (src + b) * 4)
 
 
 def scan_corpus(
