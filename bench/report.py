@@ -311,7 +311,9 @@ the runs differ.
 
 wordvec: `Word2Vec(...).build_vocab(path)` (reading, counting, and encoding the corpus as ids for
 training); gensim: `build_vocab` on the split copy (iterator: `LineSentence`; corpus_file: the
-file path). Taken from every training run above.
+file path). Taken from every training run above. wordvec's time includes importing Numba and
+starting it (about 0.45 s on the benchmark machine: wordvec imports Numba on first use so that
+`import wordvec` stays fast), while gensim's imports happen before its timer starts.
 
 {vocab_table(res)}
 
