@@ -283,3 +283,23 @@ def test_token_reading_eight_bytes_at_a_time_agrees_with_the_byte_loop():
                 tok_end += 1
             h, prefix = word_hash(buf, pos, tok_end - pos)
             assert token(buf, pos, end) == (tok_end, h, prefix)
+
+
+def test_a_vocabulary_past_65535_words_encodes_every_token(tmp_path):
+    """build_vocab's one-pass encoding: ids past 65534 go through the escape, dropped rare words
+    and the sentences they empty disappear, and every kept token decodes to its word."""
+    rng = np.random.default_rng(11)
+    vocab = [f"w{i}" for i in range(70_000)]
+    lines = [[vocab[i] for i in rng.integers(0, 70_000, rng.integers(1, 30))] for _ in range(40_000)]
+    lines += [["only_once"]] * 1 + [["twice", "twice"]]  # one line that min_count=2 empties
+    p = tmp_path / "c.txt"
+    p.write_text("".join(" ".join(line) + "\n" for line in lines))
+    vocab_, enc = build_vocab(scan_corpus(p), min_count=2)
+    counts = Counter(w for line in lines for w in line)
+    kept = [[w for w in line if counts[w] >= 2] for line in lines]
+    assert len(vocab_) > 65_535
+    assert enc.rare.shape[0] > 0
+    kept = [line for line in kept if line]
+    words = np.array(vocab_.words)
+    assert list(words[enc.token_ids()]) == [w for line in kept for w in line]
+    assert np.diff(enc.bounds).tolist() == [len(line) for line in kept]

@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from .corpus import CorpusError, RawScan, release
+from .corpus import CorpusError, RawScan, anon_array, release
 
 UnicodeErrors = Literal["strict", "replace", "ignore"]
 
@@ -160,15 +160,21 @@ def _decode_all(scan: RawScan, slots: np.ndarray) -> list[str] | None:
 
 
 def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
-    """Map the scan's slots to word ids in place, dropping the -1s and empty sentences."""
-    from .kernels.scan import remap_tokens
+    """Map the scan's slots to word ids and pack them, in place and in one pass, dropping the
+    -1s and empty sentences; the memory the packed ids no longer need goes back to the OS."""
+    from .kernels.scan import encode_packed
 
+    tokens = scan.tokens
     line_ends = scan.line_ends.copy()
-    n, n_lines, _ = remap_tokens(
-        scan.tokens, scan.tokens.shape[0], line_ends, line_ends.shape[0], slot_to_id, 0
-    )
+    rare, rare_buf = anon_array(tokens.shape[0], np.int32)  # pages cost only when written
+    n, n_lines, r = encode_packed(tokens, line_ends, line_ends.shape[0], slot_to_id,
+                                  tokens.view(np.uint16), rare, ESCAPE)  # fmt: skip
+    if scan.buffer is not None:
+        release(scan.buffer, 2 * n)
     bounds = np.concatenate([[0], line_ends[:n_lines]])
-    return EncodedCorpus.pack(scan.tokens[:n], bounds, scan.raw_tokens, scan.buffer)
+    rare = rare[:r].copy()
+    rare_buf.close()
+    return EncodedCorpus(tokens.view(np.uint16)[:n], rare, bounds.astype(np.int64), scan.raw_tokens)
 
 
 def encode_with(

@@ -394,3 +394,39 @@ def pack_in_place(ids, packed, rare, escape):
             r += 1
             w = escape
         packed[i] = w
+
+
+@njit(cache=True, nogil=True)
+def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
+    """``remap_tokens`` and ``pack_in_place`` in one pass: map every token's slot through
+    ``slot_to_id`` (-1: dropped, and lines left empty with it), writing the ids into ``packed``
+    (a uint16 view of ``tokens``' memory: token j goes to bytes 2j..2j+1, never ahead of what is
+    still to be read), ids >= ``escape`` as ``escape`` with the id in ``rare`` (int32, room for
+    every token). Returns (tokens kept, lines kept, ids in ``rare``)."""
+    j = 0
+    r = 0
+    li = 0
+    nl = 0
+    last = 0
+    for t in range(tokens.shape[0]):
+        while li < n_lines and line_ends[li] <= t:
+            if j > last:
+                line_ends[nl] = j
+                nl += 1
+                last = j
+            li += 1
+        w = slot_to_id[tokens[t]]
+        if w >= 0:
+            if w >= escape:
+                rare[r] = w
+                r += 1
+                w = escape
+            packed[j] = w
+            j += 1
+    while li < n_lines:
+        if j > last:
+            line_ends[nl] = j
+            nl += 1
+            last = j
+        li += 1
+    return j, nl, r
