@@ -339,6 +339,23 @@ def map_down(out, src, dst, n, remap):
         out[dst + t] = remap[out[src + t]]
 
 
+ALL = 1 << 62  # a token index past every line end
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _close_lines(line_ends, n_lines, li, t, j, nl, last):
+    """For token mapping in place: every line ``li..`` that ends at or before token ``t`` now
+    ends after the ``j`` tokens kept so far (``line_ends[nl]``), unless that leaves it empty
+    (``last`` = where the previous kept line ends). Returns (li, nl, last)."""
+    while li < n_lines and line_ends[li] <= t:
+        if j > last:
+            line_ends[nl] = j
+            nl += 1
+            last = j
+        li += 1
+    return li, nl, last
+
+
 @njit(cache=True, nogil=True)
 def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
     """Map token slots through ``remap`` in place, dropping -1s and empty lines.
@@ -351,24 +368,14 @@ def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
     nl = 0
     last = 0
     for t in range(n_out):
-        while li < n_lines and line_ends[li] <= t:
-            if j > last:
-                line_ends[nl] = j
-                nl += 1
-                last = j
-            li += 1
+        li, nl, last = _close_lines(line_ends, n_lines, li, t, j, nl, last)
         s = out[t]
         if s >= 0:
             s = remap[s]
             if s >= 0:
                 out[j] = s
                 j += 1
-    while li < n_lines:
-        if j > last:
-            line_ends[nl] = j
-            nl += 1
-            last = j
-        li += 1
+    li, nl, last = _close_lines(line_ends, n_lines, li, ALL, j, nl, last)
     return j, nl, last
 
 
@@ -409,12 +416,7 @@ def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
     nl = 0
     last = 0
     for t in range(tokens.shape[0]):
-        while li < n_lines and line_ends[li] <= t:
-            if j > last:
-                line_ends[nl] = j
-                nl += 1
-                last = j
-            li += 1
+        li, nl, last = _close_lines(line_ends, n_lines, li, t, j, nl, last)
         w = slot_to_id[tokens[t]]
         if w >= 0:
             if w >= escape:
@@ -423,10 +425,5 @@ def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
                 w = escape
             packed[j] = w
             j += 1
-    while li < n_lines:
-        if j > last:
-            line_ends[nl] = j
-            nl += 1
-            last = j
-        li += 1
+    li, nl, last = _close_lines(line_ends, n_lines, li, ALL, j, nl, last)
     return j, nl, r
