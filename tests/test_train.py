@@ -213,3 +213,34 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path):
     capitals = {"berlin", "moscow", "vienna", "oslo", "london", "rome", "madrid", "prague",
                 "warsaw", "budapest", "stockholm", "copenhagen", "brussels", "amsterdam"}  # fmt: skip
     assert len(capitals & {w for w, _ in answers}) >= 2
+
+
+def test_deterministic_merge_against_numpy():
+    """Rows one worker changed become that worker's row; rows several changed get the sum of
+    their changes in worker order; untouched rows stay; every copy ends equal to the result and
+    the flags are cleared."""
+    from wordvec.kernels.merge import merge_touched
+
+    rng = np.random.default_rng(2)
+    n, v, d = 3, 50, 7
+    shared = rng.standard_normal((v, d)).astype(np.float32)
+    copies = np.repeat(shared[None], n, axis=0)
+    touched = (rng.random((n, v)) < 0.4).astype(np.uint8)
+    for w in range(n):
+        rows = np.flatnonzero(touched[w])
+        copies[w, rows] += rng.standard_normal((rows.shape[0], d)).astype(np.float32)
+    expected = shared.copy()
+    for i in range(v):
+        ws = np.flatnonzero(touched[:, i])
+        if ws.shape[0] == 1:
+            expected[i] = copies[ws[0], i]
+        elif ws.shape[0] > 1:
+            acc = shared[i].copy()
+            for w in range(n):
+                acc += copies[w, i] - shared[i]
+            expected[i] = acc
+    assert np.any(touched.sum(0) == 1) and np.any(touched.sum(0) > 1) and np.any(touched.sum(0) == 0)
+    merge_touched(shared, copies, touched)
+    assert np.array_equal(shared, expected)
+    assert all(np.array_equal(c, expected) for c in copies)
+    assert not touched.any()

@@ -9,19 +9,30 @@ def merge_touched(shared, copies, touched):
     """Add every worker's change since the last merge to ``shared``, in worker order, and reset
     the copies to the result: ``shared``: float32[V, d]; ``copies``: float32[N, V, d], each equal
     to ``shared`` at the last merge; ``touched``: uint8[N, >= V] flags (worker, row) of the rows
-    each worker updated, cleared here (the other rows are equal everywhere already). The sum is
-    always taken in worker order, so the result does not depend on which thread finished first."""
+    each worker updated, cleared here (the other rows are equal everywhere already). A row only
+    one worker updated is that worker's row; for the others the sum is always taken in worker
+    order, so the result does not depend on which thread finished first."""
     n, v, d = copies.shape
     acc = np.empty(d, np.float32)
     for i in range(v):
-        hit = False
+        hits = 0
+        first = 0
         for w in range(n):
             if touched[w, i]:
-                hit = True
+                if hits == 0:
+                    first = w
+                hits += 1
                 touched[w, i] = 0
-        if not hit:
+        if hits == 0:
             continue
         s = shared[i]
+        if hits == 1:  # the one worker's row is the result: copy it, nothing to add
+            src = copies[first, i]
+            s[:] = src
+            for w in range(n):
+                if w != first:
+                    copies[w, i][:] = src
+            continue
         acc[:] = s
         for w in range(n):  # loops over d innermost, so they vectorise
             c = copies[w, i]
