@@ -7,7 +7,6 @@ from the token stream, as the C tool and gensim do, before any window is formed.
 
 from __future__ import annotations
 
-import mmap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,24 +47,12 @@ class EncodedCorpus:
     raw_tokens: int  # every token read, in the vocabulary or not
 
     @classmethod
-    def pack(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int,
-             buffer: mmap.mmap | None = None) -> EncodedCorpus:  # fmt: skip
-        """Pack int32 word ids in place: ``ids`` is overwritten. If ``buffer`` is the memory
-        behind them, the half no longer used goes back to the OS."""
-        from .kernels.scan import count_at_least, pack_in_place
-
-        ids = np.ascontiguousarray(ids, np.int32)
-        rare = np.empty(count_at_least(ids, ESCAPE), np.int32)
-        packed = ids.view(np.uint16)[: ids.shape[0]]
-        pack_in_place(ids, packed, rare, ESCAPE)
-        if buffer is not None:
-            release(buffer, packed.nbytes)
-        return cls(packed, rare, np.asarray(bounds, np.int64), raw_tokens)
-
-    @classmethod
     def from_ids(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int) -> EncodedCorpus:
-        """Pack a copy of int32 word ids."""
-        return cls.pack(np.array(ids, np.int32), bounds, raw_tokens)
+        """Pack int32 word ids (a copy; ``build_vocab`` packs in place with ``encode_packed``)."""
+        ids = np.asarray(ids, np.int32)
+        rare = ids[ids >= ESCAPE]
+        packed = np.minimum(ids, ESCAPE).astype(np.uint16)
+        return cls(packed, rare, np.asarray(bounds, np.int64), raw_tokens)
 
     @property
     def n_tokens(self) -> int:

@@ -380,32 +380,8 @@ def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
 
 
 @njit(cache=True, nogil=True)
-def count_at_least(ids, value):
-    """How many of ``ids`` are >= ``value`` (without a temporary boolean array)."""
-    n = 0
-    for w in ids:
-        n += w >= value
-    return n
-
-
-@njit(cache=True, nogil=True)
-def pack_in_place(ids, packed, rare, escape):
-    """Pack int32 word ids two bytes a token, in the same memory: ``packed`` is a uint16 view
-    of ``ids``' buffer (token i goes to bytes 2i..2i+1, never ahead of what is still to be
-    read). Ids >= ``escape`` become ``escape`` and go to ``rare`` (int32[count]) in order."""
-    r = 0
-    for i in range(ids.shape[0]):
-        w = ids[i]
-        if w >= escape:
-            rare[r] = w
-            r += 1
-            w = escape
-        packed[i] = w
-
-
-@njit(cache=True, nogil=True)
 def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
-    """``remap_tokens`` and ``pack_in_place`` in one pass: map every token's slot through
+    """``remap_tokens`` and packing in one pass: map every token's slot through
     ``slot_to_id`` (-1: dropped, and lines left empty with it), writing the ids into ``packed``
     (a uint16 view of ``tokens``' memory: token j goes to bytes 2j..2j+1, never ahead of what is
     still to be read), ids >= ``escape`` as ``escape`` with the id in ``rare`` (int32, room for

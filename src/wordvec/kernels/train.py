@@ -79,6 +79,29 @@ def _grad_and_loss(f, label, alpha):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _add_errors(syn0, inputs, n_in, e_in):
+    """The inputs move last: ``syn0[inputs[j]] += e_in[j]`` for each of the ``n_in`` inputs."""
+    d = syn0.shape[1]
+    for j in range(n_in):
+        x = syn0[inputs[j]]
+        e = e_in[j]
+        for t in range(d):
+            x[t] += e[t]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _grads6(scores, labels, alpha, g_row, weight):
+    """Gradients (times the learning rate) of six scores into ``g_row``, scaled by ``weight``
+    (0 for a twin that must not count); returns the summed loss, scaled the same way."""
+    loss = 0.0
+    for k, f in enumerate(scores):
+        gk, lo = _grad_and_loss(f, labels[k], alpha)
+        loss += lo * weight
+        g_row[k] = gk * weight
+    return loss
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g):
     """One block of binary-logistic updates: every input row against every output row, all
     gradients taken at the weights as they were before the block.
@@ -117,11 +140,7 @@ def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_i
             gk = g[j, k]
             for t in range(d):
                 y[t] += gk * x[t]
-    for j in range(n_in):
-        x = syn0[inputs[j]]
-        e = e_in[j]
-        for t in range(d):
-            x[t] += e[t]
+    _add_errors(syn0, inputs, n_in, e_in)
     return loss
 
 
@@ -160,14 +179,8 @@ def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, alpha, e_in, g):
             w = y5[t]
             a5 += u * w
             b5 += v * w
-        for k, f in enumerate((a0, a1, a2, a3, a4, a5)):
-            gk, lo = _grad_and_loss(f, labels[k], alpha)
-            loss += lo
-            g[j, k] = gk
-        for k, f in enumerate((b0, b1, b2, b3, b4, b5)):
-            gk, lo = _grad_and_loss(f, labels[k], alpha)
-            loss += lo if twin else 0.0
-            g[j + 1, k] = gk if twin else 0.0
+        loss += _grads6((a0, a1, a2, a3, a4, a5), labels, alpha, g[j], 1.0)
+        loss += _grads6((b0, b1, b2, b3, b4, b5), labels, alpha, g[j + 1], 1.0 if twin else 0.0)
     for j in range(0, n_in, 2):  # input errors from the old output rows
         ea, eb = e_in[j], e_in[j + 1]
         ga, gb = g[j], g[j + 1]
@@ -190,11 +203,7 @@ def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, alpha, e_in, g):
             y3[t] += a3 * u + b3 * v
             y4[t] += a4 * u + b4 * v
             y5[t] += a5 * u + b5 * v
-    for j in range(n_in):
-        x = syn0[inputs[j]]
-        e = e_in[j]
-        for t in range(d):
-            x[t] += e[t]
+    _add_errors(syn0, inputs, n_in, e_in)
     return loss
 
 
