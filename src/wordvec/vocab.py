@@ -169,8 +169,9 @@ def encode_with(
 ) -> EncodedCorpus:
     """Encode a scanned corpus with a given vocabulary (words not in it are dropped)."""
     index = {w: i for i, w in enumerate(words)}
-    slot_to_id = np.full(len(scan.words), -1, np.int32)
-    for slot, raw in enumerate(scan.words):
+    raw_words = scan.words  # built on each access
+    slot_to_id = np.full(len(raw_words), -1, np.int32)
+    for slot, raw in enumerate(raw_words):
         slot_to_id[slot] = index.get(raw.decode("utf-8", errors=unicode_errors), -1)
     return _encode(scan, slot_to_id)
 
