@@ -1,0 +1,175 @@
+"""Co-occurrence counting kernels: which tokens (decode + subsample), which pairs (windows), and
+where a pair's weight goes (a dense table for frequent pairs, a buffer of (key, weight) for the
+rest, sorted and summed into runs).
+
+Shapes (V words, n tokens, s sentences):
+
+- ``decode``: ``ids``: uint16[n] with ``ESCAPE`` standing for the next id of ``rare``: int32[r];
+  ``bounds``: int64[s + 1] sentence starts -> ``tokens``: int32[m] kept ids, ``out_bounds``:
+  int64[s' + 1] (sentences left with fewer than two tokens are dropped).
+- ``count_range``: the focal positions ``p0 .. p1 - 1`` whose word ``i`` has
+  ``i % n_parts == part`` (so workers own disjoint rows and never write the same memory). The
+  pair (i, j) at distance ``d`` adds ``weights[d]`` to row ``i``: into
+  ``dense[offset[i] + j]`` when ``j < width[i]`` (the GloVe C tool's rule: frequent x frequent
+  pairs, ``(i + 1) * (j + 1)`` small, live in a dense table), else as ``keys[fill] = i * V + j``,
+  ``vals[fill] = w`` in the overflow buffer.
+
+Weights are integers held in float64 (the caller scales 1/d and (window - d + 1)/window by the
+least common multiple of their denominators), so every sum is exact and the result does not
+depend on the order of the additions: 1 or 2 workers, any buffer size, give the same bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mix(x):
+    """splitmix64's finaliser: a uint64 hash (the random number of one token position)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def decode(ids, rare, bounds, escape, keep, seed, tokens, out_bounds):
+    """Unpack the corpus to int32 ids, dropping each token with the subsampling probability.
+
+    A token at corpus position ``p`` is kept when the low 32 bits of ``hash(seed, p)`` are below
+    ``keep[id]`` (uint64[V], ``wordvec.vocab.keep_thresholds``): the draw depends on the
+    position only. Returns (tokens written, sentences written); ``out_bounds[0] = 0``.
+    """
+    r = 0
+    m = 0
+    s_out = 0
+    out_bounds[0] = 0
+    base = _mix(np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15))
+    for s in range(bounds.shape[0] - 1):
+        start = m
+        for p in range(bounds[s], bounds[s + 1]):
+            w = np.int64(ids[p])
+            if w == escape:
+                w = np.int64(rare[r])
+                r += 1
+            u = _mix(base ^ np.uint64(p)) & np.uint64(0xFFFFFFFF)
+            if u < keep[w]:
+                tokens[m] = w
+                m += 1
+        if m - start >= 2:
+            s_out += 1
+            out_bounds[s_out] = m
+        else:
+            m = start  # a sentence of one token has no pair
+    return m, s_out
+
+
+@njit(cache=True, nogil=True)
+def count_range(tokens, bounds, p0, p1, part, n_parts, window, left, right, weights, width,
+                offset, dense, keys, vals, fill):  # fmt: skip
+    """Add the window pairs of focal positions ``p0 .. p1 - 1`` owned by ``part``.
+
+    ``left``/``right`` (0/1): count contexts before/after the focal word; ``weights``:
+    float64[window + 1] integer weight of distance d. Stops early, before the overflow buffer
+    could overflow. Returns (next focal position, new fill).
+    """
+    n_words = np.int64(width.shape[0])
+    cap = keys.shape[0]
+    s = np.searchsorted(bounds, p0, side="right") - 1
+    p = p0
+    while p < p1:
+        while bounds[s + 1] <= p:
+            s += 1
+        i = np.int64(tokens[p])
+        if i % n_parts != part:
+            p += 1
+            continue
+        if fill + 2 * window > cap:
+            return p, fill
+        lo, hi = bounds[s], bounds[s + 1]
+        wi, oi = width[i], offset[i]
+        if left:
+            for d in range(1, window + 1):
+                q = p - d
+                if q < lo:
+                    break
+                j = np.int64(tokens[q])
+                if j < wi:
+                    dense[oi + j] += weights[d]
+                else:
+                    keys[fill] = i * n_words + j
+                    vals[fill] = weights[d]
+                    fill += 1
+        if right:
+            for d in range(1, window + 1):
+                q = p + d
+                if q >= hi:
+                    break
+                j = np.int64(tokens[q])
+                if j < wi:
+                    dense[oi + j] += weights[d]
+                else:
+                    keys[fill] = i * n_words + j
+                    vals[fill] = weights[d]
+                    fill += 1
+        p += 1
+    return p, fill
+
+
+@njit(cache=True, nogil=True)
+def reduce_run(keys, vals, n):
+    """Sort the first ``n`` (key, weight) entries by key and sum equal keys.
+    Returns (keys: int64[u], vals: float64[u]), sorted, unique."""
+    order = np.argsort(keys[:n])
+    out_k = np.empty(n, np.int64)
+    out_v = np.empty(n, np.float64)
+    u = -1
+    last = np.int64(-1)
+    for t in range(n):
+        k = keys[order[t]]
+        if k != last:
+            u += 1
+            out_k[u] = k
+            out_v[u] = 0.0
+            last = k
+        out_v[u] += vals[order[t]]
+    return out_k[: u + 1].copy(), out_v[: u + 1].copy()
+
+
+@njit(cache=True, nogil=True)
+def csr_counts(dense, width, offset, run_keys, n_words):
+    """int64[V + 1] CSR row pointer: non-zeros of the dense table plus the overflow run."""
+    indptr = np.zeros(n_words + 1, np.int64)
+    for i in range(n_words):
+        c = 0
+        base = offset[i]
+        for j in range(width[i]):
+            if dense[base + j] != 0.0:
+                c += 1
+        indptr[i + 1] = c
+    for t in range(run_keys.shape[0]):
+        indptr[run_keys[t] // n_words + 1] += 1
+    for i in range(n_words):
+        indptr[i + 1] += indptr[i]
+    return indptr
+
+
+@njit(cache=True, nogil=True)
+def csr_fill(dense, width, offset, run_keys, run_vals, n_words, scale, indptr, indices, data):
+    """Fill a sorted CSR matrix: each row's dense columns (all below ``width[i]``), then its
+    overflow columns (all at or above it, in key order); ``data = sum / scale`` as float32."""
+    cursor = indptr[:-1].copy()
+    for i in range(n_words):
+        base = offset[i]
+        for j in range(width[i]):
+            v = dense[base + j]
+            if v != 0.0:
+                indices[cursor[i]] = j
+                data[cursor[i]] = v / scale
+                cursor[i] += 1
+    for t in range(run_keys.shape[0]):
+        i = run_keys[t] // n_words
+        indices[cursor[i]] = run_keys[t] - i * n_words
+        data[cursor[i]] = run_vals[t] / scale
+        cursor[i] += 1

@@ -1,0 +1,135 @@
+"""Co-occurrence counts against a slow Python reference: every weighting and context mode,
+subsampling, 1 and 2 workers (identical bits), tiny buffers (many runs), save/load, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wordvec.cooccurrence import Cooccurrence
+from wordvec.corpus import CorpusError
+
+WORDS = [f"w{i}" for i in range(40)]
+
+
+def make_corpus(seed: int = 0, n_sent: int = 60) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, len(WORDS) + 1)  # Zipf-like: frequent and rare pairs both occur
+    p /= p.sum()
+    return [list(rng.choice(WORDS, size=rng.integers(1, 30), p=p)) for _ in range(n_sent)]
+
+
+def reference(sentences, words, window, weighting, context) -> np.ndarray:
+    """Dense float64[V, V] counts, one pair at a time."""
+    index = {w: i for i, w in enumerate(words)}
+    out = np.zeros((len(words), len(words)))
+    for sent in sentences:
+        ids = [index[t] for t in sent if t in index]
+        for p, i in enumerate(ids):
+            for q, j in enumerate(ids):
+                d = abs(p - q)
+                if d == 0 or d > window:
+                    continue
+                if (context == "left" and q > p) or (context == "right" and q < p):
+                    continue
+                w = {"uniform": 1.0, "harmonic": 1.0 / d, "dynamic": (window - d + 1) / window}
+                out[i, j] += w[weighting]
+    return out
+
+
+@pytest.mark.parametrize("weighting", ["uniform", "harmonic", "dynamic"])
+@pytest.mark.parametrize("context", ["symmetric", "left", "right"])
+def test_counts_match_reference(weighting, context):
+    corpus = make_corpus()
+    results = []
+    for workers, mem in ((1, 1 << 30), (2, 1 << 30), (2, 1 << 20)):
+        c = Cooccurrence(window=4, weighting=weighting, context=context, min_count=2,
+                         workers=workers, max_memory=mem).fit(corpus)
+        ref = reference(corpus, c.words_, 4, weighting, context)
+        np.testing.assert_allclose(c.matrix_.toarray(), ref, rtol=1e-6)
+        assert c.matrix_.has_sorted_indices
+        assert np.all(c.matrix_.data != 0)
+        results.append(c.matrix_)
+    for m in results[1:]:  # 1 or 2 workers, big or tiny table: the same bits
+        assert np.array_equal(m.data, results[0].data)
+        assert np.array_equal(m.indices, results[0].indices)
+    if context == "symmetric":
+        assert abs(results[0] - results[0].T).max() == 0
+
+
+def test_tiny_dense_table_forces_overflow_runs(monkeypatch):
+    """With a table of one cell per row most pairs go through the sorted runs and their merges."""
+    import wordvec.cooccurrence as co
+
+    corpus = make_corpus(1, 200)
+    ref = Cooccurrence(window=3, min_count=1, workers=1).fit(corpus).matrix_
+    monkeypatch.setattr(co, "dense_layout", lambda v, e: (np.ones(v, np.int64), np.arange(v)))
+    monkeypatch.setattr(co, "CHUNK_TOKENS", 7)
+    got = Cooccurrence(window=3, min_count=1, workers=2, max_memory=1 << 20).fit(corpus).matrix_
+    assert np.array_equal(got.toarray(), ref.toarray())
+
+
+def test_subsampling_is_seeded_and_drops_tokens():
+    corpus = make_corpus(2, 200)
+    full = Cooccurrence(window=3, min_count=1).fit(corpus).matrix_
+    a = Cooccurrence(window=3, min_count=1, sample=1e-2, seed=3, workers=1).fit(corpus).matrix_
+    b = Cooccurrence(window=3, min_count=1, sample=1e-2, seed=3, workers=2).fit(corpus).matrix_
+    c = Cooccurrence(window=3, min_count=1, sample=1e-2, seed=4, workers=2).fit(corpus).matrix_
+    assert (a != b).nnz == 0
+    assert (a != c).nnz > 0
+    assert a.sum() < full.sum()
+
+
+def test_file_corpus_equals_iterable(tmp_path):
+    corpus = make_corpus(3)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    a = Cooccurrence(window=2, min_count=2).fit(corpus)
+    b = Cooccurrence(window=2, min_count=2).fit(path)
+    assert a.words_ == b.words_
+    assert (a.matrix_ != b.matrix_).nnz == 0
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".wv"])
+def test_save_load_round_trip(tmp_path, suffix):
+    c = Cooccurrence(window=2, min_count=2, weighting="harmonic").fit(make_corpus())
+    path = tmp_path / f"m{suffix}"
+    c.save(path)
+    d = Cooccurrence.load(path)
+    assert d.words_ == c.words_
+    assert np.array_equal(d.counts_, c.counts_)
+    assert (d.matrix_ != c.matrix_).nnz == 0
+    assert d.get_params() == c.get_params()
+
+
+def test_load_refuses_other_files(tmp_path):
+    from wordvec.io import FormatError
+
+    bad = tmp_path / "x.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(FormatError, match="not a co-occurrence"):
+        Cooccurrence.load(bad)
+
+
+@pytest.mark.parametrize(
+    ("corpus", "params", "match"),
+    [
+        ([["a", "b"], ["a", "b", "a"]], dict(window=5, min_count=1), "larger than any sentence"),
+        ([["a"], ["b"], ["a"]], dict(window=1, min_count=1), "all zeros"),
+        ([["a", "a", "a"]], dict(window=1, min_count=1), "vocabulary has 1 word"),
+        ([["a", "b"]], dict(window=0), "window must be an integer >= 1"),
+        ([["a", "b"]], dict(weighting="gaussian"), "weighting must be"),
+        ([["a", "b"]], dict(context="both"), "context must be"),
+        ([["a", "b"]], dict(sample=1.5), "sample must be"),
+        ([["a", "b"]], dict(workers=0), "workers must be"),
+        ([["a", "b"]], dict(min_count=5), "vocabulary is empty"),
+        ([], dict(min_count=1), "corpus is empty"),
+    ],
+)
+def test_bad_input_one_clear_error(corpus, params, match):
+    with pytest.raises(ValueError, match=match):
+        Cooccurrence(**params).fit(corpus)
+
+
+def test_corpus_error_is_value_error():
+    assert issubclass(CorpusError, ValueError)
