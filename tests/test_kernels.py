@@ -51,9 +51,11 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
     rng = Rng(seed)
     n_total = bounds[-1] - bounds[0]
     loss = 0.0
+    pairs = kept = 0
     for s in range(len(bounds) - 1):
         sent = [w for w in ids[bounds[s] : bounds[s + 1]] if (rng.next() >> 32) < keep[w]]
         n = len(sent)
+        kept += n
         # per position: the window cut, then the noise words (drawn for the whole sentence first)
         cuts, negs = [], []
         for _ in sent:
@@ -71,6 +73,7 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
             ctx = [sent[c] for c in range(max(0, i - window + b), min(n, i + window + 1 - b)) if c != i]  # fmt: skip
             if not ctx:
                 continue
+            pairs += len(ctx) if sg else 1
             if softmax:
                 if sg:
                     for c in ctx:
@@ -103,6 +106,8 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
             if hs:
                 n_code = tree.lengths[w]
                 blocks.append((syn1, list(tree.points[w, :n_code]), list(1.0 - tree.codes[w, :n_code])))  # fmt: skip
+            h = syn0[ctx].sum(0) / (len(ctx) if cbow_mean else 1)  # CBOW: one input, as the C
+            e = np.zeros_like(h)  # tool: both objectives' errors, then the context moves once
             for out_m, outs, labels in blocks:
                 y = out_m[outs]
                 lab = np.array(labels)
@@ -125,23 +130,27 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
                     np.add.at(out_m, outs, g.T @ x)
                     np.add.at(syn0, ctx, g @ y)
                 else:
-                    h = syn0[ctx].sum(0) / (len(ctx) if cbow_mean else 1)
-                    e = np.zeros_like(h)
                     for o, label in zip(outs, labels, strict=True):
                         f = h @ out_m[o]
                         loss += nll(f, label)
                         g = alpha * (label - sig_table(f))
                         e += g * out_m[o]
                         out_m[o] += g * h
-                    for c in ctx:
-                        syn0[c] += e
-    return syn0, syn1neg, syn1, loss
+            if not sg:
+                for c in ctx:
+                    syn0[c] += e
+    return syn0, syn1neg, syn1, loss, pairs, kept
 
 
-def packed(ids, bounds):
-    """(ids, rare, rare_starts) in the kernels' two-bytes-a-token layout."""
+def bundles(ids, bounds, keep, noise, tree, window, negative, hs, sg, cbow_mean):
+    """The kernels' (Corpus, Tables, Options): the corpus packed two bytes a token (ids past
+    65,534 escaped), as ``wordvec.objective.make_objective`` builds them."""
+    from wordvec.objective import make_objective
+
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
-    return enc.ids, enc.rare, enc.rare_starts(bounds)
+    obj = make_objective(enc, keep, noise, tree, window, True, negative, hs, sg, cbow_mean,
+                         noise is None and tree is None)  # fmt: skip
+    return obj.corpus, obj.tables, obj.opts
 
 
 def tiny_setup(v=12, d=8, n=300, seed=0):
@@ -155,38 +164,60 @@ def tiny_setup(v=12, d=8, n=300, seed=0):
     return counts, ids, bounds, syn0, syn1neg, syn1
 
 
+def escaped(counts, ids, syn0, syn1neg, syn1, offset=65_530):
+    """The same problem with words 6.. moved to ids past the two-byte range (65,536 and up):
+    rows in between are never seen (their counts keep the vocabulary sorted)."""
+    v = len(counts)
+    big = np.concatenate([counts[:6], np.full(offset, counts[6]), counts[6:]]).astype(np.int64)
+    new_id = np.where(np.arange(v) < 6, np.arange(v), np.arange(v) + offset)
+    pad = lambda m: np.concatenate([m[:6], np.zeros((offset, m.shape[1]), m.dtype), m[6:]])  # noqa: E731
+    return big, new_id[ids].astype(np.int32), pad(syn0), pad(syn1neg), pad(syn1)
+
+
 @pytest.mark.parametrize(
-    ("sg", "negative", "hs", "cbow_mean"),
-    [(1, 5, 0, 1), (1, 0, 1, 1), (1, 3, 1, 1), (0, 5, 0, 1), (0, 5, 0, 0), (0, 0, 1, 1)],
-)
-def test_kernel_matches_reference(sg, negative, hs, cbow_mean):
+    ("sg", "negative", "hs", "cbow_mean", "rare"),
+    [(1, 5, 0, 1, False), (1, 0, 1, 1, False), (1, 3, 1, 1, False), (0, 5, 0, 1, False),
+     (0, 5, 0, 0, False), (0, 0, 1, 1, False), (0, 3, 1, 1, False), (1, 5, 0, 1, True),
+     (0, 3, 1, 1, True), (1, 0, 1, 1, True)],
+)  # fmt: skip
+def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare):
+    """Through the bundles and the dispatch table, against the reference: the same weights, the
+    same number of pairs and kept words, the loss within the sigmoid table's error. ``rare``:
+    ids past 65,534 travel through the escape (``rare``) path of the packed corpus."""
     counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup()
-    keep = keep_thresholds(counts, 0.05)  # some words are subsampled away
+    sample = 0.05
+    if rare:
+        total = counts.sum()
+        counts, ids, syn0, syn1neg, syn1 = escaped(counts, ids, syn0, syn1neg, syn1)
+        sample *= total / counts.sum()  # the same threshold count as without the padding
+        assert ids.max() > 65_535
+    keep = keep_thresholds(counts, sample)  # some words are subsampled away
     noise = noise_alias(counts, 0.75)
     tree = build_huffman(counts)
     syn1 = syn1[: len(counts) - 1].copy()
     window, a0, a1, seed = 3, 0.05, 0.01, 12345
-    exp0, exp1neg, exp1, exp_loss = reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree,
-                                              window, negative, hs, sg, cbow_mean, False, a0, a1,
-                                              seed)  # fmt: skip
+    exp0, exp1neg, exp1, exp_loss, exp_pairs, exp_kept = reference(
+        ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg, cbow_mean,
+        False, a0, a1, seed)  # fmt: skip
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    fn = k.train_sg if sg else k.train_cbow
-    extra = () if sg else (cbow_mean,)
+    corpus, tables, opts = bundles(ids, bounds, keep, noise if negative else None,
+                                   tree if hs else None, window, negative, hs, sg, cbow_mean)  # fmt: skip
     touched = np.zeros((3, len(counts)), np.uint8)
     before = syn0.copy(), syn1neg.copy(), syn1.copy()
-    fn(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1neg, syn1, keep, noise[0], noise[1],
-       tree.codes, tree.points, tree.lengths, window, True, negative, hs, *extra, a0, a1, rng,
+    fn = k.KERNELS["sg" if sg else "cbow"]
+    fn(corpus, k.Weights(syn0, syn1neg, syn1), tables, opts, 0, len(bounds) - 1, a0, a1, rng,
        stats, touched)  # fmt: skip
     for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
         changed = np.flatnonzero(np.any(old != new, axis=1))
         assert np.all(touched[which, changed] == 1)  # every updated row is flagged for a merge
-    np.testing.assert_allclose(syn0, exp0, atol=2e-6)
-    np.testing.assert_allclose(syn1neg, exp1neg, atol=2e-6)
-    np.testing.assert_allclose(syn1, exp1, atol=2e-6)
+    np.testing.assert_allclose(syn0, exp0, rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(syn1neg, exp1neg, rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(syn1, exp1, rtol=2e-6, atol=2e-6)
     # the kernel's loss comes from a table: within 1% of the exact sum
     assert stats[0] == pytest.approx(exp_loss, rel=1e-2)
-    assert stats[1] > 0
+    assert (stats[1], stats[2]) == (exp_pairs, exp_kept)
+    assert 0 < exp_kept < len(ids)
 
 
 @pytest.mark.parametrize("sg", [1, 0])
@@ -194,15 +225,18 @@ def test_softmax_kernel_matches_reference(sg):
     counts, ids, bounds, syn0, _, syn1 = tiny_setup(n=200)
     keep = keep_thresholds(counts, 0.0)
     window, a0, a1, seed = 2, 0.1, 0.05, 7
-    exp0, _, exp1, exp_loss = reference(ids, bounds, syn0, syn1, syn1, keep, None, None, window,
-                                        0, 0, sg, 1, True, a0, a1, seed)  # fmt: skip
+    exp0, _, exp1, exp_loss, exp_pairs, exp_kept = reference(
+        ids, bounds, syn0, syn1, syn1, keep, None, None, window, 0, 0, sg, 1, True, a0, a1, seed)
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    k.train_softmax(*packed(ids, bounds), bounds, 0, len(bounds) - 1, syn0, syn1, keep, window, True, sg, 1,
-                    a0, a1, rng, stats, np.zeros((3, len(counts)), np.uint8))  # fmt: skip
-    np.testing.assert_allclose(syn0, exp0, atol=2e-6)
-    np.testing.assert_allclose(syn1, exp1, atol=2e-6)
+    corpus, tables, opts = bundles(ids, bounds, keep, None, None, window, 0, 0, sg, 1)
+    dummy = np.zeros((1, syn0.shape[1]), np.float32)
+    k.KERNELS["softmax"](corpus, k.Weights(syn0, dummy, syn1), tables, opts, 0, len(bounds) - 1,
+                         a0, a1, rng, stats, np.zeros((3, len(counts)), np.uint8))  # fmt: skip
+    np.testing.assert_allclose(syn0, exp0, rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(syn1, exp1, rtol=2e-6, atol=2e-6)
     assert stats[0] == pytest.approx(exp_loss, rel=1e-6)
+    assert (stats[1], stats[2]) == (exp_pairs, exp_kept)
 
 
 def test_sigmoid_table_is_close_to_the_exact_sigmoid():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from wordvec import KeyedVectors, Word2Vec
+from wordvec import predict as P
 from wordvec.huffman import build_huffman
-from wordvec.predict import predict_output_word, score_sentence
 
 
 def model(words, vectors, counts=None, *, syn1neg=None, syn1=None, hs=0, negative=0,
@@ -23,6 +23,23 @@ def model(words, vectors, counts=None, *, syn1neg=None, syn1=None, hs=0, negativ
         syn1neg_=f32(syn1neg), syn1_=f32(syn1), hs=hs, negative=negative, softmax=softmax,
         sg=sg, cbow_mean=cbow_mean, window=window,
     )  # fmt: skip
+
+
+def layer(m):
+    """The model's output layer (rebuilt at each call: the tests change the attributes)."""
+    if isinstance(m, Word2Vec):
+        return m.output_layer()
+    tree = build_huffman(np.asarray(m.vocab_.counts)) if m.hs else None
+    return P.OutputLayer(syn1neg=m.syn1neg_ if m.negative else None, syn1=m.syn1_, tree=tree,
+                         softmax=m.softmax, sg=m.sg, window=m.window, cbow_mean=m.cbow_mean)  # fmt: skip
+
+
+def predict_output_word(m, *args, **kwargs):
+    return P.predict_output_word(m.wv, layer(m), *args, **kwargs)
+
+
+def score_sentence(m, *args):
+    return P.score_sentence(m.wv, layer(m), *args)
 
 
 def sigmoid(x):

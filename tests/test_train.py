@@ -80,24 +80,6 @@ def test_loss_is_a_mean_per_pair_that_does_not_scale_with_workers():
     assert 3.0 < losses[1][0] < 6 * np.log(2) + 0.1
 
 
-def test_learning_rate_falls_linearly_to_min_alpha():
-    from wordvec.train import learning_rate
-
-    rates = [learning_rate(0.04, 0.001, done, 1000) for done in range(0, 1001, 250)]
-    np.testing.assert_allclose(rates, [0.04, 0.03025, 0.0205, 0.01075, 0.001])
-    assert learning_rate(0.04, 0.001, 5000, 1000) == 0.001  # never below min_alpha
-
-
-def test_jobs_cover_every_sentence_in_order():
-    from wordvec.train import _Plan
-
-    model = Word2Vec(min_count=1, alpha=0.04, min_alpha=0.001, epochs=2, batch_words=10)
-    model.build_vocab(toy_corpus(20))
-    plan = _Plan.make(model)
-    assert plan.jobs[0] == 0 and plan.jobs[-1] == len(model.corpus_.bounds) - 1
-    assert np.all(np.diff(plan.jobs) > 0)
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [("vector_size", 0), ("vector_size", 2.5), ("window", -1), ("min_count", -1),
@@ -215,10 +197,11 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path):
     assert len(capitals & {w for w, _ in answers}) >= 2
 
 
-def test_deterministic_merge_against_numpy():
-    """Rows one worker changed become that worker's row; rows several changed get the sum of
-    their changes in worker order; untouched rows stay; every copy ends equal to the result and
-    the flags are cleared."""
+@pytest.mark.parametrize("mean", [False, True])
+def test_deterministic_merge_against_numpy(mean):
+    """Rows one worker changed become that worker's row; rows several changed get the sum (or
+    the mean) of their changes in worker order; untouched rows stay; every copy ends equal to
+    the result and the flags are cleared."""
     from wordvec.kernels.merge import merge_touched
 
     rng = np.random.default_rng(2)
@@ -235,12 +218,12 @@ def test_deterministic_merge_against_numpy():
         if ws.shape[0] == 1:
             expected[i] = copies[ws[0], i]
         elif ws.shape[0] > 1:
-            acc = shared[i].copy()
+            acc = np.zeros(d, np.float32)
             for w in range(n):
                 acc += copies[w, i] - shared[i]
-            expected[i] = acc
+            expected[i] = shared[i] + acc * np.float32(1 / ws.shape[0] if mean else 1)
     assert np.any(touched.sum(0) == 1) and np.any(touched.sum(0) > 1) and np.any(touched.sum(0) == 0)
-    merge_touched(shared, copies, touched)
+    merge_touched(shared, copies, touched, mean)
     assert np.array_equal(shared, expected)
     assert all(np.array_equal(c, expected) for c in copies)
     assert not touched.any()

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .memory import anon_array, release
+
 BLOCK_BYTES = 1 << 22  # 4 MiB read at a time
 PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
@@ -61,36 +63,6 @@ class RawScan:
         """Every slot's word as bytes (a new list on each call)."""
         b, o = self.word_bytes.tobytes(), self.word_offsets.tolist()
         return [b[o[i] : o[i + 1]] for i in range(len(o) - 1)]
-
-
-def anon_array(n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
-    """An array in anonymous memory: pages cost nothing until written, and ``release`` can
-    give any range back to the OS."""
-    # private: MADV_DONTNEED frees private pages (a shared mapping would keep them)
-    buf = mmap.mmap(-1, max(n * np.dtype(dtype).itemsize, 1),
-                    flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # fmt: skip
-    return np.frombuffer(buf, dtype), buf
-
-
-def trim_heap() -> None:
-    """Hand the C heap's free pages back to the OS (glibc's ``malloc_trim``; elsewhere a no-op).
-    A scan frees tens of MB in pieces that glibc would otherwise keep for later."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):  # not glibc
-        pass
-
-
-def release(buf: mmap.mmap, start: int, end: int | None = None) -> None:
-    """Give the whole pages inside bytes ``start:end`` of ``buf`` back to the OS (they read
-    as zeros afterwards)."""
-    end = len(buf) if end is None else end
-    lo = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE
-    hi = end // mmap.PAGESIZE * mmap.PAGESIZE
-    if hi > lo:
-        buf.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 class _Scanner:

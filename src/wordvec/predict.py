@@ -19,20 +19,38 @@ table), unlike gensim's ``score``, which uses a table and skips terms beyond |6|
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .huffman import HuffmanTree, build_huffman
+from .huffman import HuffmanTree
 from .keyedvectors import top_indices
+
+if TYPE_CHECKING:
+    from .keyedvectors import KeyedVectors
 
 _PAIRS = 256  # (input, target) pairs scored at once on a Huffman path (bounds a gather)
 
 
+@dataclass
+class OutputLayer:
+    """A trained model's output side: ``syn1neg`` (negative sampling, or None), ``syn1`` (inner
+    nodes of ``tree`` with hs, the output vectors with ``softmax``, or None), and how inputs
+    were formed (``sg``, ``window``, ``cbow_mean``). ``Word2Vec.output_layer()`` gives it."""
+
+    syn1neg: np.ndarray | None
+    syn1: np.ndarray | None
+    tree: HuffmanTree | None
+    softmax: bool
+    sg: bool
+    window: int
+    cbow_mean: bool
+
+
 def predict_output_word(
-    model: Any, context_words: Sequence[str], topn: int = 10
+    wv: KeyedVectors, layer: OutputLayer, context_words: Sequence[str], topn: int = 10
 ) -> list[tuple[str, float]]:
     """The ``topn`` most probable centre words given ``context_words``, as [(word, p)], most
     probable first.
@@ -43,22 +61,21 @@ def predict_output_word(
     """
     if topn < 0:
         raise ValueError(f"topn must be >= 0, got {topn}")
-    wv = model.wv
     rows = [wv.key_to_index[w] for w in context_words if w in wv.key_to_index]
     if not rows:
         raise KeyError(f"none of the context words {list(context_words)[:10]!r} is in vocabulary")
     h = wv.vectors[rows].sum(axis=0, dtype=np.float64)
-    if model.cbow_mean:
+    if layer.cbow_mean:
         h /= len(rows)
-    if model.negative and model.syn1neg_ is not None:
-        logp = _log_softmax(model.syn1neg_ @ h.astype(np.float32))
+    if layer.syn1neg is not None:
+        logp = _log_softmax(layer.syn1neg @ h.astype(np.float32))
     else:
-        logp = _all_log_probs(model, h)
+        logp = _all_log_probs(layer, h)
     best = top_indices(logp, topn)
     return [(wv.index_to_key[i], float(np.exp(logp[i]))) for i in best]
 
 
-def score_sentence(model: Any, words: Sequence[str]) -> float:
+def score_sentence(wv: KeyedVectors, layer: OutputLayer, words: Sequence[str]) -> float:
     """Natural log of the probability the model gives ``words`` (gensim's ``score``).
 
     Skip-gram: the sum over positions i and context positions j (``0 < |i - j| <= window``,
@@ -67,44 +84,32 @@ def score_sentence(model: Any, words: Sequence[str]) -> float:
     a position without context adds nothing. Needs a hierarchical-softmax or full-softmax model
     (``ValueError`` for negative sampling); an unknown word raises ``KeyError``.
     """
-    if not (model.hs or model.softmax):
+    if not (layer.tree is not None or layer.softmax):
         raise ValueError(
             "score_sentence needs a model trained with hierarchical softmax (hs=1) or the full "
             "softmax (softmax=True): negative sampling does not define normalised probabilities"
         )
-    wv = model.wv
     ids = np.array([wv.get_index(w) for w in words], np.int64)
     n = ids.shape[0]
     if n < 2:
         return 0.0
     x = wv.vectors[ids].astype(np.float64)  # float64[n, d]
-    offsets = np.concatenate([np.arange(-model.window, 0), np.arange(1, model.window + 1)])
+    offsets = np.concatenate([np.arange(-layer.window, 0), np.arange(1, layer.window + 1)])
     pos = np.arange(n)
-    if model.sg:
+    if layer.sg:
         i, j = np.broadcast_arrays(pos[:, None], pos[:, None] + offsets[None, :])
         ok = (j >= 0) & (j < n)
         h, targets = x[j[ok]], ids[i[ok]]  # each context word predicts the centre word
     else:
-        lo = np.maximum(pos - model.window, 0)
-        hi = np.minimum(pos + model.window + 1, n)
+        lo = np.maximum(pos - layer.window, 0)
+        hi = np.minimum(pos + layer.window + 1, n)
         count = hi - lo - 1
         prefix = np.vstack([np.zeros(x.shape[1]), np.cumsum(x, axis=0)])
         h = prefix[hi] - prefix[lo] - x  # float64[n, d] sum of each window, centre left out
-        if model.cbow_mean:
+        if layer.cbow_mean:
             h /= np.maximum(count, 1)[:, None]
         h, targets = h[count > 0], ids[count > 0]
-    return float(_log_probs_of(model, h, targets).sum())
-
-
-def _tree(model: Any) -> HuffmanTree:
-    """The model's Huffman tree, rebuilt from its counts (as training builds it)."""
-    return _tree_of(np.asarray(model.vocab_.counts, np.int64).tobytes())
-
-
-@functools.lru_cache(maxsize=2)
-def _tree_of(counts: bytes) -> HuffmanTree:
-    # memoised: building the tree takes about 0.7 s for 70,000 words
-    return build_huffman(np.frombuffer(counts, np.int64))
+    return float(_log_probs_of(layer, h, targets).sum())
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -118,33 +123,33 @@ def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -z)
 
 
-def _all_log_probs(model: Any, h: np.ndarray) -> np.ndarray:
+def _all_log_probs(layer: OutputLayer, h: np.ndarray) -> np.ndarray:
     """float64[V] log p(w | h) for every word, for a hierarchical or full softmax model."""
     h = h.astype(np.float32)  # float32 products: no float64 copy of the output matrix
-    if model.softmax:
-        return _log_softmax(model.syn1_ @ h)
-    if not model.hs:
+    if layer.softmax:
+        return _log_softmax(layer.syn1 @ h)
+    if layer.tree is None:
         raise ValueError("the model has no output layer (negative=0, hs=0, softmax=False)")
-    tree = _tree(model)
-    f = model.syn1_ @ h  # float64[V - 1] score of each inner node
+    tree = layer.tree
+    f = layer.syn1 @ h  # float64[V - 1] score of each inner node
     sign = 1.0 - 2.0 * tree.codes  # +1 where the C tool's label is 1
     on_path = np.arange(tree.codes.shape[1]) < tree.lengths[:, None]
     return np.where(on_path, _log_sigmoid(sign * f[tree.points]), 0.0).sum(axis=1)
 
 
-def _log_probs_of(model: Any, h: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def _log_probs_of(layer: OutputLayer, h: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """float64[m] log p(targets[k] | h[k]) for inputs h (float64[m, d])."""
-    if model.softmax:
+    if layer.softmax:
         out = np.empty(h.shape[0])
         for s in range(0, h.shape[0], _PAIRS):
-            logp = _log_softmax(h[s : s + _PAIRS].astype(np.float32) @ model.syn1_.T)
+            logp = _log_softmax(h[s : s + _PAIRS].astype(np.float32) @ layer.syn1.T)
             out[s : s + _PAIRS] = logp[np.arange(logp.shape[0]), targets[s : s + _PAIRS]]
         return out
-    tree = _tree(model)
+    tree = layer.tree
     out = np.empty(h.shape[0])
     for s in range(0, h.shape[0], _PAIRS):
         t = targets[s : s + _PAIRS]
-        nodes = model.syn1_[tree.points[t]]  # float32[b, L, d] each target's path
+        nodes = layer.syn1[tree.points[t]]  # float32[b, L, d] each target's path
         f = np.einsum("bd,bld->bl", h[s : s + _PAIRS], nodes)
         sign = 1.0 - 2.0 * tree.codes[t]
         on_path = np.arange(tree.codes.shape[1]) < tree.lengths[t][:, None]

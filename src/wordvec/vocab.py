@@ -1,20 +1,19 @@
-"""Vocabulary: trimming and frequency sort, the encoded corpus, subsampling and noise tables.
+"""Vocabulary: choosing the words (trimming, frequency sort), subsampling and noise tables.
 
-``build_vocab`` turns a raw scan (``wordvec.corpus``) into a frequency-sorted vocabulary and the
-corpus as vocabulary ids: words under ``min_count`` (or cut by ``max_final_vocab``) are removed
-from the token stream, as the C tool and gensim do, before any window is formed.
+``build_vocab`` turns a raw scan (``wordvec.corpus``) into a frequency-sorted vocabulary and
+packs the corpus with it (``wordvec.encoded``): words under ``min_count`` (or cut by
+``max_final_vocab``) are removed from the token stream, as the C tool and gensim do, before any
+window is formed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from .corpus import CorpusError, RawScan, anon_array, release
-
-UnicodeErrors = Literal["strict", "replace", "ignore"]
+from .corpus import CorpusError, RawScan
+from .encoded import EncodedCorpus, UnicodeErrors, encode
 
 
 @dataclass
@@ -29,45 +28,6 @@ class Vocab:
 
     def __len__(self) -> int:
         return len(self.words)
-
-
-ESCAPE = 0xFFFF  # in ``EncodedCorpus.ids``: the id is the next one in ``rare``
-
-
-@dataclass
-class EncodedCorpus:
-    """The corpus as vocabulary ids, two bytes a token: ``ids``: uint16[n] holds ids below
-    ``ESCAPE``; larger ids (rare words of a big vocabulary) are ``ESCAPE`` there and stored in
-    order in ``rare``: int32[r]. Sentence ``i`` is tokens ``bounds[i]:bounds[i + 1]`` with
-    ``bounds``: int64[s + 1]."""
-
-    ids: np.ndarray
-    rare: np.ndarray
-    bounds: np.ndarray
-    raw_tokens: int  # every token read, in the vocabulary or not
-
-    @classmethod
-    def from_ids(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int) -> EncodedCorpus:
-        """Pack int32 word ids (a copy; ``build_vocab`` packs in place with ``encode_packed``)."""
-        ids = np.asarray(ids, np.int32)
-        rare = ids[ids >= ESCAPE]
-        packed = np.minimum(ids, ESCAPE).astype(np.uint16)
-        return cls(packed, rare, np.asarray(bounds, np.int64), raw_tokens)
-
-    @property
-    def n_tokens(self) -> int:
-        return int(self.ids.shape[0])
-
-    def token_ids(self) -> np.ndarray:
-        """All tokens as int32 word ids (unpacked; for inspection and tests)."""
-        out = self.ids.astype(np.int32)
-        out[self.ids == ESCAPE] = self.rare
-        return out
-
-    def rare_starts(self, bounds: np.ndarray) -> np.ndarray:
-        """int64[len(bounds)]: index in ``rare`` of the first escaped token at or after each
-        bound (a sentence start)."""
-        return np.searchsorted(np.flatnonzero(self.ids == ESCAPE), bounds).astype(np.int64)
 
 
 def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None) -> int:
@@ -99,7 +59,7 @@ def build_vocab(
     fast = _decode_all(scan, kept)
     if fast is not None:
         slot_to_id[kept] = np.arange(kept.shape[0], dtype=np.int32)
-        return Vocab(fast, scan.counts[kept]), _encode(scan, slot_to_id)
+        return Vocab(fast, scan.counts[kept]), encode(scan, slot_to_id)
     # some word is not valid UTF-8: decode one by one, as ``unicode_errors`` says
     all_words = scan.words
     words: list[str] = []
@@ -131,7 +91,7 @@ def build_vocab(
         words = [words[i] for i in order]
         counts_arr = counts_arr[order]
         slot_to_id = np.where(slot_to_id >= 0, inverse[slot_to_id], -1).astype(np.int32)
-    return Vocab(words, counts_arr), _encode(scan, slot_to_id)
+    return Vocab(words, counts_arr), encode(scan, slot_to_id)
 
 
 def _decode_all(scan: RawScan, slots: np.ndarray) -> list[str] | None:
@@ -144,36 +104,6 @@ def _decode_all(scan: RawScan, slots: np.ndarray) -> list[str] | None:
         return blob[:-1].tobytes().decode("utf-8").split("\n") if slots.shape[0] else []
     except UnicodeDecodeError:
         return None
-
-
-def _encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
-    """Map the scan's slots to word ids and pack them, in place and in one pass, dropping the
-    -1s and empty sentences; the memory the packed ids no longer need goes back to the OS."""
-    from .kernels.scan import encode_packed
-
-    tokens = scan.tokens
-    line_ends = scan.line_ends.copy()
-    rare, rare_buf = anon_array(tokens.shape[0], np.int32)  # pages cost only when written
-    n, n_lines, r = encode_packed(tokens, line_ends, line_ends.shape[0], slot_to_id,
-                                  tokens.view(np.uint16), rare, ESCAPE)  # fmt: skip
-    if scan.buffer is not None:
-        release(scan.buffer, 2 * n)
-    bounds = np.concatenate([[0], line_ends[:n_lines]])
-    rare = rare[:r].copy()
-    rare_buf.close()
-    return EncodedCorpus(tokens.view(np.uint16)[:n], rare, bounds.astype(np.int64), scan.raw_tokens)
-
-
-def encode_with(
-    scan: RawScan, words: list[str], unicode_errors: UnicodeErrors = "strict"
-) -> EncodedCorpus:
-    """Encode a scanned corpus with a given vocabulary (words not in it are dropped)."""
-    index = {w: i for i, w in enumerate(words)}
-    raw_words = scan.words  # built on each access
-    slot_to_id = np.full(len(raw_words), -1, np.int32)
-    for slot, raw in enumerate(raw_words):
-        slot_to_id[slot] = index.get(raw.decode("utf-8", errors=unicode_errors), -1)
-    return _encode(scan, slot_to_id)
 
 
 def merge_counts(

@@ -10,46 +10,17 @@ HELP_FORMATS = "native model (.wv, default), word2vec text (.txt/.vec) or binary
 
 
 def add_training_options(p: argparse.ArgumentParser) -> None:
-    """The Word2Vec parameters as options (gensim's names); shared with ``demo``."""
-    g = p.add_argument_group("training")
-    g.add_argument("--sg", type=int, default=1, choices=(0, 1), help="1 skip-gram, 0 CBOW")
-    g.add_argument("--vector-size", type=int, default=100)
-    g.add_argument("--window", type=int, default=5)
-    g.add_argument("--min-count", type=int, default=5)
-    g.add_argument("--max-vocab-size", type=int, default=None)
-    g.add_argument("--max-final-vocab", type=int, default=None)
-    g.add_argument("--sample", type=float, default=1e-4)
-    g.add_argument("--alpha", type=float, default=None, help="default 0.025 (sg), 0.05 (cbow)")
-    g.add_argument("--min-alpha", type=float, default=0.0001)
-    g.add_argument("--epochs", type=int, default=5)
-    g.add_argument("--negative", type=int, default=5)
-    g.add_argument("--ns-exponent", type=float, default=0.75)
-    g.add_argument("--hs", type=int, default=0, choices=(0, 1))
-    g.add_argument("--softmax", action="store_true", help="full softmax (small vocabularies)")
-    g.add_argument("--cbow-mean", type=int, default=1, choices=(0, 1))
-    g.add_argument("--no-shrink-windows", dest="shrink_windows", action="store_false")
-    g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--workers", type=int, default=2)
-    g.add_argument(
-        "--nondeterministic", dest="deterministic", action="store_false",
-        help="fastest mode with several workers (Hogwild): runs differ in the last bits; "
-        "default: the same vectors on every run with the same seed and workers",
-    )  # fmt: skip
-    g.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"))
+    """The Word2Vec parameters as options (gensim's names, ``wordvec.params``); shared with
+    ``demo``."""
+    from wordvec.params import add_arguments
+
+    add_arguments(p.add_argument_group("training"))
 
 
 def model_params(args: argparse.Namespace) -> dict:
-    alpha = args.alpha if args.alpha is not None else (0.025 if args.sg else 0.05)
-    return dict(
-        sg=args.sg, vector_size=args.vector_size, window=args.window, min_count=args.min_count,
-        max_vocab_size=args.max_vocab_size, max_final_vocab=args.max_final_vocab,
-        sample=args.sample, alpha=alpha, min_alpha=min(args.min_alpha, alpha),
-        epochs=args.epochs, negative=0 if args.softmax else args.negative,
-        ns_exponent=args.ns_exponent, hs=args.hs, softmax=args.softmax,
-        cbow_mean=args.cbow_mean, shrink_windows=args.shrink_windows, seed=args.seed,
-        workers=args.workers, unicode_errors=args.unicode_errors,
-        deterministic=args.deterministic,
-    )  # fmt: skip
+    from wordvec.params import from_args
+
+    return from_args(args)
 
 
 def register(sub) -> None:

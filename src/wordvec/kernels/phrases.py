@@ -18,14 +18,45 @@ candidate itself. A newline ends the sentence and releases everything.
 
 Phrase lookup tables (``ptab``): int64[cap] open addressing (cap a power of two) of phrase
 indices into ``first``/``second``/``inner`` (int32, int32, int64 per phrase); -1 = empty.
-Word tables (``wtab``): int64[2 * cap] of (FNV-1a hash, word id) pairs (``scan.find_slot``);
+Word tables (``wtab``): int64[2 * cap] of (FNV-1a hash, word id) pairs (``find_slot``);
 word ids ``>= n_words`` are connector words (connector index ``id - n_words + 1``).
 """
 
 import numpy as np
 from numba import njit
 
-from .scan import FNV_OFFSET, FNV_PRIME, _is_space, find_slot
+FNV_OFFSET = np.uint64(14695981039346656037)  # FNV-1a
+FNV_PRIME = np.uint64(1099511628211)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_space(b):
+    return b == 32 or (9 <= b <= 13)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def find_slot(table, woff, arena, buf, start, n, h):
+    """In a (hash, slot) table (the word tables), look up the word
+    ``buf[start:start + n]`` (FNV-1a hash ``h``): returns (its slot or -1, the table position
+    where it is or would go)."""
+    cap = table.shape[0] // 2
+    hi = np.int64(h)
+    i = np.int64(h & np.uint64(cap - 1))
+    while True:
+        s = table[2 * i + 1]
+        if s < 0:
+            return -1, i
+        if table[2 * i] == hi and woff[s + 1] - woff[s] == n:
+            o = woff[s]
+            same = True
+            for k in range(n):
+                if arena[o + k] != buf[start + k]:
+                    same = False
+                    break
+            if same:
+                return s, i
+        i = (i + 1) & (cap - 1)
+
 
 # status codes of apply_bytes
 OK, GIANT_TOKEN = 0, 1

@@ -28,38 +28,12 @@ POS, N_WORDS, ARENA, N_OUT, N_LINES, LINE_START, STATUS, LIMIT, FROZEN = range(9
 # STATUS values
 DONE, GROW_TABLE, GROW_WORDS, GROW_ARENA, GROW_OUT, GROW_LINES, OVER_LIMIT, GIANT = range(8)
 
-FNV_OFFSET = np.uint64(14695981039346656037)  # FNV-1a, for the phrase tables
-FNV_PRIME = np.uint64(1099511628211)
 LEN_BITS = 24  # bits of a word's length in a table entry; a longer token stops a scan (GIANT)
 
 
 @njit(cache=True, nogil=True)
 def _is_space(b):
     return b == 32 or (9 <= b <= 13)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def find_slot(table, woff, arena, buf, start, n, h):
-    """In a (hash, slot) table (``kernels.phrases``' word tables), look up the word
-    ``buf[start:start + n]`` (FNV-1a hash ``h``): returns (its slot or -1, the table position
-    where it is or would go)."""
-    cap = table.shape[0] // 2
-    hi = np.int64(h)
-    i = np.int64(h & np.uint64(cap - 1))
-    while True:
-        s = table[2 * i + 1]
-        if s < 0:
-            return -1, i
-        if table[2 * i] == hi and woff[s + 1] - woff[s] == n:
-            o = woff[s]
-            same = True
-            for k in range(n):
-                if arena[o + k] != buf[start + k]:
-                    same = False
-                    break
-            if same:
-                return s, i
-        i = (i + 1) & (cap - 1)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -1,8 +1,15 @@
-"""Training kernels: one call trains on a range of sentences, without the GIL.
+"""Training kernels: one call trains a range of sentences, without the GIL.
 
-Layout follows fastText: ``_logistic_block`` and ``_logistic_vec`` are the one binary-logistic
-update that negative sampling and hierarchical softmax share; ``sg_*``/``cbow_*`` only decide
-which (inputs, outputs, labels) exist.
+The file has three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split:
+
+1. *What one update does*: ``_logistic_block``/``_logistic_block6``/``_logistic_vec`` are the one
+   binary-logistic update that negative sampling and hierarchical softmax share;
+   ``_softmax_step`` is the full softmax.
+2. *The per-sentence preparation*, written once for every objective: ``_prepare`` subsamples a
+   sentence, draws its window reductions and noise words, and gives the learning-rate step.
+3. *Which pairs exist*: ``train_sg``, ``train_cbow`` and ``train_softmax`` walk the positions of
+   each prepared sentence and hand (inputs, outputs, labels) to section 1. All three take the
+   same arguments and are found through ``KERNELS``.
 
 Skip-gram with negative sampling is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for
 one centre word, every context word in its window is an input row and the outputs (the centre
@@ -11,30 +18,37 @@ The block's scores form a small matrix; all gradients are computed from the weig
 were before the block, then written back. This touches ``1 + negative`` output rows per centre
 word instead of ``1 + negative`` per (context, centre) pair, which is what makes it fast.
 
-Arrays (V words, d dimensions, L = longest Huffman code):
-- ``ids``: uint16[n] corpus as word ids, ``ESCAPE`` standing for the next id of ``rare``:
-  int32[r]; ``rare_starts``: int64[s + 1] index in ``rare`` at each sentence start (see
-  ``wordvec.vocab.EncodedCorpus``); ``bounds``: int64[s + 1] sentence starts
-- ``syn0``: float32[V, d] input vectors; ``syn1``: float32[V or V - 1, d] output vectors
-- ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``)
-- ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution
-- ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]
-- ``rng``: uint64[1] random state, advanced in place
-- ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling)
-- ``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1 (the softmax
-  kernel's output matrix counts as syn1): what a deterministic merge must visit; uint8[3, 0]
-  when no merge follows (Hogwild)
+Arguments travel in four bundles (V words, d dimensions, L = longest Huffman code):
 
-The learning rate falls linearly from ``alpha0`` at the first token of the range to ``alpha1``
-after the last one. Loss is the objective's negative log-likelihood per (input, target) pair,
-computed from the same sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
+- ``Corpus``: ``ids``: uint16[n] word ids, ``ESCAPE`` standing for the next id of ``rare``:
+  int32[r]; ``rare_starts``: int64[s + 1] index in ``rare`` at each sentence start;
+  ``bounds``: int64[s + 1] sentence starts (see ``wordvec.encoded.EncodedCorpus``)
+- ``Weights``: ``syn0``: float32[V, d] input vectors; ``syn1neg``: float32[V, d] output vectors of
+  negative sampling; ``syn1``: float32[V - 1, d] inner nodes of the Huffman tree, or float32[V, d]
+  output vectors of the full softmax (an unused matrix is float32[1, d])
+- ``Tables``: ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``);
+  ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution;
+  ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]
+- ``Options``: window, shrink_windows, negative, hs, sg, cbow_mean (int64 each)
+
+and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at the
+first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in place;
+``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling);
+``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1: what a
+deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
+
+Loss is the objective's negative log-likelihood per (input, target) pair, computed from the same
+sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
 
+
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from ..encoded import ESCAPE
 from .prefetch import prefetch_row
 
 MAX_EXP = 6.0
@@ -46,6 +60,38 @@ NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
 
 
+class Corpus(NamedTuple):
+    ids: np.ndarray
+    rare: np.ndarray
+    rare_starts: np.ndarray
+    bounds: np.ndarray
+
+
+class Weights(NamedTuple):
+    syn0: np.ndarray
+    syn1neg: np.ndarray
+    syn1: np.ndarray
+
+
+class Tables(NamedTuple):
+    keep: np.ndarray
+    noise_p: np.ndarray
+    noise_a: np.ndarray
+    codes: np.ndarray
+    points: np.ndarray
+    code_len: np.ndarray
+
+
+class Options(NamedTuple):
+    window: int
+    shrink: int
+    negative: int
+    hs: int
+    sg: int
+    cbow_mean: int
+
+
+# -- 1. what one update does ---------------------------------------------------------------------
 @njit(cache=True, nogil=True, inline="always")
 def _next(state):
     """xorshift64*: returns (new state, 64 random bits)."""
@@ -230,7 +276,35 @@ def _logistic_vec(h, syn1, outputs, labels, n_out, alpha, e):
     return loss
 
 
-ESCAPE = 0xFFFF
+@njit(cache=True, nogil=True, inline="always")
+def _softmax_step(x, syn1, target, alpha, scores, e):
+    """Full softmax: p = softmax(syn1 @ x); every output row moves by alpha * (1[v = target] - p_v)
+    * x and ``e`` collects the input's gradient. ``scores``: float64[V]. Returns -log p_target."""
+    v, d = syn1.shape
+    top = -np.inf
+    for o in range(v):
+        f = 0.0
+        for t in range(d):
+            f += x[t] * syn1[o, t]
+        scores[o] = f
+        top = max(top, f)
+    z = 0.0
+    for o in range(v):
+        scores[o] = math.exp(scores[o] - top)
+        z += scores[o]
+    loss = -math.log(scores[target] / z)
+    for o in range(v):
+        g = np.float32(alpha * ((1.0 if o == target else 0.0) - scores[o] / z))
+        for t in range(d):
+            e[t] += g * syn1[o, t]
+            syn1[o, t] += g * x[t]
+    return loss
+
+
+# -- 2. the per-sentence preparation, the same for every objective ----------------------------
+
+AHEAD = 3  # positions between a prefetch and the use of its rows
+IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -317,10 +391,6 @@ def _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg):
             prefetch_row(syn0, sent[i + window])
 
 
-AHEAD = 3  # positions between a prefetch and the use of its rows
-IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _mark(touched, which, rows, n):
     """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge); a
@@ -331,24 +401,49 @@ def _mark(touched, which, rows, n):
         touched[which, rows[k]] = 1
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p,
-             noise_a, codes, points, code_len, window, shrink, negative, hs, alpha0, alpha1, rng,
-             stats, touched):  # fmt: skip
-    """Skip-gram over sentences ``s0..s1-1`` with negative sampling (``negative > 0``) and/or
-    hierarchical softmax (``hs``)."""
-    d = syn0.shape[1]
-    state = rng[0]
-    n_total = bounds[s1] - bounds[s0]
-    step = (alpha1 - alpha0) / max(n_total, 1)
+@njit(cache=True, nogil=True, inline="always")
+def _buffers(corpus, opts, s0, s1):
+    """Work buffers for the longest sentence of ``s0 .. s1 - 1``: the kept word ids, the window
+    reductions and the noise words of each position, and the context ids of one position."""
     longest = 0
     for s in range(s0, s1):
-        longest = max(longest, bounds[s + 1] - bounds[s])
+        longest = max(longest, corpus.bounds[s + 1] - corpus.bounds[s])
     sent = np.empty(longest, np.int32)
     cut = np.empty(longest, np.int64)
-    negs = np.empty((longest, negative), np.int64)
-    ctx = np.empty(2 * window, np.int32)
-    n_out_max = max(negative + 1, codes.shape[1])
+    negs = np.empty((longest, opts.negative), np.int64)
+    ctx = np.empty(2 * opts.window, np.int32)
+    return sent, cut, negs, ctx
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prepare(corpus, tables, opts, s, sent, cut, negs, state):
+    """Sentence ``s`` ready to train: its kept words in ``sent``, each position's window
+    reduction and noise words drawn. Returns (kept count, rng state, raw tokens per kept token:
+    tokens are spread evenly over the sentence's raw length for the learning rate)."""
+    start = corpus.bounds[s]
+    end = corpus.bounds[s + 1]
+    n, state = _subsample(corpus.ids, corpus.rare, corpus.rare_starts[s], start, end, tables.keep,
+                          sent, state)  # fmt: skip
+    state = _draw(n, opts.window, opts.shrink, opts.negative, tables.noise_p, tables.noise_a,
+                  cut, negs, state)  # fmt: skip
+    return n, state, (end - start) / max(n, 1)
+
+
+# -- 3. which pairs exist ----------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
+    """Skip-gram over sentences ``s0 .. s1 - 1``: each context word of a window is an input for
+    the centre word, with negative sampling (``negative > 0``) and/or hierarchical softmax."""
+    syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
+    window, negative = opts.window, opts.negative
+    d = syn0.shape[1]
+    state = rng[0]
+    bounds = corpus.bounds
+    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)
+    n_out_max = max(negative + 1, tables.codes.shape[1])
     outputs = np.empty(n_out_max, np.int64)
     labels = np.empty(n_out_max, np.float32)
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
@@ -358,18 +453,14 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
     pairs = 0
     kept = 0
     for s in range(s0, s1):
-        start = bounds[s]
-        end = bounds[s + 1]
-        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
+        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
         kept += n
-        state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
-        # tokens are spread evenly over the sentence's raw length for the learning rate
-        frac = (bounds[s + 1] - start) / max(n, 1)
+        base = bounds[s] - bounds[s0]
         for i in range(min(AHEAD, n)):
             _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
         for i in range(n):
             _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
-            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            alpha = alpha0 + step * (base + i * frac)
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
@@ -385,10 +476,10 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
                 else:
                     loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
                                             e_in, g)  # fmt: skip
-            if hs:
+            if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality
-                k = _fill_path(w, codes, points, code_len, outputs, labels)
+                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels)
                 _mark(touched, OUT_HS, outputs, k)
                 e = e_in[0]
                 for j in range(m):
@@ -404,24 +495,18 @@ def train_sg(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, 
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep, noise_p,
-               noise_a, codes, points, code_len, window, shrink, negative, hs, cbow_mean, alpha0,
-               alpha1, rng, stats, touched):  # fmt: skip
-    """CBOW over sentences ``s0..s1-1``: the sum (or mean, ``cbow_mean``) of the context vectors
-    predicts the centre word; the error is added back to every context vector, as in the C tool.
-    """
+def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
+    """CBOW over sentences ``s0 .. s1 - 1``: the sum (or mean, ``cbow_mean``) of the context
+    vectors predicts the centre word; the error is added back to every context vector, as in
+    the C tool."""
+    syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
+    window, negative = opts.window, opts.negative
     d = syn0.shape[1]
     state = rng[0]
-    n_total = bounds[s1] - bounds[s0]
-    step = (alpha1 - alpha0) / max(n_total, 1)
-    longest = 0
-    for s in range(s0, s1):
-        longest = max(longest, bounds[s + 1] - bounds[s])
-    sent = np.empty(longest, np.int32)
-    cut = np.empty(longest, np.int64)
-    negs = np.empty((longest, negative), np.int64)
-    ctx = np.empty(2 * window, np.int32)
-    n_out_max = max(negative + 1, codes.shape[1])
+    bounds = corpus.bounds
+    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)
+    n_out_max = max(negative + 1, tables.codes.shape[1])
     outputs = np.empty(n_out_max, np.int64)
     labels = np.empty(n_out_max, np.float32)
     h = np.empty(d, np.float32)
@@ -430,17 +515,14 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
     pairs = 0
     kept = 0
     for s in range(s0, s1):
-        start = bounds[s]
-        end = bounds[s + 1]
-        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
+        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
         kept += n
-        state = _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state)
-        frac = (bounds[s + 1] - start) / max(n, 1)
+        base = bounds[s] - bounds[s0]
         for i in range(min(AHEAD, n)):
             _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
         for i in range(n):
             _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
-            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            alpha = alpha0 + step * (base + i * frac)
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
@@ -450,7 +532,7 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
                 x = syn0[ctx[j]]
                 for t in range(d):
                     h[t] += x[t]
-            if cbow_mean:
+            if opts.cbow_mean:
                 inv = np.float32(1.0 / m)
                 for t in range(d):
                     h[t] *= inv
@@ -461,8 +543,8 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
                 k = _fill_noise(w, negs[i], outputs, labels)
                 _mark(touched, OUT_NEG, outputs, k)
                 loss += _logistic_vec(h, syn1neg, outputs, labels, k, alpha, e)
-            if hs:
-                k = _fill_path(w, codes, points, code_len, outputs, labels)
+            if opts.hs:
+                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels)
                 _mark(touched, OUT_HS, outputs, k)
                 loss += _logistic_vec(h, syn1, outputs, labels, k, alpha, e)
             for j in range(m):
@@ -475,47 +557,17 @@ def train_cbow(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1neg, syn1, keep
     stats[2] += kept
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _softmax_step(x, syn1, target, alpha, scores, e):
-    """Full softmax: p = softmax(syn1 @ x); every output row moves by alpha * (1[v = target] - p_v)
-    * x and ``e`` collects the input's gradient. ``scores``: float64[V]. Returns -log p_target."""
-    v, d = syn1.shape
-    top = -np.inf
-    for o in range(v):
-        f = 0.0
-        for t in range(d):
-            f += x[t] * syn1[o, t]
-        scores[o] = f
-        top = max(top, f)
-    z = 0.0
-    for o in range(v):
-        scores[o] = math.exp(scores[o] - top)
-        z += scores[o]
-    loss = -math.log(scores[target] / z)
-    for o in range(v):
-        g = np.float32(alpha * ((1.0 if o == target else 0.0) - scores[o] / z))
-        for t in range(d):
-            e[t] += g * syn1[o, t]
-            syn1[o, t] += g * x[t]
-    return loss
-
-
 @njit(cache=True, nogil=True)
-def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, window, shrink, sg,
-                  cbow_mean, alpha0, alpha1, rng, stats, touched):  # fmt: skip
-    """The exact objective of the seeds, O(V d) per pair: skip-gram (each context word predicts
-    the centre word, as in the C tool) or CBOW."""
+def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
+    """The exact objective of the seeds, O(V d) per pair, over ``weights.syn1`` (float32[V, d]):
+    skip-gram (each context word predicts the centre word, as in the C tool) or CBOW."""
+    syn0, syn1 = weights.syn0, weights.syn1
+    window = opts.window
     d = syn0.shape[1]
     state = rng[0]
-    n_total = bounds[s1] - bounds[s0]
-    step = (alpha1 - alpha0) / max(n_total, 1)
-    longest = 0
-    for s in range(s0, s1):
-        longest = max(longest, bounds[s + 1] - bounds[s])
-    sent = np.empty(longest, np.int32)
-    cut = np.empty(longest, np.int64)
-    no_negs = np.empty((longest, 0), np.int64)
-    ctx = np.empty(2 * window, np.int32)
+    bounds = corpus.bounds
+    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)  # no noise words: negative is 0
     scores = np.empty(syn1.shape[0], np.float64)
     touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h = np.empty(d, np.float32)
@@ -524,20 +576,17 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
     pairs = 0
     kept = 0
     for s in range(s0, s1):
-        start = bounds[s]
-        end = bounds[s + 1]
-        n, state = _subsample(ids, rare, rare_starts[s], start, end, keep, sent, state)
+        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
         kept += n
-        state = _draw(n, window, shrink, 0, keep, ctx, cut, no_negs, state)  # no noise words
-        frac = (bounds[s + 1] - start) / max(n, 1)
+        base = bounds[s] - bounds[s0]
         for i in range(n):
-            alpha = alpha0 + step * (start - bounds[s0] + i * frac)
+            alpha = alpha0 + step * (base + i * frac)
             m = _window(sent, n, i, window, cut[i], ctx)
             if m == 0:
                 continue
             _mark(touched, IN, ctx, m)
             w = sent[i]
-            if sg:
+            if opts.sg:
                 for j in range(m):
                     x = syn0[ctx[j]]
                     e[:] = 0.0
@@ -550,7 +599,7 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
                 for j in range(m):
                     for t in range(d):
                         h[t] += syn0[ctx[j], t]
-                if cbow_mean:
+                if opts.cbow_mean:
                     for t in range(d):
                         h[t] /= m
                 e[:] = 0.0
@@ -563,3 +612,8 @@ def train_softmax(ids, rare, rare_starts, bounds, s0, s1, syn0, syn1, keep, wind
     stats[0] += loss
     stats[1] += pairs
     stats[2] += kept
+
+
+# objective -> kernel; every kernel takes (corpus, weights, tables, opts, s0, s1, alpha0, alpha1,
+# rng, stats, touched)
+KERNELS = {"sg": train_sg, "cbow": train_cbow, "softmax": train_softmax}

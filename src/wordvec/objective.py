@@ -1,0 +1,76 @@
+"""What is learned: a word2vec objective as the kernels' bundles and the ``train_job`` the
+schedule's executors call (``wordvec.schedule.TrainJob``).
+
+An ``Objective`` holds only arrays and numbers (the packed corpus, the sampling and Huffman
+tables, the options), so it can be shipped to another process as it is. It does not hold the
+weights: each call gets the arrays it trains (the shared ones, or one replica's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .encoded import EncodedCorpus
+from .huffman import HuffmanTree
+from .schedule import Job
+
+Kind = Literal["sg", "cbow", "softmax"]
+N_MATRICES = 3  # syn0, syn1neg, syn1: the rows of ``touched``
+
+
+@dataclass
+class Objective:
+    """``kind`` picks the kernel (``kernels.train.KERNELS``); ``corpus``, ``tables``,
+    ``opts`` are that module's ``Corpus``, ``Tables``, ``Options`` bundles."""
+
+    kind: Kind
+    corpus: Any
+    tables: Any
+    opts: Any
+
+    def __call__(self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray,
+                 stats_row: np.ndarray) -> None:  # fmt: skip
+        from .kernels.train import KERNELS, Weights
+
+        rng = np.array([job.seed], np.uint64)
+        KERNELS[self.kind](self.corpus, Weights(*weights), self.tables, self.opts, job.s0,
+                           job.s1, job.alpha0, job.alpha1, rng, stats_row, touched)  # fmt: skip
+
+
+def make_objective(
+    corpus: EncodedCorpus,
+    keep: np.ndarray,
+    noise: tuple[np.ndarray, np.ndarray] | None,
+    tree: HuffmanTree | None,
+    window: int,
+    shrink_windows: bool,
+    negative: int,
+    hs: bool,
+    sg: bool,
+    cbow_mean: bool,
+    softmax: bool,
+) -> Objective:
+    """The bundles of one training run over ``corpus`` (its long sentences already cut);
+    ``keep``: subsampling thresholds; ``noise``: the alias table of the noise
+    distribution (None without negative sampling); ``tree``: the Huffman tree (None without
+    hs)."""
+    from .kernels.train import Corpus, Options, Tables
+
+    if noise is None:
+        noise = (np.zeros(1, np.uint64), np.zeros(1, np.int32))
+    noise_p, noise_a = noise
+    if tree is None:
+        codes, points = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32)
+        lengths = np.zeros(1, np.int32)
+    else:
+        codes, points, lengths = tree.codes, tree.points, tree.lengths
+    bounds = corpus.bounds
+    bundle = Corpus(corpus.ids, corpus.rare, corpus.rare_starts(bounds), bounds)
+    tables = Tables(keep, noise_p, noise_a, codes, points, lengths)
+    opts = Options(int(window), int(bool(shrink_windows)), int(negative), int(bool(hs)),
+                   int(bool(sg)), int(bool(cbow_mean)))  # fmt: skip
+    kind: Kind = "softmax" if softmax else ("sg" if sg else "cbow")
+    return Objective(kind, bundle, tables, opts)

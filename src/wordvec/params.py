@@ -1,0 +1,158 @@
+"""The Word2Vec parameters: one table from which the estimator's defaults, ``get_params``, the
+validation and the ``wordvec train`` options are all derived.
+
+Names and library defaults follow gensim. The command line keeps three defaults of its own
+(``cli_default``), each chosen for someone training on a real corpus from a shell, and its
+``--help`` shows them: skip-gram (better vectors for rare words than gensim's CBOW default),
+``sample=1e-4`` (the C tool's recommendation for corpora of this size and up), and 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NamedTuple
+
+import numpy as np
+
+_SAME = object()
+
+
+class Param(NamedTuple):
+    name: str
+    default: Any
+    check: str  # a key of CHECKS
+    help: str
+    cli_default: Any = _SAME  # the command line's own default, when it differs
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, int | float | np.number) and not isinstance(x, bool)
+
+
+# check -> (test, what a valid value is)
+CHECKS: dict[str, tuple[Any, str]] = {
+    "int>=1": (lambda x: _is_int(x) and x >= 1, "an integer >= 1"),
+    "int>=0": (lambda x: _is_int(x) and x >= 0, "an integer >= 0"),
+    "none|int>=1": (lambda x: x is None or (_is_int(x) and x >= 1), "None or an integer >= 1"),
+    "flag": (lambda x: x in (0, 1, True, False) and not isinstance(x, float), "0/1 or a bool"),
+    "sample": (lambda x: _is_num(x) and 0 <= x < 1, "a number in [0, 1)"),
+    "alpha": (lambda x: _is_num(x) and 0 < x <= 1, "a number in (0, 1]"),
+    "min_alpha": (lambda x: _is_num(x) and 0 <= x <= 1, "a number in [0, alpha]"),
+    "exponent": (lambda x: _is_num(x) and -10 <= x <= 10, "a number in [-10, 10]"),
+    "int": (_is_int, "an integer"),
+    "unicode": (lambda x: x in ("strict", "replace", "ignore"), "'strict', 'replace' or 'ignore'"),
+}
+
+PARAMS: list[Param] = [
+    Param("vector_size", 100, "int>=1", "dimensions of the vectors"),
+    Param("window", 5, "int>=1", "largest distance between a word and its context"),
+    Param("min_count", 5, "int>=0", "drop words seen fewer times"),
+    Param("max_vocab_size", None, "none|int>=1", "prune rarest words while scanning beyond this"),
+    Param("max_final_vocab", None, "none|int>=1", "raise min_count to keep at most this many"),
+    Param("sample", 1e-3, "sample", "subsampling threshold of frequent words", cli_default=1e-4),
+    Param("alpha", 0.025, "alpha", "initial learning rate"),
+    Param("min_alpha", 0.0001, "min_alpha", "final learning rate"),
+    Param("epochs", 5, "int>=1", "passes over the corpus"),
+    Param("negative", 5, "int>=0", "noise words per pair (0: no negative sampling)"),
+    Param("ns_exponent", 0.75, "exponent", "noise distribution ~ count ** ns_exponent"),
+    Param("hs", 0, "flag", "1: hierarchical softmax"),
+    Param("sg", 0, "flag", "1: skip-gram, 0: CBOW", cli_default=1),
+    Param("cbow_mean", 1, "flag", "CBOW: 1 mean of the context vectors, 0 their sum"),
+    Param("softmax", False, "flag", "the full softmax (vocabularies up to 10,000 words)"),
+    Param("shrink_windows", True, "flag", "draw each window's size in 1..window, as the C tool"),
+    Param("seed", 1, "int", "random seed"),
+    Param("workers", 3, "int>=1", "training threads", cli_default=2),
+    Param("batch_words", 10_000, "int>=1", "tokens a job (the unit of work and of seeding)"),
+    Param("max_sentence_length", 10_000, "int>=1", "longer sentences are cut (nothing dropped)"),
+    Param("unicode_errors", "strict", "unicode", "invalid UTF-8: strict, replace or ignore"),
+    Param("deterministic", True, "flag",
+          "several workers give the same vectors on every run (False: Hogwild, fastest)"),
+    Param("round_words", 50_000, "int>=1", "deterministic mode: tokens a worker between merges"),
+]  # fmt: skip
+
+NAMES: list[str] = [p.name for p in PARAMS]
+DEFAULTS: dict[str, Any] = {p.name: p.default for p in PARAMS}
+
+
+def validate(params: dict[str, Any]) -> None:
+    """Raise ValueError naming the first invalid parameter, or a clash between two."""
+    for p in PARAMS:
+        ok, what = CHECKS[p.check]
+        value = params[p.name]
+        if not ok(value):
+            raise ValueError(f"{p.name} must be {what}, got {_short(value)}")
+    if params["min_alpha"] > params["alpha"]:
+        raise ValueError(f"min_alpha must be a number in [0, alpha], got {params['min_alpha']!r}")
+    if params["softmax"] and (params["hs"] or params["negative"]):
+        raise ValueError("softmax=True is the full softmax: set hs=0 and negative=0 with it")
+    if not (params["softmax"] or params["hs"] or params["negative"]):
+        raise ValueError("nothing to train: set negative > 0, hs=1, or softmax=True")
+
+
+def _short(value: Any) -> str:
+    """A value as the user would recognise it, never thousands of characters."""
+    text = repr(value)
+    if len(text) > 60:
+        text = f"{text[:40]}... (a {type(value).__name__})"
+    return text
+
+
+# -- the command line -----------------------------------------------------------------------------
+_CLI_SKIP = {"batch_words", "max_sentence_length", "round_words"}  # tuning knobs: library only
+
+
+def add_arguments(group: argparse._ArgumentGroup) -> None:
+    """The parameters as ``--vector-size`` style options, with the command line's defaults."""
+    for p in PARAMS:
+        if p.name in _CLI_SKIP:
+            continue
+        flag = "--" + p.name.replace("_", "-")
+        default = p.default if p.cli_default is _SAME else p.cli_default
+        help_ = p.help + (
+            f" (default: {default}"
+            + ("" if p.cli_default is _SAME else f"; the library's: {p.default}")
+            + ")"
+        )
+        if p.name == "deterministic":
+            group.add_argument(
+                "--nondeterministic",
+                dest="deterministic",
+                action="store_false",
+                help="fastest mode with several workers (Hogwild): runs differ in "
+                "the last bits; default: the same vectors on every run",
+            )
+        elif p.name == "shrink_windows":
+            group.add_argument(
+                "--no-shrink-windows",
+                dest="shrink_windows",
+                action="store_false",
+                help="use the full window for every word",
+            )
+        elif p.name == "softmax":
+            group.add_argument(
+                "--softmax", action="store_true", help=p.help + " (needs --negative 0)"
+            )
+        elif p.name == "unicode_errors":
+            group.add_argument(
+                flag, default=default, choices=("strict", "replace", "ignore"), help=p.help
+            )
+        else:
+            kind = type(p.default) if p.default is not None else int
+            if p.check == "flag":
+                group.add_argument(flag, type=int, default=int(default), choices=(0, 1), help=help_)
+            else:
+                group.add_argument(flag, type=float if kind is float else int, default=default,
+                                   help=help_)  # fmt: skip
+
+
+def from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator's parameters from parsed options (the library's defaults for the rest)."""
+    params = dict(DEFAULTS)
+    for name in NAMES:
+        if hasattr(args, name):
+            params[name] = getattr(args, name)
+    return params

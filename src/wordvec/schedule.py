@@ -1,0 +1,239 @@
+"""The schedule: how a training run is cut into jobs and rounds. Knows no estimator, no kernel.
+
+A *job* is a run of whole sentences of about ``batch_words`` tokens of the encoded corpus; its
+learning rate and random state depend only on (seed, epoch, job), never on where it runs. A
+*round* is the work between two consistent points: the jobs each weight replica trains
+(deterministic mode, merged in a fixed order at the end of the round), or a run of jobs that
+workers take one by one on shared weights (Hogwild). Between rounds no job is running and the
+shared weights hold exactly the jobs before ``RunState.next_job``: that is where progress is
+reported, a stop request is honoured and a checkpoint may be taken.
+
+Where the rounds run is an executor (``wordvec.executors``); what a job does is the
+``train_job`` the executor was given. ``run_epoch`` only decides which jobs make a round.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: int) -> int:
+    """splitmix64 finaliser: a well-spread 64-bit value from any integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (x ^ (x >> 31)) or 1
+
+
+def learning_rate(alpha: float, min_alpha: float, done: int, total: int) -> float:
+    """The rate after ``done`` of ``total`` tokens of a run: linear from ``alpha`` to
+    ``min_alpha``, never below it."""
+    return max(alpha - (alpha - min_alpha) * done / max(total, 1), min_alpha)
+
+
+def job_seed(seed: int, epoch: int, job: int) -> int:
+    """The random state a job starts from: a function of (seed, epoch, job) only."""
+    return _mix64(_mix64(_mix64(seed) ^ epoch) ^ job)
+
+
+class Job(NamedTuple):
+    """One unit of work: train sentences ``s0 .. s1 - 1`` with the learning rate falling from
+    ``alpha0`` to ``alpha1``, the random stream starting at ``seed``."""
+
+    index: int  # job number within the epoch: where its stats go
+    s0: int
+    s1: int
+    alpha0: float
+    alpha1: float
+    seed: int
+
+
+class Round(NamedTuple):
+    """The jobs of one round. ``shared``: one queue of jobs that any worker takes, in order, on
+    the shared weights (Hogwild, or a single replica). Otherwise ``jobs[r]`` is what replica
+    ``r`` trains on its own copy before the merge."""
+
+    jobs: tuple[tuple[Job, ...], ...]
+    shared: bool
+
+    @property
+    def first(self) -> int:
+        return min(q[0].index for q in self.jobs if q)
+
+    @property
+    def end(self) -> int:
+        """One past the last job of the round."""
+        return max(q[-1].index for q in self.jobs if q) + 1
+
+
+class TrainJob(Protocol):
+    """What a job does: train ``job`` into ``weights`` (the arrays the executor holds: shared
+    ones or one replica's), add its (loss, pairs, words kept) to ``stats_row`` (float64[3]),
+    and set ``touched[m, row] = 1`` for each row of matrix ``m`` it updated (uint8[M, V];
+    ``uint8[M, 0]`` when nothing needs to know)."""
+
+    def __call__(self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray,
+                 stats_row: np.ndarray) -> None: ...  # fmt: skip
+
+
+class Executor(Protocol):
+    """Where rounds run (``wordvec.executors``): threads, a GPU, cluster actors.
+
+    ``replicas`` is the number of weight copies that train independently between merges (1:
+    all jobs update the shared weights). ``run_round`` returns when every job of the round is
+    done, its stats added to ``stats[job.index]`` and its updates are in the shared weights
+    (merged in replica order when ``replicas > 1``); nothing runs between two calls. A Ctrl-C
+    during a round lets the round finish, then raises ``KeyboardInterrupt``: the state is
+    always a round boundary. ``sync`` makes the host's copy of the shared weights current
+    (a GPU or cluster executor holds them elsewhere); ``close`` releases workers and memory.
+    """
+
+    replicas: int
+
+    def run_round(self, work: Round, stats: np.ndarray) -> None: ...
+    def sync(self) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class RunState:
+    """Where a run is: epochs done in it (``epoch``), the next job of the current epoch, and the
+    per-job stats of that epoch so far (float64[J, 3]: loss sum, pairs, words kept)."""
+
+    start_epochs: int  # epochs the model had trained before this run
+    epoch: int = 0
+    next_job: int = 0
+    stats: np.ndarray | None = None
+
+    @property
+    def epoch_seed(self) -> int:
+        """The epoch number the random streams use: counts every epoch the model trained."""
+        return self.start_epochs + self.epoch
+
+
+@dataclass
+class EpochResult:
+    """What ``run_epoch`` did: the epoch's summed stats and the tokens trained in this call."""
+
+    loss: float  # mean loss per pair over the whole epoch
+    pairs: int
+    words_kept: int
+    tokens: int  # raw corpus tokens (in the vocabulary) trained by this call
+    seconds: float
+    complete: bool  # False: stopped at a round boundary before the end of the epoch
+
+
+class Schedule:
+    """Jobs and learning rates of a run of ``epochs`` epochs over a corpus with sentence
+    bounds ``bounds`` (int64[S + 1], token offsets).
+
+    Job ``j`` trains sentences ``jobs[j] .. jobs[j + 1] - 1``: each job starts at the first
+    sentence starting after a multiple of ``batch_words`` tokens. The learning rate falls
+    linearly over all the run's tokens from ``alpha`` to ``min_alpha``.
+    """
+
+    def __init__(self, bounds: np.ndarray, batch_words: int, epochs: int, alpha: float,
+                 min_alpha: float, seed: int):  # fmt: skip
+        self.bounds = bounds
+        self.tokens = int(bounds[-1])  # per epoch
+        cuts = np.searchsorted(bounds, np.arange(batch_words, self.tokens, batch_words))
+        self.jobs = np.unique(np.concatenate([[0], cuts, [bounds.shape[0] - 1]])).astype(np.int64)
+        self.batch_words = batch_words
+        self.epochs, self.alpha, self.min_alpha, self.seed = epochs, alpha, min_alpha, seed
+
+    @property
+    def n_jobs(self) -> int:
+        return int(self.jobs.shape[0] - 1)
+
+    def job_tokens(self, j0: int, j1: int) -> int:
+        """Tokens in jobs ``j0 .. j1 - 1``."""
+        return int(self.bounds[self.jobs[j1]] - self.bounds[self.jobs[j0]])
+
+    def job(self, state: RunState, j: int) -> Job:
+        """Job ``j`` of the current epoch of ``state``."""
+        s0, s1 = int(self.jobs[j]), int(self.jobs[j + 1])
+        base = state.epoch * self.tokens
+        total = self.tokens * self.epochs
+        return Job(
+            index=j,
+            s0=s0,
+            s1=s1,
+            alpha0=learning_rate(self.alpha, self.min_alpha, base + int(self.bounds[s0]), total),
+            alpha1=learning_rate(self.alpha, self.min_alpha, base + int(self.bounds[s1]), total),
+            seed=job_seed(self.seed, state.epoch_seed, j),
+        )
+
+    def rounds(self, state: RunState, replicas: int, jobs_per_replica: int,
+               shared_jobs: int) -> list[Round]:  # fmt: skip
+        """The rounds of the rest of the current epoch: with one replica, runs of
+        ``shared_jobs`` jobs on the shared weights; otherwise replica ``r`` of each round
+        trains the ``r``-th run of ``jobs_per_replica`` consecutive jobs."""
+        n = self.n_jobs
+        out = []
+        if replicas == 1:
+            for a in range(state.next_job, n, shared_jobs):
+                jobs = tuple(self.job(state, j) for j in range(a, min(a + shared_jobs, n)))
+                out.append(Round((jobs,), shared=True))
+            return out
+        step = replicas * jobs_per_replica
+        for a in range(state.next_job, n, step):
+            per = []
+            for r in range(replicas):
+                lo = min(a + r * jobs_per_replica, n)
+                hi = min(lo + jobs_per_replica, n)
+                per.append(tuple(self.job(state, j) for j in range(lo, hi)))
+            out.append(Round(tuple(per), shared=False))
+        return out
+
+    def run_epoch(
+        self,
+        state: RunState,
+        executor: Executor,
+        jobs_per_replica: int,
+        shared_jobs: int,
+        on_tick: Callable[[RunState, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> EpochResult:
+        """Run the rest of the current epoch of ``state`` on ``executor``, round by round.
+
+        After each round ``state.next_job`` moves past it and ``on_tick(state, tokens)`` is
+        called (tokens: trained by this call so far): a consistent point, where a checkpoint
+        may be saved. ``should_stop()`` is asked before each round; when it says yes the epoch
+        ends early (``complete=False``) at that boundary.
+        """
+        if state.stats is None or state.stats.shape != (self.n_jobs, 3):
+            state.stats = np.zeros((self.n_jobs, 3), np.float64)
+        t0 = time.perf_counter()
+        tokens = 0
+        complete = True
+        for work in self.rounds(state, executor.replicas, jobs_per_replica, shared_jobs):
+            if should_stop is not None and should_stop():
+                complete = False
+                break
+            try:
+                executor.run_round(work, state.stats)
+            except KeyboardInterrupt:
+                # the executor finished the round before re-raising: account for it
+                tokens += self.job_tokens(work.first, work.end)
+                state.next_job = work.end
+                raise
+            tokens += self.job_tokens(work.first, work.end)
+            state.next_job = work.end
+            if on_tick is not None:
+                on_tick(state, tokens)
+        loss, pairs, kept = state.stats.sum(axis=0)
+        return EpochResult(
+            loss=float(loss / max(pairs, 1)),
+            pairs=int(pairs),
+            words_kept=int(kept),
+            tokens=tokens,
+            seconds=time.perf_counter() - t0,
+            complete=complete and state.next_job >= self.n_jobs,
+        )
