@@ -30,6 +30,10 @@ class KeyedVectors:
     """``vectors``: float32[V, d]; ``index_to_key``: list of V words; ``key_to_index``: dict;
     ``counts``: int64[V] corpus frequencies when known (else zeros)."""
 
+    # an approximate index (``wordvec.ann.AnnIndex``, or any gensim-style indexer with
+    # ``most_similar(vector, n)``) that most_similar asks instead of scanning every vector
+    indexer = None
+
     def __init__(
         self,
         index_to_key: Sequence[str],
@@ -205,6 +209,7 @@ class KeyedVectors:
         negative: str | Sequence = (),
         topn: int = 10,
         restrict_vocab: int | None = None,
+        indexer=None,
     ) -> list[tuple[str, float]]:
         """Words closest by cosine to the weighted mean of ``positive`` minus ``negative`` unit
         vectors (3CosAdd); the query words themselves are excluded.
@@ -212,12 +217,20 @@ class KeyedVectors:
         ``positive``/``negative``: a word, a float[d] vector, or a list of words, vectors or
         (word, weight) pairs (as in gensim, a pair's weight replaces the +1 or -1 of its list).
         Only the first ``restrict_vocab`` words are candidates.
+        ``indexer`` (default: ``self.indexer``) answers approximately instead of an exact scan,
+        except with ``restrict_vocab`` (see ``wordvec.ann``).
         Returns [(word, cosine)], best first.
         """
         items, weights = self._terms(positive, negative)
         if not items:
             raise ValueError("cannot compute similarity with no input")
         mean = self.get_mean_vector(items, weights, post_normalize=True)
+        indexer = self.indexer if indexer is None else indexer
+        if indexer is not None and restrict_vocab is None:
+            _check_topn(topn)
+            exclude = self._query_rows(items)
+            found = indexer.most_similar(mean, topn + len(exclude))
+            return [(w, s) for w, s in found if self.key_to_index[w] not in exclude][:topn]
         scores = self._scores(mean, self._restrict(restrict_vocab))
         return self._pick(scores, topn, self._query_rows(items))
 
@@ -253,10 +266,16 @@ class KeyedVectors:
         return v / max(float(np.linalg.norm(v)), 1e-12)
 
     def similar_by_vector(
-        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+        self,
+        vector: np.ndarray,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+        indexer=None,
     ) -> list[tuple[str, float]]:
         """Words closest by cosine to ``vector`` (float[d]); nothing is excluded."""
-        return self.most_similar([np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+        return self.most_similar(
+            [np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab, indexer=indexer
+        )
 
     def similar_by_key(
         self, key: Key, topn: int = 10, restrict_vocab: int | None = None
