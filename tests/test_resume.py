@@ -1,6 +1,7 @@
 """Long trainings: callbacks, early stop, continued training, checkpoints that survive kill -9."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,39 +123,60 @@ def test_resume_refuses_another_corpus(tmp_path, corpus):
 KILLED_RUN = """
 import sys
 from wordvec import Word2Vec
-params = dict(vector_size=16, min_count=1, epochs={epochs}, workers=1, seed=5, sg=1,
-              batch_words=200)
-Word2Vec(**params).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
+Word2Vec(**{params!r}).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
 """
+KILL_PARAMS = dict(vector_size=16, min_count=1, epochs=40, seed=5, sg=1, batch_words=200,
+                   round_words=2000)  # fmt: skip
 
 
-def test_kill_9_mid_run_then_resume_is_bit_identical(tmp_path, corpus):
-    """A real subprocess checkpoints continuously and is killed with SIGKILL mid-run; the
-    checkpoint on disk is always whole, and resuming ends exactly where a clean run ends."""
-    epochs = 40
+def mid_epoch(path) -> bool:
+    from wordvec.io import load_native
+
+    meta, _ = load_native(path)
+    return meta["run"]["next_round"] > 0
+
+
+@pytest.mark.parametrize(("workers", "deterministic"), [(1, True), (1, False), (2, True), (2, False)])
+def test_kill_9_mid_epoch_then_resume(tmp_path, corpus, workers, deterministic):
+    """A real subprocess checkpoints after every round and is killed with SIGKILL mid-run.
+    Copies of the checkpoint taken while it ran are all whole and load; each one taken
+    mid-epoch resumes to the end: bit-identical to a clean run with one worker or in the
+    deterministic mode, a complete model with Hogwild on two workers."""
+    params = {**KILL_PARAMS, "workers": workers, "deterministic": deterministic}
     ckpt = tmp_path / "run.ckpt"
     script = tmp_path / "run.py"
-    script.write_text(KILLED_RUN.format(epochs=epochs))
+    script.write_text(KILLED_RUN.format(params=params))
     proc = subprocess.Popen([sys.executable, str(script), str(corpus), str(ckpt)])
+    copies = []
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and proc.poll() is None:
-            if ckpt.exists() and ckpt.stat().st_size > 0:
-                time.sleep(0.3)  # let it get somewhere past the first checkpoint
-                break
-            time.sleep(0.05)
+        while time.time() < deadline and proc.poll() is None and len(copies) < 2:
+            if ckpt.exists():
+                copy = tmp_path / f"copy{len(copies)}.ckpt"
+                shutil.copyfile(ckpt, copy)
+                if mid_epoch(copy):  # every copy loads: a checkpoint is always whole
+                    copies.append(copy)
+                time.sleep(0.15)
+            time.sleep(0.01)
         assert proc.poll() is None, "the run ended before it could be killed: make it longer"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
         if proc.poll() is None:
             proc.kill()
-    resumed = Word2Vec.resume(ckpt, corpus)
-    full = Word2Vec(**{**dict(vector_size=16, min_count=1, workers=1, seed=5, sg=1,
-                              batch_words=200), "epochs": epochs}).fit(corpus)  # fmt: skip
-    assert resumed.epochs_trained_ == epochs
-    assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
-    assert resumed.loss_history_ == full.loss_history_
+    assert len(copies) == 2
+    full = Word2Vec(**params).fit(corpus)
+    for copy in [*copies, ckpt]:
+        resumed = Word2Vec.resume(copy, corpus)
+        assert resumed.epochs_trained_ == params["epochs"]
+        assert len(resumed.loss_history_) == params["epochs"]
+        if workers == 1 or deterministic:
+            assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
+            assert np.array_equal(resumed.syn1neg_, full.syn1neg_)
+            assert resumed.loss_history_ == full.loss_history_
+        else:
+            assert np.all(np.isfinite(resumed.wv.vectors))
+            assert resumed.loss_history_[-1] == pytest.approx(full.loss_history_[-1], rel=0.05)
 
 
 def test_several_workers_are_deterministic_by_default(corpus):

@@ -45,6 +45,9 @@ CHECKS: dict[str, tuple[Any, str]] = {
     "exponent": (lambda x: _is_num(x) and -10 <= x <= 10, "a number in [-10, 10]"),
     "int": (_is_int, "an integer"),
     "unicode": (lambda x: x in ("strict", "replace", "ignore"), "'strict', 'replace' or 'ignore'"),
+    "device": (lambda x: x in ("cpu", "cuda"), "'cpu' or 'cuda'"),
+    "cluster": (lambda x: x is None or (isinstance(x, str) and (x == "ray" or x.startswith("ray:"))),
+                "None, 'ray' (a local cluster) or 'ray:ADDRESS'"),
 }
 
 PARAMS: list[Param] = [
@@ -71,7 +74,10 @@ PARAMS: list[Param] = [
     Param("unicode_errors", "strict", "unicode", "invalid UTF-8: strict, replace or ignore"),
     Param("deterministic", True, "flag",
           "several workers give the same vectors on every run (False: Hogwild, fastest)"),
-    Param("round_words", 50_000, "int>=1", "deterministic mode: tokens a worker between merges"),
+    Param("round_words", 50_000, "int>=1",
+          "tokens a worker trains between merges (5x that between Hogwild's pauses)"),
+    Param("device", "cpu", "device", "where to train: cpu (threads) or cuda (one GPU)"),
+    Param("cluster", None, "cluster", "train on Ray actors (workers = actors): ray or ray:ADDRESS"),
 ]  # fmt: skip
 
 NAMES: list[str] = [p.name for p in PARAMS]

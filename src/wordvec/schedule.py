@@ -63,15 +63,6 @@ class Round(NamedTuple):
     jobs: tuple[tuple[Job, ...], ...]
     shared: bool
 
-    @property
-    def first(self) -> int:
-        return min(q[0].index for q in self.jobs if q)
-
-    @property
-    def end(self) -> int:
-        """One past the last job of the round."""
-        return max(q[-1].index for q in self.jobs if q) + 1
-
 
 class TrainJob(Protocol):
     """What a job does: train ``job`` into ``weights`` (the arrays the executor holds: shared
@@ -104,12 +95,12 @@ class Executor(Protocol):
 
 @dataclass
 class RunState:
-    """Where a run is: epochs done in it (``epoch``), the next job of the current epoch, and the
-    per-job stats of that epoch so far (float64[J, 3]: loss sum, pairs, words kept)."""
+    """Where a run is: epochs done in it (``epoch``), the rounds done of the current epoch, and
+    the per-job stats of that epoch so far (float64[J, 3]: loss sum, pairs, words kept)."""
 
     start_epochs: int  # epochs the model had trained before this run
     epoch: int = 0
-    next_job: int = 0
+    next_round: int = 0
     stats: np.ndarray | None = None
 
     @property
@@ -131,26 +122,51 @@ class EpochResult:
 
 
 class Schedule:
-    """Jobs and learning rates of a run of ``epochs`` epochs over a corpus with sentence
-    bounds ``bounds`` (int64[S + 1], token offsets).
+    """Jobs, rounds and learning rates of a run of ``epochs`` epochs over a corpus with
+    sentence bounds ``bounds`` (int64[S + 1], token offsets).
 
-    Job ``j`` trains sentences ``jobs[j] .. jobs[j + 1] - 1``: each job starts at the first
-    sentence starting after a multiple of ``batch_words`` tokens. The learning rate falls
-    linearly over all the run's tokens from ``alpha`` to ``min_alpha``.
+    The corpus is cut into ``spans`` (int64[R + 1] sentence indices; default one span), one per
+    replica: round ``k`` gives replica ``r`` the ``k``-th run of ``per_round`` jobs of span
+    ``r`` (a cluster actor holds just its span of the corpus). With one span, a round is a run
+    of ``per_round`` jobs that the workers share. Job ``j`` trains sentences ``jobs[j] ..
+    jobs[j + 1] - 1``: within a span, each job starts at the first sentence starting after a
+    multiple of ``batch_words`` tokens. The learning rate falls linearly from ``alpha`` to
+    ``min_alpha`` over the run, each span's jobs at the pace of that span's progress (so all
+    replicas lower it together).
     """
 
     def __init__(self, bounds: np.ndarray, batch_words: int, epochs: int, alpha: float,
-                 min_alpha: float, seed: int):  # fmt: skip
+                 min_alpha: float, seed: int, per_round: int,
+                 spans: np.ndarray | None = None):  # fmt: skip
         self.bounds = bounds
         self.tokens = int(bounds[-1])  # per epoch
-        cuts = np.searchsorted(bounds, np.arange(batch_words, self.tokens, batch_words))
-        self.jobs = np.unique(np.concatenate([[0], cuts, [bounds.shape[0] - 1]])).astype(np.int64)
+        n_sent = bounds.shape[0] - 1
+        self.spans = np.array([0, n_sent] if spans is None else spans, np.int64)
+        starts = []
+        for r in range(self.spans.shape[0] - 1):
+            lo, hi = int(bounds[self.spans[r]]), int(bounds[self.spans[r + 1]])
+            cuts = np.searchsorted(bounds, np.arange(lo + batch_words, hi, batch_words))
+            starts += [[self.spans[r]], cuts[cuts < self.spans[r + 1]]]
+        jobs = np.unique(np.concatenate([*starts, [n_sent]])).astype(np.int64)
+        self.jobs = jobs
+        # span r holds jobs span_jobs[r] .. span_jobs[r + 1] - 1
+        self.span_jobs = np.searchsorted(jobs, self.spans).astype(np.int64)
+        self.per_round = per_round
         self.batch_words = batch_words
         self.epochs, self.alpha, self.min_alpha, self.seed = epochs, alpha, min_alpha, seed
 
     @property
     def n_jobs(self) -> int:
         return int(self.jobs.shape[0] - 1)
+
+    @property
+    def n_spans(self) -> int:
+        return int(self.spans.shape[0] - 1)
+
+    @property
+    def n_rounds(self) -> int:
+        longest = int(np.diff(self.span_jobs).max(initial=0))
+        return -(-longest // self.per_round)
 
     def job_tokens(self, j0: int, j1: int) -> int:
         """Tokens in jobs ``j0 .. j1 - 1``."""
@@ -159,73 +175,74 @@ class Schedule:
     def job(self, state: RunState, j: int) -> Job:
         """Job ``j`` of the current epoch of ``state``."""
         s0, s1 = int(self.jobs[j]), int(self.jobs[j + 1])
+        t0, t1 = int(self.bounds[s0]), int(self.bounds[s1])
+        if self.n_spans > 1:  # the span's progress, scaled to the epoch
+            r = int(np.searchsorted(self.span_jobs, j, side="right")) - 1
+            lo, hi = int(self.bounds[self.spans[r]]), int(self.bounds[self.spans[r + 1]])
+            t0, t1 = ((t - lo) / max(hi - lo, 1) * self.tokens for t in (t0, t1))
         base = state.epoch * self.tokens
         total = self.tokens * self.epochs
         return Job(
             index=j,
             s0=s0,
             s1=s1,
-            alpha0=learning_rate(self.alpha, self.min_alpha, base + int(self.bounds[s0]), total),
-            alpha1=learning_rate(self.alpha, self.min_alpha, base + int(self.bounds[s1]), total),
+            alpha0=learning_rate(self.alpha, self.min_alpha, base + t0, total),
+            alpha1=learning_rate(self.alpha, self.min_alpha, base + t1, total),
             seed=job_seed(self.seed, state.epoch_seed, j),
         )
 
-    def rounds(self, state: RunState, replicas: int, jobs_per_replica: int,
-               shared_jobs: int) -> list[Round]:  # fmt: skip
-        """The rounds of the rest of the current epoch: with one replica, runs of
-        ``shared_jobs`` jobs on the shared weights; otherwise replica ``r`` of each round
-        trains the ``r``-th run of ``jobs_per_replica`` consecutive jobs."""
-        n = self.n_jobs
-        out = []
-        if replicas == 1:
-            for a in range(state.next_job, n, shared_jobs):
-                jobs = tuple(self.job(state, j) for j in range(a, min(a + shared_jobs, n)))
-                out.append(Round((jobs,), shared=True))
-            return out
-        step = replicas * jobs_per_replica
-        for a in range(state.next_job, n, step):
-            per = []
-            for r in range(replicas):
-                lo = min(a + r * jobs_per_replica, n)
-                hi = min(lo + jobs_per_replica, n)
-                per.append(tuple(self.job(state, j) for j in range(lo, hi)))
-            out.append(Round(tuple(per), shared=False))
-        return out
+    def round(self, state: RunState, k: int) -> Round:
+        """Round ``k`` of the current epoch."""
+        per = []
+        for r in range(self.n_spans):
+            lo = min(int(self.span_jobs[r]) + k * self.per_round, int(self.span_jobs[r + 1]))
+            hi = min(lo + self.per_round, int(self.span_jobs[r + 1]))
+            per.append(tuple(self.job(state, j) for j in range(lo, hi)))
+        return Round(tuple(per), shared=self.n_spans == 1)
+
+    def round_tokens(self, k: int) -> int:
+        """Tokens of round ``k``."""
+        total = 0
+        for r in range(self.n_spans):
+            lo = min(int(self.span_jobs[r]) + k * self.per_round, int(self.span_jobs[r + 1]))
+            hi = min(lo + self.per_round, int(self.span_jobs[r + 1]))
+            total += self.job_tokens(lo, hi)
+        return total
+
+    def tokens_before(self, k: int) -> int:
+        """Tokens of rounds ``0 .. k - 1`` of an epoch."""
+        return sum(self.round_tokens(i) for i in range(k))
 
     def run_epoch(
         self,
         state: RunState,
         executor: Executor,
-        jobs_per_replica: int,
-        shared_jobs: int,
         on_tick: Callable[[RunState, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EpochResult:
         """Run the rest of the current epoch of ``state`` on ``executor``, round by round.
 
-        After each round ``state.next_job`` moves past it and ``on_tick(state, tokens)`` is
+        After each round ``state.next_round`` moves past it and ``on_tick(state, tokens)`` is
         called (tokens: trained by this call so far): a consistent point, where a checkpoint
         may be saved. ``should_stop()`` is asked before each round; when it says yes the epoch
         ends early (``complete=False``) at that boundary.
         """
+        if executor.replicas != self.n_spans:
+            raise ValueError(f"{self.n_spans} spans need as many replicas, not {executor.replicas}")
         if state.stats is None or state.stats.shape != (self.n_jobs, 3):
             state.stats = np.zeros((self.n_jobs, 3), np.float64)
         t0 = time.perf_counter()
         tokens = 0
         complete = True
-        for work in self.rounds(state, executor.replicas, jobs_per_replica, shared_jobs):
+        for k in range(state.next_round, self.n_rounds):
             if should_stop is not None and should_stop():
                 complete = False
                 break
             try:
-                executor.run_round(work, state.stats)
-            except KeyboardInterrupt:
-                # the executor finished the round before re-raising: account for it
-                tokens += self.job_tokens(work.first, work.end)
-                state.next_job = work.end
-                raise
-            tokens += self.job_tokens(work.first, work.end)
-            state.next_job = work.end
+                executor.run_round(self.round(state, k), state.stats)
+            finally:  # a Ctrl-C is re-raised after the round finished: count it
+                tokens += self.round_tokens(k)
+                state.next_round = k + 1
             if on_tick is not None:
                 on_tick(state, tokens)
         loss, pairs, kept = state.stats.sum(axis=0)
@@ -235,5 +252,13 @@ class Schedule:
             words_kept=int(kept),
             tokens=tokens,
             seconds=time.perf_counter() - t0,
-            complete=complete and state.next_job >= self.n_jobs,
+            complete=complete and state.next_round >= self.n_rounds,
         )
+
+
+def equal_spans(bounds: np.ndarray, n: int) -> np.ndarray:
+    """int64[n + 1] sentence indices cutting the corpus into ``n`` spans of about equal tokens
+    (one per replica)."""
+    total = int(bounds[-1])
+    cuts = np.searchsorted(bounds, np.arange(1, n) * total // n)
+    return np.concatenate([[0], cuts, [bounds.shape[0] - 1]]).astype(np.int64)

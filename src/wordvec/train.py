@@ -31,15 +31,17 @@ from .encoded import checksum, encode_with, split_long
 from .keyedvectors import KeyedVectors
 from .memory import trim_heap
 from .report import EpochStats, TrainingReport
-from .schedule import RunState, Schedule
+from .schedule import RunState, Schedule, equal_spans
 from .vocab import Vocab, build_vocab, keep_thresholds, merge_counts, noise_alias
 
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-# Hogwild (and one replica): tokens a worker trains between two consistent points, where
-# progress is reported and a checkpoint may be taken (about a tenth of a second)
-SHARED_ROUND_WORDS = 250_000
+REPLICA_MERGE = "mean"  # how rows several replicas moved are combined: see kernels.merge
+# Hogwild (and one replica) rounds are this many times ``round_words`` a worker: there is no
+# merge to keep fresh, only progress and checkpoints, and a longer round wastes less of the
+# time the first worker done waits for the last (about 0.1 s a round by default)
+SHARED_ROUND_FACTOR = 5
 
 ProgressFn = Callable[[int, int, float], None]  # (tokens done, tokens total, last loss)
 Corpus = str | os.PathLike | Iterable[list[str]]
@@ -57,6 +59,8 @@ class Word2Vec:
     Learned state: ``wv`` (KeyedVectors), ``syn1neg_``/``syn1_`` (output weights),
     ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
     """
+
+    _replica_merge = REPLICA_MERGE  # bench/replicas.py compares the choices
 
     def __init__(
         self,
@@ -83,6 +87,8 @@ class Word2Vec:
         unicode_errors: str = "strict",
         deterministic: bool = True,
         round_words: int = 50_000,
+        device: str = "cpu",
+        cluster: str | None = None,
     ):
         if not isinstance(vector_size, int | np.integer) and isinstance(
             vector_size, str | os.PathLike | Iterable
@@ -115,6 +121,8 @@ class Word2Vec:
         self.unicode_errors = unicode_errors
         self.deterministic = deterministic
         self.round_words = round_words
+        self.device = device
+        self.cluster = cluster
         self.check_params()
         self.stop_training = False
         self.epochs_trained_ = 0
@@ -309,30 +317,53 @@ class Word2Vec:
                                    for w in (self.syn1neg_, self.syn1_)))  # fmt: skip
 
     def _make_executor(self, weights, objective):
+        """Where the rounds run: ``device``, ``cluster`` or (default) this process's threads."""
+        if self.device == "cuda":
+            from .executors.cuda import CudaExecutor
+
+            return CudaExecutor(weights, objective)
+        if self.cluster is not None:
+            from .executors.ray import RayExecutor
+
+            return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
+                               merge=self._replica_merge)  # fmt: skip
         from .executors.threads import ThreadExecutor
 
         replicas = self.workers if (self.deterministic and self.workers > 1) else 1
-        return ThreadExecutor(weights, objective, self.workers, replicas)
+        return ThreadExecutor(weights, objective, self.workers, replicas, self._replica_merge)
+
+    def _schedule(self, replicas: int) -> Schedule:
+        """Jobs and rounds: with several replicas, one span of the corpus each and
+        ``round_words`` tokens a replica per round; otherwise rounds of
+        ``SHARED_ROUND_FACTOR * round_words`` tokens a worker, shared by the workers."""
+        preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
+        if preferred:
+            per_round = max(1, preferred // self.batch_words)
+        elif replicas > 1:
+            per_round = max(1, self.round_words // self.batch_words)
+        else:
+            per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // self.batch_words)
+            per_round *= self.workers
+        bounds = self.corpus_.bounds
+        return Schedule(bounds, self.batch_words, self.epochs, self.alpha, self.min_alpha,
+                        self.seed, per_round, equal_spans(bounds, replicas))  # fmt: skip
 
     def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
         run = self._run
-        schedule = Schedule(self.corpus_.bounds, self.batch_words, self.epochs, self.alpha,
-                            self.min_alpha, self.seed)  # fmt: skip
-        per_replica = max(1, self.round_words // self.batch_words)
-        shared = max(1, SHARED_ROUND_WORDS // self.batch_words) * self.workers
         self.stop_training = False
         t0 = time.perf_counter()
-        if run.epoch == 0 and run.next_job == 0:
+        if run.epoch == 0 and run.next_round == 0:
             for cb in callbacks:
                 cb.on_train_begin(self)
         self._executor = self._make_executor(self._weights(), self._objective())
+        schedule = self._schedule(self._executor.replicas)
         last_save = [time.perf_counter()]
         total = schedule.tokens * self.epochs
 
         def on_tick(state: RunState, tokens: int) -> None:
             if progress is not None:
                 sums = state.stats.sum(axis=0)
-                done = state.epoch * schedule.tokens + schedule.job_tokens(0, state.next_job)
+                done = state.epoch * schedule.tokens + schedule.tokens_before(state.next_round)
                 progress(done, total, sums[0] / max(sums[1], 1))
             if checkpoint is not None and checkpoint_every is not None and (
                 time.perf_counter() - last_save[0] >= checkpoint_every
@@ -342,10 +373,10 @@ class Word2Vec:
 
         try:
             while run.epoch < self.epochs:
-                if run.next_job == 0:
+                if run.next_round == 0:
                     for cb in callbacks:
                         cb.on_epoch_begin(self, self.epochs_trained_)
-                result = schedule.run_epoch(run, self._executor, per_replica, shared, on_tick)
+                result = schedule.run_epoch(run, self._executor, on_tick)
                 stats = EpochStats(
                     epoch=self.epochs_trained_, loss=result.loss, pairs=result.pairs,
                     words_kept=result.words_kept, seconds=result.seconds,
@@ -354,7 +385,7 @@ class Word2Vec:
                 self.loss_history_.append(stats.loss)
                 self.report_.epochs.append(stats)
                 self.epochs_trained_ += 1
-                run.epoch, run.next_job, run.stats = run.epoch + 1, 0, None
+                run.epoch, run.next_round, run.stats = run.epoch + 1, 0, None
                 if checkpoint is not None:
                     self.save_checkpoint(checkpoint)
                 for cb in callbacks:
@@ -408,7 +439,7 @@ class Word2Vec:
         meta["run"] = {
             "start_epochs": run.start_epochs,
             "epoch": run.epoch,
-            "next_job": run.next_job,
+            "next_round": run.next_round,
             "corpus_crc32": checksum(self.corpus_),
         }
         arrays = self._arrays()
@@ -486,6 +517,9 @@ class Word2Vec:
         never interrupted."""
         model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
         run = meta["run"]
+        if "next_round" not in run:
+            raise io.FormatError(f"{checkpoint}: a checkpoint of an older wordvec (it counts jobs, "
+                                 "not rounds): resume it with that version, or start again")
         t0 = time.perf_counter()
         scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
         enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
@@ -500,7 +534,7 @@ class Word2Vec:
         model._run = RunState(
             start_epochs=int(run["start_epochs"]),
             epoch=int(run["epoch"]),
-            next_job=int(run["next_job"]),
+            next_round=int(run["next_round"]),
             stats=arrays.get("epoch_stats"),
         )
         return model._train(callbacks, progress, checkpoint, checkpoint_every)
