@@ -59,9 +59,13 @@ def main(argv=None) -> int:
         with open(args.corpus, "rb") as f:
             data = f.read(args.mb * 1_000_000)
         corpus.write_bytes(data[: data.rfind(b" ")])  # no word cut in half
-        rows = [f"corpus: first {args.mb} MB of {args.corpus.name}, {args.epochs} epochs, "
-                f"d=100, window 5, sample 1e-4, seed {args.seed}", "",
-                "| mode | setting | analogy % | WS353 | seconds |", "|---|---|---|---|---|"]  # fmt: skip
+        rows = [
+            f"corpus: first {args.mb} MB of {args.corpus.name}, {args.epochs} epochs, "
+            f"d=100, window 5, sample 1e-4, seed {args.seed}",
+            "",
+            "| mode | setting | analogy % | WS353 | seconds |",
+            "|---|---|---|---|---|",
+        ]
         print("\n".join(rows), flush=True)
         for mode in args.modes.split(","):
             settings = [("hogwild, 2 threads", 2, None)]

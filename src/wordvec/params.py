@@ -46,8 +46,10 @@ CHECKS: dict[str, tuple[Any, str]] = {
     "int": (_is_int, "an integer"),
     "unicode": (lambda x: x in ("strict", "replace", "ignore"), "'strict', 'replace' or 'ignore'"),
     "device": (lambda x: x in ("cpu", "cuda"), "'cpu' or 'cuda'"),
-    "cluster": (lambda x: x is None or (isinstance(x, str) and (x == "ray" or x.startswith("ray:"))),
-                "None, 'ray' (a local cluster) or 'ray:ADDRESS'"),
+    "cluster": (
+        lambda x: x is None or (isinstance(x, str) and (x == "ray" or x.startswith("ray:"))),
+        "None, 'ray' (a local cluster) or 'ray:ADDRESS'",
+    ),
 }
 
 PARAMS: list[Param] = [
