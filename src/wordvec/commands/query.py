@@ -6,10 +6,15 @@ import argparse
 
 
 def load_vectors(path: str):
-    """KeyedVectors from any format wordvec reads (native files memory-mapped)."""
+    """KeyedVectors from any format wordvec reads (native files memory-mapped), with the
+    approximate index kept beside it (``MODEL.ann``, see ``wordvec.ann``) attached when usable;
+    a stale one, or one without faiss installed, is left unused with a line on stderr."""
+    from wordvec.ann import use_index_beside
     from wordvec.io import load_vectors
 
-    return load_vectors(path, mmap=True)
+    kv = load_vectors(path, mmap=True)
+    use_index_beside(kv, path)
+    return kv
 
 
 def register(sub) -> None:
