@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--modes", default="sg-ns,cbow-ns,sg-hs")
     ap.add_argument("--replicas", default="1,2,4,8")
-    ap.add_argument("--merges", default="sum,mean")
+    ap.add_argument("--merges", default="sum,mean,adaptive")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args(argv)

@@ -197,33 +197,38 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path):
     assert len(capitals & {w for w, _ in answers}) >= 2
 
 
-@pytest.mark.parametrize("mean", [False, True])
-def test_deterministic_merge_against_numpy(mean):
-    """Rows one worker changed become that worker's row; rows several changed get the sum (or
-    the mean) of their changes in worker order; untouched rows stay; every copy ends equal to
-    the result and the flags are cleared."""
-    from wordvec.kernels.merge import merge_touched
+@pytest.mark.parametrize("mode", ["sum", "mean", "adaptive"])
+def test_deterministic_merge_against_numpy(mode):
+    """Rows one replica changed become that replica's row; rows several changed get the sum,
+    the mean, or the count-weighted sum of their changes in replica order; untouched rows
+    stay; every copy ends equal to the result and the counts are cleared."""
+    from wordvec.kernels.merge import MODES, SATURATION, merge_touched
 
     rng = np.random.default_rng(2)
-    n, v, d = 3, 50, 7
+    n, v, d = 3, 60, 7
     shared = rng.standard_normal((v, d)).astype(np.float32)
     copies = np.repeat(shared[None], n, axis=0)
-    touched = (rng.random((n, v)) < 0.4).astype(np.uint8)
+    touched = np.where(rng.random((n, v)) < 0.4, rng.integers(1, 80, (n, v)), 0).astype(np.uint8)
     for w in range(n):
         rows = np.flatnonzero(touched[w])
         copies[w, rows] += rng.standard_normal((rows.shape[0], d)).astype(np.float32)
     expected = shared.copy()
     for i in range(v):
         ws = np.flatnonzero(touched[:, i])
-        if ws.shape[0] == 1:
+        k = ws.shape[0]
+        if k == 1:
             expected[i] = copies[ws[0], i]
-        elif ws.shape[0] > 1:
+        elif k > 1:
             acc = np.zeros(d, np.float32)
-            for w in range(n):
-                acc += copies[w, i] - shared[i]
-            expected[i] = shared[i] + acc * np.float32(1 / ws.shape[0] if mean else 1)
-    assert np.any(touched.sum(0) == 1) and np.any(touched.sum(0) > 1) and np.any(touched.sum(0) == 0)
-    merge_touched(shared, copies, touched, mean)
-    assert np.array_equal(shared, expected)
-    assert all(np.array_equal(c, expected) for c in copies)
+            for w in ws:
+                c = touched[w, i]
+                weight = {"sum": 1.0, "mean": 1.0 / k,
+                          "adaptive": 1 / (1 + (k - 1) * min(1.0, c / SATURATION))}[mode]  # fmt: skip
+                acc += (copies[w, i] - shared[i]) * np.float32(weight)
+            expected[i] = acc + shared[i]
+    counts = (touched > 0).sum(0)
+    assert np.any(counts == 1) and np.any(counts > 1) and np.any(counts == 0)
+    merge_touched(shared, copies, touched, MODES[mode])
+    np.testing.assert_allclose(shared, expected, rtol=1e-6, atol=1e-6)
+    assert all(np.array_equal(c, shared) for c in copies)
     assert not touched.any()

@@ -138,16 +138,16 @@ class ThreadExecutor:
                 self._cond.notify_all()
 
     def _train_replica(self, w: int, work: Round, stats: np.ndarray) -> None:
-        from ..kernels.merge import merge_touched
+        from ..kernels.merge import MODES, merge_touched
 
         mine = tuple(c[w] for c in self._copies)
         for job in work.jobs[w]:
             self.train_job(job, mine, self._touched[w], stats[job.index])
         self._trained.wait()
-        mean = self.merge == "mean"
+        mode = MODES[self.merge]
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
             lo, hi = (
                 shared.shape[0] * w // self.replicas,
                 shared.shape[0] * (w + 1) // self.replicas,
             )
-            merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], mean)
+            merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], mode)
