@@ -1,0 +1,343 @@
+"""Rounds on Ray actors: data-parallel training on a cluster (``Word2Vec(cluster="ray")``).
+
+Each actor is a long-lived process (one Numba thread, kernels compiled once) holding a full
+replica of the weights and the sentences of its own span of the corpus. A round is one call per
+actor: it trains its jobs on its replica and sends back only the rows it touched (ids + rows,
+per matrix). The driver merges them exactly as ``threads.ThreadExecutor`` does, with
+``kernels.merge.merge_touched`` over the touched rows only, in replica order, applies the result
+to the host weights and sends the merged rows to every actor with its next round. So the host
+weights are always the last merged state (``sync`` has nothing to do), every replica starts a
+round equal to them, and:
+
+- with one actor, training is the serial run of ``ThreadExecutor(workers=1)``, bit for bit;
+- with ``N`` actors, it is the deterministic run of ``N`` local workers, bit for bit (same
+  spans, same jobs, same merge);
+- an actor that dies mid-round is replaced by a fresh one loaded with the host weights (its
+  shard re-read when the corpus is sharded) and its jobs are redone: the same vectors follow.
+
+What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 d)`` bytes per
+matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
+Nothing is proportional to the vocabulary except the first load of the weights.
+
+Importing this module imports Ray (not Numba); without Ray it raises one ImportError line.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..schedule import Job, Round, equal_spans
+
+try:
+    import ray
+except ImportError:  # one clear line, not a traceback into Ray's absence
+    raise ImportError(
+        "training on a cluster needs Ray: pip install 'wordvec[ray]'"
+    ) from None
+
+MERGE_CHUNK_BYTES = 64 << 20  # the driver merges the touched rows this many bytes at a time
+MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
+
+
+# -- the actor ---------------------------------------------------------------------------------
+class Replica:
+    """One actor: a replica of the weights, its span of the corpus, the objective's tables.
+
+    Run as a Ray actor (``ray.remote(Replica)``); plain methods, so it can be tested in-process.
+    """
+
+    def __init__(self, rank: int):
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # one thread per actor
+        self.rank = rank
+        self.shard = None  # wordvec.cluster.Shard when the corpus was read here
+        self.objective = None
+        self.weights: list[np.ndarray] = []
+        self.offset = 0  # global index of this replica's first sentence
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    # input (wordvec.cluster): read and count this actor's pieces, then encode them
+    def scan(self, pieces: list, block_bytes: int) -> dict[str, Any]:
+        from ..cluster import Shard
+
+        self.shard = Shard.scan(pieces, block_bytes)
+        return self.shard.summary()
+
+    def encode(self, words: list[str], unicode_errors: str, max_sentence_length: int):
+        return self.shard.encode(words, unicode_errors, max_sentence_length)
+
+    # training
+    def load(self, weights: Sequence[np.ndarray], objective, span: Sequence[int]) -> float:
+        """Take a copy of ``weights`` and the ``objective``; this replica trains sentences
+        ``span[0] .. span[1] - 1`` of the whole corpus: those of ``objective.corpus``, or of the
+        shard read here (then ``span`` must be the shard's place). Compiles the kernel."""
+        from ..objective import Objective
+
+        t0 = time.perf_counter()
+        self.weights = [np.array(w, copy=True) for w in weights]  # Ray's arrays are read-only
+        a, b = int(span[0]), int(span[1])
+        if self.shard is not None:
+            corpus = self.shard.bundle()
+            if corpus.bounds.shape[0] - 1 != b - a:
+                raise ValueError(f"actor {self.rank}: the span has {b - a} sentences, "
+                                 f"the shard {corpus.bounds.shape[0] - 1}")  # fmt: skip
+        else:
+            corpus = _slice(objective.corpus, a, b)
+        self.objective = Objective(objective.kind, corpus, objective.tables, objective.opts)
+        self.offset = a
+        rows = max(w.shape[0] for w in self.weights)
+        self.touched = np.zeros((len(self.weights), rows), np.uint8)
+        # compile (or load from Numba's cache) now, not in the first round: an empty job
+        self.objective(Job(0, 0, 0, 0.0, 0.0, 1), tuple(self.weights), self.touched,
+                       np.zeros(3, np.float64))  # fmt: skip
+        return time.perf_counter() - t0
+
+    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1):
+        """Apply the last round's ``merged`` rows (None, or per matrix (ids, rows)), train
+        ``jobs`` in order, and return (stats float64[len(jobs), 3], per matrix (ids int32[k],
+        rows float32[k, d]) of the rows touched, seconds spent training). ``fault_after`` >= 0
+        kills this process after that many jobs (tests: a real death mid-round)."""
+        if merged is not None:
+            for w, (ids, rows) in zip(self.weights, merged, strict=True):
+                w[ids] = rows
+        t0 = time.perf_counter()
+        stats = np.zeros((len(jobs), 3), np.float64)
+        weights = tuple(self.weights)
+        for i, job in enumerate(jobs):
+            if i == fault_after:
+                os._exit(1)
+            local = job._replace(s0=job.s0 - self.offset, s1=job.s1 - self.offset)
+            self.objective(local, weights, self.touched, stats[i])
+        out = []
+        for m, w in enumerate(self.weights):
+            ids = np.flatnonzero(self.touched[m, : w.shape[0]]).astype(np.int32)
+            self.touched[m, ids] = 0
+            out.append((ids, w[ids]))
+        return stats, out, time.perf_counter() - t0
+
+
+def _slice(corpus, a: int, b: int):
+    """The kernels' ``Corpus`` bundle of sentences ``a .. b - 1`` only, its sentence indices
+    starting at 0 (the kernels only use token offsets relative to a job's first sentence)."""
+    from ..kernels.train import Corpus
+
+    t0, t1 = int(corpus.bounds[a]), int(corpus.bounds[b])
+    r0, r1 = int(corpus.rare_starts[a]), int(corpus.rare_starts[b])
+    return Corpus(np.ascontiguousarray(corpus.ids[t0:t1]), np.ascontiguousarray(corpus.rare[r0:r1]),
+                  corpus.rare_starts[a : b + 1] - r0, corpus.bounds[a : b + 1] - t0)  # fmt: skip
+
+
+# -- the driver --------------------------------------------------------------------------------
+@dataclass
+class Traffic:
+    """Bytes and seconds of the rounds run so far (``RayExecutor.traffic``)."""
+
+    rounds: int = 0
+    bytes_up: int = 0  # actors -> driver: touched rows (ids + rows)
+    bytes_down: int = 0  # driver -> actors: merged rows, counted once per actor
+    rows_up: int = 0
+    seconds: float = 0.0  # wall time of the rounds
+    seconds_train: float = 0.0  # the slowest actor's training time, summed over rounds
+    seconds_merge: float = 0.0
+    restarts: int = 0
+    per_round: list[tuple[int, int, float, float]] = field(default_factory=list)
+    # (bytes up, bytes down, wall seconds, slowest actor's seconds) of each round
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster ``address`` ("ray": the one of ``RAY_ADDRESS`` or a new local one;
+    "ray:HOST:PORT" or "ray:auto"), unless this process is connected already."""
+    if ray.is_initialized():
+        return
+    target = None
+    if address and address.startswith("ray:"):
+        target = address[4:] or None
+    ray.init(address=target, include_dashboard=False, log_to_driver=False)
+
+
+def spawn(rank: int, num_cpus: float):
+    """A new ``Replica`` actor."""
+    cls = ray.remote(Replica).options(num_cpus=num_cpus, max_restarts=0, max_task_retries=0)
+    return cls.remote(rank)
+
+
+class RayExecutor:
+    """``wordvec.schedule.Executor`` on ``actors`` Ray actors.
+
+    ``weights``: the host arrays (float32[rows, d] each), updated in place after every round;
+    ``objective``: a ``wordvec.objective.Objective`` (picklable); ``address``: see ``connect``;
+    ``merge``: "mean" or "sum" (``kernels.merge``); ``spans``: int64[actors + 1] sentence
+    indices, actor ``r`` training span ``r`` (default ``equal_spans`` of the corpus, as the
+    estimator's schedule cuts it); ``shards``: a ``wordvec.cluster.ShardedCorpus`` whose actors
+    already hold the encoded corpus (then its actors and spans are used); ``num_cpus``: the
+    CPUs Ray reserves for each actor.
+    """
+
+    inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
+
+    def __init__(self, weights: Sequence[np.ndarray], objective, actors: int = 2,
+                 address: str | None = "ray", merge: str = "mean",
+                 spans: np.ndarray | None = None, shards=None,
+                 num_cpus: float = 1.0):  # fmt: skip
+        if merge not in ("mean", "sum"):
+            raise ValueError(f"merge must be 'mean' or 'sum', got {merge!r}")
+        self.weights = tuple(weights)
+        self.merge = merge
+        self.num_cpus = num_cpus
+        self.shards = shards
+        self.traffic = Traffic()
+        self._rounds = 0
+        self._pending = None  # object ref of the merged rows the actors have not applied yet
+        connect(address)
+        if shards is not None:
+            self.replicas = len(shards.actors)
+            self.spans = np.asarray(shards.spans, np.int64)
+            self._actors = list(shards.actors)
+            self._own = False
+        else:
+            if actors < 1:
+                raise ValueError(f"actors must be >= 1, got {actors}")
+            self.replicas = actors
+            bounds = objective.corpus.bounds
+            self.spans = np.asarray(
+                equal_spans(bounds, actors) if spans is None else spans, np.int64
+            )
+            if self.spans.shape != (actors + 1,):
+                raise ValueError(f"spans must be int64[{actors + 1}], got {self.spans.shape}")
+            have = ray.cluster_resources().get("CPU", 0.0)
+            if actors * num_cpus > have:
+                raise ValueError(f"{actors} actors x {num_cpus} CPU need {actors * num_cpus:g} "
+                                 f"CPUs; the Ray cluster has {have:g}")  # fmt: skip
+            self._actors = [spawn(r, num_cpus) for r in range(actors)]
+            self._own = True
+        # what a fresh actor needs: the objective without its corpus when the actors read it
+        if shards is not None:
+            objective = type(objective)(objective.kind, None, objective.tables, objective.opts)
+        self._objective_ref = ray.put(objective)
+        weights_ref = ray.put(self.weights)
+        ray.get([a.load.remote(weights_ref, self._objective_ref, self._span(r))
+                 for r, a in enumerate(self._actors)])  # fmt: skip
+
+    def _span(self, r: int) -> tuple[int, int]:
+        return int(self.spans[r]), int(self.spans[r + 1])
+
+    # -- the protocol ---------------------------------------------------------------------------
+    def run_round(self, work: Round, stats: np.ndarray) -> None:
+        if len(work.jobs) != self.replicas or work.shared != (self.replicas == 1):
+            raise ValueError("the round does not match this executor's replicas")
+        for r, jobs in enumerate(work.jobs):
+            a, b = self._span(r)
+            if any(j.s0 < a or j.s1 > b for j in jobs):
+                raise ValueError(f"a job of replica {r} is outside its span {a}..{b}")
+        t0 = time.perf_counter()
+        fault = self.inject_fault
+        refs = [
+            a.train.remote(self._pending, jobs,
+                           fault[2] if fault and fault[:2] == (self._rounds, r) else -1)
+            for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))
+        ]  # fmt: skip
+        interrupted = False
+        results: list[Any] = [None] * self.replicas
+        for r in range(self.replicas):
+            tries = 0
+            while results[r] is None:
+                try:
+                    results[r] = ray.get(refs[r])
+                except KeyboardInterrupt:  # finish the round, then raise
+                    interrupted = True
+                except ray.exceptions.RayActorError:
+                    tries += 1
+                    if tries > MAX_RETRIES:
+                        raise
+                    refs[r] = self._restart(r).train.remote(None, work.jobs[r])
+        train_s = max(res[2] for res in results)
+        t1 = time.perf_counter()
+        merged, down = self._merge([res[1] for res in results])
+        for jobs, res in zip(work.jobs, results, strict=True):
+            for job, row in zip(jobs, res[0], strict=True):
+                stats[job.index] += row
+        self._pending = ray.put(merged) if merged is not None else None
+        self._rounds += 1
+        up = sum(ids.nbytes + rows.nbytes for res in results for ids, rows in res[1])
+        t = self.traffic
+        t.rounds += 1
+        t.bytes_up += up
+        t.bytes_down += down
+        t.rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
+        wall = time.perf_counter() - t0
+        t.seconds += wall
+        t.seconds_train += train_s
+        t.seconds_merge += time.perf_counter() - t1
+        t.per_round.append((up, down, wall, train_s))
+        if interrupted:
+            raise KeyboardInterrupt
+
+    def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
+        """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;
+        return the merged rows for the actors (None with one replica: it has them) and the
+        bytes they make, counted once per actor."""
+        if self.replicas == 1:
+            for w, (ids, rows) in zip(self.weights, parts[0], strict=True):
+                w[ids] = rows
+            return None, 0
+        from ..kernels.merge import merge_touched
+
+        merged = []
+        down = 0
+        for m, w in enumerate(self.weights):
+            ids_r = [p[m][0] for p in parts]
+            union = np.unique(np.concatenate(ids_r)).astype(np.int32)
+            out = np.empty((union.shape[0], w.shape[1]), np.float32)
+            step = max(1, MERGE_CHUNK_BYTES // max(1, self.replicas * w.shape[1] * 4))
+            for c0 in range(0, union.shape[0], step):
+                rows = union[c0 : c0 + step]
+                base = w[rows]  # the state every replica started the round from
+                copies = np.repeat(base[None], self.replicas, axis=0)
+                touched = np.zeros((self.replicas, rows.shape[0]), np.uint8)
+                for r, p in enumerate(parts):  # each replica's ids are sorted
+                    ids, vals = p[m]
+                    lo = np.searchsorted(ids, rows[0], side="left")
+                    hi = np.searchsorted(ids, rows[-1], side="right")
+                    pos = np.searchsorted(rows, ids[lo:hi])
+                    copies[r, pos] = vals[lo:hi]
+                    touched[r, pos] = 1
+                merge_touched(base, copies, touched, self.merge == "mean")
+                out[c0 : c0 + rows.shape[0]] = base
+            w[union] = out
+            merged.append((union, out))
+            down += union.nbytes + out.nbytes
+        return merged, down * self.replicas
+
+    def _restart(self, r: int):
+        """Replace dead actor ``r`` by a fresh one at the last merged state."""
+        self.traffic.restarts += 1
+        if self.shards is not None:
+            actor = self.shards.respawn(r)
+        else:
+            actor = spawn(r, self.num_cpus)
+        ray.get(actor.load.remote(ray.put(self.weights), self._objective_ref, self._span(r)))
+        self._actors[r] = actor
+        return actor
+
+    def sync(self) -> None:
+        """The host weights are merged after every round: always current between rounds."""
+
+    def close(self) -> None:
+        if self._own:
+            for a in self._actors:
+                ray.kill(a)
+        self._actors = []
+        self._pending = None
+
+    def __enter__(self) -> RayExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
