@@ -32,7 +32,7 @@ BLOCK_BYTES = 1 << 22  # 4 MiB read at a time
 PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 class CorpusError(ValueError):
@@ -200,7 +200,7 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
     return b
 
 
-def _corpus_files(path: Path) -> list[Path]:
+def corpus_files(path: Path) -> list[Path]:
     if not path.exists():
         raise CorpusError(f"corpus not found: {path}")
     if path.is_dir():
@@ -212,11 +212,11 @@ def _corpus_files(path: Path) -> list[Path]:
 
 
 def _open(path: Path):
-    opener = _OPENERS.get(path.suffix.lower())
+    opener = OPENERS.get(path.suffix.lower())
     return opener(path, "rb") if opener else open(path, "rb")
 
 
-def _blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = None):
+def read_blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = None):
     """Yield (uint8 array, is_last) blocks of a file (of bytes ``start:end`` of a plain file),
     each ending on whitespace. One buffer is reused: a block is valid until the next one."""
     buf = bytearray(block_bytes + MAX_TOKEN_BYTES)  # room for a block after the carried tail
@@ -314,7 +314,7 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
 
     def work(i: int) -> None:
         try:
-            for data, last in _blocks(path, block_bytes, cuts[i], cuts[i + 1]):
+            for data, last in read_blocks(path, block_bytes, cuts[i], cuts[i + 1]):
                 scanners[i].feed(data, last and i == len(hints) - 1)
                 if progress:
                     with lock:
@@ -379,11 +379,11 @@ def scan_corpus(
         ``max_vocab_size``); the result is the same as with one
     """
     if isinstance(source, str | os.PathLike):
-        files = _corpus_files(Path(source))
-        hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in _OPENERS) // 2 + 1
+        files = corpus_files(Path(source))
+        hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in OPENERS) // 2 + 1
         cuts = None
         if (workers > 1 and max_vocab_size is None and len(files) == 1
-                and files[0].suffix.lower() not in _OPENERS
+                and files[0].suffix.lower() not in OPENERS
                 and files[0].stat().st_size >= parallel_min_bytes):  # fmt: skip
             cuts = _cut_points(files[0], workers)
         if cuts is not None:
@@ -393,7 +393,7 @@ def scan_corpus(
             return res
         scanner = _Scanner(max_vocab_size, hint)
         for path in files:
-            for buf, last in _blocks(path, block_bytes):
+            for buf, last in read_blocks(path, block_bytes):
                 scanner.feed(buf, last)
                 if progress:
                     progress(buf.shape[0])
@@ -402,7 +402,7 @@ def scan_corpus(
             # pass lost the occurrences of words pruned and later seen again
             scanner.freeze()
             for path in files:
-                for buf, last in _blocks(path, block_bytes):
+                for buf, last in read_blocks(path, block_bytes):
                     scanner.feed(buf, last)
     else:
         if isinstance(source, bytes | bytearray):

@@ -42,9 +42,6 @@ Concessions and differences:
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -54,7 +51,15 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from . import io
-from .corpus import BLOCK_BYTES, MAX_TOKEN_BYTES, CorpusError, _blocks, _corpus_files, scan_corpus
+from .corpus import (
+    BLOCK_BYTES,
+    MAX_TOKEN_BYTES,
+    OPENERS,
+    CorpusError,
+    corpus_files,
+    read_blocks,
+    scan_corpus,
+)
 
 MODEL_KIND = "wordvec.Phrases"
 FORMAT_VERSION = 1
@@ -66,7 +71,6 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
      "and", "or")
 )  # fmt: skip
 
-_WRITE_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _SENTENCE_BATCH_BYTES = 1 << 20
 
 
@@ -358,15 +362,15 @@ class Phrases:
         when its name ends in .gz/.bz2/.xz. Returns the number of phrases joined.
         """
         stream = _Stream(self._fitted(), self._connectors, self._delim)
-        files = _corpus_files(Path(source))
+        files = corpus_files(Path(source))
         output = Path(output)
-        opener = _WRITE_OPENERS.get(output.suffix.lower())
+        opener = OPENERS.get(output.suffix.lower())
         with io.atomic_write(output) as raw:
             f = opener(raw, "wb") if opener else raw
             try:
                 last = b"\n"
                 for path in files:
-                    for buf, final in _blocks(path, block_bytes):
+                    for buf, final in read_blocks(path, block_bytes):
                         out = stream.feed(buf, final)
                         if out.size:
                             f.write(out)
