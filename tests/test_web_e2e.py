@@ -153,9 +153,24 @@ def test_analogy_finds_queen(page):
     assert not {"man", "king", "woman"} & set(add + mul)
 
 
+def test_page_opens_on_the_most_frequent_words(page):
+    # all 50 words of the toy model (the opening picture is the 300 most frequent, or fewer)
+    page.wait_for_selector("#scatter[data-ready='1'][data-points='50']")
+    pixels = canvas_pixels(page)
+    assert pixels.std() > 10.0, "the opening picture is blank"
+    assert int(page.get_attribute("#scatter", "data-labels")) >= 10
+    pw_expect(page.locator("#plot-status")).to_contain_text("50 most frequent words")
+    assert page.evaluate("wordvecScatter.positionOf('king')") is not None
+
+
 def test_scatter_renders_and_a_click_shows_neighbours(page):
-    blank = canvas_pixels(page)
-    assert blank.std() < 1.0  # before any plot the canvas is empty: the check below can fail
+    page.wait_for_selector("#scatter[data-ready='1'][data-points='50']")  # the opening picture
+    page.select_option("#plot-source", "top")
+    page.fill("#plot-n", "8")
+    page.click("#plot-go")
+    page.wait_for_selector("#scatter[data-points='8']")
+    blank_ish = canvas_pixels(page)
+    assert blank_ish.std() > 1.0
     page.select_option("#plot-source", "top")
     page.fill("#plot-n", "50")
     page.click("#plot-go")
@@ -171,6 +186,28 @@ def test_scatter_renders_and_a_click_shows_neighbours(page):
     page.locator("#scatter").click(position=pos)
     pw_expect(page.locator("#neighbours-title")).to_contain_text("queen")
     assert words_in(page, "#neighbours")[0] in {"princess", "king", "woman"}
+
+
+def test_analogy_is_drawn_as_two_arrows(page):
+    page.fill("#an-a", "man")
+    page.fill("#an-b", "king")
+    page.fill("#an-c", "woman")
+    page.click("#an-go")
+    page.wait_for_selector("#scatter[data-ready='1'][data-points='4'][data-arrows='2']")
+    pw_expect(page.locator("#plot-status")).to_contain_text("man → king and woman → queen")
+    pixels = canvas_pixels(page).astype(int)
+    # the arrows' colours (#2a9d8f, #e76f51), which nothing else on the canvas uses
+    for rgb in ((0x2A, 0x9D, 0x8F), (0xE7, 0x6F, 0x51)):
+        near = (np.abs(pixels - np.array(rgb)).sum(axis=2) < 40).sum()
+        assert near > 100, (rgb, near)
+    # the arrows are parallel here (man:king::woman:queen holds exactly): same screen direction
+    p = {
+        w: page.evaluate(f"wordvecScatter.positionOf('{w}')")
+        for w in ("man", "king", "woman", "queen")
+    }
+    ab = np.array([p["king"]["x"] - p["man"]["x"], p["king"]["y"] - p["man"]["y"]])
+    cd = np.array([p["queen"]["x"] - p["woman"]["x"], p["queen"]["y"] - p["woman"]["y"]])
+    assert ab @ cd / (np.linalg.norm(ab) * np.linalg.norm(cd)) > 0.99
 
 
 def test_neighbourhood_in_3d_rotates_by_drag(page):

@@ -6,8 +6,17 @@ a Starlette app. Needs ``pip install 'wordvec[web]'`` (starlette, uvicorn).
 
 Every mistake a client can make is a 4xx with a JSON body ``{"error": "..."}``: 400 malformed JSON,
 404 unknown word (``"word"`` names it), 405 wrong method, 413 body too large, 422 bad parameter.
-Queries are NumPy work that releases the GIL; they run in Starlette's thread pool so one slow
-projection does not stall the neighbour queries.
+Queries are NumPy work that releases the GIL; they run on the explorer's own bounded pool of
+``workers`` threads (one per core by default), never more at once, and while the app runs
+(its lifespan) BLAS and OpenMP are held to one thread each, so that ``workers`` concurrent
+queries use ``workers`` cores instead of each starting a thread per core (50 concurrent requests
+had made 50 x cores BLAS threads fight). Requests beyond ``workers`` wait in line.
+
+With an approximate index attached to the vectors (``kv.indexer``, see ``wordvec.ann``),
+neighbours, 3CosAdd and neighbourhood projections go through it; 3CosMul, which has no index
+form, is scored exactly on the union of 3CosAdd's candidates and the neighbours of b and c.
+The page opens on a picture: the ``opening`` most frequent words projected by PCA, computed
+when the explorer starts.
 
 Concessions: the prefix index costs one sort of the vocabulary at start (about a second per
 million words) and ~100 bytes a word; projections are cached in memory, least recently used first
@@ -16,18 +25,22 @@ out, ``cache_size`` entries.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.util
 import json
+import os
 import threading
 import time
 from bisect import bisect_left
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
 import numpy as np
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -39,6 +52,8 @@ from ..project import METHODS, MIN_POINTS, MissingDependency, project
 from . import openapi
 
 MAX_AUTOCOMPLETE = 100
+OPENING = 300  # words in the opening picture
+COSMUL_CANDIDATES = 200  # 3CosAdd candidates re-scored by 3CosMul when an index is attached
 
 
 class ApiError(Exception):
@@ -59,6 +74,8 @@ class Explorer:
     max_topn : most neighbours one request may ask for
     max_points : most words one projection may hold
     cache_size : projections kept (LRU)
+    workers : threads that run queries (default: one per core); at most this many run at once
+    opening : most frequent words in the opening picture (0: none), projected here, by PCA
     """
 
     def __init__(
@@ -70,13 +87,21 @@ class Explorer:
         max_points: int = 5000,
         cache_size: int = 64,
         seed: int = 0,
+        workers: int | None = None,
+        opening: int = OPENING,
     ):
         if max_topn < 1 or max_points < 2 or cache_size < 0:
             raise ValueError("max_topn must be >= 1, max_points >= 2 and cache_size >= 0")
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        if workers < 1 or opening < 0:
+            raise ValueError("workers must be >= 1 and opening >= 0")
         self.kv, self.name = kv, name
         self.max_topn, self.max_points, self.cache_size, self.seed = (
             max_topn, max_points, cache_size, seed,
         )  # fmt: skip
+        self.workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         kv.fill_norms()  # once, here, not inside the first request
         if len(kv):
             # the same for whatever the first query compiles or loads (the Numba row-dot kernel)
@@ -89,6 +114,39 @@ class Explorer:
         self._cache: OrderedDict[tuple, dict] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[tuple, threading.Lock] = {}
+        self.opening = min(opening, len(kv), max_points)
+        if self.opening >= MIN_POINTS["pca"]:
+            # the opening picture, into the cache now: the page's first draw waits for nothing
+            self._cached_projection((tuple(kv.index_to_key[: self.opening]), "pca", 2))
+
+    # ---- running queries
+    @staticmethod
+    def _start_worker() -> None:
+        # OpenMP's thread count is a per-thread setting (and an OpenMP-built OpenBLAS, as in the
+        # faiss wheel, follows it): limit it in each worker, where the process-wide limit of the
+        # lifespan does not reach
+        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
+
+        ThreadpoolController().select(internal_api="openmp").limit(limits=1)
+
+    async def run(self, fn, *args):
+        """``fn(*args)`` on the explorer's bounded pool of ``workers`` threads."""
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.workers, "wordvec-explorer", initializer=self._start_worker
+                    )
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, functools.partial(fn, *args)
+        )
+
+    def close(self) -> None:
+        """Stop the worker threads (a later query starts new ones)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     # ---- helpers
     def index(self, word: Any) -> int:
@@ -117,6 +175,9 @@ class Explorer:
             "dims": self.kv.vector_size,
             "max_topn": self.max_topn,
             "max_points": self.max_points,
+            "opening": {"top": self.opening, "method": "pca", "dims": 2} if self.opening else None,
+            "index": None if self.kv.indexer is None else repr(self.kv.indexer),
+            "workers": self.workers,
             "methods": {
                 "pca": True,
                 "tsne": importlib.util.find_spec("sklearn") is not None,
@@ -152,15 +213,40 @@ class Explorer:
             self.index(w)
         topn = self._topn(topn)
         pos, neg = [b, c], [a]
+        cosadd = self.kv.most_similar(positive=pos, negative=neg, topn=topn)
+        if self.kv.indexer is None:
+            cosmul = self.kv.most_similar_cosmul(positive=pos, negative=neg, topn=topn)
+        else:
+            cosmul = self._cosmul_on_candidates(a, b, c, topn)
         return {
             "a": a,
             "b": b,
             "c": c,
-            "cosadd": self._scored(self.kv.most_similar(positive=pos, negative=neg, topn=topn)),
-            "cosmul": self._scored(
-                self.kv.most_similar_cosmul(positive=pos, negative=neg, topn=topn)
-            ),
+            "cosadd": self._scored(cosadd),
+            "cosmul": self._scored(cosmul),
         }
+
+    def _cosmul_on_candidates(self, a: str, b: str, c: str, topn: int) -> list[tuple[str, float]]:
+        """3CosMul over the index's candidates: 3CosAdd's best ``COSMUL_CANDIDATES`` and the
+        neighbours of b and c (a word 3CosMul ranks high is close to b and to c), scored
+        exactly as ``KeyedVectors.most_similar_cosmul`` scores them."""
+        kv = self.kv
+        n = max(COSMUL_CANDIDATES, topn)
+        words = {w for w, _ in kv.most_similar(positive=[b, c], negative=[a], topn=n)}
+        for w in (b, c):
+            words.update(x for x, _ in kv.most_similar(w, topn=n // 2))
+        words -= {a, b, c}
+        if not words:
+            return []
+        rows = np.array(sorted(kv.key_to_index[w] for w in words))
+        unit = kv.unit_vectors[rows]  # float32[m, d]
+
+        def s(w: str) -> np.ndarray:  # cosines shifted to [0, 1], as gensim's 3CosMul
+            return (1.0 + unit @ kv.get_vector(w, norm=True)) / 2.0
+
+        score = s(b) * s(c) / (s(a) + np.float32(1e-6))
+        best = np.lexsort((rows, -score))[:topn]
+        return [(kv.index_to_key[rows[i]], float(score[i])) for i in best]
 
     def vector(self, word: str) -> dict:
         i = self.index(word)
@@ -320,11 +406,14 @@ def create_app(
     max_points: int = 5000,
     max_body: int = 256 * 1024,
     cache_size: int = 64,
+    workers: int | None = None,
 ) -> Starlette:
     """The explorer as an ASGI app (serve it with uvicorn, or test it with Starlette's
     ``TestClient``). ``kv`` may be a ready :class:`Explorer` to share one index between apps.
 
     Routes: ``/`` the page, ``/static/*`` its files, ``/openapi.json`` and ``/api/*`` (see there).
+    While the app runs (between its lifespan's startup and shutdown) BLAS and OpenMP libraries
+    are held to one thread each: the explorer's ``workers`` threads are the parallelism.
     """
     from .. import __version__
 
@@ -332,7 +421,12 @@ def create_app(
         kv
         if isinstance(kv, Explorer)
         else Explorer(
-            kv, name=name, max_topn=max_topn, max_points=max_points, cache_size=cache_size
+            kv,
+            name=name,
+            max_topn=max_topn,
+            max_points=max_points,
+            cache_size=cache_size,
+            workers=workers,
         )
     )
     spec = openapi.schema(
@@ -352,24 +446,24 @@ def create_app(
     async def autocomplete(request: Request) -> Response:
         prefix = request.query_params.get("prefix", "")
         limit = _int_param(request, "limit", 10)
-        words = await run_in_threadpool(ex.autocomplete, prefix, limit)
+        words = await ex.run(ex.autocomplete, prefix, limit)
         return _json({"prefix": prefix, "words": words})
 
     async def neighbours(request: Request) -> Response:
         word, topn = _word_param(request), _int_param(request, "topn", 10)
-        return _json(await run_in_threadpool(ex.neighbours, word, topn))
+        return _json(await ex.run(ex.neighbours, word, topn))
 
     async def vector(request: Request) -> Response:
-        return _json(await run_in_threadpool(ex.vector, _word_param(request)))
+        return _json(await ex.run(ex.vector, _word_param(request)))
 
     async def analogy(request: Request) -> Response:
         body = await _json_body(request, max_body)
         args = [body.get(k) for k in ("a", "b", "c")]
-        return _json(await run_in_threadpool(ex.analogy, *args, body.get("topn", 10)))
+        return _json(await ex.run(ex.analogy, *args, body.get("topn", 10)))
 
     async def projection(request: Request) -> Response:
         body = await _json_body(request, max_body)
-        return _json(await run_in_threadpool(ex.projection, body))
+        return _json(await ex.run(ex.projection, body))
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -394,7 +488,20 @@ def create_app(
         Route("/api/projection", projection, methods=["POST"]),
         Mount("/static", StaticFiles(directory=_static_dir()), name="static"),
     ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+        # process-wide while the app runs: one BLAS / OpenMP thread under each query worker
+        with threadpool_limits(limits=1):
+            try:
+                yield
+            finally:
+                ex.close()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
         exception_handlers={
             ApiError: api_error,

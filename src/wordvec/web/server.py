@@ -38,8 +38,8 @@ def _url(sock: socket.socket) -> str:
 def _server(app, log_level: str):
     import uvicorn
 
-    # no websockets (the page does not use them) and no lifespan events (the app has none)
-    config = uvicorn.Config(app, log_level=log_level, ws="none", lifespan="off", access_log=False)
+    # no websockets (the page does not use them); the lifespan holds BLAS to one thread
+    config = uvicorn.Config(app, log_level=log_level, ws="none", lifespan="on", access_log=False)
     return uvicorn.Server(config)
 
 

@@ -153,9 +153,21 @@ async function onAnalogy(e) {
     const data = await api("/api/analogy", { a, b, c, topn: 10 });
     fillScored($("an-add"), data.cosadd);
     fillScored($("an-mul"), data.cosmul);
+    if (data.cosadd.length) await plotAnalogy(a, b, c, data.cosadd[0].word);
   } catch (err) {
     showError(err);
   }
+}
+
+// the analogy as its two arrows, a -> b and c -> answer, over a PCA of the four words: when the
+// vectors hold the relation, the arrows come out parallel and of similar length
+async function plotAnalogy(a, b, c, d) {
+  const seq = ++state.plotSeq;
+  const words = [...new Set([a, b, c, d])];
+  const data = await api("/api/projection", { words, method: "pca", dims: 2 });
+  if (seq !== state.plotSeq) return;
+  scatter.setData(data.words, data.coords, 2, null, [[a, b], [c, d]]);
+  $("plot-status").textContent = `${a} → ${b} and ${c} → ${d} (3CosAdd's answer), PCA 2-D of the four words: parallel arrows mean the relation holds.`;
 }
 
 // ---- scatter -------------------------------------------------------------------------------
@@ -218,6 +230,20 @@ async function start() {
   }
   const fromHash = decodeURIComponent(location.hash.replace(/^#/, ""));
   if (fromHash) choose(fromHash);
+  else if (state.info && state.info.opening) await showOpening(state.info.opening);
+}
+
+// the page opens on a picture: the most frequent words, projected when the server started
+async function showOpening(opening) {
+  const seq = ++state.plotSeq;
+  try {
+    const data = await api("/api/projection", { top: opening.top, method: opening.method, dims: opening.dims });
+    if (seq !== state.plotSeq) return; // the user asked for another picture meanwhile
+    scatter.setData(data.words, data.coords, data.dims, null);
+    $("plot-status").textContent = `The ${data.words.length} most frequent words, ${METHOD_NAMES[data.method]} ${data.dims}-D. Search for a word to see its neighbourhood; click a point for its neighbours; drag to pan, wheel to zoom.`;
+  } catch (err) {
+    showError(err);
+  }
 }
 
 start();

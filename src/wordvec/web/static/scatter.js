@@ -4,10 +4,12 @@
 // horizontal one), wheel zooms, perspective divides by depth. A click on a point calls
 // onPick(word). Labels are placed greedily in priority order (selected, centre, hovered, then
 // the order given): each tries four spots around its point and is skipped if all overlap a label
-// already drawn, so dense regions stay readable instead of turning into mush.
+// already drawn, so dense regions stay readable instead of turning into mush. Arrows between
+// words (an analogy's a -> b and c -> answer) are drawn over the points, under the labels.
 
 const RIGHT = 0, LEFT = 1, ABOVE = 2, BELOW = 3;
 const CELL = 48; // px, side of the grid cells used to find overlapping label boxes quickly
+const ARROW_COLOURS = ["#2a9d8f", "#e76f51", "#8e5ad1", "#d4a017"];
 
 export class Scatter {
   constructor(canvas, { onPick = () => {} } = {}) {
@@ -22,6 +24,7 @@ export class Scatter {
     this.hover = -1;
     this.screen = []; // [sx, sy, depth] per point, from the last draw
     this.index = new Map(); // word -> point
+    this.arrows = []; // [from, to] word pairs
     this.resetView();
     this._drag = null;
     canvas.addEventListener("pointerdown", (e) => this._down(e));
@@ -36,11 +39,13 @@ export class Scatter {
     this.zoom = 1; this.panX = 0; this.panY = 0; this.yaw = 0.6; this.pitch = 0.35;
   }
 
-  /** words: string[]; coords: number[][] (2 or 3 per word); centre: a word to mark, or null. */
-  setData(words, coords, dims, centre = null) {
+  /** words: string[]; coords: number[][] (2 or 3 per word); centre: a word to mark, or null;
+   *  arrows: [from, to] word pairs drawn as arrows (an analogy: a -> b and c -> answer). */
+  setData(words, coords, dims, centre = null, arrows = []) {
     this.words = words;
     this.dims = dims;
     this.centre = centre;
+    this.arrows = arrows;
     this.selected = centre;
     this.hover = -1;
     const n = coords.length;
@@ -112,9 +117,33 @@ export class Scatter {
       ctx.fill();
     }
     ctx.globalAlpha = 1;
+    this._drawArrows();
     this._drawLabels(w, h, r);
     canvas.dataset.points = String(n);
+    canvas.dataset.arrows = String(this.arrows.length);
     canvas.dataset.ready = "1";
+  }
+
+  _drawArrows() {
+    const ctx = this.ctx;
+    this.arrows.forEach(([from, to], k) => {
+      const i = this.index.get(from), j = this.index.get(to);
+      if (i === undefined || j === undefined) return;
+      const [x0, y0] = this.screen[i], [x1, y1] = this.screen[j];
+      const len = Math.hypot(x1 - x0, y1 - y0);
+      if (len < 1) return;
+      const ux = (x1 - x0) / len, uy = (y1 - y0) / len;
+      // stop short of both points, so the dots stay visible
+      const ax = x0 + 7 * ux, ay = y0 + 7 * uy, bx = x1 - 7 * ux, by = y1 - 7 * uy;
+      ctx.strokeStyle = ctx.fillStyle = ARROW_COLOURS[k % ARROW_COLOURS.length];
+      ctx.lineWidth = 2.2;
+      ctx.beginPath(); ctx.moveTo(ax, ay); ctx.lineTo(bx, by); ctx.stroke();
+      ctx.beginPath(); // the head: a triangle 12 px long at the "to" end
+      ctx.moveTo(bx, by);
+      ctx.lineTo(bx - 12 * ux + 5 * uy, by - 12 * uy - 5 * ux);
+      ctx.lineTo(bx - 12 * ux - 5 * uy, by - 12 * uy + 5 * ux);
+      ctx.closePath(); ctx.fill();
+    });
   }
 
   _drawAxes(w, h) {
