@@ -1,0 +1,207 @@
+"""Rounds on one CUDA GPU (``Word2Vec(device="cuda")``): the executor of ``kernels.cuda_train``.
+
+The packed corpus (two bytes a token, plus the escaped rare ids), the sampling tables and the
+weights move to the device once, when the executor is made; a round is one kernel launch over
+all the sentences of its jobs (one thread block a sentence), then one small copy back of each
+sentence's (loss, pairs, kept words), summed per job on the host in sentence order. The host's
+weights are stale while training runs: ``sync()`` copies the device's into them in place (the
+estimator calls it before a checkpoint), ``close()`` syncs and frees the device memory.
+
+One replica (the schedule's shared rounds): sentences train concurrently on the device's
+weights without locks, as the CPU's Hogwild mode. A seed fixes every random choice (kept
+words, windows, noise words, learning rates; so the pairs and kept counts) but not the order
+of concurrent updates: see ``wordvec.kernels.cuda_train`` for what is and is not reproducible.
+
+Negative sampling only (skip-gram or CBOW); anything else is refused with one line.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..schedule import Round
+
+# tokens a round: one launch, then a copy of the stats back. Large rounds fill the GPU (a
+# text8-like corpus cut into 10,000-token sentences gives ~1,700 blocks per 16M tokens)
+ROUND_WORDS = 1 << 24
+MAX_WARPS = 16  # warps a block (a sentence), at most
+TOKENS_PER_WARP = 512  # raw tokens of a sentence per warp, at least: short sentences, few warps
+
+NO_GPU = (
+    "device='cuda' found no usable NVIDIA GPU ({why}); train on a machine with one and "
+    "`pip install 'wordvec[gpu]'`, or set NUMBA_ENABLE_CUDASIM=1 to run the GPU kernels in "
+    "Numba's CUDA simulator (very slow: for testing)"
+)
+
+
+def _cuda():
+    """``numba.cuda`` if it can run kernels here (a GPU, or the simulator); otherwise a
+    ValueError of one line saying what is missing."""
+    try:
+        from numba import cuda
+    except ImportError as e:  # a Numba without its CUDA target
+        raise ValueError(NO_GPU.format(why=f"Numba's CUDA target is missing: {e}")) from None
+    try:
+        ok = cuda.is_available()
+    except Exception as e:  # a broken driver or toolkit
+        ok, why = False, " ".join(str(e).split())
+    else:
+        why = "no CUDA driver or device" if not ok else ""
+    if not ok:
+        raise ValueError(NO_GPU.format(why=why))
+    return cuda
+
+
+def gpu_bytes(vocab_size: int, vector_size: int, tokens: int, rare: int, sentences: int,
+              round_tokens: int = ROUND_WORDS) -> int:  # fmt: skip
+    """Device memory a training run takes: per word the two weight rows (float32[d] each) and
+    the tables (keep 8 B, alias 12 B), the packed corpus (2 B a token, 4 B an escaped id,
+    16 B a sentence), and each round's scratch (12 B a token: kept id, random state)."""
+    per_word = 2 * 4 * vector_size + 20
+    return (vocab_size * per_word + 2 * tokens + 4 * rare + 16 * (sentences + 1)
+            + 12 * min(round_tokens, tokens) + 24 * sentences)  # fmt: skip
+
+
+class CudaExecutor:
+    """``weights``: the host's (syn0, syn1neg, syn1) float32 arrays (syn1 unused);
+    ``objective``: a ``wordvec.objective.Objective`` of kind 'sg' or 'cbow' with negative
+    sampling. ``warps``: warps per block (a sentence); None chooses by sentence length.
+    ``round_words``: tokens a round the estimator should give (see ``ROUND_WORDS``)."""
+
+    replicas = 1
+
+    def __init__(self, weights, objective, warps: int | None = None,
+                 round_words: int = ROUND_WORDS):  # fmt: skip
+        from ..kernels.cuda_train import MAX_DL, MAX_OUT, WARP
+
+        opts = objective.opts
+        d = weights[0].shape[1]
+        if objective.kind not in ("sg", "cbow") or opts.hs or opts.negative < 1:
+            raise ValueError(
+                "device='cuda' trains skip-gram or CBOW with negative sampling only "
+                "(negative > 0, hs=0, softmax=False): use device='cpu' for hierarchical or "
+                "full softmax"
+            )
+        if opts.negative > MAX_OUT - 1:
+            raise ValueError(f"device='cuda' supports negative <= {MAX_OUT - 1}, "
+                             f"got {opts.negative}")  # fmt: skip
+        if objective.kind == "cbow" and d > MAX_DL * WARP:
+            raise ValueError(f"device='cuda' CBOW supports vector_size <= {MAX_DL * WARP}, got {d}")
+        if warps is not None and not 1 <= warps <= MAX_WARPS:
+            raise ValueError(f"warps must be in 1..{MAX_WARPS}, got {warps}")
+        cuda = _cuda()
+        from ..kernels.cuda_train import KERNELS
+
+        self._cuda = cuda
+        self._kernel = KERNELS[objective.kind]
+        self.round_words = int(round_words)
+        self.warps = warps
+        self.opts = opts
+        self.host = (weights[0], weights[1])
+        corpus, tables = objective.corpus, objective.tables
+        self.bounds = np.ascontiguousarray(corpus.bounds, np.int64)
+        put = cuda.to_device
+        rare = corpus.rare if corpus.rare.shape[0] else np.zeros(1, np.int32)
+        self._corpus = (
+            put(np.ascontiguousarray(corpus.ids)),
+            put(np.ascontiguousarray(rare, np.int32)),
+            put(np.ascontiguousarray(corpus.rare_starts, np.int64)),
+            put(self.bounds),
+        )
+        self._tables = (
+            put(np.ascontiguousarray(tables.keep, np.uint64)),
+            put(np.ascontiguousarray(tables.noise_p, np.uint64)),
+            put(np.ascontiguousarray(tables.noise_a, np.int32)),
+        )
+        self._weights = tuple(put(np.ascontiguousarray(w)) for w in self.host)
+        self._scratch = None  # (kept ids, kept states), grown to the largest round
+        self._stats = None  # float64[B, 3], grown to the largest round
+        self.device_bytes = sum(a.nbytes for a in (*self._corpus, *self._tables, *self._weights))
+        self._closed = False
+
+    # -- the Executor protocol -------------------------------------------------------------
+    def run_round(self, work: Round, stats: np.ndarray) -> None:
+        if self._closed:
+            raise RuntimeError("the executor is closed")
+        jobs = [job for part in work.jobs for job in part]
+        jobs = [job for job in jobs if job.s1 > job.s0]
+        if not jobs:
+            return
+        cuda = self._cuda
+        per_job = np.array([job.s1 - job.s0 for job in jobs], np.int64)
+        sents = np.concatenate([np.arange(job.s0, job.s1, dtype=np.int64) for job in jobs])
+        lengths = self.bounds[sents + 1] - self.bounds[sents]
+        offs = np.zeros(sents.shape[0], np.int64)
+        np.cumsum(lengths[:-1], out=offs[1:])
+        n_tokens = int(lengths.sum())
+        self._grow(n_tokens, sents.shape[0])
+        put = cuda.to_device
+        launch = (
+            put(sents),
+            put(offs),
+            put(np.repeat(np.arange(len(jobs), dtype=np.int32), per_job)),
+            put(np.array([job.s0 for job in jobs], np.int64)),
+            put(np.array([job.s1 for job in jobs], np.int64)),
+            put(np.array([job.alpha0 for job in jobs], np.float64)),
+            put(np.array([job.alpha1 for job in jobs], np.float64)),
+            put(np.array([job.seed for job in jobs], np.uint64)),
+        )
+        warps = self.warps or int(np.clip(n_tokens // max(sents.shape[0], 1) // TOKENS_PER_WARP,
+                                          1, MAX_WARPS))  # fmt: skip
+        from ..kernels.cuda_train import WARP, shared_bytes
+
+        o = self.opts
+        shmem = shared_bytes(warps, o.window, o.negative)
+        self._kernel[sents.shape[0], warps * WARP, 0, shmem](
+            *self._corpus, *self._tables, *self._weights, *launch, o.window, o.shrink,
+            o.negative, o.cbow_mean, *self._scratch, self._stats)  # fmt: skip
+        per_sentence = self._stats[: sents.shape[0]].copy_to_host()  # waits for the kernel
+        starts = np.zeros(len(jobs), np.int64)
+        np.cumsum(per_job[:-1], out=starts[1:])
+        sums = np.add.reduceat(per_sentence, starts, axis=0)  # in sentence order: deterministic
+        for job, row in zip(jobs, sums, strict=True):
+            stats[job.index] += row
+
+    def sync(self) -> None:
+        """Copy the device's weights into the host arrays, in place."""
+        if self._closed:
+            return
+        for dev, host in zip(self._weights, self.host, strict=True):
+            if host.flags.c_contiguous:
+                dev.copy_to_host(host)
+            else:
+                host[...] = dev.copy_to_host()
+
+    def close(self) -> None:
+        """Sync, then free the device memory (idempotent)."""
+        if self._closed:
+            return
+        self.sync()
+        self._closed = True
+        self._corpus = self._tables = self._weights = ()
+        self._scratch = self._stats = None
+
+    def __enter__(self) -> CudaExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _grow(self, tokens: int, sentences: int) -> None:
+        """Scratch for ``tokens`` kept words and stats for ``sentences`` blocks."""
+        cuda = self._cuda
+        if self._scratch is None or self._scratch[0].shape[0] < tokens:
+            size = max(tokens, 1)
+            self._scratch = (cuda.device_array(size, np.int32), cuda.device_array(size, np.uint64))
+        if self._stats is None or self._stats.shape[0] < sentences:
+            self._stats = cuda.device_array((max(sentences, 1), 3), np.float64)
+        self.device_bytes = (sum(a.nbytes for a in (*self._corpus, *self._tables, *self._weights))
+                             + sum(a.nbytes for a in self._scratch) + self._stats.nbytes)  # fmt: skip
+
+
+def simulated() -> bool:
+    """True when Numba's CUDA simulator stands in for a GPU (``NUMBA_ENABLE_CUDASIM=1``)."""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
