@@ -180,6 +180,20 @@ def schema(*, max_topn: int, max_points: int, max_body: int, version: str) -> di
                             "additionalProperties": {"type": "boolean"},
                             "description": "projection method -> installed",
                         },
+                        "opening": {
+                            "type": ["object", "null"],
+                            "description": "the projection the page opens on (`top`, `method`, "
+                            "`dims`: a ProjectionRequest), ready in the cache; null if none",
+                        },
+                        "index": {
+                            "type": ["string", "null"],
+                            "description": "the approximate index answering neighbours and "
+                            "analogies (see wordvec.ann), or null: exact search",
+                        },
+                        "workers": {
+                            "type": "integer",
+                            "description": "threads answering queries; more requests wait",
+                        },
                     },
                 },
                 "Autocomplete": {
