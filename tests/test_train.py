@@ -232,3 +232,32 @@ def test_deterministic_merge_against_numpy(mode):
     np.testing.assert_allclose(shared, expected, rtol=1e-6, atol=1e-6)
     assert all(np.array_equal(c, shared) for c in copies)
     assert not touched.any()
+
+
+def test_one_parameter_table_for_the_estimator_and_the_cli():
+    """The constructor's defaults, get_params and the CLI's options all come from
+    ``wordvec.params``; the CLI differs only where the table says so."""
+    import inspect
+
+    from wordvec import params
+    from wordvec.cli import build_parser
+
+    sig = inspect.signature(Word2Vec.__init__).parameters
+    assert {k: v.default for k, v in sig.items() if k != "self"} == params.DEFAULTS
+    assert list(Word2Vec().get_params()) == params.NAMES
+    args = build_parser().parse_args(["train", "c.txt", "-o", "m.wv"])
+    cli = params.from_args(args)
+    differs = {k for k in params.NAMES if cli[k] != params.DEFAULTS[k]}
+    assert differs == {p.name for p in params.PARAMS if p.cli_default is not params._SAME}
+    assert differs == {"sg", "sample", "workers"}
+
+
+def test_a_corpus_given_as_a_parameter_gets_one_short_line():
+    sentences = [["anarchism", "originated"] * 50] * 1000
+    with pytest.raises(ValueError, match=r"^Word2Vec\(corpus\) is gensim's style") as e:
+        Word2Vec(sentences)
+    assert len(str(e.value)) < 300
+    with pytest.raises(ValueError, match="takes callbacks, not a corpus"):
+        Word2Vec(min_count=1, epochs=1).build_vocab(sentences[:5]).train(sentences)
+    with pytest.raises(ValueError, match=r"window must be .*got '.{30,50}\.\.\. \(a str\)"):
+        Word2Vec(window="x" * 10_000)

@@ -86,3 +86,24 @@ def _size(n: int) -> str:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
     return f"{n} B"
+
+
+def training_bytes(vocab_size: int, vector_size: int, window: int, negative: int, hs: bool,
+                   softmax: bool, workers: int, replicas: int) -> dict[str, int]:  # fmt: skip
+    """What the arrays of a word2vec training take, by part, in bytes: input and output
+    matrices (float32), the deterministic mode's replicas of them and their update counts,
+    the vocabulary tables (counts, subsampling, noise alias, Huffman codes and points), each
+    worker's buffers; ``total`` sums them."""
+    v, row = vocab_size, 4 * vector_size
+    out = {"vectors": v * row}
+    if negative:
+        out["syn1neg"] = v * row
+    if hs or softmax:
+        out["syn1"] = v * row
+    weights = sum(out.values())
+    out["replicas"] = replicas * (weights + 3 * v)
+    out["tables"] = v * (8 + 8 + 12 + (5 * 40 if hs else 0))  # codes + points: ~40 levels
+    n_out = max(negative + 1, 40 if hs else 0, v if softmax else 0)
+    out["buffers"] = workers * 2 * window * (row + 4 * n_out + 8)
+    out["total"] = sum(out.values())
+    return out

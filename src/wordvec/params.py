@@ -144,17 +144,16 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
             group.add_argument(
                 "--softmax", action="store_true", help=p.help + " (needs --negative 0)"
             )
-        elif p.name == "unicode_errors":
-            group.add_argument(
-                flag, default=default, choices=("strict", "replace", "ignore"), help=p.help
-            )
+        elif p.name in ("unicode_errors", "device"):
+            unicode = ("strict", "replace", "ignore")
+            choices = unicode if p.name == "unicode_errors" else ("cpu", "cuda")
+            group.add_argument(flag, default=default, choices=choices, help=help_)
+        elif p.check == "flag":
+            group.add_argument(flag, type=int, default=int(default), choices=(0, 1), help=help_)
         else:
-            kind = type(p.default) if p.default is not None else int
-            if p.check == "flag":
-                group.add_argument(flag, type=int, default=int(default), choices=(0, 1), help=help_)
-            else:
-                group.add_argument(flag, type=float if kind is float else int, default=default,
-                                   help=help_)  # fmt: skip
+            kind = {"sample": float, "alpha": float, "min_alpha": float, "exponent": float,
+                    "cluster": str}.get(p.check, int)  # fmt: skip
+            group.add_argument(flag, type=kind, default=default, help=help_)
 
 
 def from_args(args: argparse.Namespace) -> dict[str, Any]:

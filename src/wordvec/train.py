@@ -149,25 +149,14 @@ class Word2Vec:
         check_memory(self.estimate_memory(vocab_size), "training")
 
     def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
-        """Bytes the weights of training take, by part (gensim's name): input and output
-        matrices, the replicas of the deterministic mode, the tables; ``total`` sums them."""
+        """Bytes training takes for ``vocab_size`` words (default: the model's), by part
+        (gensim's name; see ``wordvec.memory.training_bytes``); ``total`` sums them."""
+        from .memory import training_bytes
+
         v = vocab_size if vocab_size is not None else len(self.wv)
-        row = 4 * self.vector_size
-        out = {"vectors": v * row}
-        if self.negative:
-            out["syn1neg"] = v * row
-        if self.hs or self.softmax:
-            out["syn1"] = v * row
-        weights = sum(out.values())
         replicas = self.workers if (self.deterministic and self.workers > 1) else 0
-        out["replicas"] = replicas * weights
-        # vocabulary tables: counts, keep, noise alias, Huffman codes/points (about 40 levels)
-        out["tables"] = v * (8 + 8 + 12 + (200 if self.hs else 0)) + replicas * 3 * v
-        # each worker's buffers: a window's inputs and errors, its outputs' gradients
-        n_out = max(self.negative + 1, 40 if self.hs else 0, v if self.softmax else 0)
-        out["buffers"] = self.workers * 2 * self.window * (row + 4 * n_out + 8)
-        out["total"] = sum(out.values())
-        return out
+        return training_bytes(v, self.vector_size, self.window, self.negative, bool(self.hs),
+                              bool(self.softmax), self.workers, replicas)  # fmt: skip
 
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(
