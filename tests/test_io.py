@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wordvec import FormatError, KeyedVectors
+from wordvec import formats
 from wordvec import io as wio
 from wordvec.cli import main
 
@@ -278,8 +279,24 @@ def test_binary_header_disagrees_with_contents(tmp_path):
 def test_binary_non_finite_values(tmp_path):
     path = tmp_path / "v.bin"
     path.write_bytes(b"2 1\na " + struct.pack("<f", 1.0) + b"\nb " + struct.pack("<f", np.nan))
-    with pytest.raises(FormatError, match="'b' at byte 11 has NaN"):
+    with pytest.raises(FormatError, match=r"'b' \(byte 11\) has a NaN .* dimension 1"):
         wio.load_word2vec(path)
+    assert np.isnan(wio.load_word2vec(path, allow_nonfinite=True)["b"][0])
+
+
+@pytest.mark.parametrize("fmt", wio.FORMATS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_refused_in_every_format(tmp_path, fmt, bad):
+    kv = make_kv(n=3, d=4)
+    kv.vectors[1, 2] = bad
+    path = tmp_path / f"v{SUFFIX[fmt]}"
+    wio.save_vectors(kv, path)
+    where = {"native": "entry 2", "binary": "byte", "text": "line 3", "glove": "line 2",
+             "projector": "line 2"}[fmt]  # fmt: skip
+    with pytest.raises(FormatError, match=f"word 'ñandú' \\({where}.*dimension 3"):
+        wio.load_vectors(path).most_similar("the")
+    back = wio.load_vectors(path, allow_nonfinite=True)
+    assert back.vectors[1, 2] == bad or (np.isnan(bad) and np.isnan(back.vectors[1, 2]))
 
 
 def test_text_errors_name_the_line(tmp_path):
@@ -292,7 +309,7 @@ def test_text_errors_name_the_line(tmp_path):
         b"1 2\na 1 2\nb 3 4\n": "line 3: more lines than the 1",
         b"2 2\na 1 2\na 3 4\n": "word 'a' appears twice",
         b"2 2\n 1 2\nb 3 4\n": "line 2: starts with a separator",
-        b"": "line 1 must be",
+        b"": "the file is empty",
     }
     for data, message in cases.items():
         path.write_bytes(data)
@@ -332,7 +349,7 @@ def test_invalid_utf8_choice(tmp_path, binary):
 def test_binary_records_across_chunks(tmp_path, monkeypatch, chunk):
     kv = make_kv(n=4, d=3, words=["a", "w" * 100, "ü" * 9, "z"])
     wio.save_word2vec(kv, tmp_path / "v.bin", binary=True)
-    monkeypatch.setattr(wio, "_CHUNK", chunk)  # records and words split between reads
+    monkeypatch.setattr(formats, "_CHUNK", chunk)  # records and words split between reads
     same(wio.load_word2vec(tmp_path / "v.bin"), kv)
     assert wio.load_word2vec(tmp_path / "v.bin", limit=2).index_to_key == ["a", "w" * 100]
 
@@ -393,6 +410,9 @@ def test_format_names():
         wio.check_format("pdf")
     with pytest.raises(ValueError, match="cannot tell a format"):
         wio.save_vectors(make_kv(), "x.foo")
+    assert wio.output_format("model") == "native"  # no suffix: a model
+    assert wio.output_format("v.txt.gz") == "text" and wio.output_format("v.glove.xz") == "glove"
+    assert wio.output_format("x.foo", "bin") == "binary"
 
 
 def test_sniff_glove_named_txt(tmp_path):

@@ -31,9 +31,8 @@ from typing import Literal
 
 import numpy as np
 
-from .io import FormatError
-from .kernels.evaluate import scores_3cosadd, scores_3cosmul
-from .keyedvectors import KeyedVectors
+from .formats import FormatError
+from .keyedvectors import COSMUL_EPSILON, KeyedVectors
 
 Method = Literal["3cosadd", "3cosmul"]
 _BLOCK_FLOATS = 1 << 25  # cosines held at once (128 MB of float32)
@@ -135,25 +134,73 @@ def evaluate_analogies(
     ``most_similar``); ``"3cosmul"`` by ``s(x, b) s(x, c) / (s(x, a) + 1e-6)`` with
     ``s = (1 + cos) / 2`` (Levy & Goldberg 2014; gensim's ``most_similar_cosmul``).
     """
-    if method not in _KERNELS:
-        raise ValueError(f"method must be one of {sorted(_KERNELS)}, got {method!r}")
+    result = AnalogyResult(0, 0, 0, {}, method, restrict_vocab)
+    for name, _questions, _known, right in _answer(kv, path, restrict_vocab, method,
+                                                   case_insensitive):  # fmt: skip
+        correct = int(np.count_nonzero(right))
+        result.skipped += len(_questions) - right.shape[0]
+        c0, t0 = result.sections.get(name, (0, 0))  # a repeated section name adds up
+        result.sections[name] = (c0 + correct, t0 + right.shape[0])
+        result.correct += correct
+        result.total += right.shape[0]
+    return result
+
+
+def _answer(kv, path, restrict_vocab, method, case_insensitive):
+    """Per section: (name, questions, bool[q] each question answerable (its four words within
+    the cutoff), bool[k] each answerable question answered right)."""
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
     if restrict_vocab < 1:
         raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    from .kernels import evaluate as kernels  # Numba: loaded on first use, not on import
+
+    kernel = getattr(kernels, _METHODS[method])
     sections = read_analogies(path, case_insensitive)
     ok, canon = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
     unit = kv.unit_vectors[: canon.shape[0]]
     spellings = _spellings(canon)
-    result = AnalogyResult(0, 0, 0, {}, method, restrict_vocab)
     for name, questions in sections:
-        rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64)
-        q = rows.reshape(-1, 4)[(rows.reshape(-1, 4) >= 0).all(axis=1)]  # (a, b, c, expected)
-        result.skipped += len(questions) - q.shape[0]
-        correct = _solve(unit, q, canon, spellings, _KERNELS[method])
-        c0, t0 = result.sections.get(name, (0, 0))  # a repeated section name adds up
-        result.sections[name] = (c0 + correct, t0 + q.shape[0])
-        result.correct += correct
-        result.total += q.shape[0]
-    return result
+        rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64).reshape(-1, 4)
+        known = (rows >= 0).all(axis=1)
+        q = rows[known]  # (a, b, c, expected)
+        yield name, questions, known, _solve(unit, q, canon, spellings, kernel)
+
+
+def gensim_analogies(
+    kv: KeyedVectors,
+    path: str | os.PathLike,
+    restrict_vocab: int = 300_000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+    similarity_function: str = "most_similar",
+) -> tuple[float, list[dict]]:
+    """``KeyedVectors.evaluate_word_analogies``: gensim's arguments and return shape,
+    (accuracy, [{"section", "correct", "incorrect"}, ..., {"section": "Total accuracy", ...}]),
+    questions as (a, b, c, expected) tuples (upper-cased with ``case_insensitive``). With
+    ``dummy4unknown`` the questions with a word outside the cutoff count as wrong."""
+    methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
+    if similarity_function not in methods:
+        raise ValueError(f"similarity_function must be one of {sorted(methods)}, "
+                         f"got {similarity_function!r}")  # fmt: skip
+    sections: list[dict] = []
+    for name, questions, known, right in _answer(kv, path, restrict_vocab,
+                                                 methods[similarity_function],
+                                                 case_insensitive):  # fmt: skip
+        answered = [q for q, k in zip(questions, known, strict=True) if k]
+        correct = [q for q, r in zip(answered, right, strict=True) if r]
+        incorrect = [q for q, r in zip(answered, right, strict=True) if not r]
+        if dummy4unknown:
+            incorrect += [q for q, k in zip(questions, known, strict=True) if not k]
+        sections.append({"section": name, "correct": correct, "incorrect": incorrect})
+    total = {
+        "section": "Total accuracy",
+        "correct": [q for s in sections for q in s["correct"]],
+        "incorrect": [q for s in sections for q in s["incorrect"]],
+    }
+    n = len(total["correct"]) + len(total["incorrect"])
+    sections.append(total)
+    return (len(total["correct"]) / n if n else 0.0), sections
 
 
 def _vocab_cutoff(
@@ -168,7 +215,7 @@ def _vocab_cutoff(
     return ok, canon
 
 
-_KERNELS: dict[str, Callable] = {"3cosadd": scores_3cosadd, "3cosmul": scores_3cosmul}
+_METHODS: dict[str, str] = {"3cosadd": "scores_3cosadd", "3cosmul": "scores_3cosmul"}
 
 
 def _spellings(canon: np.ndarray) -> dict[int, np.ndarray]:
@@ -180,9 +227,9 @@ def _spellings(canon: np.ndarray) -> dict[int, np.ndarray]:
     return {k: np.array(v, np.int64) for k, v in out.items()}
 
 
-def _solve(unit, q, canon, spellings, kernel) -> int:
-    """Number of questions (rows of ``q``: a, b, c, expected as int64 rows) whose best answer,
-    every spelling of a, b and c excluded, is a spelling of the expected word.
+def _solve(unit, q, canon, spellings, kernel: Callable) -> np.ndarray:
+    """bool[k]: for each question (rows of ``q``: a, b, c, expected as int64 rows), is its best
+    answer, every spelling of a, b and c excluded, a spelling of the expected word?
 
     Per block of questions (a whole section unless that needs too much memory), one matrix
     product gives the cosines of the block's distinct words with every candidate.
@@ -190,7 +237,8 @@ def _solve(unit, q, canon, spellings, kernel) -> int:
     n = unit.shape[0]
     whole = np.unique(q[:, :3]).shape[0] * n <= _BLOCK_FLOATS
     step = q.shape[0] if whole else max(1, _BLOCK_FLOATS // (3 * n))
-    correct = 0
+    right = np.zeros(q.shape[0], bool)
+    eps = np.float32(COSMUL_EPSILON)
     for start in range(0, q.shape[0], max(step, 1)):
         block = q[start : start + step]
         words, local = np.unique(block[:, :3].ravel(), return_inverse=True)
@@ -209,10 +257,10 @@ def _solve(unit, q, canon, spellings, kernel) -> int:
         for i in range(0, block.shape[0], _ROWS):
             m = min(_ROWS, block.shape[0] - i)
             ia, ib, ic = (np.ascontiguousarray(local[i : i + m, k]) for k in range(3))
-            kernel(cos, ia, ib, ic, ex_ptr[i : i + m + 1], ex_rows, scores[:m])
+            kernel(cos, ia, ib, ic, ex_ptr[i : i + m + 1], ex_rows, scores[:m], eps)
             best[i : i + m] = scores[:m].argmax(axis=1)  # NumPy's SIMD argmax: first on ties
-        correct += int(np.count_nonzero(canon[best] == block[:, 3]))
-    return correct
+        right[start : start + step] = canon[best] == block[:, 3]
+    return right
 
 
 # -- word pairs ---------------------------------------------------------------------------------
@@ -279,12 +327,14 @@ def evaluate_word_pairs(
     path: str | os.PathLike,
     case_insensitive: bool = True,
     restrict_vocab: int = 300_000,
+    dummy4unknown: bool = False,
 ) -> PairResult:
     """Spearman and Pearson correlation between human similarity scores and model cosines.
 
     Pairs with a word outside the first ``restrict_vocab`` words (gensim's default cutoff,
-    300,000) count as out of vocabulary. With ``case_insensitive`` words are compared
-    upper-cased, a folded word standing for its most frequent spelling.
+    300,000) count as out of vocabulary: left out, or (``dummy4unknown``, as gensim) scored
+    with similarity 0. With ``case_insensitive`` words are compared upper-cased, a folded word
+    standing for its most frequent spelling.
     """
     from scipy import stats
 
@@ -301,11 +351,16 @@ def evaluate_word_pairs(
             rows.append((ok[a], ok[b]))
         else:
             oov += 1
+            if dummy4unknown:
+                gold.append(score)
+                rows.append((-1, -1))
     if len(gold) < 2:
-        return PairResult(math.nan, math.nan, len(gold), oov)
+        return PairResult(math.nan, math.nan, len(gold) - (oov if dummy4unknown else 0), oov)
     r = np.array(rows)
+    known = r[:, 0] >= 0
     unit = kv.unit_vectors
-    model = np.einsum("ij,ij->i", unit[r[:, 0]], unit[r[:, 1]]).astype(np.float64)
+    model = np.zeros(r.shape[0], np.float64)  # 0 for unknown pairs (dummy4unknown)
+    model[known] = np.einsum("ij,ij->i", unit[r[known, 0]], unit[r[known, 1]])
     with warnings.catch_warnings():
         # constant scores: the correlation is undefined and scipy returns NaN (and warns)
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
@@ -314,7 +369,7 @@ def evaluate_word_pairs(
     return PairResult(
         float(spearman.statistic),
         float(pearson.statistic),
-        len(gold),
+        int(known.sum()),
         oov,
         float(spearman.pvalue),
         float(pearson.pvalue),

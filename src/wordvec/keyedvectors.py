@@ -5,20 +5,23 @@ are computed once and cached; a query is one matrix-vector product over them and
 selection. Return types never depend on argument values (there is no ``topn=None`` returning an
 array: use ``distances``); an unknown word raises ``KeyError`` naming the word.
 
-Concessions: brute force only (no approximate index). For big matrices (over ``_KERNEL_MIN``
-values) the product is a Numba row-dot loop, imported on first use: on the machines we measured,
-OpenBLAS's single-vector ``sgemv`` reads a 1M x 300 matrix at about half the memory bandwidth.
+Concessions: exact search unless an approximate index is attached (``indexer``). For big
+matrices (over ``_KERNEL_MIN`` values) the product is a Numba row-dot loop, imported on first
+use: on the machines we measured, OpenBLAS's single-vector ``sgemv`` reads a 1M x 300 matrix at
+about half the memory bandwidth.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from . import formats
+from .formats import KV_KIND, MODEL_KIND
+
 Key = str
-KV_KIND = "wordvec.KeyedVectors"
 _KERNEL_MIN = 1 << 22  # V * d from which the Numba row-dot kernel beats OpenBLAS sgemv
 _BLOCK = 1024  # block size of the top-k threshold search
 _BATCH_FLOATS = 1 << 24  # scores held at once by batched queries (64 MB of float32)...
@@ -49,6 +52,7 @@ class KeyedVectors:
         self.key_to_index = dict(zip(self.index_to_key, range(len(self.index_to_key)), strict=True))
         if len(self.key_to_index) != len(self.index_to_key):
             raise ValueError("duplicate words in index_to_key")
+        self._verify: Callable[[], None] | None = None
         self.vectors = vectors
         self.counts = (
             np.zeros(len(self.index_to_key), np.int64) if counts is None else np.asarray(counts)
@@ -57,8 +61,34 @@ class KeyedVectors:
 
     # -- basics -------------------------------------------------------------------------------
     @property
+    def vectors(self) -> np.ndarray:
+        """float32[V, d]. Vectors memory-mapped from a native file have their file's checksums
+        verified on first access (``FormatError`` if the file is corrupt)."""
+        if self._verify is not None:
+            self._verify()
+            self._verify = None
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: np.ndarray) -> None:
+        self._vectors = value
+        self._norms = None
+
+    @property
+    def counts(self) -> np.ndarray:
+        """int64[V] corpus frequencies (zeros when unknown); verified as ``vectors``."""
+        if self._verify is not None:
+            self._verify()
+            self._verify = None
+        return self._counts
+
+    @counts.setter
+    def counts(self, value: np.ndarray) -> None:
+        self._counts = value
+
+    @property
     def vector_size(self) -> int:
-        return int(self.vectors.shape[1])
+        return int(self._vectors.shape[1])
 
     def __len__(self) -> int:
         return len(self.index_to_key)
@@ -76,9 +106,125 @@ class KeyedVectors:
         except KeyError:
             raise KeyError(f"word {key!r} not in vocabulary") from None
 
-    def __getitem__(self, key: Key) -> np.ndarray:
-        """float32[d] vector of one word."""
-        return self.vectors[self.get_index(key)]
+    def __getitem__(self, key) -> np.ndarray:
+        """float32[d] vector of one word (or row number); float32[n, d] for a list of them
+        (gensim's ``wv[['king', 'queen']]``)."""
+        if isinstance(key, str | int | np.integer):
+            return self.vectors[self._row(key)]
+        rows = [self._row(k) for k in key]
+        return self.vectors[rows] if rows else np.zeros((0, self.vector_size), np.float32)
+
+    def _row(self, key) -> int:
+        """Row of a word, or of a row number (gensim accepts both)."""
+        if isinstance(key, int | np.integer) and not isinstance(key, bool):
+            if not 0 <= key < len(self):
+                raise KeyError(f"row {key} out of range: {len(self)} words")
+            return int(key)
+        return self.get_index(key)
+
+    def has_index_for(self, key: Key) -> bool:
+        """Whether ``key`` has a vector (gensim's name; ``key in kv`` says the same)."""
+        return key in self.key_to_index
+
+    def get_vecattr(self, key: Key, attr: str):
+        """gensim's per-word attributes: only ``"count"`` (the corpus frequency) is kept."""
+        if attr != "count":
+            raise KeyError(f"attribute {attr!r} not kept: wordvec stores only 'count' per word")
+        return int(self.counts[self.get_index(key)])
+
+    def set_vecattr(self, key: Key, attr: str, value: int) -> None:
+        """Set a word's ``"count"`` (the only per-word attribute kept)."""
+        if attr != "count":
+            raise KeyError(f"attribute {attr!r} not kept: wordvec stores only 'count' per word")
+        counts = np.array(self.counts, np.int64)  # a copy: a memory map is read-only
+        counts[self.get_index(key)] = value
+        self.counts = counts
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """float32[V, d] unit-length vectors (gensim's name for ``unit_vectors``)."""
+        return self.unit_vectors
+
+    def add_vector(self, key: Key, vector: np.ndarray) -> int:
+        """Add one word and its vector; returns its row. A word already present keeps its
+        vector (as gensim); use ``add_vectors(..., replace=True)`` to overwrite."""
+        if key in self.key_to_index:
+            return self.key_to_index[key]
+        self.add_vectors([key], np.asarray(vector)[None, :])
+        return len(self) - 1
+
+    def add_vectors(
+        self,
+        keys: Sequence[Key],
+        weights: np.ndarray,
+        extras: dict | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Add words and their vectors (float[n, d]) at the end, as gensim; words already
+        present are left alone unless ``replace``. ``extras={"count": [...]}`` sets counts."""
+        keys = list(keys)
+        weights = np.asarray(weights, np.float32)
+        if weights.ndim == 1 and len(keys) == 1:
+            weights = weights[None, :]
+        if weights.shape != (len(keys), self.vector_size):
+            raise ValueError(f"{len(keys)} keys need weights of shape ({len(keys)}, "
+                             f"{self.vector_size}), got {weights.shape}")  # fmt: skip
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate keys in add_vectors")
+        extra_counts = None if not extras else extras.get("count")
+        counts_in = np.zeros(len(keys), np.int64) if extra_counts is None else np.asarray(
+            extra_counts, np.int64)  # fmt: skip
+        new = [i for i, k in enumerate(keys) if k not in self.key_to_index]
+        vectors, counts = self.vectors, self.counts
+        if replace:
+            old = [i for i, k in enumerate(keys) if k in self.key_to_index]
+            if old:
+                vectors, counts = np.array(vectors), np.array(counts)
+                rows = [self.key_to_index[keys[i]] for i in old]
+                vectors[rows] = weights[old]
+                if extra_counts is not None:
+                    counts[rows] = counts_in[old]
+        for i in new:
+            self.key_to_index[keys[i]] = len(self.index_to_key)
+            self.index_to_key.append(keys[i])
+        self.vectors = np.concatenate([np.asarray(vectors, np.float32), weights[new]])
+        self.counts = np.concatenate([np.asarray(counts, np.int64), counts_in[new]])
+        self._norms = None
+
+    def evaluate_word_analogies(
+        self,
+        analogies: str | os.PathLike,
+        restrict_vocab: int = 300_000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+        similarity_function: str = "most_similar",
+    ) -> tuple[float, list[dict]]:
+        """gensim's analogy evaluation, with gensim's return shape: (accuracy, sections), each
+        section ``{"section": name, "correct": [(a, b, c, d), ...], "incorrect": [...]}`` and
+        a last one named ``"Total accuracy"``. See ``wordvec.evaluate.evaluate_analogies``."""
+        from .evaluate import gensim_analogies
+
+        return gensim_analogies(self, analogies, restrict_vocab, case_insensitive,
+                                dummy4unknown, similarity_function)  # fmt: skip
+
+    def evaluate_word_pairs(
+        self,
+        pairs: str | os.PathLike,
+        delimiter: str = "\t",
+        encoding: str = "utf8",
+        restrict_vocab: int = 300_000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ) -> tuple[tuple[float, float], tuple[float, float], float]:
+        """gensim's word-pair evaluation, with gensim's return shape: ((pearson, p-value),
+        (spearman, p-value), out-of-vocabulary percentage). Fields are split on tabs (or
+        whitespace when a line has none), whatever ``delimiter`` says; files are UTF-8."""
+        from .evaluate import evaluate_word_pairs
+
+        r = evaluate_word_pairs(self, pairs, case_insensitive, restrict_vocab, dummy4unknown)
+        # gensim's ratio: with dummy4unknown the unknown pairs count twice in its denominator
+        scored = r.pairs + r.oov + (r.oov if dummy4unknown else 0)
+        oov = 100.0 * r.oov / scored if scored else float("nan")
+        return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), oov
 
     def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
         """float32[d] vector of ``key``, scaled to length 1 with ``norm``."""
@@ -365,28 +511,45 @@ class KeyedVectors:
         return len(self.closer_than(key1, key2)) + 1
 
     # -- files --------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Save words, vectors and counts in wordvec's native format (mmap-able, no pickle)."""
-        from .io import save_native
-
+    def save(self, path: str | os.PathLike, *args, **kwargs) -> None:
+        """Save words, vectors and counts in wordvec's native format (mmap-able, no pickle;
+        compressed when the name ends in .gz/.bz2/.xz). gensim's pickle options are ignored."""
         meta = {"kind": KV_KIND, "words": self.index_to_key}
-        save_native(path, meta, {"vectors": self.vectors, "counts": self.counts})
+        formats.save_native(path, meta, {"vectors": self.vectors, "counts": self.counts})
 
     @classmethod
-    def load(cls, path: str | os.PathLike, mmap: bool = False) -> KeyedVectors:
+    def load(
+        cls, path: str | os.PathLike, mmap: bool | str | None = False,
+        allow_nonfinite: bool = False,
+    ) -> KeyedVectors:  # fmt: skip
         """Load a file written by ``save`` (or the vectors of a saved ``Word2Vec`` model). With
-        ``mmap`` the vectors are memory-mapped read-only."""
-        from .io import load_native_vectors
+        ``mmap`` (True, or gensim's ``"r"``) the vectors are memory-mapped read-only and the
+        file's checksums are verified when the vectors are first used."""
+        meta, arrays, *verify = formats.load_native(path, mmap=bool(mmap), lazy=True)
+        if meta.get("kind") not in (KV_KIND, MODEL_KIND):
+            raise formats.FormatError(f"{path}: holds {meta.get('kind')!r}, not word vectors")
+        try:
+            kv = cls(meta["words"], arrays["vectors"], arrays.get("counts"))
+        except (KeyError, TypeError, ValueError) as e:
+            raise formats.FormatError(f"{path}: inconsistent vectors file: {e}") from None
+        words = kv.index_to_key
 
-        return load_native_vectors(path, mmap=mmap)
+        def check() -> None:
+            for v in verify:
+                v()
+            if not allow_nonfinite:
+                formats.check_finite(kv._vectors, words, path)
+
+        kv._verify = check
+        if not mmap:
+            kv.vectors  # noqa: B018 (verifies now: the arrays are in memory already)
+        return kv
 
     def save_word2vec_format(
         self, path: str | os.PathLike, binary: bool = False, write_header: bool = True
     ) -> None:
         """Write the word2vec C text or binary format (gensim's name; see ``io.save_word2vec``)."""
-        from .io import save_word2vec
-
-        save_word2vec(self, path, binary=binary, header=write_header)
+        formats.write_word2vec(self.index_to_key, self.vectors, path, binary, write_header)
 
     @classmethod
     def load_word2vec_format(
@@ -396,11 +559,14 @@ class KeyedVectors:
         limit: int | None = None,
         unicode_errors: str = "strict",
         no_header: bool = False,
+        allow_nonfinite: bool = False,
+        **_gensim,
     ) -> KeyedVectors:
-        """Read the word2vec C text or binary format (gensim's name; see ``io.load_word2vec``)."""
-        from .io import load_word2vec
-
-        return load_word2vec(path, binary, limit, unicode_errors, header=not no_header)
+        """Read the word2vec C text or binary format (gensim's name; see ``io.load_word2vec``);
+        gensim's ``encoding`` and ``datatype`` are ignored (UTF-8, float32)."""
+        words, vectors = formats.read_word2vec(path, binary, limit, unicode_errors,
+                                               not no_header, allow_nonfinite)  # fmt: skip
+        return cls(words, vectors)
 
 
 def _as_list(value) -> list:
