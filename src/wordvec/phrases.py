@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -53,12 +52,22 @@ import numpy as np
 from . import io
 from .corpus import (
     BLOCK_BYTES,
-    MAX_TOKEN_BYTES,
     OPENERS,
-    CorpusError,
     corpus_files,
     read_blocks,
     scan_corpus,
+)
+from .phrase_layers import (
+    LAYER_ARRAYS,
+    Connectors,
+    LayerTables,
+    PhraseLayer,
+    Stream,
+    check_layer,
+    learn_layer,
+    phrase_slots,
+    phrase_texts,
+    slot_map,
 )
 
 MODEL_KIND = "wordvec.Phrases"
@@ -115,98 +124,6 @@ _SCORERS: dict[str, _Scorer] = {
 }
 
 
-# -- one layer of phrases -----------------------------------------------------------------------
-@dataclass
-class PhraseLayer:
-    """The phrases learned in one pass.
-
-    ``words``: list of bytes, the words at either end of some phrase; per phrase: ``first``,
-    ``second`` int32 indices into ``words``; ``inner`` int64 connector run between them (0 =
-    adjacent; see ``wordvec.kernels.phrases``); ``count`` int64 times seen; ``score`` float64.
-    ``n_words``: tokens in the corpus this pass learned from; ``n_vocab``: distinct words plus
-    distinct candidates there.
-    """
-
-    words: list[bytes]
-    first: np.ndarray
-    second: np.ndarray
-    inner: np.ndarray
-    count: np.ndarray
-    score: np.ndarray
-    n_words: int
-    n_vocab: int
-
-    def __len__(self) -> int:
-        return int(self.first.shape[0])
-
-
-class _Connectors:
-    """Connector words in a fixed (sorted) order: index i + 1 is ``words[i]``; run encoding."""
-
-    def __init__(self, words: Iterable[bytes]):
-        self.words = sorted(set(words))
-        self.bits = max(len(self.words).bit_length(), 1)
-        self.max_run = 62 // self.bits if self.words else 0
-
-    def decode(self, run: int) -> list[bytes]:
-        out = []
-        mask = (1 << self.bits) - 1
-        while run:
-            out.append(self.words[(run & mask) - 1])
-            run >>= self.bits
-        return out[::-1]
-
-
-class _LayerTables:
-    """A layer's lookup tables for the kernels: phrase table, and a word table for raw bytes."""
-
-    def __init__(self, layer: PhraseLayer, connectors: _Connectors):
-        from .kernels import phrases as k
-
-        self.ptab = k.build_phrase_table(layer.first, layer.second, layer.inner)
-        words = layer.words + connectors.words  # ids >= len(layer.words) are connectors
-        self.arena = np.frombuffer(b"".join(words), np.uint8) if words else np.zeros(0, np.uint8)
-        self.offsets = np.zeros(len(words) + 1, np.int64)
-        np.cumsum([len(w) for w in words], out=self.offsets[1:])
-        self.wtab = k.build_word_table(self.arena, self.offsets)
-        self.n_words = len(layer.words)
-
-
-class _Stream:
-    """Applies the layers, one after another, to a stream of byte blocks."""
-
-    def __init__(self, layers: list[PhraseLayer], connectors: _Connectors, delimiter: bytes):
-        from .kernels import phrases as k
-
-        self.k = k
-        self.layers = layers
-        self.tables = [_LayerTables(layer, connectors) for layer in layers]
-        self.connectors = connectors
-        self.delim = np.frombuffer(delimiter, np.uint8)
-        self.carry = [np.zeros(0, np.uint8) for _ in layers]
-        self.joined = 0
-
-    def feed(self, data: np.ndarray, final: bool) -> np.ndarray:
-        """Bytes of ``data`` (plus what earlier calls held back), phrases joined."""
-        k, c = self.k, self.connectors
-        if not data.flags.writeable:  # one array type for the kernel: one compiled version
-            data = data.copy()
-        for i, (layer, t) in enumerate(zip(self.layers, self.tables, strict=True)):
-            buf = np.concatenate((self.carry[i], data)) if self.carry[i].size else data
-            out = np.empty(buf.shape[0] * max(self.delim.shape[0], 1), np.uint8)
-            used, n, joined, status = k.apply_bytes(
-                buf, buf.shape[0], final, t.wtab, t.arena, t.offsets, t.n_words, c.bits,
-                c.max_run, t.ptab, layer.first, layer.second, layer.inner, self.delim, out,
-                MAX_TOKEN_BYTES,
-            )  # fmt: skip
-            if status != k.OK:
-                raise CorpusError(f"a token longer than {MAX_TOKEN_BYTES:,} bytes: not text")
-            self.carry[i] = buf[used:].copy()
-            self.joined += joined
-            data = out[:n]
-        return data
-
-
 # -- the estimator ------------------------------------------------------------------------------
 class Phrases:
     """Learn collocations from a corpus and join them into single tokens.
@@ -255,7 +172,7 @@ class Phrases:
             "passes": _plain(self.passes),
         }
 
-    def _check_params(self) -> tuple[_Scorer, float, bytes, _Connectors]:
+    def _check_params(self) -> tuple[_Scorer, float, bytes, Connectors]:
         if self.scoring not in _SCORERS:
             raise ValueError(f"scoring must be one of {sorted(_SCORERS)}, got {self.scoring!r}")
         scorer = _SCORERS[self.scoring]
@@ -288,7 +205,7 @@ class Phrases:
             if not isinstance(w, str) or not w or len(w.encode("utf-8").split()) != 1:
                 raise ValueError(f"connector word {w!r} is not a non-empty word without spaces")
             conn.append(w.encode("utf-8"))
-        return scorer, threshold, delim, _Connectors(conn)
+        return scorer, threshold, delim, Connectors(conn)
 
     # -- learning -----------------------------------------------------------------------------
     def fit(self, source: str | os.PathLike | Iterable[list[str]]) -> Phrases:
@@ -303,15 +220,15 @@ class Phrases:
         layers = []
         for p in range(self.passes):
             slot_conn = np.array([conn_index.get(w, 0) for w in words], np.int32)
-            layer = _learn_layer(tokens, line_ends, words, counts, slot_conn, connectors,
+            layer = learn_layer(tokens, line_ends, words, counts, slot_conn, connectors,
                                  scorer, self.min_count, threshold)  # fmt: skip
             layers.append(layer)
             if p + 1 == self.passes:
                 break
             # join this layer's phrases in the encoded corpus: the next pass learns from that
-            tables = _LayerTables(layer, connectors)
-            slot_word = _slot_map(words, layer.words)
-            phrase_slot, words = _phrase_slots(layer, words, connectors, delim)  # new slots
+            tables = LayerTables(layer, connectors)
+            slot_word = slot_map(words, layer.words)
+            phrase_slot, words = phrase_slots(layer, words, connectors, delim)  # new slots
             tokens, line_ends = k.apply_ids(
                 tokens, line_ends, slot_word, slot_conn, connectors.bits, connectors.max_run,
                 tables.ptab, layer.first, layer.second, layer.inner, phrase_slot,
@@ -330,7 +247,7 @@ class Phrases:
     # -- applying -----------------------------------------------------------------------------
     def transform(self, sentences: Iterable[list[str]]) -> Iterator[list[str]]:
         """Yield each sentence (a list of str tokens) with its phrases joined, lazily."""
-        stream = _Stream(self._fitted(), self._connectors, self._delim)
+        stream = Stream(self._fitted(), self._connectors, self._delim)
         batch: list[bytes] = []
         size = 0
         for i, sent in enumerate(sentences):
@@ -361,7 +278,7 @@ class Phrases:
         becomes the delimiter; lines stay lines. The output is written atomically, compressed
         when its name ends in .gz/.bz2/.xz. Returns the number of phrases joined.
         """
-        stream = _Stream(self._fitted(), self._connectors, self._delim)
+        stream = Stream(self._fitted(), self._connectors, self._delim)
         files = corpus_files(Path(source))
         output = Path(output)
         opener = OPENERS.get(output.suffix.lower())
@@ -388,7 +305,7 @@ class Phrases:
         ``export_phrases``)."""
         out = {}
         for layer in self._fitted():
-            for text, score in zip(_phrase_texts(layer, self._connectors, self._delim),
+            for text, score in zip(phrase_texts(layer, self._connectors, self._delim),
                                    layer.score.tolist(), strict=True):  # fmt: skip
                 out[text.decode("utf-8", "replace")] = score
         return out
@@ -397,7 +314,7 @@ class Phrases:
         """The ``n`` most frequent phrases of all layers: (phrase, count, score)."""
         rows = []
         for layer in self._fitted():
-            texts = _phrase_texts(layer, self._connectors, self._delim)
+            texts = phrase_texts(layer, self._connectors, self._delim)
             for i in np.argsort(-layer.count, kind="stable")[:n]:
                 rows.append(
                     (
@@ -452,11 +369,11 @@ class Phrases:
                 words = _unarena(arrays[f"{i}.word_bytes"], arrays[f"{i}.word_offsets"])
                 layer = PhraseLayer(
                     words,
-                    *(_typed(arrays[f"{i}.{n}"], d) for n, d in _LAYER_ARRAYS),
+                    *(_typed(arrays[f"{i}.{n}"], d) for n, d in LAYER_ARRAYS),
                     n_words=int(st["n_words"]),
                     n_vocab=int(st["n_vocab"]),
                 )
-                _check_layer(layer, connectors)
+                check_layer(layer, connectors)
                 layers.append(layer)
         except (KeyError, TypeError, ValueError, UnicodeDecodeError) as e:
             if isinstance(e, io.FormatError):
@@ -468,79 +385,10 @@ class Phrases:
         return model
 
 
-_LAYER_ARRAYS = [("first", np.int32), ("second", np.int32), ("inner", np.int64),
-                 ("count", np.int64), ("score", np.float64)]  # fmt: skip
-
-
 # -- helpers ------------------------------------------------------------------------------------
-def _learn_layer(tokens, line_ends, words, counts, slot_conn, connectors, scorer, min_count,
-                 threshold) -> PhraseLayer:  # fmt: skip
-    """Count the candidates of an encoded corpus, score them, keep those above the threshold."""
-    from .kernels import phrases as k
-
-    n_slots = len(words)
-    if connectors.words:
-        hi, lo = k.candidate_keys(tokens, line_ends, slot_conn, n_slots, connectors.bits,
-                                  connectors.max_run)  # fmt: skip
-    else:
-        hi, lo = k.pair_keys(tokens, line_ends, n_slots), np.zeros(0, np.int64)
-    hi, lo = k.sort_keys(hi, lo)
-    distinct, pair, inner, cab = k.count_sorted(hi, lo, scorer.least_count(min_count, threshold))
-    del hi, lo
-    a, b = pair // n_slots, pair % n_slots
-    n_unigrams = int(np.count_nonzero((counts > 0) & (slot_conn == 0)))
-    n_words = int(tokens.shape[0])
-    n_vocab = n_unigrams + int(distinct)  # gensim's len(vocab)
-    with np.errstate(divide="ignore"):
-        score = scorer.score(counts[a], counts[b], cab, min_count, n_vocab, n_words)
-    keep = np.flatnonzero(score > threshold)
-    a, b = a[keep], b[keep]
-    slots = np.unique(np.concatenate((a, b)))
-    return PhraseLayer(
-        words=[words[s] for s in slots.tolist()],
-        first=np.searchsorted(slots, a).astype(np.int32),
-        second=np.searchsorted(slots, b).astype(np.int32),
-        inner=inner[keep],
-        count=cab[keep],
-        score=score[keep],
-        n_words=n_words,
-        n_vocab=n_vocab,
-    )
-
-
 def _plain(x):
     """A NumPy scalar as the Python number it holds (for JSON); anything else unchanged."""
     return x.item() if isinstance(x, np.generic) else x
-
-
-def _slot_map(words: list[bytes], layer_words: list[bytes]) -> np.ndarray:
-    """int32[len(words)]: each slot's index in ``layer_words``, -1 if absent."""
-    index = {w: i for i, w in enumerate(layer_words)}
-    return np.array([index.get(w, -1) for w in words], np.int32)
-
-
-def _phrase_texts(layer: PhraseLayer, connectors: _Connectors, delim: bytes) -> list[bytes]:
-    w = layer.words
-    return [
-        delim.join([w[a], *connectors.decode(r), w[b]])
-        for a, b, r in zip(
-            layer.first.tolist(), layer.second.tolist(), layer.inner.tolist(), strict=True
-        )
-    ]
-
-
-def _phrase_slots(layer, words, connectors, delim) -> tuple[np.ndarray, list[bytes]]:
-    """Slot id of each joined phrase (a new slot unless the corpus already holds the token)."""
-    index = {w: i for i, w in enumerate(words)}
-    words = list(words)
-    slots = np.empty(len(layer), np.int32)
-    for p, text in enumerate(_phrase_texts(layer, connectors, delim)):
-        s = index.get(text)
-        if s is None:
-            s = index[text] = len(words)
-            words.append(text)
-        slots[p] = s
-    return slots, words
 
 
 def _split_lines(data: np.ndarray) -> Iterator[list[str]]:
@@ -578,27 +426,3 @@ def _typed(a: np.ndarray, dtype) -> np.ndarray:
             f"an array has dtype {a.dtype} and {a.ndim} dimensions, not 1-d {np.dtype(dtype)}"
         )
     return a
-
-
-def _check_layer(layer: PhraseLayer, connectors: _Connectors) -> None:
-    n = len(layer.first)
-    if any(len(getattr(layer, name)) != n for name, _ in _LAYER_ARRAYS):
-        raise ValueError("phrase arrays differ in length")
-    nw = len(layer.words)
-    for name in ("first", "second"):
-        x = getattr(layer, name)
-        if n and (x.min() < 0 or x.max() >= nw):
-            raise ValueError(f"{name} indexes words outside 0..{nw - 1}")
-    if n and (
-        layer.inner.min() < 0 or layer.inner.max() >= 1 << (connectors.bits * connectors.max_run)
-    ):
-        raise ValueError("a connector run does not fit the connector words")
-    if n and layer.inner.any():
-        for r in np.unique(layer.inner).tolist():
-            mask = (1 << connectors.bits) - 1
-            while r:
-                if (r & mask) == 0 or (r & mask) > len(connectors.words):
-                    raise ValueError("a connector run names an unknown connector word")
-                r >>= connectors.bits
-    if n and not np.isfinite(layer.score).all():
-        raise ValueError("a phrase score is not finite")
