@@ -283,46 +283,49 @@ def scale(args) -> list[str]:
             f"saved in {t_save:.1f} s ({size / 1e6:.0f} MB), loaded in {t_load:.1f} s", flush=True
         )
 
-        # exact: the unit vectors (one-off) then one scan a query
-        t0 = time.perf_counter()
-        kv.fill_norms()
-        t_norms = time.perf_counter() - t0
-        queries = rng.choice(args.words, size=args.recall_queries, replace=False)
-        print("exact ground truth ...", flush=True)
-        t0 = time.perf_counter()
-        truth = exact_top(kv.unit_vectors, queries, 10)
-        t_truth = time.perf_counter() - t0
-        exact_ms = []
-        for qi in queries[: args.exact_queries]:
+        if not args.explorer_only:
+            # exact: the unit vectors (one-off) then one scan a query
             t0 = time.perf_counter()
-            kv.most_similar(words[qi], topn=10)
-            exact_ms.append((time.perf_counter() - t0) * 1000)
-        kv.indexer = index
-        ann_ms, found = [], []
-        for qi in queries:
+            kv.fill_norms()
+            t_norms = time.perf_counter() - t0
+            queries = rng.choice(args.words, size=args.recall_queries, replace=False)
+            print("exact ground truth ...", flush=True)
             t0 = time.perf_counter()
-            got = kv.most_similar(words[qi], topn=10)
-            ann_ms.append((time.perf_counter() - t0) * 1000)
-            found.append([kv.key_to_index[w] for w, _ in got])
-        r = recall(found, truth)
-        e50, a50 = statistics.median(exact_ms), statistics.median(ann_ms)
-        out += [
-            "| | value |",
-            "|---|---|",
-            f"| index | `{index.factory}`, {index.search_name}={index.search_value} (calibrated) |",
-            f"| build (hash + train + add + calibrate) | {t_build:.1f} s |",
-            f"| file size | {size / 1e6:.0f} MB (vectors: {vectors.nbytes / 1e6:.0f} MB) |",
-            f"| save / load (load checks the fingerprint) | {t_save:.1f} s / {t_load:.1f} s |",
-            f"| recall@10 vs exact ({len(queries)} random words) | {r:.4f} |",
-            f"| exact most_similar, median ms/query ({len(exact_ms)} queries) | {e50:.1f} |",
-            f"| ANN most_similar, median ms/query ({len(ann_ms)} queries) | {a50:.2f} |",
-            f"| ANN p99 ms/query | {percentile(ann_ms, 99):.2f} |",
-            f"| speed-up (median) | {e50 / a50:.0f}x |",
-            f"| unit vectors (one-off, exact search) | {t_norms:.1f} s |",
-            f"| exact ground truth, batched ({len(queries)} queries) | {t_truth:.1f} s |",
-        ]
-        print("\n".join(out), flush=True)
-        if args.explorer:
+            truth = exact_top(kv.unit_vectors, queries, 10)
+            t_truth = time.perf_counter() - t0
+            exact_ms = []
+            for qi in queries[: args.exact_queries]:
+                t0 = time.perf_counter()
+                kv.most_similar(words[qi], topn=10)
+                exact_ms.append((time.perf_counter() - t0) * 1000)
+            kv.indexer = index
+            ann_ms, found = [], []
+            for qi in queries:
+                t0 = time.perf_counter()
+                got = kv.most_similar(words[qi], topn=10)
+                ann_ms.append((time.perf_counter() - t0) * 1000)
+                found.append([kv.key_to_index[w] for w, _ in got])
+            r = recall(found, truth)
+            e50, a50 = statistics.median(exact_ms), statistics.median(ann_ms)
+            out += [
+                "| | value |",
+                "|---|---|",
+                f"| index | `{index.factory}`, "
+                f"{index.search_name}={index.search_value} (calibrated) |",
+                f"| build (hash + train + add + calibrate) | {t_build:.1f} s |",
+                f"| file size | {size / 1e6:.0f} MB (vectors: {vectors.nbytes / 1e6:.0f} MB) |",
+                f"| save / load (load checks the fingerprint) | {t_save:.1f} s / {t_load:.1f} s |",
+                f"| recall@10 vs exact ({len(queries)} random words) | {r:.4f} |",
+                f"| exact most_similar, median ms/query ({len(exact_ms)} queries) | {e50:.1f} |",
+                f"| ANN most_similar, median ms/query ({len(ann_ms)} queries) | {a50:.2f} |",
+                f"| ANN p99 ms/query | {percentile(ann_ms, 99):.2f} |",
+                f"| speed-up (median) | {e50 / a50:.0f}x |",
+                f"| unit vectors (one-off, exact search) | {t_norms:.1f} s |",
+                f"| exact ground truth, batched ({len(queries)} queries) | {t_truth:.1f} s |",
+            ]
+            print("\n".join(out), flush=True)
+        if args.explorer or args.explorer_only:
+            kv.indexer = index
             out += ["", *explorer(kv, words, rng, args)]
     return out
 
@@ -434,6 +437,9 @@ def main() -> None:
     ap.add_argument("--recall-queries", type=int, default=500)
     ap.add_argument("--exact-queries", type=int, default=30)
     ap.add_argument("--explorer", action="store_true", help="also time the explorer (scale)")
+    ap.add_argument(
+        "--explorer-only", action="store_true", help="time only the explorer (with --keep)"
+    )
     ap.add_argument("--tmp", default=None, help="folder for the saved index (default: /tmp)")
     ap.add_argument("--keep", help="keep the model and its index in this folder, and reuse them")
     ap.add_argument("--rebuild", action="store_true", help="build the index even if kept")

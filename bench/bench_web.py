@@ -5,7 +5,8 @@ lowercase strings of 3 to 12 letters, so prefixes match realistically many words
 explorer with uvicorn on a free loopback port and times, from an HTTP client on the same machine
 with a kept-alive connection, each endpoint over ``--requests`` requests after one untimed
 first request (shown apart: it pays one-off costs): median, 95th percentile and worst, in
-milliseconds; then 4 clients at once. The target is search and neighbours under 100 ms.
+milliseconds; then 4 clients at once, and 200 mixed requests from 50 threads started together
+(issue #11: errors, p50 and p99). The target is search and neighbours under 100 ms.
 
 Usage: ``python bench/bench_web.py [--words N] [--dim D] [--requests R] [--seed S]``.
 Needs ``wordvec[web]`` and about 1 GB of memory per million words at 100 dimensions.
@@ -132,12 +133,63 @@ def main() -> None:
         rows.append(("neighbours, 4 clients at once", float("nan"), statistics.median(lat),
                      percentile(lat, 95), max(lat)))  # fmt: skip
 
+        # issue #11's load: 200 mixed requests from 50 threads started together
+        load, errors, wall50 = burst(url, words, picks, 50, 200)
+        rows.append(("200 mixed requests, 50 threads at once", float("nan"),
+                     statistics.median(load), percentile(load, 95), max(load)))  # fmt: skip
+
     print(f"\n{'request':<46}{'first ms':>10}{'median ms':>10}{'p95 ms':>10}{'max ms':>10}")
     print("-" * 86)
     for name, first, med, p95, worst in rows:
         print(f"{name:<46}{first:>10.1f}{med:>10.1f}{p95:>10.1f}{worst:>10.1f}")
     print(f"\n4 clients: {len(lat)} neighbour requests in {wall:.2f} s "
           f"({len(lat) / wall:.0f} requests/s)")  # fmt: skip
+    print(f"50 threads: {len(load)} requests in {wall50:.2f} s, {len(errors)} errors, "
+          f"p50 {statistics.median(load):.1f} ms, p99 {percentile(load, 99):.1f} ms")  # fmt: skip
+
+
+def burst(url: str, words: list[str], picks: np.ndarray, threads: int, n: int):
+    """``n`` requests (neighbours, autocomplete, analogy, neighbourhood projection in turn) from
+    ``threads`` threads that start together, each with its own connection and a 10 s timeout.
+    Returns (milliseconds per request, errors, wall seconds)."""
+    lat: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def request(http: httpx.Client, k: int):
+        a, b, c = (words[i] for i in picks[k % len(picks)])
+        kind = k % 4
+        if kind == 0:
+            return http.get(f"/api/neighbours?word={a}&topn=10")
+        if kind == 1:
+            return http.get(f"/api/autocomplete?prefix={b[:2]}")
+        if kind == 2:
+            return http.post("/api/analogy", json={"a": a, "b": b, "c": c})
+        return http.post("/api/projection", json={"neighbours_of": c, "topn": 8})
+
+    def worker(part: int) -> None:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            barrier.wait()
+            for k in range(part, n, threads):
+                t0 = time.perf_counter()
+                try:
+                    r = request(http, k)
+                    problem = None if r.status_code == 200 else f"HTTP {r.status_code}"
+                except httpx.HTTPError as e:
+                    problem = repr(e)
+                with lock:
+                    lat.append((time.perf_counter() - t0) * 1000)
+                    if problem:
+                        errors.append(problem)
+
+    t0 = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(p,)) for p in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return lat, errors, time.perf_counter() - t0
 
 
 if __name__ == "__main__":
