@@ -198,8 +198,8 @@ class CudaExecutor:
             self._scratch = (cuda.device_array(size, np.int32), cuda.device_array(size, np.uint64))
         if self._stats is None or self._stats.shape[0] < sentences:
             self._stats = cuda.device_array((max(sentences, 1), 3), np.float64)
-        self.device_bytes = (sum(a.nbytes for a in (*self._corpus, *self._tables, *self._weights))
-                             + sum(a.nbytes for a in self._scratch) + self._stats.nbytes)  # fmt: skip
+        held = (*self._corpus, *self._tables, *self._weights, *self._scratch, self._stats)
+        self.device_bytes = sum(a.nbytes for a in held)
 
 
 def simulated() -> bool:

@@ -102,24 +102,28 @@ else:  # Numba's simulator has no warp shuffles: the same butterfly on a per-war
     _LANE_XOR = [np.arange(WARP) ^ (WARP >> b) for b in range(1, WARP.bit_length())]
 
     def _warp_state():
+        """(lane, the warp's two buffers float32[2, WARP, MAX_OUT], its barrier, the thread)."""
         th = threading.current_thread()  # a simulator BlockThread: one CUDA thread
         tid = th.threadIdx.x
         with _warps_lock:
             per_block = _warps.setdefault(th._manager, {})
             if tid // WARP not in per_block:
-                per_block[tid // WARP] = (np.zeros((WARP, MAX_OUT), np.float32),
-                                          threading.Barrier(WARP, timeout=120))  # fmt: skip
+                per_block[tid // WARP] = (np.zeros((2, WARP, MAX_OUT), np.float32),
+                                          threading.Barrier(WARP, timeout=300))  # fmt: skip
             buf, bar = per_block[tid // WARP]
-        return tid % WARP, buf, bar
+        return tid % WARP, buf, bar, th
 
     def _warp_sum(v, n):
-        lane, buf, bar = _warp_state()
-        buf[lane, :n] = v[:n]
+        lane, buf, bar, th = _warp_state()
+        # two buffers used in turn: one barrier a call (a lane cannot write a buffer again
+        # before every lane has passed the next call's barrier, after reading it)
+        side = th.__dict__.get("wordvec_side", 0)
+        th.wordvec_side = 1 - side
+        buf[side, lane, :n] = v[:n]
         bar.wait()
-        x = buf[:, :n].copy()
+        x = buf[side, :, :n].copy()
         for perm in _LANE_XOR:  # lane l adds lane l ^ m, in the shuffles' order
             x = x + x[perm]
-        bar.wait()
         v[:n] = x[lane]
 
     def _warp_sync():
@@ -396,6 +400,7 @@ def train_cbow_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, 
     part = cuda.local.array(1, float32)
     h = cuda.local.array(MAX_DL, float32)  # this lane's dimensions of the window's input
     e = cuda.local.array(MAX_DL, float32)  # ... and of its step
+    n_dims = (d - lane + WARP - 1) // WARP  # dimensions lane, lane + WARP, ... below d
     t0 = bounds[job_s0[jb]]
     step = (job_a1[jb] - job_a0[jb]) / max(bounds[job_s1[jb]] - t0, 1)
     frac = (end - start) / max(n, 1)
@@ -412,40 +417,32 @@ def train_cbow_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, 
             continue
         alpha = job_a0[jb] + step * (start - t0 + i * frac)
         inv = float32(1.0 / m)
-        u = 0
-        for t in range(lane, d, WARP):
+        for u in range(n_dims):  # dimension t = lane + u WARP
             acc = float32(0.0)
             for c in range(lo, hi):
                 if c != i:
-                    acc += syn0[kept_ids[out + c], t]
+                    acc += syn0[kept_ids[out + c], lane + u * WARP]
             h[u] = acc * inv if cbow_mean else acc
             e[u] = 0.0
-            u += 1
         for q in range(k):
             o = outs[q]
             acc = float32(0.0)
-            u = 0
-            for t in range(lane, d, WARP):
-                acc += h[u] * syn1neg[o, t]
-                u += 1
+            for u in range(n_dims):
+                acc += h[u] * syn1neg[o, lane + u * WARP]
             part[0] = acc
             _warp_sum(part, 1)
             gq, lq = _grad_and_loss(part[0], 1.0 if q == 0 else 0.0, alpha)
             loss += lq
             gq = float32(gq)
-            u = 0
-            for t in range(lane, d, WARP):
-                y = syn1neg[o, t]
+            for u in range(n_dims):
+                y = syn1neg[o, lane + u * WARP]
                 e[u] += gq * y
-                syn1neg[o, t] = y + gq * h[u]
-                u += 1
+                syn1neg[o, lane + u * WARP] = y + gq * h[u]
         for c in range(lo, hi):
             if c != i:
                 row = kept_ids[out + c]
-                u = 0
-                for t in range(lane, d, WARP):
-                    syn0[row, t] += e[u]
-                    u += 1
+                for u in range(n_dims):
+                    syn0[row, lane + u * WARP] += e[u]
         pairs += 1
         _warp_sync()
     _finish(stats, b, loss, pairs, n)
