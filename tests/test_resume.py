@@ -202,3 +202,12 @@ def test_deterministic_several_workers_resume_bit_identical(tmp_path, corpus):
     resumed = Word2Vec.resume(ckpt, corpus)
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
     assert resumed.loss_history_ == full.loss_history_
+
+
+@pytest.mark.parametrize("where", ["missing-dir/run.ckpt", "", "."])
+def test_a_checkpoint_path_that_cannot_be_written_fails_before_any_training(tmp_path, corpus, where):
+    model = Word2Vec(**PARAMS)
+    path = tmp_path / where if where else ""
+    with pytest.raises((OSError, ValueError)):
+        model.fit(corpus, checkpoint=path)
+    assert not hasattr(model, "corpus_") and not hasattr(model, "wv")  # not even scanned

@@ -37,7 +37,7 @@ from .vocab import Vocab, build_vocab, keep_thresholds, merge_counts, noise_alia
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-REPLICA_MERGE = "mean"  # how rows several replicas moved are combined: see kernels.merge
+REPLICA_MERGE = "adaptive"  # how rows several replicas moved are combined: see kernels.merge
 # Hogwild (and one replica) rounds are this many times ``round_words`` a worker: there is no
 # merge to keep fresh, only progress and checkpoints, and a longer round wastes less of the
 # time the first worker done waits for the last (about 0.1 s a round by default)
@@ -255,6 +255,8 @@ class Word2Vec:
         checkpoint_every: float | None = None,
     ) -> Word2Vec:
         """Build the vocabulary from ``corpus`` and train ``epochs`` epochs on it."""
+        if checkpoint is not None:  # before the scan: a path that cannot be written fails now
+            io.check_writable(checkpoint)
         return self.build_vocab(corpus).train(callbacks, progress, checkpoint, checkpoint_every)
 
     def train(
@@ -286,6 +288,8 @@ class Word2Vec:
         if not hasattr(self, "corpus_"):
             raise ValueError("no corpus: call build_vocab(corpus) or fit(corpus) first")
         self.check_params()
+        if checkpoint is not None:
+            io.check_writable(checkpoint)
         self._run = RunState(start_epochs=self.epochs_trained_)
         return self._train(callbacks, progress, checkpoint, checkpoint_every)
 

@@ -23,7 +23,8 @@ from ..schedule import Round, TrainJob
 class ThreadExecutor:
     """``weights``: the shared arrays (float32[rows, d] each) every job trains; ``train_job``:
     see ``wordvec.schedule.TrainJob``; ``workers`` threads; ``replicas``: 1 or ``workers``;
-    ``merge``: how rows several replicas moved are combined (``kernels.merge``)."""
+    ``merge``: how rows several replicas moved are combined (``kernels.merge.MODES``), one
+    mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1)."""
 
     def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
                  replicas: int = 1, merge: str = "mean"):  # fmt: skip
@@ -144,10 +145,11 @@ class ThreadExecutor:
         for job in work.jobs[w]:
             self.train_job(job, mine, self._touched[w], stats[job.index])
         self._trained.wait()
-        mode = MODES[self.merge]
+        merge = self.merge.split(",") if isinstance(self.merge, str) else list(self.merge)
+        modes = [MODES[m] for m in (merge * len(self.weights))[: len(self.weights)]]
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
             lo, hi = (
                 shared.shape[0] * w // self.replicas,
                 shared.shape[0] * (w + 1) // self.replicas,
             )
-            merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], mode)
+            merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], modes[m])
