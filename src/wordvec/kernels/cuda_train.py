@@ -72,6 +72,7 @@ WARP = int(os.environ.get("WORDVEC_CUDASIM_WARP", "4")) if SIMULATOR else 32
 MAX_OUT = 32  # 1 + negative: the centre word and its noise words, in registers
 MAX_DL = 32  # CBOW: dimensions a lane holds (d <= 1024)
 MAX_THREADS = 1024  # a block: the prefix-sum buffer
+MAX_BLOCK_WARPS = MAX_THREADS // WARP
 SCALE = TABLE_SIZE / (2 * MAX_EXP)
 FULL_MASK = 0xFFFFFFFF
 
@@ -271,8 +272,8 @@ def _prepare(ids, rare, escapes, r0, start, end, keep, seed, out, kept_ids, kept
 def _finish(stats, b, loss, pairs, n):
     """Sum the warps' loss and pairs in warp order into ``stats[b]`` with the kept count."""
     tid = cuda.threadIdx.x
-    w_loss = cuda.shared.array(MAX_THREADS // WARP, float64)
-    w_pairs = cuda.shared.array(MAX_THREADS // WARP, int64)
+    w_loss = cuda.shared.array(MAX_BLOCK_WARPS, float64)
+    w_pairs = cuda.shared.array(MAX_BLOCK_WARPS, int64)
     if tid % WARP == 0:
         w_loss[tid // WARP] = loss
         w_pairs[tid // WARP] = pairs
