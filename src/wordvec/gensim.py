@@ -1,0 +1,438 @@
+"""gensim 4's API on wordvec: change the import, keep the script.
+
+::
+
+    from wordvec.gensim import Word2Vec, KeyedVectors, LineSentence, CallbackAny2Vec
+
+    model = Word2Vec(sentences=LineSentence("corpus.txt"), vector_size=100, window=5,
+                     min_count=5, workers=2)
+    model.wv.most_similar("king")
+
+``Word2Vec`` here is ``wordvec.Word2Vec`` with gensim's constructor that trains (``sentences``
+or ``corpus_file``), gensim's ``build_vocab(corpus_iterable, ..., update=...)`` and
+``train(corpus_iterable, total_examples=..., epochs=..., compute_loss=...)``,
+``get_latest_training_loss()``, and callbacks with gensim's signatures (``on_epoch_end(model)``).
+As in gensim, several workers update the shared weights without locks (Hogwild: wordvec's
+``deterministic=False``); pass ``deterministic=True`` for wordvec's reproducible rounds.
+The corpus readers (``LineSentence``, ``Text8Corpus``, ``PathLineSentences``) iterate like
+gensim's, and a plain file or folder behind them is handed to wordvec's fast reader instead of
+being iterated in Python. Models are saved in wordvec's native format (no pickle).
+
+What still differs is listed in ``docs/gensim.md``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .callbacks import Callback
+from .keyedvectors import KeyedVectors
+from .report import EpochStats
+from .train import Word2Vec as _Word2Vec
+
+__all__ = [
+    "CallbackAny2Vec",
+    "KeyedVectors",
+    "LineSentence",
+    "PathLineSentences",
+    "Text8Corpus",
+    "Word2Vec",
+]
+
+MAX_WORDS_IN_BATCH = 10_000  # gensim's default batch_words and max_sentence_length
+
+
+# -- corpora --------------------------------------------------------------------------------------
+def _open_text(path: Path):
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    return opener(path, "rb")
+
+
+def _split(line: bytes) -> list[str]:
+    return line.decode("utf-8").split()
+
+
+class LineSentence:
+    """gensim's ``LineSentence``: one sentence per line, words separated by whitespace, lines
+    longer than ``max_sentence_length`` words cut into pieces; ``limit`` reads only the first
+    lines. ``source`` is a path (``.gz``/``.bz2``/``.xz`` decompressed) or an open file."""
+
+    def __init__(self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH,
+                 limit: int | None = None):  # fmt: skip
+        self.source = source
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[list[str]]:
+        if hasattr(self.source, "read"):
+            self.source.seek(0)
+            yield from self._lines(self.source)
+            return
+        with _open_text(Path(self.source)) as f:
+            yield from self._lines(f)
+
+    def _lines(self, f) -> Iterator[list[str]]:
+        for n, line in enumerate(f):
+            if self.limit is not None and n >= self.limit:
+                return
+            words = _split(line if isinstance(line, bytes) else line.encode("utf-8"))
+            for i in range(0, len(words), self.max_sentence_length):
+                yield words[i : i + self.max_sentence_length]
+
+    def _path(self) -> Path | None:
+        """The file wordvec's reader can take instead of this iterator (same sentences)."""
+        if hasattr(self.source, "read") or self.limit is not None:
+            return None
+        return Path(self.source)
+
+
+class Text8Corpus:
+    """gensim's ``Text8Corpus``: a file of whitespace-separated words (text8 is one line),
+    yielded as sentences of ``max_sentence_length`` words."""
+
+    def __init__(self, fname, max_sentence_length: int = MAX_WORDS_IN_BATCH):
+        self.fname = fname
+        self.max_sentence_length = max_sentence_length
+
+    def __iter__(self) -> Iterator[list[str]]:
+        sentence: list[str] = []
+        with _open_text(Path(self.fname)) as f:
+            for line in f:
+                sentence.extend(_split(line))
+                while len(sentence) >= self.max_sentence_length:
+                    yield sentence[: self.max_sentence_length]
+                    sentence = sentence[self.max_sentence_length :]
+        if sentence:
+            yield sentence
+
+    def _path(self) -> Path | None:
+        path = Path(self.fname)  # one line: wordvec cuts it into the same pieces
+        return path if _one_line(path) else None
+
+
+def _one_line(path: Path) -> bool:
+    """Whether a file has no line break before its end (text8's layout)."""
+    try:
+        with _open_text(path) as f:
+            while chunk := f.read(1 << 20):
+                if b"\n" in chunk.rstrip(b"\n"):
+                    return False
+        return True
+    except OSError:
+        return False
+
+
+class PathLineSentences:
+    """gensim's ``PathLineSentences``: ``LineSentence`` over one file, or over every file of a
+    folder in name order (not its subfolders)."""
+
+    def __init__(self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH,
+                 limit: int | None = None):  # fmt: skip
+        self.source = source
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+        path = Path(source)
+        if path.is_file():
+            self.input_files = [str(path)]
+        elif path.is_dir():
+            self.input_files = sorted(str(p) for p in path.iterdir() if p.is_file())
+            if not self.input_files:
+                raise ValueError(f"no files in the folder {source}")
+        else:
+            raise ValueError(f"input is neither a file nor a folder: {source}")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for name in self.input_files:
+            yield from LineSentence(name, self.max_sentence_length, self.limit)
+
+    def _path(self) -> Path | None:
+        path = Path(self.source)
+        if self.limit is not None:
+            return None
+        if path.is_dir() and any(p.is_dir() or p.name.startswith(".") for p in path.iterdir()):
+            return None  # wordvec's reader would also read subfolders and skip hidden files
+        return path
+
+
+def _reader_input(corpus, max_sentence_length: int):
+    """What to hand wordvec's reader: the file or folder behind one of the corpus classes when
+    reading it directly gives the same sentences; else the corpus itself."""
+    path_of = getattr(corpus, "_path", None)
+    if path_of is not None and corpus.max_sentence_length == max_sentence_length:
+        path = path_of()
+        if path is not None:
+            return path
+    return corpus
+
+
+def _source_key(corpus) -> Any:
+    """Identifies a corpus: the same file read by two reader objects is the same corpus."""
+    if isinstance(corpus, str | os.PathLike):
+        return ("path", os.path.realpath(corpus))
+    if isinstance(corpus, LineSentence | Text8Corpus | PathLineSentences):
+        path = corpus._path()
+        if path is not None:
+            return ("path", os.path.realpath(path), corpus.max_sentence_length)
+    return ("object", id(corpus))
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+class CallbackAny2Vec:
+    """gensim's callback base class: override any of these; each gets the model. Batch hooks
+    are never called (wordvec trains in rounds of many batches)."""
+
+    def on_epoch_begin(self, model) -> None: ...
+    def on_epoch_end(self, model) -> None: ...
+    def on_batch_begin(self, model) -> None: ...
+    def on_batch_end(self, model) -> None: ...
+    def on_train_begin(self, model) -> None: ...
+    def on_train_end(self, model) -> None: ...
+
+
+class _GensimCallbacks(Callback):
+    """Calls gensim-style callbacks from wordvec's hooks and keeps the running loss."""
+
+    def __init__(self, callbacks: Sequence):
+        self.callbacks = list(callbacks)
+
+    def _call(self, hook: str, model) -> None:
+        for cb in self.callbacks:
+            fn = getattr(cb, hook, None)
+            if fn is not None:
+                fn(model)
+
+    def on_train_begin(self, model) -> None:
+        self._call("on_train_begin", model)
+
+    def on_epoch_begin(self, model, epoch: int) -> None:
+        self._call("on_epoch_begin", model)
+
+    def on_epoch_end(self, model, stats: EpochStats) -> None:
+        model.running_training_loss += stats.loss * stats.pairs
+        self._call("on_epoch_end", model)
+
+    def on_train_end(self, model) -> None:
+        self._call("on_train_end", model)
+
+
+# -- the model ------------------------------------------------------------------------------------
+class Word2Vec(_Word2Vec):
+    """gensim 4's ``Word2Vec``: the constructor trains when given ``sentences`` or
+    ``corpus_file``; same parameter names, order and defaults. wordvec's own parameters
+    (``deterministic``, ``softmax``, ...) may be passed by name too."""
+
+    def __init__(
+        self,
+        sentences: Iterable[list[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        hashfxn=hash,
+        epochs: int = 5,
+        null_word: int = 0,
+        trim_rule=None,
+        sorted_vocab: int = 1,
+        batch_words: int = MAX_WORDS_IN_BATCH,
+        compute_loss: bool = False,
+        callbacks: Sequence = (),
+        comment: str | None = None,
+        max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
+        **wordvec_params,
+    ):
+        _unsupported(trim_rule=trim_rule, null_word=null_word, sorted_vocab=sorted_vocab)
+        wordvec_params.setdefault("deterministic", False)  # gensim's threads: Hogwild
+        super().__init__(
+            vector_size=vector_size, window=window, min_count=min_count,
+            max_vocab_size=max_vocab_size, max_final_vocab=max_final_vocab, sample=sample,
+            alpha=alpha, min_alpha=min_alpha, epochs=epochs, negative=negative,
+            ns_exponent=ns_exponent, hs=hs, sg=sg, cbow_mean=cbow_mean,
+            shrink_windows=shrink_windows, seed=seed, workers=workers, batch_words=batch_words,
+            **wordvec_params,
+        )  # fmt: skip
+        self.compute_loss = compute_loss
+        self.callbacks = tuple(callbacks)
+        self.comment = comment
+        self.running_training_loss = 0.0
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("give sentences or corpus_file, not both")
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences, corpus_file=corpus_file)
+            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
+                       total_words=self.corpus_total_words, epochs=self.epochs,
+                       compute_loss=compute_loss, callbacks=callbacks)  # fmt: skip
+
+    # gensim's attribute names for the learned state
+    @property
+    def syn1neg(self):
+        return self.syn1neg_
+
+    @property
+    def syn1(self):
+        return self.syn1_
+
+    @property
+    def corpus_count(self) -> int:
+        """Sentences in the corpus given to ``build_vocab``, as gensim counts them: long ones
+        count once per ``max_sentence_length`` piece (text8 is 1,700 sentences)."""
+        corpus = getattr(self, "corpus_", None)
+        return int(corpus.bounds.shape[0] - 1) if corpus is not None else 0
+
+    @property
+    def corpus_total_words(self) -> int:
+        """Tokens in the corpus given to ``build_vocab`` (gensim's name)."""
+        return self.report_.raw_tokens if hasattr(self, "report_") else 0
+
+    @property
+    def total_train_time(self) -> float:
+        return self.report_.seconds_train if hasattr(self, "report_") else 0.0
+
+    def _corpus(self, corpus_iterable, corpus_file):
+        if corpus_iterable is not None and corpus_file is not None:
+            raise ValueError("give corpus_iterable or corpus_file, not both")
+        if corpus_iterable is None and corpus_file is None:
+            raise ValueError("no corpus: give corpus_iterable (e.g. a list of token lists or a "
+                             "LineSentence) or corpus_file (a path)")  # fmt: skip
+        return corpus_file if corpus_file is not None else corpus_iterable
+
+    def build_vocab(
+        self,
+        corpus_iterable=None,
+        corpus_file=None,
+        update: bool = False,
+        progress_per: int = 10_000,
+        keep_raw_vocab: bool = False,
+        trim_rule=None,
+        **kwargs,
+    ) -> Word2Vec:
+        """gensim's ``build_vocab``: count the corpus, choose the words (``update=True`` adds
+        a new corpus's words to a trained model). Also encodes the corpus for ``train``."""
+        _unsupported(trim_rule=trim_rule)
+        corpus = self._corpus(corpus_iterable, corpus_file)
+        super().build_vocab(_reader_input(corpus, self.max_sentence_length), update=update)
+        self._source = _source_key(corpus)
+        return self
+
+    def fit(self, corpus, callbacks=(), progress=None, checkpoint=None, checkpoint_every=None):
+        """wordvec's ``fit`` (wordvec-style callbacks)."""
+        _Word2Vec.build_vocab(self, _reader_input(corpus, self.max_sentence_length))
+        self._source = _source_key(corpus)
+        return _Word2Vec.train(self, callbacks, progress, checkpoint, checkpoint_every)
+
+    def train(
+        self,
+        corpus_iterable=None,
+        corpus_file=None,
+        total_examples: int | None = None,
+        total_words: int | None = None,
+        epochs: int | None = None,
+        start_alpha: float | None = None,
+        end_alpha: float | None = None,
+        word_count: int = 0,
+        queue_factor: int = 2,
+        report_delay: float = 1.0,
+        compute_loss: bool = False,
+        callbacks: Sequence = (),
+        **kwargs,
+    ) -> tuple[int, int]:
+        """gensim's ``train``: ``epochs`` passes over the corpus (which must be the one given to
+        ``build_vocab``, or is encoded with its vocabulary). Returns (words trained on after
+        subsampling, raw words), as gensim."""
+        corpus = self._corpus(corpus_iterable, corpus_file)
+        if epochs is None:
+            raise ValueError("You must specify an explicit epochs count. The usual value is "
+                             "epochs=model.epochs.")  # fmt: skip
+        if corpus_file is None and not total_examples and not total_words:
+            raise ValueError("You must specify either total_examples or total_words, for proper "
+                             "learning-rate and progress calculations. If you've just built the "
+                             "vocabulary using the same corpus, using the count cached in the "
+                             "model is sufficient: total_examples=model.corpus_count.")  # fmt: skip
+        if not hasattr(self, "vocab_"):
+            raise RuntimeError("you must first build vocabulary before training the model")
+        if getattr(self, "_source", None) != _source_key(corpus):
+            self._encode(corpus)
+        self.compute_loss = compute_loss
+        self.running_training_loss = 0.0
+        wordvec_callbacks = [c for c in callbacks if isinstance(c, Callback)]
+        gensim_callbacks = [c for c in callbacks if not isinstance(c, Callback)]
+        saved = self.epochs, self.alpha, self.min_alpha
+        self.epochs = epochs
+        self.alpha = saved[1] if start_alpha is None else start_alpha
+        self.min_alpha = saved[2] if end_alpha is None else end_alpha
+        done = len(self.report_.epochs)
+        try:
+            _Word2Vec.train(self, [_GensimCallbacks(gensim_callbacks), *wordvec_callbacks])
+        finally:
+            self.epochs, self.alpha, self.min_alpha = saved
+        new = self.report_.epochs[done:]
+        return sum(e.words_kept for e in new), self.report_.raw_tokens * len(new)
+
+    def _encode(self, corpus) -> None:
+        """Encode a corpus other than the one given to ``build_vocab`` with the model's
+        vocabulary (words outside it are skipped, as gensim)."""
+        from .corpus import scan_corpus
+        from .encoded import encode_with, split_long
+
+        scan = scan_corpus(_reader_input(corpus, self.max_sentence_length), self.max_vocab_size,
+                           workers=self.workers)  # fmt: skip
+        enc = encode_with(scan, self.wv.index_to_key, self.unicode_errors)
+        self.corpus_, _ = split_long(enc, self.max_sentence_length)
+        self.report_.raw_tokens = enc.raw_tokens
+        self._source = _source_key(corpus)
+
+    def get_latest_training_loss(self) -> float:
+        """Sum of the loss over the pairs trained by the latest ``train`` call, up to the last
+        finished epoch (gensim's running total; wordvec always computes it)."""
+        return float(self.running_training_loss)
+
+    def estimate_memory(self, vocab_size: int | None = None, report=None) -> dict[str, int]:
+        return super().estimate_memory(vocab_size)
+
+    def save(self, fname_or_handle, *args, **kwargs) -> None:
+        """Save in wordvec's native format (gensim's pickle options are ignored)."""
+        super().save(fname_or_handle)
+
+    @classmethod
+    def load(cls, fname, *args, mmap=None, **kwargs) -> Word2Vec:
+        """Load a model saved by ``save`` (wordvec's format; gensim's pickles are refused with
+        a line saying how to convert them)."""
+        from .formats import identify
+
+        what = identify(fname)
+        if what is not None:
+            from .formats import FormatError
+
+            raise FormatError(f"{fname}: {what}")
+        model = super().load(fname, mmap=bool(mmap))
+        model.compute_loss, model.callbacks, model.comment = False, (), None
+        model.running_training_loss = 0.0
+        return model
+
+
+def _unsupported(**given) -> None:
+    defaults = {"trim_rule": None, "null_word": 0, "sorted_vocab": 1}
+    for name, value in given.items():
+        if value != defaults[name] if name != "trim_rule" else value is not None:
+            what = {"trim_rule": "trim_rule (filter the corpus before, or use min_count / "
+                                 "max_final_vocab)",
+                    "null_word": "null_word=1", "sorted_vocab": "sorted_vocab=0 (wordvec "
+                                                                "always sorts by frequency)"}
+            raise ValueError(f"wordvec.gensim does not support {what[name]}")  # fmt: skip
