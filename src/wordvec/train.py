@@ -37,7 +37,7 @@ from .vocab import Vocab, build_vocab, keep_thresholds, merge_counts, noise_alia
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-REPLICA_MERGE = "adaptive"  # how rows several replicas moved are combined: see kernels.merge
+REPLICA_MERGE = "sum"  # how rows several replicas moved are combined: see kernels.merge
 # Hogwild (and one replica) rounds are this many times ``round_words`` a worker: there is no
 # merge to keep fresh, only progress and checkpoints, and a longer round wastes less of the
 # time the first worker done waits for the last (about 0.1 s a round by default)
