@@ -235,11 +235,16 @@ def _simulate(out: str) -> None:
     print(f"end to end: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
 
+def python_path() -> str:
+    """This folder first (the subprocesses import this module), then the caller's path."""
+    return os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory) -> Path:
     pytest.importorskip("numba.cuda")
     out = tmp_path_factory.mktemp("cudasim")
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONPATH": str(HERE)}
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONPATH": python_path()}
     code = f"import test_cuda; test_cuda._simulate({str(out)!r})"
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=300)  # fmt: skip
@@ -359,7 +364,7 @@ def test_kernels_on_a_real_gpu(tmp_path):
         "for c in test_cuda.CASES]"
     )
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    env["PYTHONPATH"] = str(HERE)
+    env["PYTHONPATH"] = python_path()
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=600)  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]

@@ -18,6 +18,7 @@ Negative sampling only (skip-gram or CBOW); anything else is refused with one li
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
@@ -26,7 +27,8 @@ from ..schedule import Round
 # tokens a round: one launch, then a copy of the stats back. Large rounds fill the GPU (a
 # text8-like corpus cut into 10,000-token sentences gives ~1,700 blocks per 16M tokens)
 ROUND_WORDS = 1 << 24
-MAX_WARPS = 16  # warps a block (a sentence), at most
+MAX_WARPS = 8  # warps a block (a sentence), at most: 3 blocks an SM at 75 registers a thread
+SHARED_BYTES = 48 * 1024  # dynamic shared memory a block may ask without opting in
 TOKENS_PER_WARP = 512  # raw tokens of a sentence per warp, at least: short sentences, few warps
 
 NO_GPU = (
@@ -91,16 +93,28 @@ class CudaExecutor:
             raise ValueError(f"device='cuda' CBOW supports vector_size <= {MAX_DL * WARP}, got {d}")
         if warps is not None and not 1 <= warps <= MAX_WARPS:
             raise ValueError(f"warps must be in 1..{MAX_WARPS}, got {warps}")
+        from ..kernels.cuda_train import shared_bytes
+
+        if shared_bytes(1, opts.window, opts.negative) > SHARED_BYTES:
+            raise ValueError(f"device='cuda': window={opts.window} with negative={opts.negative} "
+                             "needs more shared memory than a block has")  # fmt: skip
         cuda = _cuda()
         from ..kernels.cuda_train import KERNELS
 
+        corpus, tables = objective.corpus, objective.tables
+        need = gpu_bytes(weights[0].shape[0], d, corpus.ids.shape[0], corpus.rare.shape[0],
+                         corpus.bounds.shape[0] - 1, round_words)  # fmt: skip
+        free = cuda.current_context().get_memory_info()[0]
+        if need > free:
+            raise ValueError(f"device='cuda': training needs about {need / 2**30:.2f} GiB of GPU "
+                             f"memory, {free / 2**30:.2f} GiB is free (the corpus is not "
+                             "streamed: train a smaller corpus or on the CPU)")  # fmt: skip
         self._cuda = cuda
         self._kernel = KERNELS[objective.kind]
         self.round_words = int(round_words)
         self.warps = warps
         self.opts = opts
         self.host = (weights[0], weights[1])
-        corpus, tables = objective.corpus, objective.tables
         self.bounds = np.ascontiguousarray(corpus.bounds, np.int64)
         put = cuda.to_device
         rare = corpus.rare if corpus.rare.shape[0] else np.zeros(1, np.int32)
@@ -148,21 +162,33 @@ class CudaExecutor:
             put(np.array([job.alpha1 for job in jobs], np.float64)),
             put(np.array([job.seed for job in jobs], np.uint64)),
         )
-        warps = self.warps or int(np.clip(n_tokens // max(sents.shape[0], 1) // TOKENS_PER_WARP,
-                                          1, MAX_WARPS))  # fmt: skip
         from ..kernels.cuda_train import WARP, shared_bytes
 
         o = self.opts
+        warps = self.warps or int(np.clip(n_tokens // max(sents.shape[0], 1) // TOKENS_PER_WARP,
+                                          1, MAX_WARPS))  # fmt: skip
+        while warps > 1 and shared_bytes(warps, o.window, o.negative) > SHARED_BYTES:
+            warps -= 1
         shmem = shared_bytes(warps, o.window, o.negative)
-        self._kernel[sents.shape[0], warps * WARP, 0, shmem](
-            *self._corpus, *self._tables, *self._weights, *launch, o.window, o.shrink,
-            o.negative, o.cbow_mean, *self._scratch, self._stats)  # fmt: skip
-        per_sentence = self._stats[: sents.shape[0]].copy_to_host()  # waits for the kernel
+        with warnings.catch_warnings():  # a small corpus is a small grid: say nothing of it
+            warnings.filterwarnings("ignore", r"Grid size \d+ will likely result in GPU under")
+            self._kernel[sents.shape[0], warps * WARP, 0, shmem](
+                *self._corpus, *self._tables, *self._weights, *launch, o.window, o.shrink,
+                o.negative, o.cbow_mean, *self._scratch, self._stats)  # fmt: skip
+        interrupted = False
+        while True:  # a Ctrl-C lets the round finish (the protocol), then is raised
+            try:
+                per_sentence = self._stats[: sents.shape[0]].copy_to_host()  # waits for it
+                break
+            except KeyboardInterrupt:
+                interrupted = True
         starts = np.zeros(len(jobs), np.int64)
         np.cumsum(per_job[:-1], out=starts[1:])
         sums = np.add.reduceat(per_sentence, starts, axis=0)  # in sentence order: deterministic
         for job, row in zip(jobs, sums, strict=True):
             stats[job.index] += row
+        if interrupted:
+            raise KeyboardInterrupt
 
     def sync(self) -> None:
         """Copy the device's weights into the host arrays, in place."""
