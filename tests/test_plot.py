@@ -324,7 +324,7 @@ def test_cli_plot(model, tmp_path, capsys, args):
         (["--words", "man", "woman", "--method", "tsne", "-o", "x.png"], "at least 4"),
         (["--top", "0", "-o", "x.png"], "top must be"),
         (["--top", "5", "--size", "big", "-o", "x.png"], "--size"),
-        (["--top", "5", "-o", "no/such/dir/x.png"], "no directory"),
+        (["--top", "5", "-o", "no/such/dir/x.png"], "does not exist"),
     ],
 )
 def test_cli_plot_mistakes_are_one_line(model, tmp_path, capsys, monkeypatch, args, message):

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import lzma
 import pkgutil
 import sys
+import zlib
 
 from . import commands
+from .commands import UserError
 
-
-class UserError(Exception):
-    """A mistake the user can fix: printed as one line, exit code 2."""
+__all__ = ["UserError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,12 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wordvec: interrupted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, KeyError, OSError) as e:
+    except (UserError, ValueError, KeyError, OSError, EOFError, zlib.error, lzma.LZMAError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         if isinstance(e, OSError) and e.filename:
-            msg = f"{e.strerror}: {e.filename}"
-        print(f"wordvec {args.command}: error: {msg}", file=sys.stderr)
+            msg = f"{e.filename}: {e.strerror}"
+        print(f"wordvec {args.command}: error: {_one_line(msg)}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"wordvec {args.command}: error: out of memory", file=sys.stderr)
+        return 2
+
+
+def _one_line(msg) -> str:
+    """An error message on one line, cut to a readable length."""
+    text = " ".join(str(msg).split())
+    return text if len(text) <= 1000 else text[:1000] + "..."
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ and no other point; a word with no free position is left unlabelled rather than 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .formats import atomic_write
 from .project import Method, _require, project
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -96,20 +96,8 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> str:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot write {path!r}: no directory {directory!r}")
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=f".{fmt}", dir=directory
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, dpi="figure")
-        # mkstemp makes the file private (0600); give it the mode of the file it replaces
-        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:  # the one atomic writer (wordvec.formats)
+        fig.savefig(f, format=fmt, dpi="figure")
     return fmt
 
 

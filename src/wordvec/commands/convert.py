@@ -2,8 +2,11 @@
 
 Formats: native (.wv), word2vec text (.txt, .vec: fastText's format too), word2vec binary
 (.bin), GloVe (.glove: text without the header line) and the TensorFlow Embedding Projector
-(.tsv: vectors, plus a metadata file beside it). The output format comes from --to or the
-output's name; the input's from --from or its contents.
+(.tsv: vectors, plus a metadata file beside it); any of them gzip, bzip2 or xz compressed
+(.gz, .bz2, .xz after the suffix). The input may also be a fastText .bin model (its word
+vectors). The output format comes from --to or the output's name (the rule every command
+uses); the input's from --from or its contents. The output is checked before the input is
+read, and may not be the input.
 """
 
 from __future__ import annotations
@@ -27,21 +30,31 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=None, help="keep only the first N words")
     p.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"),
                    help="what invalid UTF-8 in an input word does")  # fmt: skip
+    p.add_argument("--allow-nonfinite", action="store_true",
+                   help="accept NaN and infinite values (refused by default)")  # fmt: skip
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordvec import KeyedVectors
-    from wordvec.io import check_format, format_from_name, load_vectors, save_vectors
+    import os
 
-    to = check_format(args.to_format) if args.to_format else format_from_name(args.output)
-    if to is None:
-        raise ValueError(
-            f"cannot tell the output format from {args.output!r}: pass --to ({FORMAT_HELP})"
-        )
+    from wordvec import KeyedVectors
+    from wordvec.io import check_writable, load_vectors, output_format, output_paths, save_vectors
+
+    try:
+        to = output_format(args.output, args.to_format)
+    except ValueError as e:
+        raise ValueError(f"{e}: pass --to ({FORMAT_HELP})") from None
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be >= 1, got {args.limit}")
-    kv = load_vectors(args.input, args.from_format, unicode_errors=args.unicode_errors)
+    if not os.path.exists(args.input):
+        raise FileNotFoundError(2, "no such file", args.input)
+    for path in output_paths(args.output, to):
+        if os.path.exists(path) and os.path.samefile(path, args.input):
+            raise ValueError(f"{path} is the input: write the output to another file")
+        check_writable(path)
+    kv = load_vectors(args.input, args.from_format, unicode_errors=args.unicode_errors,
+                      allow_nonfinite=args.allow_nonfinite)  # fmt: skip
     if args.limit is not None and args.limit < len(kv):
         kv = KeyedVectors(kv.index_to_key[: args.limit], kv.vectors[: args.limit],
                           kv.counts[: args.limit])  # fmt: skip

@@ -28,14 +28,17 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .query import _print
-    from .train import model_params, save_model, train_with_progress
+    from .train import check_outputs, model_params, save_model, train_with_progress
 
-    model = train_with_progress(demo_corpus(), model_params(args), args.quiet)
+    if args.output:
+        check_outputs(args.output)
+    model = train_with_progress(demo_corpus(), model_params(args), args.quiet,
+                                progress_every=args.progress_every, output=args.output)  # fmt: skip
     wv = model.wv
     for w in DEMO_WORDS:
         _print(f"nearest to {w!r}:", wv.most_similar(w, topn=8))
     a, b, c = DEMO_ANALOGY
     _print(f"{a} is to {b} as {c} is to:", wv.most_similar(positive=[b, c], negative=[a], topn=5))
     if args.output:
-        print(f"saved {save_model(model, args.output)} model to {args.output}")
+        print(f"saved {save_model(model, args.output)} to {args.output}")
     return 0

@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 GENSIM_CUTOFF = 300_000  # gensim's default restrict_vocab for evaluate_word_analogies
 
@@ -46,12 +47,17 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
-    from wordvec.io import atomic_write, load_vectors
+    from wordvec.io import atomic_write, check_writable, load_vectors
 
     if not (args.analogies or args.pairs):
         raise ValueError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
     if args.restrict_vocab < 1:
         raise ValueError(f"--restrict-vocab must be >= 1, got {args.restrict_vocab}")
+    for path in (args.model, args.analogies, args.pairs):
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(2, "no such file", path)
+    if args.json:
+        check_writable(args.json)
     kv = load_vectors(args.model, mmap=True)
     report: dict = {"model": args.model, "words": len(kv), "dimensions": kv.vector_size}
     if args.analogies:

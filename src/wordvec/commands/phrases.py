@@ -36,11 +36,22 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    from wordvec.io import check_writable
     from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     given = [f"--{n.replace('_', '-')}" for n in _LEARNING if getattr(args, n) is not None]
     if args.top < 0:
         raise ValueError(f"--top must be >= 0, got {args.top}")
+    for out in (args.output, args.save_model):
+        if out is None:
+            continue
+        if os.path.realpath(out) == os.path.realpath(args.corpus):
+            raise ValueError(f"{out} is the corpus: write the output to another file")
+        check_writable(out)
+    if args.save_model and os.path.realpath(args.save_model) == os.path.realpath(args.output):
+        raise ValueError(f"-o and --save-model are the same file: {args.output}")
     t0 = time.perf_counter()
     if args.model:
         if given:

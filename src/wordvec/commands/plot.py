@@ -54,8 +54,8 @@ def _size(text: str) -> tuple[float, float]:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from ..cli import UserError
     from ..project import MissingDependency
+    from . import UserError
     from .query import load_vectors
 
     fmt = os.path.splitext(args.output)[1].lower()
@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.analogy or args.pairs) and args.dims == 3:
         raise ValueError("analogy plots are 2-D; drop --dims 3")
     from .. import plot  # NumPy only; matplotlib is imported when the figure is made
+    from ..io import check_writable
 
+    check_writable(args.output)
     kv = load_vectors(args.model)
     try:
         if args.analogy or args.pairs:
