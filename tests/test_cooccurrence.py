@@ -43,8 +43,14 @@ def test_counts_match_reference(weighting, context):
     corpus = make_corpus()
     results = []
     for workers, mem in ((1, 1 << 30), (2, 1 << 30), (2, 1 << 20)):
-        c = Cooccurrence(window=4, weighting=weighting, context=context, min_count=2,
-                         workers=workers, max_memory=mem).fit(corpus)
+        c = Cooccurrence(
+            window=4,
+            weighting=weighting,
+            context=context,
+            min_count=2,
+            workers=workers,
+            max_memory=mem,
+        ).fit(corpus)
         ref = reference(corpus, c.words_, 4, weighting, context)
         np.testing.assert_allclose(c.matrix_.toarray(), ref, rtol=1e-6)
         assert c.matrix_.has_sorted_indices

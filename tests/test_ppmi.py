@@ -67,8 +67,9 @@ def test_model_vectors_follow_eig_and_context():
     base = dict(vector_size=4, sample=0.0, min_count=1)
     m0 = PPMI(eig=0.0, **base).fit(c)
     m1 = PPMI(eig=1.0, **base).fit(c)
-    np.testing.assert_allclose(m1.wv.vectors, m0.wv.vectors * m0.singular_values_, rtol=1e-4,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        m1.wv.vectors, m0.wv.vectors * m0.singular_values_, rtol=1e-4, atol=1e-6
+    )
     wc = PPMI(eig=0.5, add_context=True, **base).fit(c)
     assert wc.wv.vectors.shape == (16, 4)
     # the two topics separate: a word is closer to its own group
@@ -108,5 +109,12 @@ def test_all_zero_ppmi_is_refused():
     # every word with every other equally often: PMI is 0 everywhere, PPMI all zeros
     sents = [["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]] * 3
     with pytest.raises(ValueError, match="all zeros"):
-        PPMI(vector_size=1, window=2, min_count=1, sample=0.0, cds=1.0, weighting="uniform",
-             shift=10.0).fit(sents)
+        PPMI(
+            vector_size=1,
+            window=2,
+            min_count=1,
+            sample=0.0,
+            cds=1.0,
+            weighting="uniform",
+            shift=10.0,
+        ).fit(sents)

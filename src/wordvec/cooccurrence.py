@@ -183,7 +183,6 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
         if len(runs[w]) > 1:
             keys = np.concatenate([r[0] for r in runs[w]])
             vals = np.concatenate([r[1] for r in runs[w]])
-            runs[w] = []
             runs[w] = [k.reduce_run(keys, vals, keys.shape[0])]
 
     def work(w: int, p0: int, p1: int) -> None:
@@ -208,11 +207,13 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
             if progress:
                 progress(p1, m)
         list(pool.map(merge, range(workers)))
-    del bufs, tokens
-    parts = [r[0] for r in runs if r]
-    run_keys = np.concatenate([r[0][0] for r in runs if r]) if parts else np.empty(0, np.int64)
-    run_vals = np.concatenate([r[0][1] for r in runs if r]) if parts else np.empty(0)
-    del runs, parts
+    bufs.clear()
+    tokens = tokens[:0]  # the decoded corpus is not needed any more
+    done = [r[0] for r in runs if r]  # one sorted run per worker, rows disjoint
+    runs.clear()
+    run_keys = np.concatenate([r[0] for r in done]) if done else np.empty(0, np.int64)
+    run_vals = np.concatenate([r[1] for r in done]) if done else np.empty(0)
+    del done
     indptr = k.csr_counts(dense, width, offset, run_keys, v)
     nnz = int(indptr[-1])
     if nnz == 0:

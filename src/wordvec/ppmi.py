@@ -178,8 +178,10 @@ class PPMI:
                              "for a truncated SVD; lower vector_size or min_count")  # fmt: skip
         m = ppmi_matrix(matrix, self.cds, self.shift)
         if m.nnz == 0:
-            raise ValueError("the PPMI matrix is all zeros (no pair co-occurs more often than "
-                             "chance); use a larger corpus or window, or a smaller shift")  # fmt: skip
+            raise ValueError(
+                "the PPMI matrix is all zeros (no pair co-occurs more often than chance); "
+                "use a larger corpus or window, or a smaller shift"
+            )
         u, s, vt = truncated_svd(m, k, self.svd_solver, self.n_iter, self.oversample, self.seed)
         w = u * s**self.eig
         if self.add_context:

@@ -1,0 +1,116 @@
+"""GloVe kernels: the training entries laid out in shuffled blocks, and one AdaGrad pass.
+
+Shapes (V words, d dimensions, n non-zeros of the co-occurrence matrix, S strata):
+
+- ``layout``: CSR ``indptr``: int64[V + 1], ``indices``: int32[n], ``data``: float32[n] ->
+  ``rows``/``cols``: int32[n], ``logx``: float32[n] (log X_ij), ``fx``: float32[n] (the weight
+  f(X_ij) = min(1, (X_ij / x_max) ** alpha)), grouped by block and shuffled in each block with a
+  seeded Fisher-Yates. Block ``b = ((j % S - i % S) mod S) * S + i % S`` holds the entries of
+  row group ``i % S`` and column group ``j % S``; the ``S`` blocks of one round (same first
+  factor) touch disjoint rows of W and disjoint rows of C, so they can run on any threads at
+  once with no race (stratified SGD), and the result never depends on ``workers``. ``S = 1``
+  is one block shuffled whole: the Hogwild layout.
+- ``train_range``: entries ``start .. end - 1``; weights ``w``, ``c``: float32[V, d] (word and
+  context vectors), ``bw``, ``bc``: float32[V] biases; ``gw``, ``gc``, ``gbw``, ``gbc``: their
+  AdaGrad sums of squared steps (start at 1, as the reference C code). Returns the loss sum.
+
+The update is the reference C code's (``glove.c`` at d8173f7): ``diff = w_i . c_j + bw_i + bc_j
+- log X``, ``g = f(X) * diff``; each coordinate's gradient ``g * c_jk`` (resp. ``g * w_ik``) is
+clipped to ``[-clip, clip]`` and times ``eta`` is the raw step, divided by the square root of its
+AdaGrad sum, then squared into it. The biases step by ``g / sqrt(sum)`` with ``g ** 2`` added to
+the sum: the reference does not scale them by ``eta``, and neither do we (for equal results). The
+loss is ``0.5 * f(X) * diff ** 2`` per entry, summed in float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# reassociation lets LLVM vectorise the dot product; no 'nnan'/'ninf': the NaN guard must stay
+_FAST = {"reassoc", "contract", "nsz", "arcp"}
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _next(state):
+    """splitmix64: advance ``state`` (uint64[1]) and return a random uint64."""
+    state[0] += np.uint64(0x9E3779B97F4A7C15)
+    x = state[0]
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def layout(indptr, indices, data, strata, x_max, alpha, seed, rows, cols, logx, fx):
+    """Fill the entry arrays block by block (see the module docstring) and shuffle each block.
+    Returns int64[S * S + 1]: the start of each block."""
+    n_words = indptr.shape[0] - 1
+    n_blocks = strata * strata
+    starts = np.zeros(n_blocks + 1, np.int64)
+    for i in range(n_words):
+        gi = i % strata
+        for t in range(indptr[i], indptr[i + 1]):
+            b = ((indices[t] % strata - gi) % strata) * strata + gi
+            starts[b + 1] += 1
+    for b in range(n_blocks):
+        starts[b + 1] += starts[b]
+    cursor = starts[:-1].copy()
+    for i in range(n_words):
+        gi = i % strata
+        for t in range(indptr[i], indptr[i + 1]):
+            j = indices[t]
+            b = ((j % strata - gi) % strata) * strata + gi
+            k = cursor[b]
+            cursor[b] += 1
+            x = data[t]
+            rows[k] = i
+            cols[k] = j
+            logx[k] = math.log(x)
+            fx[k] = 1.0 if x >= x_max else (x / x_max) ** alpha
+    state = np.zeros(1, np.uint64)
+    state[0] = np.uint64(seed)
+    for b in range(n_blocks):  # Fisher-Yates inside each block
+        a = starts[b]
+        for t in range(starts[b + 1] - 1, a, -1):
+            u = a + np.int64(_next(state) % np.uint64(t - a + 1))
+            rows[t], rows[u] = rows[u], rows[t]
+            cols[t], cols[u] = cols[u], cols[t]
+            logx[t], logx[u] = logx[u], logx[t]
+            fx[t], fx[u] = fx[u], fx[t]
+    return starts
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def train_range(rows, cols, logx, fx, start, end, w, c, bw, bc, gw, gc, gbw, gbc, eta, clip):
+    """One AdaGrad step per entry ``start .. end - 1``, in order (see the module docstring).
+    ``eta``, ``clip``: float32. Returns float64, the sum of the entries' losses."""
+    d = w.shape[1]
+    loss = 0.0
+    for t in range(start, end):
+        i = rows[t]
+        j = cols[t]
+        diff = bw[i] + bc[j] - logx[t]
+        for k in range(d):
+            diff += w[i, k] * c[j, k]
+        fdiff = fx[t] * diff
+        if not math.isfinite(fdiff):
+            continue  # as the C code: skip an update that overflowed
+        loss += 0.5 * fdiff * diff
+        for k in range(d):  # fdiff * c_jk is d loss / d w_ik; clipped, then times eta
+            wk = w[i, k]
+            ck = c[j, k]
+            g1 = min(max(fdiff * ck, -clip), clip) * eta
+            g2 = min(max(fdiff * wk, -clip), clip) * eta
+            w[i, k] = wk - g1 / math.sqrt(gw[i, k])
+            c[j, k] = ck - g2 / math.sqrt(gc[j, k])
+            gw[i, k] += g1 * g1
+            gc[j, k] += g2 * g2
+        # the biases: the reference's step, not scaled by eta (AdaGrad bounds it)
+        bw[i] -= fdiff / math.sqrt(gbw[i])
+        bc[j] -= fdiff / math.sqrt(gbc[j])
+        gbw[i] += fdiff * fdiff
+        gbc[j] += fdiff * fdiff
+    return loss
