@@ -37,9 +37,7 @@ from ..schedule import Job, Round, equal_spans
 try:
     import ray
 except ImportError:  # one clear line, not a traceback into Ray's absence
-    raise ImportError(
-        "training on a cluster needs Ray: pip install 'wordvec[ray]'"
-    ) from None
+    raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
 
 MERGE_CHUNK_BYTES = 64 << 20  # the driver merges the touched rows this many bytes at a time
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
@@ -62,6 +60,10 @@ class Replica:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def reset(self, rank: int) -> None:
+        """Forget everything: an idle actor taken for another run."""
+        self.__init__(rank)
 
     # input (wordvec.cluster): read and count this actor's pieces, then encode them
     def scan(self, pieces: list, block_bytes: int) -> dict[str, Any]:
@@ -90,7 +92,10 @@ class Replica:
                                  f"the shard {corpus.bounds.shape[0] - 1}")  # fmt: skip
         else:
             corpus = _slice(objective.corpus, a, b)
-        self.objective = Objective(objective.kind, corpus, objective.tables, objective.opts)
+        # writable copies: arrays from Ray's object store are read-only, which Numba types
+        # (and caches) apart from the arrays of local training
+        self.objective = Objective(objective.kind, _writable(corpus), _writable(objective.tables),
+                                   objective.opts)  # fmt: skip
         self.offset = a
         rows = max(w.shape[0] for w in self.weights)
         self.touched = np.zeros((len(self.weights), rows), np.uint8)
@@ -121,6 +126,12 @@ class Replica:
             self.touched[m, ids] = 0
             out.append((ids, w[ids]))
         return stats, out, time.perf_counter() - t0
+
+
+def _writable(bundle):
+    """The bundle with a writable copy of each read-only array in it."""
+    return type(bundle)(*(np.array(x) if isinstance(x, np.ndarray) and not x.flags.writeable
+                          else x for x in bundle))  # fmt: skip
 
 
 def _slice(corpus, a: int, b: int):
@@ -162,10 +173,44 @@ def connect(address: str | None) -> None:
     ray.init(address=target, include_dashboard=False, log_to_driver=False)
 
 
-def spawn(rank: int, num_cpus: float):
-    """A new ``Replica`` actor."""
+# idle actors of this driver, by CPUs reserved: a process stays warm (Numba loaded) from one
+# run to the next (``release`` gives them back to the cluster)
+_IDLE: dict[float, list] = {}
+
+
+def spawn(rank: int, num_cpus: float, fresh: bool = False):
+    """A ``Replica`` actor: an idle warm one of this driver, emptied, unless ``fresh``."""
+    idle = _IDLE.get(num_cpus, [])
+    while idle and not fresh:
+        actor = idle.pop()
+        try:
+            ray.get(actor.reset.remote(rank))
+            return actor
+        except ray.exceptions.RayActorError:
+            continue  # died while idle
+    deadline = time.monotonic() + 10.0  # a killed actor's CPUs come back a little later
+    while (free := ray.available_resources().get("CPU", 0.0)) < num_cpus:
+        if time.monotonic() < deadline:
+            time.sleep(0.1)
+            continue
+        total = ray.cluster_resources().get("CPU", 0.0)
+        raise ValueError(f"an actor needs {num_cpus:g} CPU; {free:g} of the Ray cluster's "
+                         f"{total:g} are free (fewer actors, or num_cpus)")  # fmt: skip
     cls = ray.remote(Replica).options(num_cpus=num_cpus, max_restarts=0, max_task_retries=0)
     return cls.remote(rank)
+
+
+def retire(actors: Sequence, num_cpus: float) -> None:
+    """Keep ``actors`` (alive, their work done) warm for the next run of this driver."""
+    _IDLE.setdefault(num_cpus, []).extend(actors)
+
+
+def release() -> None:
+    """End this driver's idle actors, freeing their CPUs on the cluster."""
+    for actors in _IDLE.values():
+        for a in actors:
+            ray.kill(a)
+    _IDLE.clear()
 
 
 class RayExecutor:
@@ -318,10 +363,7 @@ class RayExecutor:
     def _restart(self, r: int):
         """Replace dead actor ``r`` by a fresh one at the last merged state."""
         self.traffic.restarts += 1
-        if self.shards is not None:
-            actor = self.shards.respawn(r)
-        else:
-            actor = spawn(r, self.num_cpus)
+        actor = self.shards.respawn(r) if self.shards is not None else spawn(r, self.num_cpus)
         ray.get(actor.load.remote(ray.put(self.weights), self._objective_ref, self._span(r)))
         self._actors[r] = actor
         return actor
@@ -331,8 +373,7 @@ class RayExecutor:
 
     def close(self) -> None:
         if self._own:
-            for a in self._actors:
-                ray.kill(a)
+            retire(self._actors, self.num_cpus)
         self._actors = []
         self._pending = None
 

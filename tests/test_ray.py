@@ -1,0 +1,257 @@
+"""Training on a Ray cluster (issue #15): the cluster executor against local training, bit for
+bit; sharded input against the single-machine scan; a dead actor; resume; the missing extra.
+
+One local Ray cluster (2 CPUs, no dashboard) serves the whole module; actors are kept warm
+between runs by the executor, so each test pays for training, not for process start-up.
+"""
+
+import gzip
+import importlib
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from wordvec import Callback, Word2Vec
+from wordvec.cluster import copy_pieces, list_inputs, plan_shards
+from wordvec.corpus import scan_corpus
+from wordvec.schedule import RunState, Schedule
+from wordvec.vocab import build_vocab
+
+try:
+    with warnings.catch_warnings():
+        # Ray's own imports emit deprecation warnings from its dependencies; pytest turns every
+        # warning into an error, so they are silenced here and only here
+        warnings.simplefilter("ignore")
+        import ray
+except ImportError:
+    ray = None
+
+needs_ray = pytest.mark.skipif(
+    ray is None, reason="Ray is not installed (pip install wordvec[ray])"
+)
+
+# Ray's workers and its gRPC client warn about their own internals (resource tracking of a
+# killed actor, event-loop deprecations); they say nothing about wordvec
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+PARAMS = dict(vector_size=16, min_count=2, epochs=2, seed=7, sg=1, batch_words=1000,
+              round_words=4000, window=3)  # fmt: skip
+
+
+def _write_corpus(path, n_tokens=60_000, seed=0, line=25):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in rng.zipf(1.3, n_tokens) % 1500]
+    path.write_text("\n".join(" ".join(words[i : i + line]) for i in range(0, len(words), line)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    if ray is None:
+        pytest.skip("Ray is not installed (pip install wordvec[ray])")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    from wordvec.executors.ray import release
+
+    release()
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return _write_corpus(tmp_path_factory.mktemp("ray") / "c.txt")
+
+
+def _same(a: Word2Vec, b: Word2Vec) -> bool:
+    return (np.array_equal(a.wv.vectors, b.wv.vectors)
+            and np.array_equal(a.syn1neg_, b.syn1neg_)
+            and a.loss_history_ == b.loss_history_)  # fmt: skip
+
+
+# -- without Ray ----------------------------------------------------------------------------------
+def test_import_wordvec_does_not_import_ray():
+    code = "import sys, wordvec, wordvec.cluster; print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_extra_gives_one_clear_line(monkeypatch, corpus):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    monkeypatch.delitem(sys.modules, "wordvec.executors.ray", raising=False)
+    with pytest.raises(ImportError) as e:
+        importlib.import_module("wordvec.executors.ray")
+    assert str(e.value) == "training on a cluster needs Ray: pip install 'wordvec[ray]'"
+    with pytest.raises(ImportError, match=r"pip install 'wordvec\[ray\]'$"):
+        Word2Vec(**PARAMS, workers=1, cluster="ray").fit(corpus)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+def test_shard_plan_reads_every_token_once(tmp_path, n):
+    """Cuts land anywhere; each reader moves them to the same token boundary, so the pieces
+    laid end to end hold exactly the corpus's tokens, across files (one compressed)."""
+    d = tmp_path / "dir"
+    d.mkdir()
+    _write_corpus(d / "a.txt", 3000, seed=1)
+    (d / "b.txt").write_text("one huge line " * 500 + "end")  # no newline near most cuts
+    with gzip.open(d / "c.txt.gz", "wt") as f:
+        f.write("gz words here\nand more\n")
+    _write_corpus(d / "d.txt", 2000, seed=2, line=400)
+    shards = plan_shards(list_inputs(d), n)
+    assert len(shards) == n
+    tokens = []
+    for pieces in shards:
+        path = tmp_path / "out.txt"
+        with open(path, "wb") as out:
+            copy_pieces(pieces, out, block_bytes=4096)
+        tokens += path.read_bytes().split()
+    expected = []
+    for p in sorted(d.iterdir()):
+        if p.suffix == ".gz":
+            with gzip.open(p) as f:
+                expected += f.read().split()
+        else:
+            expected += p.read_bytes().split()
+    assert tokens == expected
+
+
+# -- sharded vocabulary ---------------------------------------------------------------------------
+@needs_ray
+@pytest.mark.parametrize("layout", ["directory", "one-line"])
+def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, layout):
+    from wordvec.cluster import build_vocab_on_actors
+
+    if layout == "directory":
+        src = tmp_path / "d"
+        src.mkdir()
+        for i in range(3):
+            _write_corpus(src / f"{i}.txt", 8000, seed=i)
+        with gzip.open(src / "z.txt.gz", "wt") as f:
+            f.write((tmp_path / "d" / "0.txt").read_text()[:5000] + " zz-only-here")
+    else:  # text8-like: one line, so the cuts fall inside it
+        src = tmp_path / "one.txt"
+        rng = np.random.default_rng(3)
+        src.write_text(" ".join(f"w{i}" for i in rng.zipf(1.3, 30_000) % 2000))
+    single, enc = build_vocab(scan_corpus(src), 3)
+    vocab, bounds, spans, report, handle = build_vocab_on_actors(src, 2, min_count=3)
+    try:
+        assert vocab.words == single.words
+        assert np.array_equal(vocab.counts, single.counts)
+        assert report["raw_tokens"] == enc.raw_tokens
+        assert report["vocab_tokens"] == enc.n_tokens == bounds[-1]
+        assert spans[0] == 0 and spans[-1] == bounds.shape[0] - 1 and spans.shape == (3,)
+    finally:
+        handle.close()
+
+
+@needs_ray
+def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus):
+    """Actors train the shards they read: the same vectors as two local replicas on the same
+    spans (the corpus has a newline near every cut, so the shards meet at sentence ends)."""
+    from wordvec.cluster import build_vocab_on_actors
+    from wordvec.executors.ray import RayExecutor
+    from wordvec.executors.threads import ThreadExecutor
+
+    vocab, bounds, spans, _, handle = build_vocab_on_actors(corpus, 2, min_count=2)
+    model = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
+    assert model.vocab_.words == vocab.words
+    assert np.array_equal(model.corpus_.bounds, bounds)
+    results = []
+    for make in (lambda w, o: ThreadExecutor(w, o, 2, 2),
+                 lambda w, o: RayExecutor(w, o, shards=handle)):  # fmt: skip
+        m = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
+        weights, objective = m._weights(), m._objective()
+        sched = Schedule(bounds, m.batch_words, m.epochs, m.alpha, m.min_alpha, m.seed,
+                         m.round_words // m.batch_words, spans)  # fmt: skip
+        state = RunState(0)
+        with make(weights, objective) as ex:
+            losses = []
+            for _ in range(m.epochs):
+                losses.append(sched.run_epoch(state, ex).loss)
+                state.epoch, state.next_round, state.stats = state.epoch + 1, 0, None
+        results.append((weights[0].copy(), weights[1].copy(), losses))
+    handle.close()
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
+
+
+# -- training -------------------------------------------------------------------------------------
+@needs_ray
+def test_one_actor_equals_local_one_worker_bit_for_bit(cluster, corpus):
+    local = Word2Vec(**PARAMS, workers=1).fit(corpus)
+    remote = Word2Vec(**PARAMS, workers=1, cluster="ray").fit(corpus)
+    assert _same(local, remote)
+
+
+@needs_ray
+def test_two_actors_twice_identical_and_equal_to_two_deterministic_workers(cluster, corpus):
+    a = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    b = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    local = Word2Vec(**PARAMS, workers=2).fit(corpus)
+    assert _same(a, b)
+    assert _same(a, local)
+    assert not np.array_equal(a.wv.vectors, Word2Vec(**PARAMS, workers=1).fit(corpus).wv.vectors)
+
+
+@needs_ray
+def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch):
+    from wordvec.executors import ray as rx
+
+    seen = []
+    close = rx.RayExecutor.close
+
+    def keep(self):
+        seen.append(self.traffic)
+        close(self)
+
+    monkeypatch.setattr(rx.RayExecutor, "close", keep)
+    clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    # actor 1 exits (a real process death) after its first job of round 3
+    monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))
+    faulty = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    assert seen[0].restarts == 0 and seen[1].restarts == 1
+    assert _same(clean, faulty)
+
+
+class StopAfterFirstEpoch(Callback):
+    def on_epoch_end(self, model, stats):
+        if stats.epoch == 0:
+            raise KeyboardInterrupt
+
+
+@needs_ray
+def test_resume_a_cluster_run(cluster, corpus, tmp_path):
+    ckpt = tmp_path / "run.ckpt"
+    full = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    with pytest.raises(KeyboardInterrupt):
+        Word2Vec(**PARAMS, workers=2, cluster="ray").fit(
+            corpus, callbacks=[StopAfterFirstEpoch()], checkpoint=ckpt
+        )
+    resumed = Word2Vec.resume(ckpt, corpus)
+    assert resumed.cluster == "ray" and resumed.epochs_trained_ == 2
+    assert _same(full, resumed)
+
+
+@needs_ray
+def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
+    """Bytes per round are the touched rows (ids + rows), far below the vocabulary's size."""
+    from wordvec.executors import ray as rx
+
+    seen = []
+    close = rx.RayExecutor.close
+    monkeypatch.setattr(rx.RayExecutor, "close", lambda self: (seen.append(self), close(self)))
+    m = Word2Vec(**{**PARAMS, "epochs": 1}, workers=2, cluster="ray").fit(corpus)
+    t = seen[0].traffic
+    d = m.vector_size
+    assert t.rounds > 1
+    assert t.bytes_up == t.rows_up * (4 + 4 * d)
+    full = 2 * 3 * len(m.wv) * 4 * d  # every row of syn0, syn1neg (and the dummy) from both
+    assert 0 < t.bytes_up / t.rounds < full / 2
