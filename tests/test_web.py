@@ -448,8 +448,15 @@ def test_concurrent_load_on_loopback(kv):
 def test_queries_run_on_a_bounded_pool_with_one_blas_thread(kv):
     from threadpoolctl import threadpool_info
 
-    def blas_threads() -> set[int]:
-        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    def blas_threads() -> set[tuple[str, int]]:
+        # NumPy's BLAS (every product and SVD the queries do) and any OpenMP runtime (faiss's
+        # OpenMP-built BLAS follows it); scipy's own OpenBLAS, when t-SNE loaded it during the
+        # app's life, was seen to keep its count: no query of the explorer goes through it
+        return {
+            (os.path.basename(i["filepath"]), i["num_threads"])
+            for i in threadpool_info()
+            if "numpy" in i["filepath"] or i["internal_api"] == "openmp"
+        }
 
     ex = Explorer(kv, workers=2)
     app = create_app(ex)
@@ -477,7 +484,7 @@ def test_queries_run_on_a_bounded_pool_with_one_blas_thread(kv):
         seen: list[set[int]] = []
         c.portal.call(many, seen)
         assert most == 2  # never more queries at once than workers
-        assert all(s <= {1} for s in seen)
+        assert all(n == 1 for s in seen for _, n in s), seen
     assert blas_threads() == before  # restored at shutdown
     assert ex._pool is None  # the workers were stopped
 

@@ -102,6 +102,7 @@ class Explorer:
         self.workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._limiters: list = []  # threadpoolctl limits set by the workers, undone by close()
         kv.fill_norms()  # once, here, not inside the first request
         if len(kv):
             # the same for whatever the first query compiles or loads (the Numba row-dot kernel)
@@ -120,14 +121,15 @@ class Explorer:
             self._cached_projection((tuple(kv.index_to_key[: self.opening]), "pca", 2))
 
     # ---- running queries
-    @staticmethod
-    def _start_worker() -> None:
-        # OpenMP's thread count is a per-thread setting (and an OpenMP-built OpenBLAS, as in the
-        # faiss wheel, follows it): limit it in each worker, where the process-wide limit of the
-        # lifespan does not reach
-        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
+    def _start_worker(self) -> None:
+        # one BLAS / OpenMP thread in each worker: OpenMP's thread count is a per-thread
+        # setting (and an OpenMP-built OpenBLAS, as in the faiss wheel, follows it), and a BLAS
+        # loaded after the app started (scipy's, by the first t-SNE) escaped the lifespan's limit
+        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-        ThreadpoolController().select(internal_api="openmp").limit(limits=1)
+        limiter = threadpool_limits(limits=1)
+        with self._pool_lock:
+            self._limiters.append(limiter)
 
     async def run(self, fn, *args):
         """``fn(*args)`` on the explorer's bounded pool of ``workers`` threads."""
@@ -147,6 +149,10 @@ class Explorer:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        with self._pool_lock:
+            limiters, self._limiters = self._limiters, []
+        for limiter in reversed(limiters):  # the process-wide BLAS limits as they were
+            limiter.restore_original_limits()
 
     # ---- helpers
     def index(self, word: Any) -> int:
