@@ -15,7 +15,8 @@ with the dynamic (word2vec-style) weighting, "dirty" subsampling at 1e-5, contex
 other models.)
 
 The SVD is randomized (Halko, Martinsson & Tropp 2011: a Gaussian sketch of ``vector_size +
-oversample`` columns and ``n_iter`` power iterations with re-orthonormalisation): its cost is a
+oversample`` columns and ``n_iter`` power iterations with re-orthonormalisation; the sparse
+products run on ``workers`` threads): its cost is a
 fixed, small number of sparse products, it is seeded (same vectors on every run), and the top
 singular directions it returns are what the embedding needs. ``svd_solver="arpack"`` uses SciPy's
 exact Lanczos solver (``scipy.sparse.linalg.svds``) instead: slower on a 70k vocabulary, for
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -48,7 +50,7 @@ PPMI_KIND = "wordvec.PPMI"
 SvdSolver = Literal["randomized", "arpack"]
 _DEFAULTS = dict(COUNT_PARAMS, window=2, weighting="dynamic", sample=1e-5)
 _OWN = dict(vector_size=100, cds=0.75, shift=1.0, eig=0.5, add_context=False,
-            svd_solver="randomized", n_iter=5, oversample=20)  # fmt: skip
+            svd_solver="randomized", n_iter=3, oversample=20)  # fmt: skip
 
 
 def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
@@ -67,25 +69,45 @@ def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) ->
     return m.astype(np.float32)
 
 
-def randomized_svd(m, k: int, n_iter: int = 5, oversample: int = 20, seed: int = 1):
-    """Top ``k`` singular triplets of a sparse or dense matrix: (U: [n, k], s: [k], Vt: [k, p]),
+def spmm(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
+    """``m @ x`` for CSR float32 ``m`` and dense ``x``, on ``workers`` threads (Numba, no GIL;
+    SciPy's sparse product holds the GIL). float32[n, k]."""
+    from .kernels.cooccur import spmm_rows
+
+    x = np.ascontiguousarray(x, np.float32)
+    out = np.empty((m.shape[0], x.shape[1]), np.float32)
+    cuts = np.searchsorted(m.indptr, np.linspace(0, m.nnz, workers + 1)).tolist()
+    cuts[0], cuts[-1] = 0, m.shape[0]
+    if workers == 1:
+        spmm_rows(m.indptr, m.indices, m.data, x, out, 0, m.shape[0])
+        return out
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda w: spmm_rows(m.indptr, m.indices, m.data, x, out, cuts[w],
+                                          cuts[w + 1]), range(workers)))  # fmt: skip
+    return out
+
+
+def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int = 1,
+                   workers: int = 1):  # fmt: skip
+    """Top ``k`` singular triplets of a sparse CSR matrix: (U: [n, k], s: [k], Vt: [k, p]),
     s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
     rng = np.random.default_rng(seed)
+    m = sp.csr_matrix(m, dtype=np.float32)
     n, p = m.shape
     ell = min(k + oversample, n, p)
-    q = m @ rng.standard_normal((p, ell)).astype(np.float32)
+    mt = m.T.tocsr()
+    q = spmm(m, rng.standard_normal((p, ell)).astype(np.float32), workers)
     q = np.linalg.qr(q)[0]
-    mt = m.T.tocsr() if sp.issparse(m) else m.T
     for _ in range(n_iter):  # power iterations: the spectrum's tail shrinks as s**(2 n_iter + 1)
-        q = np.linalg.qr(mt @ q)[0]
-        q = np.linalg.qr(m @ q)[0]
-    b = np.asarray((mt @ q).T)  # [ell, p] = Q^T M
+        q = np.linalg.qr(spmm(mt, q, workers))[0]
+        q = np.linalg.qr(spmm(m, q, workers))[0]
+    b = spmm(mt, q, workers).T.astype(np.float64)  # [ell, p] = Q^T M
     ub, s, vt = np.linalg.svd(b, full_matrices=False)
     return (q @ ub)[:, :k], s[:k], vt[:k]
 
 
-def truncated_svd(m, k: int, solver: str = "randomized", n_iter: int = 5, oversample: int = 20,
-                  seed: int = 1):  # fmt: skip
+def truncated_svd(m, k: int, solver: str = "randomized", n_iter: int = 3, oversample: int = 20,
+                  seed: int = 1, workers: int = 1):  # fmt: skip
     """(U, s, Vt) of rank ``k``, singular values descending, with the chosen solver; each
     singular vector's sign is fixed (largest entry of U positive) so runs compare."""
     if solver == "arpack":
@@ -96,7 +118,7 @@ def truncated_svd(m, k: int, solver: str = "randomized", n_iter: int = 5, oversa
         order = np.argsort(-s)
         u, s, vt = u[:, order], s[order], vt[order]
     else:
-        u, s, vt = randomized_svd(m, k, n_iter, oversample, seed)
+        u, s, vt = randomized_svd(m, k, n_iter, oversample, seed, workers)
     sign = np.sign(u[np.abs(u).argmax(axis=0), np.arange(u.shape[1])])
     sign[sign == 0] = 1
     return u * sign, s, vt * sign[:, None]
@@ -120,7 +142,7 @@ class PPMI:
                  context: str = "symmetric", min_count: int = 5, max_vocab_size: int | None = None,
                  max_final_vocab: int | None = None, sample: float = 1e-5, cds: float = 0.75,
                  shift: float = 1.0, eig: float = 0.5, add_context: bool = False,
-                 svd_solver: SvdSolver = "randomized", n_iter: int = 5, oversample: int = 20,
+                 svd_solver: SvdSolver = "randomized", n_iter: int = 3, oversample: int = 20,
                  seed: int = 1, workers: int = 2, max_memory: int = 1 << 30,
                  unicode_errors: str = "strict"):  # fmt: skip
         self.vector_size, self.window, self.weighting, self.context = (
@@ -182,7 +204,9 @@ class PPMI:
                 "the PPMI matrix is all zeros (no pair co-occurs more often than chance); "
                 "use a larger corpus or window, or a smaller shift"
             )
-        u, s, vt = truncated_svd(m, k, self.svd_solver, self.n_iter, self.oversample, self.seed)
+        u, s, vt = truncated_svd(
+            m, k, self.svd_solver, self.n_iter, self.oversample, self.seed, self.workers
+        )
         w = u * s**self.eig
         if self.add_context:
             w = w + vt.T * s**self.eig

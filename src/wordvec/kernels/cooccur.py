@@ -173,3 +173,18 @@ def csr_fill(dense, width, offset, run_keys, run_vals, n_words, scale, indptr, i
         indices[cursor[i]] = run_keys[t] - i * n_words
         data[cursor[i]] = run_vals[t] / scale
         cursor[i] += 1
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def spmm_rows(indptr, indices, data, x, out, r0, r1):
+    """``out[r0:r1] = M[r0:r1] @ x`` for a CSR matrix M and a dense float32[p, k] ``x`` (the
+    sparse products of the randomized SVD, split by rows over threads)."""
+    k = x.shape[1]
+    for i in range(r0, r1):
+        for c in range(k):
+            out[i, c] = 0.0
+        for t in range(indptr[i], indptr[i + 1]):
+            j = indices[t]
+            v = data[t]
+            for c in range(k):
+                out[i, c] += v * x[j, c]
