@@ -158,8 +158,8 @@ class Traffic:
     seconds_train: float = 0.0  # the slowest actor's training time, summed over rounds
     seconds_merge: float = 0.0
     restarts: int = 0
-    per_round: list[tuple[int, int, float, float]] = field(default_factory=list)
-    # (bytes up, bytes down, wall seconds, slowest actor's seconds) of each round
+    per_round: list[tuple[int, int, float, float, float]] = field(default_factory=list)
+    # (bytes up, bytes down, wall seconds, slowest actor's seconds, merge seconds) of each round
 
 
 def connect(address: str | None) -> None:
@@ -320,7 +320,7 @@ class RayExecutor:
         t.seconds += wall
         t.seconds_train += train_s
         t.seconds_merge += time.perf_counter() - t1
-        t.per_round.append((up, down, wall, train_s))
+        t.per_round.append((up, down, wall, train_s, time.perf_counter() - t1))
         if interrupted:
             raise KeyboardInterrupt
 
@@ -337,12 +337,16 @@ class RayExecutor:
         merged = []
         down = 0
         for m, w in enumerate(self.weights):
-            ids_r = [p[m][0] for p in parts]
-            union = np.unique(np.concatenate(ids_r)).astype(np.int32)
-            out = np.empty((union.shape[0], w.shape[1]), np.float32)
+            # hits[row]: how many replicas moved it. A row one replica moved is its row (the
+            # copy merge_touched makes); the others go through merge_touched itself
+            hits = np.zeros(w.shape[0], np.int32)
+            for p in parts:
+                hits[p[m][0]] += 1
+            multi = np.flatnonzero(hits >= 2).astype(np.int32)
             step = max(1, MERGE_CHUNK_BYTES // max(1, self.replicas * w.shape[1] * 4))
-            for c0 in range(0, union.shape[0], step):
-                rows = union[c0 : c0 + step]
+            outs = []
+            for c0 in range(0, multi.shape[0], step):
+                rows = multi[c0 : c0 + step]
                 base = w[rows]  # the state every replica started the round from
                 copies = np.repeat(base[None], self.replicas, axis=0)
                 touched = np.zeros((self.replicas, rows.shape[0]), np.uint8)
@@ -350,14 +354,22 @@ class RayExecutor:
                     ids, vals = p[m]
                     lo = np.searchsorted(ids, rows[0], side="left")
                     hi = np.searchsorted(ids, rows[-1], side="right")
-                    pos = np.searchsorted(rows, ids[lo:hi])
-                    copies[r, pos] = vals[lo:hi]
+                    sel = hits[ids[lo:hi]] >= 2
+                    pos = np.searchsorted(rows, ids[lo:hi][sel])
+                    copies[r, pos] = vals[lo:hi][sel]
                     touched[r, pos] = 1
                 merge_touched(base, copies, touched, self.merge == "mean")
-                out[c0 : c0 + rows.shape[0]] = base
-            w[union] = out
-            merged.append((union, out))
-            down += union.nbytes + out.nbytes
+                outs.append(base)
+            for p in parts:
+                ids, vals = p[m]
+                one = hits[ids] == 1
+                w[ids[one]] = vals[one]
+            if outs:
+                w[multi] = np.concatenate(outs)
+            union = np.flatnonzero(hits).astype(np.int32)
+            rows = w[union]
+            merged.append((union, rows))
+            down += union.nbytes + rows.nbytes
         return merged, down * self.replicas
 
     def _restart(self, r: int):

@@ -1,0 +1,174 @@
+"""Training on a local Ray cluster against single-process training (issue #15).
+
+Runs, one after the other in this process: in-process deterministic training (``workers`` 1
+and/or 2), then ``Word2Vec(cluster="ray")`` with 1, 2, 4, 8 actors on a local Ray cluster of
+``--cpus`` logical CPUs (8 actors on a 2-core machine measure quality and traffic, not speed).
+For each: analogy accuracy (3CosAdd, 30,000 most frequent words), WS353 Spearman, training
+throughput (tokens / seconds of the epochs: actor start-up excluded, reported apart), and for
+the cluster runs the bytes per round and per epoch, rows touched, and the round latency
+overhead (a round's wall time minus its slowest actor's training time: RPC, transfers and the
+driver's merge). Writes a markdown table (``--out``) after every run, and a JSON file beside it.
+
+    python bench/bench_cluster.py --corpus ../shared/data/wiki100m.txt --bytes 40e6 --epochs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _slice(corpus: Path, n_bytes: int | None) -> Path:
+    if not n_bytes or n_bytes >= corpus.stat().st_size:
+        return corpus
+    with open(corpus, "rb") as f:
+        data = f.read(n_bytes)
+    data = data[: data.rfind(b" ") + 1]  # end on a token boundary
+    out = Path(tempfile.gettempdir()) / f"bench-cluster-{len(data)}.txt"
+    if not out.exists():
+        out.write_bytes(data)
+    return out
+
+
+def _quality(model, analogies: Path, pairs: Path) -> tuple[float, float]:
+    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+
+    a = evaluate_analogies(model.wv, analogies, restrict_vocab=30_000, method="3cosadd")
+    p = evaluate_word_pairs(model.wv, pairs)
+    return 100.0 * a.correct / max(a.total, 1), float(p.spearman)
+
+
+def _run(params: dict, corpus: Path, cluster: bool, analogies: Path, pairs: Path) -> dict:
+    from wordvec import Word2Vec
+    from wordvec.executors import ray as rx
+
+    seen: list = []
+    close = rx.RayExecutor.close
+
+    def keep(self):
+        seen.append(self.traffic)
+        close(self)
+
+    rx.RayExecutor.close = keep
+    try:
+        t0 = time.perf_counter()
+        model = Word2Vec(**params, cluster="ray" if cluster else None).build_vocab(corpus)
+        t_vocab = time.perf_counter() - t0
+        model.train()
+        t_total = time.perf_counter() - t0
+    finally:
+        rx.RayExecutor.close = close
+    epochs = model.report_.epochs
+    tokens = model.report_.vocab_tokens * len(epochs)
+    seconds = sum(e.seconds for e in epochs)
+    ana, ws = _quality(model, analogies, pairs)
+    row = {
+        "system": f"ray, {params['workers']} actors" if cluster
+        else f"in-process, {params['workers']} workers",
+        "workers": params["workers"], "cluster": cluster, "analogy": ana, "ws353": ws,
+        "tokens_per_s": tokens / seconds, "seconds_epochs": seconds,
+        "seconds_setup": t_total - t_vocab - seconds, "seconds_total": t_total,
+        "loss": model.loss_history_[-1],
+    }  # fmt: skip
+    if cluster and seen:
+        t = seen[0]
+        per = np.array(t.per_round, np.float64)  # up, down, wall, slowest actor
+        row.update({
+            "rounds": t.rounds, "rounds_per_epoch": t.rounds / len(epochs),
+            "bytes_up_round": float(per[:, 0].mean()), "bytes_down_round": float(per[:, 1].mean()),
+            "bytes_epoch": (t.bytes_up + t.bytes_down) / len(epochs),
+            "rows_up_round": t.rows_up / t.rounds,
+            "overhead_ms": 1e3 * float(np.median(per[:, 2] - per[:, 3])),
+            "train_ms": 1e3 * float(np.median(per[:, 3])),
+            "merge_ms": 1e3 * float(np.median(per[:, 4])),
+            "vocab_bytes": len(model.wv) * params["vector_size"] * 4,
+        })  # fmt: skip
+    return row
+
+
+def _markdown(rows: list[dict], spec: dict) -> str:
+    out = [
+        "# Training on a local Ray cluster (bench/bench_cluster.py)",
+        "",
+        f"Corpus: `{spec['corpus']}` ({spec['tokens']:,} tokens in the vocabulary, "
+        f"{spec['vocab']:,} words); {spec['params']}. Ray {spec['ray']}, local cluster of "
+        f"{spec['cpus']} logical CPUs on a {os.cpu_count()}-core machine shared with other "
+        "jobs (timings are noisy; 4 and 8 actors time-share 2 cores: their speed means "
+        "nothing).",
+        "",
+        "| system | analogy % | WS353 | tokens/s | setup s | rounds/epoch | up/round | "
+        "down/round | bytes/epoch | rows up/round | round overhead ms | actor ms/round | "
+        "merge ms/round |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c = r.get("rounds")
+        out.append(
+            f"| {r['system']} | {r['analogy']:.2f} | {r['ws353']:.4f} | "
+            f"{r['tokens_per_s']:,.0f} | {r['seconds_setup']:.1f} | "
+            + (
+                f"{r['rounds_per_epoch']:.0f} | {r['bytes_up_round'] / 1e6:.2f} MB | "
+                f"{r['bytes_down_round'] / 1e6:.2f} MB | {r['bytes_epoch'] / 1e6:.0f} MB | "
+                f"{r['rows_up_round']:,.0f} | {r['overhead_ms']:.1f} | {r['train_ms']:.1f} | "
+                f"{r['merge_ms']:.1f} |"
+                if c
+                else "| | | | | | | |"
+            )
+        )
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    ap.add_argument("--corpus", type=Path, default=data / "wiki100m.txt")
+    ap.add_argument("--bytes", type=float, default=None, help="train on the first N bytes")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--actors", default="1,2,4,8")
+    ap.add_argument("--local", default="2", help="in-process worker counts (deterministic)")
+    ap.add_argument("--cpus", type=int, default=8, help="logical CPUs of the local Ray cluster")
+    ap.add_argument("--round-words", type=int, default=50_000)
+    ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
+    args = ap.parse_args(argv)
+    import ray
+
+    corpus = _slice(args.corpus, int(args.bytes) if args.bytes else None)
+    analogies, pairs = data / "questions-words.txt", data / "wordsim353.tsv"
+    base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
+                epochs=args.epochs, seed=1, round_words=args.round_words)  # fmt: skip
+    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    rows: list[dict] = []
+    spec: dict = {"corpus": f"{args.corpus.name}" + (f", first {corpus.stat().st_size:,} bytes"
+                  if corpus != args.corpus else ""), "params": "", "ray": ray.__version__,
+                  "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
+    spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
+                      f"{args.epochs} epochs, seed 1, round_words {args.round_words:,}"
+                      )  # fmt: skip
+    runs = [(int(w), False) for w in args.local.split(",") if w] + [
+        (int(a), True) for a in args.actors.split(",") if a
+    ]
+    for workers, cluster in runs:
+        row = _run({**base, "workers": workers}, corpus, cluster, analogies, pairs)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+        if not spec["tokens"]:
+            from wordvec import Word2Vec
+
+            m = Word2Vec(**base, workers=1).build_vocab(corpus)
+            spec["tokens"], spec["vocab"] = m.report_.vocab_tokens, len(m.wv)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(_markdown(rows, spec))
+        args.out.with_suffix(".json").write_text(json.dumps({"spec": spec, "rows": rows}, indent=1))
+    ray.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
