@@ -197,21 +197,24 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path):
     assert len(capitals & {w for w, _ in answers}) >= 2
 
 
-@pytest.mark.parametrize("mode", ["sum", "mean", "adaptive"])
+@pytest.mark.parametrize("mode", ["sum", "mean", "aligned"])
 def test_deterministic_merge_against_numpy(mode):
     """Rows one replica changed become that replica's row; rows several changed get the sum,
-    the mean, or the count-weighted sum of their changes in replica order; untouched rows
-    stay; every copy ends equal to the result and the counts are cleared."""
-    from wordvec.kernels.merge import MODES, SATURATION, merge_touched
+    the mean, or the alignment-weighted sum of their changes in replica order; untouched rows
+    stay; every copy ends equal to the result and the flags are cleared."""
+    from wordvec.kernels.merge import MODES, merge_touched
 
     rng = np.random.default_rng(2)
     n, v, d = 3, 60, 7
     shared = rng.standard_normal((v, d)).astype(np.float32)
     copies = np.repeat(shared[None], n, axis=0)
-    touched = np.where(rng.random((n, v)) < 0.4, rng.integers(1, 80, (n, v)), 0).astype(np.uint8)
+    touched = (rng.random((n, v)) < 0.5).astype(np.uint8)
+    common = rng.standard_normal((v, d)).astype(np.float32)
     for w in range(n):
         rows = np.flatnonzero(touched[w])
-        copies[w, rows] += rng.standard_normal((rows.shape[0], d)).astype(np.float32)
+        alike = rng.random(rows.shape[0])[:, None]  # some rows' changes alike, some not
+        noise = rng.standard_normal((rows.shape[0], d)).astype(np.float32)
+        copies[w, rows] += (alike * common[rows] + (1 - alike) * noise).astype(np.float32)
     expected = shared.copy()
     for i in range(v):
         ws = np.flatnonzero(touched[:, i])
@@ -219,19 +222,36 @@ def test_deterministic_merge_against_numpy(mode):
         if k == 1:
             expected[i] = copies[ws[0], i]
         elif k > 1:
-            acc = np.zeros(d, np.float32)
-            for w in ws:
-                c = touched[w, i]
-                weight = {"sum": 1.0, "mean": 1.0 / k,
-                          "adaptive": 1 / (1 + (k - 1) * min(1.0, c / SATURATION))}[mode]  # fmt: skip
-                acc += (copies[w, i] - shared[i]) * np.float32(weight)
-            expected[i] = acc + shared[i]
-    counts = (touched > 0).sum(0)
+            deltas = copies[ws, i].astype(np.float64) - shared[i]
+            total = deltas.sum(0)
+            if mode == "sum":
+                scale = 1.0
+            elif mode == "mean":
+                scale = 1 / k
+            else:
+                r = (total @ total) / (k * (deltas**2).sum())
+                rho = np.clip((k * r - 1) / (k - 1), 0, 1)
+                scale = 1 - rho * (k - 1) / k
+            expected[i] = shared[i] + total * scale
+    counts = touched.sum(0)
     assert np.any(counts == 1) and np.any(counts > 1) and np.any(counts == 0)
     merge_touched(shared, copies, touched, MODES[mode])
-    np.testing.assert_allclose(shared, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(shared, expected, rtol=1e-5, atol=1e-5)
     assert all(np.array_equal(c, shared) for c in copies)
     assert not touched.any()
+
+
+def test_aligned_merge_is_the_mean_of_equal_changes_and_the_sum_of_orthogonal_ones():
+    from wordvec.kernels.merge import ALIGNED, merge_touched
+
+    shared = np.zeros((2, 4), np.float32)
+    copies = np.zeros((4, 2, 4), np.float32)
+    copies[:, 0] = [1, 2, 0, 0]  # row 0: four equal changes
+    copies[:, 1] = np.eye(4, dtype=np.float32) * 3  # row 1: four orthogonal changes
+    touched = np.ones((4, 2), np.uint8)
+    merge_touched(shared, copies, touched, ALIGNED)
+    np.testing.assert_allclose(shared[0], [1, 2, 0, 0], rtol=1e-6)
+    np.testing.assert_allclose(shared[1], [3, 3, 3, 3], rtol=1e-6)
 
 
 def test_one_parameter_table_for_the_estimator_and_the_cli():

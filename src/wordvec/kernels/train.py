@@ -34,9 +34,8 @@ Arguments travel in four bundles (V words, d dimensions, L = longest Huffman cod
 and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at the
 first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in place;
 ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling);
-``touched``: uint8[3, V] counts the updates of every row (saturating at 255), of syn0 /
-syn1neg / syn1: what a deterministic merge must visit and how hot each row was; uint8[3, 0]
-when no merge follows (Hogwild).
+``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1: what a
+deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
 
 Loss is the objective's negative log-likelihood per (input, target) pair, computed from the same
 sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
@@ -394,14 +393,12 @@ def _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg):
 
 @njit(cache=True, nogil=True, inline="always")
 def _mark(touched, which, rows, n):
-    """Count one update of rows ``rows[:n]`` of matrix ``which`` (saturating at 255), for a
-    sparse merge; a ``touched`` of no columns means no merge follows, and nothing is noted."""
+    """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge); a
+    ``touched`` of no columns means no merge follows, and nothing is noted."""
     if touched.shape[1] == 0:
         return
     for k in range(n):
-        c = touched[which, rows[k]]
-        if c < 255:
-            touched[which, rows[k]] = c + 1
+        touched[which, rows[k]] = 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -572,7 +569,7 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
     sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)  # no noise words: negative is 0
     scores = np.empty(syn1.shape[0], np.float64)
-    touched[OUT_HS, : syn1.shape[0]] = 255  # every output row moves with every pair
+    touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h = np.empty(d, np.float32)
     e = np.empty(d, np.float32)
     loss = 0.0
