@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="CPU runs to compare with ('' for none)")  # fmt: skip
     ap.add_argument("--budget", type=float, default=480.0, help="no new run after this (s)")
     ap.add_argument("--no-tests", action="store_true", help="skip the device tests")
+    ap.add_argument("--vector-size", type=int, default=100, help=argparse.SUPPRESS)  # smoke tests
     args = ap.parse_args(argv)
+    COMMON["vector_size"] = args.vector_size
     args.out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -151,7 +153,8 @@ def warmup() -> dict:
     from wordvec import Word2Vec
 
     words = [f"w{i}" for i in range(50)]
-    sentences = [[words[(i * 7 + j * 3) % 50] for j in range(40)] for i in range(200)]
+    n = 4 if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else 200  # the simulator is slow
+    sentences = [[words[(i * 7 + j * 3) % 50] for j in range(40)] for i in range(n)]
     out = {}
     for name, cfg in CONFIGS.items():
         t0 = time.perf_counter()
