@@ -56,6 +56,12 @@ def _cuda():
     return cuda
 
 
+def require_gpu() -> None:
+    """Raise the one-line ValueError of ``_cuda`` when no GPU (or simulator) can run the
+    kernels: for the estimator to check before it reads a corpus."""
+    _cuda()
+
+
 def gpu_bytes(vocab_size: int, vector_size: int, tokens: int, rare: int, sentences: int,
               round_tokens: int = ROUND_WORDS) -> int:  # fmt: skip
     """Device memory a training run takes: per word the two weight rows (float32[d] each) and
