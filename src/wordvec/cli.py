@@ -8,6 +8,7 @@ library's ValueError/KeyError/OSError kinds) and print one line, exit code 2; no
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import lzma
 import pkgutil
@@ -20,8 +21,17 @@ from .commands import UserError
 __all__ = ["UserError", "build_parser", "main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line (the usage is one ``--help`` away), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser (built once per process: parsing does not change it)."""
+    parser = _Parser(
         prog="wordvec", description="Train, query, evaluate, see and export word vectors."
     )
     parser.add_argument("--version", action="version", version=_version())
@@ -40,7 +50,10 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage mistake (already printed)
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

@@ -885,6 +885,8 @@ def output_format(path: str | os.PathLike, format: str | None = None) -> Format:
     error (``ValueError``) that lists the known ones."""
     if format is not None:
         return check_format(format)
+    if not os.fspath(path).strip():
+        raise ValueError("the output file name is empty")
     fmt = format_from_name(path)
     if fmt is not None:
         return fmt

@@ -56,8 +56,9 @@ def register(sub) -> None:
 
 
 # -- output ---------------------------------------------------------------------------------------
-def check_outputs(output: str, *others: str | None) -> str:
-    """Check every file a run will write, before any work: returns the output's format."""
+def check_outputs(output: str, *others: str | None, inputs: tuple = ()) -> str:
+    """Check every file a run will write, before any work (none may be an input, nor two the
+    same file): returns the output's format."""
     from wordvec.io import check_writable, output_format, output_paths
 
     fmt = output_format(output)
@@ -67,6 +68,9 @@ def check_outputs(output: str, *others: str | None) -> str:
     names = [os.path.realpath(p) for p in paths]
     if len(set(names)) < len(names):
         raise ValueError(f"two outputs are the same file: {', '.join(map(str, paths))}")
+    for i in inputs:
+        if i is not None and os.path.realpath(i) in names:
+            raise ValueError(f"{i} is an input: write the output to another file")
     return fmt
 
 
@@ -245,13 +249,15 @@ def _corpus_bytes(corpus) -> int | None:
 def run(args: argparse.Namespace) -> int:
     from wordvec.params import validate
 
-    check_outputs(args.output, args.checkpoint)
+    check_outputs(args.output, args.checkpoint, inputs=(args.corpus,))
     if args.progress_every < 0:
         raise ValueError(f"--progress-every must be >= 0, got {args.progress_every}")
     if args.checkpoint_every <= 0:
         raise ValueError(f"--checkpoint-every must be > 0, got {args.checkpoint_every}")
     params = model_params(args)
     validate(params)  # a bad parameter is refused before the corpus is read
+    if not Path(args.corpus).exists():
+        raise FileNotFoundError(2, "corpus not found", args.corpus)
     if args.resume and not Path(args.resume).is_file():
         raise FileNotFoundError(2, "no such checkpoint file", args.resume)
     model = train_with_progress(
