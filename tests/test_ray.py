@@ -126,7 +126,7 @@ def test_shard_plan_reads_every_token_once(tmp_path, n):
 @needs_ray
 @pytest.mark.parametrize("layout", ["directory", "one-line"])
 def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, layout):
-    from wordvec.cluster import build_vocab_on_actors
+    from wordvec.cluster import build_vocab_on_actors, encode_on_actors
 
     if layout == "directory":
         src = tmp_path / "d"
@@ -149,6 +149,11 @@ def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, la
         assert spans[0] == 0 and spans[-1] == bounds.shape[0] - 1 and spans.shape == (3,)
     finally:
         handle.close()
+    # resuming encodes the shards again with the saved words: the same shards
+    again_bounds, _, _, again = encode_on_actors(src, 2, vocab.words)
+    again.close()
+    assert again.checksum == handle.checksum
+    assert np.array_equal(again_bounds, bounds)
 
 
 @needs_ray
@@ -192,13 +197,20 @@ def test_one_actor_equals_local_one_worker_bit_for_bit(cluster, corpus):
 
 
 @needs_ray
-def test_two_actors_twice_identical_and_equal_to_two_deterministic_workers(cluster, corpus):
+def test_two_seeded_runs_with_two_actors_are_identical(cluster, corpus):
     a = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     b = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
-    local = Word2Vec(**PARAMS, workers=2).fit(corpus)
     assert _same(a, b)
-    assert _same(a, local)
     assert not np.array_equal(a.wv.vectors, Word2Vec(**PARAMS, workers=1).fit(corpus).wv.vectors)
+
+
+@needs_ray
+def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
+    """Sentences given from Python are read here and each actor is sent its equal span: the
+    cluster then trains exactly what two local deterministic workers train."""
+    sentences = [line.split() for line in corpus.read_text().splitlines()]
+    remote = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(sentences)
+    assert _same(remote, Word2Vec(**PARAMS, workers=2).fit(sentences))
 
 
 @needs_ray

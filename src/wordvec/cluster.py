@@ -360,6 +360,31 @@ def build_vocab_on_actors(
     ``report``: raw_tokens, vocab_tokens, sentences, sentences_split, seconds_vocab; and the
     ``ShardedCorpus`` handle for ``RayExecutor(shards=...)``.
     """
+    choose = (min_count, max_final_vocab)
+    return _shard(corpus, actors, None, choose, unicode_errors, max_sentence_length, address,
+                  num_cpus, block_bytes)  # fmt: skip
+
+
+def encode_on_actors(
+    corpus: str | os.PathLike | Sequence[str],
+    actors: int,
+    words: list[str],
+    unicode_errors: str = "strict",
+    max_sentence_length: int = 10_000,
+    address: str | None = "ray",
+    num_cpus: float = 1.0,
+    block_bytes: int = BLOCK_BYTES,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], ShardedCorpus]:
+    """Encode the corpus on the actors with a known vocabulary ``words`` (resuming a run):
+    ``(bounds, spans, report, shards)`` as ``build_vocab_on_actors`` gives them."""
+    _, bounds, spans, report, handle = _shard(corpus, actors, words, None, unicode_errors,
+                                              max_sentence_length, address, num_cpus,
+                                              block_bytes)  # fmt: skip
+    return bounds, spans, report, handle
+
+
+def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, address,
+           num_cpus, block_bytes):  # fmt: skip
     import ray
 
     from .executors.ray import connect, spawn
@@ -368,12 +393,15 @@ def build_vocab_on_actors(
     pieces = plan_shards(list_inputs(corpus), actors)
     connect(address)
     handles = [spawn(r, num_cpus) for r in range(actors)]
+    vocab = None
     try:
         summaries = _get(ray, [a.scan.remote(p, block_bytes)
                                for a, p in zip(handles, pieces, strict=True)])  # fmt: skip
-        vocab = merge_vocab(summaries, min_count, max_final_vocab, unicode_errors)
+        if words is None:
+            vocab = merge_vocab(summaries, *choose, unicode_errors)
+            words = vocab.words
         del summaries
-        words_ref = ray.put(vocab.words)
+        words_ref = ray.put(words)
         infos = _get(ray, [a.encode.remote(words_ref, unicode_errors, max_sentence_length)
                            for a in handles])  # fmt: skip
     except BaseException:
@@ -395,7 +423,7 @@ def build_vocab_on_actors(
         "seconds_vocab": time.perf_counter() - t0,
     }
     crc = zlib.crc32(np.asarray(crcs, np.uint32).tobytes())
-    handle = ShardedCorpus(handles, pieces, bounds, spans, crc, vocab.words, unicode_errors,
+    handle = ShardedCorpus(handles, pieces, bounds, spans, crc, words, unicode_errors,
                            max_sentence_length, num_cpus, block_bytes, crcs)  # fmt: skip
     return vocab, bounds, spans, report, handle
 

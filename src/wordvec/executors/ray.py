@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from ..schedule import Job, Round, equal_spans
 
@@ -39,7 +40,6 @@ try:
 except ImportError:  # one clear line, not a traceback into Ray's absence
     raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
 
-MERGE_CHUNK_BYTES = 64 << 20  # the driver merges the touched rows this many bytes at a time
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
 
 
@@ -143,6 +143,66 @@ def _slice(corpus, a: int, b: int):
     r0, r1 = int(corpus.rare_starts[a]), int(corpus.rare_starts[b])
     return Corpus(np.ascontiguousarray(corpus.ids[t0:t1]), np.ascontiguousarray(corpus.rare[r0:r1]),
                   corpus.rare_starts[a : b + 1] - r0, corpus.bounds[a : b + 1] - t0)  # fmt: skip
+
+
+# -- the merge ---------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def merge_rows(w, ids, vals, mean, hits):
+    """``kernels.merge.merge_touched`` on sparse replicas: the same result, bit for bit, from
+    only the rows they touched. (A kernel: it belongs in ``kernels/merge.py``.)
+
+    ``w``: float32[V, d] the weights every replica started the round from, merged in place;
+    replica ``r`` touched rows ``ids[r]`` (int32[k_r], sorted) and ended with values
+    ``vals[r]`` (float32[k_r, d]); ``hits``: int32[V] zeros, left holding how many replicas
+    moved each row. A row one replica moved is that replica's row; a row several moved gets
+    the sum (or ``mean``) of their changes, added in replica order, the replicas that did not
+    move it adding ``s - s`` where ``merge_touched`` adds ``c - s`` with ``c == s`` (so even
+    the sign of a zero is the same)."""
+    n_rep = len(ids)
+    d = w.shape[1]
+    total = 0
+    for r in range(n_rep):
+        total += ids[r].shape[0]
+        for i in ids[r]:
+            hits[i] += 1
+    multi = np.empty(total, np.int32)  # rows several replicas moved
+    n_multi = 0
+    where = np.full(w.shape[0], -1, np.int64)  # row -> its index in the current replica's part
+    for r in range(n_rep):
+        ir, vr = ids[r], vals[r]
+        for k in range(ir.shape[0]):
+            i = ir[k]
+            if hits[i] == 1:
+                w[i, :] = vr[k]
+            elif where[i] == -1:
+                where[i] = -2  # listed; not a replica's index
+                multi[n_multi] = i
+                n_multi += 1
+    acc = np.zeros((n_multi, d), np.float32)
+    for r in range(n_rep):
+        ir, vr = ids[r], vals[r]
+        for k in range(ir.shape[0]):
+            where[ir[k]] = k + r * total  # unique to this replica
+        for j in range(n_multi):
+            i = multi[j]
+            s = w[i]
+            a = acc[j]
+            k = where[i] - r * total
+            if k >= 0:  # moved by this replica
+                c = vr[k]
+                for t in range(d):
+                    a[t] += c[t] - s[t]
+            else:
+                for t in range(d):
+                    a[t] += s[t] - s[t]
+    for j in range(n_multi):
+        i = multi[j]
+        s = w[i]
+        a = acc[j]
+        scale = np.float32(1.0 / hits[i]) if mean else np.float32(1.0)
+        for t in range(d):
+            a[t] = s[t] + a[t] * scale
+        s[:] = a
 
 
 # -- the driver --------------------------------------------------------------------------------
@@ -332,42 +392,15 @@ class RayExecutor:
             for w, (ids, rows) in zip(self.weights, parts[0], strict=True):
                 w[ids] = rows
             return None, 0
-        from ..kernels.merge import merge_touched
-
         merged = []
         down = 0
         for m, w in enumerate(self.weights):
-            # hits[row]: how many replicas moved it. A row one replica moved is its row (the
-            # copy merge_touched makes); the others go through merge_touched itself
+            ids = tuple(p[m][0] for p in parts)
+            vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
             hits = np.zeros(w.shape[0], np.int32)
-            for p in parts:
-                hits[p[m][0]] += 1
-            multi = np.flatnonzero(hits >= 2).astype(np.int32)
-            step = max(1, MERGE_CHUNK_BYTES // max(1, self.replicas * w.shape[1] * 4))
-            outs = []
-            for c0 in range(0, multi.shape[0], step):
-                rows = multi[c0 : c0 + step]
-                base = w[rows]  # the state every replica started the round from
-                copies = np.repeat(base[None], self.replicas, axis=0)
-                touched = np.zeros((self.replicas, rows.shape[0]), np.uint8)
-                for r, p in enumerate(parts):  # each replica's ids are sorted
-                    ids, vals = p[m]
-                    lo = np.searchsorted(ids, rows[0], side="left")
-                    hi = np.searchsorted(ids, rows[-1], side="right")
-                    sel = hits[ids[lo:hi]] >= 2
-                    pos = np.searchsorted(rows, ids[lo:hi][sel])
-                    copies[r, pos] = vals[lo:hi][sel]
-                    touched[r, pos] = 1
-                merge_touched(base, copies, touched, self.merge == "mean")
-                outs.append(base)
-            for p in parts:
-                ids, vals = p[m]
-                one = hits[ids] == 1
-                w[ids[one]] = vals[one]
-            if outs:
-                w[multi] = np.concatenate(outs)
+            merge_rows(w, ids, vals, self.merge == "mean", hits)
             union = np.flatnonzero(hits).astype(np.int32)
-            rows = w[union]
+            rows = np.take(w, union, axis=0)
             merged.append((union, rows))
             down += union.nbytes + rows.nbytes
         return merged, down * self.replicas
