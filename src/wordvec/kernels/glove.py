@@ -31,6 +31,9 @@ from numba import njit
 
 # reassociation lets LLVM vectorise the dot product; no 'nnan'/'ninf': the NaN guard must stay
 _FAST = {"reassoc", "contract", "nsz", "arcp"}
+# the step only sees finite values (AdaGrad sums >= 1): 'nnan' turns sqrtf calls into the
+# vectorisable sqrt instruction
+_FAST_NNAN = _FAST | {"nnan"}
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -83,6 +86,21 @@ def layout(indptr, indices, data, strata, x_max, alpha, seed, rows, cols, logx, 
     return starts
 
 
+@njit(cache=True, nogil=True, fastmath=_FAST_NNAN)
+def _step_vectors(w, c, gw, gc, i, j, fdiff, eta, clip):
+    """AdaGrad steps of ``w[i]`` and ``c[j]`` for one entry whose ``f(X) * diff`` is ``fdiff``
+    (finite: the caller checked). Both steps use the rows as they were before it."""
+    for k in range(w.shape[1]):  # fdiff * c_jk is d loss / d w_ik; clipped, then times eta
+        wk = w[i, k]
+        ck = c[j, k]
+        g1 = min(max(fdiff * ck, -clip), clip) * eta
+        g2 = min(max(fdiff * wk, -clip), clip) * eta
+        w[i, k] = wk - g1 / math.sqrt(gw[i, k])
+        c[j, k] = ck - g2 / math.sqrt(gc[j, k])
+        gw[i, k] += g1 * g1
+        gc[j, k] += g2 * g2
+
+
 @njit(cache=True, nogil=True, fastmath=_FAST)
 def train_range(rows, cols, logx, fx, start, end, w, c, bw, bc, gw, gc, gbw, gbc, eta, clip):
     """One AdaGrad step per entry ``start .. end - 1``, in order (see the module docstring).
@@ -99,15 +117,7 @@ def train_range(rows, cols, logx, fx, start, end, w, c, bw, bc, gw, gc, gbw, gbc
         if not math.isfinite(fdiff):
             continue  # as the C code: skip an update that overflowed
         loss += 0.5 * fdiff * diff
-        for k in range(d):  # fdiff * c_jk is d loss / d w_ik; clipped, then times eta
-            wk = w[i, k]
-            ck = c[j, k]
-            g1 = min(max(fdiff * ck, -clip), clip) * eta
-            g2 = min(max(fdiff * wk, -clip), clip) * eta
-            w[i, k] = wk - g1 / math.sqrt(gw[i, k])
-            c[j, k] = ck - g2 / math.sqrt(gc[j, k])
-            gw[i, k] += g1 * g1
-            gc[j, k] += g2 * g2
+        _step_vectors(w, c, gw, gc, i, j, fdiff, eta, clip)
         # the biases: the reference's step, not scaled by eta (AdaGrad bounds it)
         bw[i] -= fdiff / math.sqrt(gbw[i])
         bc[j] -= fdiff / math.sqrt(gbc[j])
