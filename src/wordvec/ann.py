@@ -3,10 +3,11 @@ model, asked instead of scanning every vector. Needs ``pip install 'wordvec[ann]
 ``import wordvec`` never imports faiss.
 
 Scope: :class:`AnnIndex` wraps a faiss index over the unit vectors (inner product = cosine).
-The default for big models is IVF with 8-bit scalar quantisation (``IVF{nlist},SQ8``): a quarter
-of the vectors' bytes, built in minutes on two cores for 3M x 300. The index only proposes
-candidates (4 per wanted neighbour); they are re-ranked by their exact cosines from
-``kv.vectors``, so every score returned is exact and only the candidate set is approximate.
+The default for big models is IVF with about sqrt(n) lists and 8-bit scalar quantisation
+(``IVF{nlist},SQ8``): a quarter of the vectors' bytes, built in minutes on two cores for
+3M x 300. The index only proposes candidates (4 per wanted neighbour); they are re-ranked by
+their exact cosines from ``kv.vectors``, so every score returned is exact and only the
+candidate set is approximate.
 ``build`` calibrates the search breadth (``nprobe``, or ``efSearch`` for HNSW) on a sample of the
 model's own words until recall@10 against exact search reaches ``target_recall``.
 
@@ -139,8 +140,9 @@ def _factory(kind: str, n: int) -> tuple[str, int]:
         return "Flat", 0
     if kind == "hnsw":
         return "HNSW32,SQ8", min(n, 65536)
-    # about 2 sqrt(n) lists, and 40 training points per list (faiss asks for at least 39)
-    nlist = int(max(1, min(2 * np.sqrt(n), n // 40)))
+    # about sqrt(n) lists (building costs n * lists * d: 3M x 300 in minutes on two cores),
+    # and 40 training points per list (faiss asks for at least 39)
+    nlist = int(max(1, min(np.sqrt(n), n // 40)))
     return f"IVF{nlist},SQ8", min(n, 40 * nlist)
 
 
