@@ -134,33 +134,41 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--actors", default="1,2,4,8")
     ap.add_argument("--local", default="2", help="in-process worker counts (deterministic)")
     ap.add_argument("--cpus", type=int, default=8, help="logical CPUs of the local Ray cluster")
-    ap.add_argument("--round-words", type=int, default=50_000)
+    ap.add_argument("--round-words", type=int, default=None, help="default: the estimator's")
+    ap.add_argument("--merge", default=None, help="replica merge mode (default: the estimator's)")
+    ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
     args = ap.parse_args(argv)
     import ray
 
     corpus = _slice(args.corpus, int(args.bytes) if args.bytes else None)
     analogies, pairs = data / "questions-words.txt", data / "wordsim353.tsv"
+    from wordvec import Word2Vec
+
+    if args.merge:
+        Word2Vec._replica_merge = args.merge  # as bench/replicas.py compares them
     base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
-                epochs=args.epochs, seed=1, round_words=args.round_words)  # fmt: skip
+                epochs=args.epochs, seed=1)  # fmt: skip
+    if args.round_words:
+        base["round_words"] = args.round_words
+    round_words = base.get("round_words", Word2Vec().round_words)
     ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     rows: list[dict] = []
     spec: dict = {"corpus": f"{args.corpus.name}" + (f", first {corpus.stat().st_size:,} bytes"
                   if corpus != args.corpus else ""), "params": "", "ray": ray.__version__,
                   "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
     spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
-                      f"{args.epochs} epochs, seed 1, round_words {args.round_words:,}"
+                      f"{args.epochs} epochs, seed 1, round_words {round_words:,}, "
+                      f"replica merge {Word2Vec._replica_merge!r}"
                       )  # fmt: skip
-    runs = [(int(w), False) for w in args.local.split(",") if w] + [
-        (int(a), True) for a in args.actors.split(",") if a
-    ]
+    local = [(int(w), False) for w in args.local.split(",") if w]
+    remote = [(int(a), True) for a in args.actors.split(",") if a]
+    runs = local + remote if args.order.startswith("local") else remote + local
     for workers, cluster in runs:
         row = _run({**base, "workers": workers}, corpus, cluster, analogies, pairs)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
         if not spec["tokens"]:
-            from wordvec import Word2Vec
-
             m = Word2Vec(**base, workers=1).build_vocab(corpus)
             spec["tokens"], spec["vocab"] = m.report_.vocab_tokens, len(m.wv)
         args.out.parent.mkdir(parents=True, exist_ok=True)

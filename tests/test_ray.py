@@ -267,3 +267,36 @@ def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
     assert t.bytes_up == t.rows_up * (4 + 4 * d)
     full = 2 * 3 * len(m.wv) * 4 * d  # every row of syn0, syn1neg (and the dummy) from both
     assert 0 < t.bytes_up / t.rounds < full / 2
+
+
+@needs_ray
+@pytest.mark.parametrize("mode", ["sum", "mean", "aligned"])
+@pytest.mark.parametrize("replicas", [2, 8])
+@pytest.mark.parametrize("chunk", [64 << 20, 8 * 4 * 16 * 7])
+def test_driver_merge_of_touched_rows_equals_merge_touched(monkeypatch, mode, replicas, chunk):
+    """The driver's merge from the touched rows alone gives the bits ``merge_touched`` gives
+    from whole replicas, signed zeros included, in one piece or in chunks."""
+    from wordvec.executors import ray as rx
+    from wordvec.kernels.merge import MODES, merge_touched
+
+    monkeypatch.setattr(rx, "MERGE_CHUNK_BYTES", chunk)
+    rng = np.random.default_rng(replicas)
+    v, d = 400, 16
+    w = rng.standard_normal((v, d), dtype=np.float32)
+    w[5], w[6] = -0.0, 0.0
+    copies = np.repeat(w[None], replicas, 0)
+    touched = np.zeros((replicas, v), np.uint8)
+    parts = []
+    for r in range(replicas):
+        ids = np.union1d(rng.choice(v, 150, replace=False), [5, 6]).astype(np.int32)
+        vals = w[ids] + rng.standard_normal((ids.shape[0], d), dtype=np.float32) * (r % 3 != 0)
+        vals[np.searchsorted(ids, [5, 6])] = [[0.0] * d, [-0.0] * d]
+        copies[r, ids], touched[r, ids] = vals, 1
+        parts.append([(ids, vals)])
+    ex = object.__new__(rx.RayExecutor)
+    ex.replicas, ex._modes, ex.weights = replicas, [MODES[mode]], (w.copy(),)
+    ((union, rows),) = ex._merge(parts)[0]
+    assert np.array_equal(union, np.flatnonzero(touched.any(0)))
+    merge_touched(w, copies, touched, MODES[mode])
+    assert w.tobytes() == ex.weights[0].tobytes()
+    assert rows.tobytes() == w[union].tobytes()

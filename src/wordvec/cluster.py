@@ -320,21 +320,36 @@ class ShardedCorpus:
 
     def respawn(self, r: int):
         """A new actor in place of actor ``r``, its shard read and encoded again."""
+        return self._load([r])[0]
+
+    def ensure(self) -> list:
+        """The actors holding the shards; after ``close`` the shards are read again (their
+        checksums must not have changed)."""
+        if not self.actors:
+            self.actors = [None] * len(self.pieces)
+            self._load(list(range(len(self.pieces))))
+        return self.actors
+
+    def _load(self, ranks: list[int]) -> list:
         import ray
 
         from .executors.ray import spawn
 
-        actor = spawn(r, self.num_cpus)
-        ray.get(actor.scan.remote(self.pieces[r], self.block_bytes))
-        info = ray.get(actor.encode.remote(self.words, self.unicode_errors,
-                                           self.max_sentence_length))  # fmt: skip
-        if info["crc"] != self.crcs[r]:
-            raise CorpusError(f"shard {r} of the corpus changed since the vocabulary was built")
-        self.actors[r] = actor
-        return actor
+        actors = [spawn(r, self.num_cpus) for r in ranks]
+        _get(ray, [a.scan.remote(self.pieces[r], self.block_bytes)
+                   for a, r in zip(actors, ranks, strict=True)])  # fmt: skip
+        words = ray.put(self.words)
+        infos = _get(ray, [a.encode.remote(words, self.unicode_errors, self.max_sentence_length)
+                           for a in actors])  # fmt: skip
+        for a, r, info in zip(actors, ranks, infos, strict=True):
+            if info["crc"] != self.crcs[r]:
+                raise CorpusError(f"shard {r} of the corpus changed since it was first read")
+            self.actors[r] = a
+        return actors
 
     def close(self) -> None:
-        """Drop the shards; the actors stay warm for this driver's next run."""
+        """Drop the shards and free the actors (they stay warm for this driver's next run);
+        ``ensure`` reads the shards again if they are needed after all."""
         from .executors.ray import retire
 
         retire(self.actors, self.num_cpus)

@@ -41,6 +41,7 @@ except ImportError:  # one clear line, not a traceback into Ray's absence
     raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
 
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
+MERGE_CHUNK_BYTES = 64 << 20  # the driver merges shared rows this many bytes of copies at a time
 
 
 # -- the actor ---------------------------------------------------------------------------------
@@ -146,63 +147,51 @@ def _slice(corpus, a: int, b: int):
 
 
 # -- the merge ---------------------------------------------------------------------------------
+# The driver merges with ``kernels.merge.merge_touched`` itself, called from Python (so an edit
+# of it is never hidden by Numba's cache of a caller), on compact arrays holding only the rows
+# several replicas moved; these kernels only move rows in and out.
 @njit(cache=True, nogil=True)
-def merge_rows(w, ids, vals, mean, hits):
-    """``kernels.merge.merge_touched`` on sparse replicas: the same result, bit for bit, from
-    only the rows they touched. (A kernel: it belongs in ``kernels/merge.py``.)
-
-    ``w``: float32[V, d] the weights every replica started the round from, merged in place;
-    replica ``r`` touched rows ``ids[r]`` (int32[k_r], sorted) and ended with values
-    ``vals[r]`` (float32[k_r, d]); ``hits``: int32[V] zeros, left holding how many replicas
-    moved each row. A row one replica moved is that replica's row; a row several moved gets
-    the sum (or ``mean``) of their changes, added in replica order, the replicas that did not
-    move it adding ``s - s`` where ``merge_touched`` adds ``c - s`` with ``c == s`` (so even
-    the sign of a zero is the same)."""
-    n_rep = len(ids)
-    d = w.shape[1]
-    total = 0
-    for r in range(n_rep):
-        total += ids[r].shape[0]
+def _count(ids, hits, slot):
+    """``hits[row]``: replicas that moved it (``ids[r]``: int32, sorted, one array a replica);
+    returns the rows several moved, in increasing order, and sets ``slot[row]`` to their
+    index there."""
+    for r in range(len(ids)):
         for i in ids[r]:
             hits[i] += 1
-    multi = np.empty(total, np.int32)  # rows several replicas moved
-    n_multi = 0
-    where = np.full(w.shape[0], -1, np.int64)  # row -> its index in the current replica's part
+    n = 0
+    for i in range(hits.shape[0]):  # int32[V] once a round: cheap beside the rows themselves
+        n += hits[i] >= 2
+    multi = np.empty(n, np.int32)
+    j = 0
+    for i in range(hits.shape[0]):
+        if hits[i] >= 2:
+            multi[j] = i
+            slot[i] = j
+            j += 1
+    return multi
+
+
+@njit(cache=True, nogil=True)
+def _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched):
+    """Copy each row one replica moved into ``w``; fill ``base`` (float32[n, d]: the rows of
+    slots ``lo .. hi - 1`` as the round started), ``copies`` (float32[R, n, d]: each replica's
+    rows, ``base`` where it did not move them) and ``touched`` (uint8[R, n])."""
+    n_rep = len(ids)
     for r in range(n_rep):
         ir, vr = ids[r], vals[r]
         for k in range(ir.shape[0]):
             i = ir[k]
             if hits[i] == 1:
-                w[i, :] = vr[k]
-            elif where[i] == -1:
-                where[i] = -2  # listed; not a replica's index
-                multi[n_multi] = i
-                n_multi += 1
-    acc = np.zeros((n_multi, d), np.float32)
+                if lo == 0:
+                    w[i, :] = vr[k]
+            elif lo <= slot[i] < hi:
+                j = slot[i] - lo
+                copies[r, j, :] = vr[k]
+                touched[r, j] = 1
     for r in range(n_rep):
-        ir, vr = ids[r], vals[r]
-        for k in range(ir.shape[0]):
-            where[ir[k]] = k + r * total  # unique to this replica
-        for j in range(n_multi):
-            i = multi[j]
-            s = w[i]
-            a = acc[j]
-            k = where[i] - r * total
-            if k >= 0:  # moved by this replica
-                c = vr[k]
-                for t in range(d):
-                    a[t] += c[t] - s[t]
-            else:
-                for t in range(d):
-                    a[t] += s[t] - s[t]
-    for j in range(n_multi):
-        i = multi[j]
-        s = w[i]
-        a = acc[j]
-        scale = np.float32(1.0 / hits[i]) if mean else np.float32(1.0)
-        for t in range(d):
-            a[t] = s[t] + a[t] * scale
-        s[:] = a
+        for j in range(hi - lo):
+            if touched[r, j] == 0:
+                copies[r, j, :] = base[j]
 
 
 # -- the driver --------------------------------------------------------------------------------
@@ -278,9 +267,10 @@ class RayExecutor:
 
     ``weights``: the host arrays (float32[rows, d] each), updated in place after every round;
     ``objective``: a ``wordvec.objective.Objective`` (picklable); ``address``: see ``connect``;
-    ``merge``: "mean" or "sum" (``kernels.merge``); ``spans``: int64[actors + 1] sentence
-    indices, actor ``r`` training span ``r`` (default ``equal_spans`` of the corpus, as the
-    estimator's schedule cuts it); ``shards``: a ``wordvec.cluster.ShardedCorpus`` whose actors
+    ``merge``: a mode of ``kernels.merge.MODES``, or one per matrix comma-separated (as
+    ``ThreadExecutor``); ``spans``: int64[actors + 1] sentence indices, actor ``r`` training
+    span ``r`` (default ``equal_spans`` of the corpus, as the estimator's schedule cuts it);
+    ``shards``: a ``wordvec.cluster.ShardedCorpus`` whose actors
     already hold the encoded corpus (then its actors and spans are used); ``num_cpus``: the
     CPUs Ray reserves for each actor.
     """
@@ -291,8 +281,13 @@ class RayExecutor:
                  address: str | None = "ray", merge: str = "mean",
                  spans: np.ndarray | None = None, shards=None,
                  num_cpus: float = 1.0):  # fmt: skip
-        if merge not in ("mean", "sum"):
-            raise ValueError(f"merge must be 'mean' or 'sum', got {merge!r}")
+        from ..kernels.merge import MODES
+
+        names = merge.split(",") if isinstance(merge, str) else list(merge)
+        if not names or any(n not in MODES for n in names):
+            raise ValueError(f"merge must be one of {sorted(MODES)} (or one per matrix, "
+                             f"comma-separated), got {merge!r}")  # fmt: skip
+        self._modes = [MODES[n] for n in (names * len(weights))[: len(weights)]]
         self.weights = tuple(weights)
         self.merge = merge
         self.num_cpus = num_cpus
@@ -304,7 +299,7 @@ class RayExecutor:
         if shards is not None:
             self.replicas = len(shards.actors)
             self.spans = np.asarray(shards.spans, np.int64)
-            self._actors = list(shards.actors)
+            self._actors = list(shards.ensure())
             self._own = False
         else:
             if actors < 1:
@@ -392,13 +387,25 @@ class RayExecutor:
             for w, (ids, rows) in zip(self.weights, parts[0], strict=True):
                 w[ids] = rows
             return None, 0
+        from ..kernels.merge import merge_touched
+
         merged = []
         down = 0
         for m, w in enumerate(self.weights):
             ids = tuple(p[m][0] for p in parts)
             vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
             hits = np.zeros(w.shape[0], np.int32)
-            merge_rows(w, ids, vals, self.merge == "mean", hits)
+            slot = np.full(w.shape[0], -1, np.int64)
+            multi = _count(ids, hits, slot)
+            step = max(1, MERGE_CHUNK_BYTES // (self.replicas * 4 * w.shape[1]))
+            for lo in range(0, max(multi.shape[0], 1), step):
+                hi = min(lo + step, multi.shape[0])
+                base = w[multi[lo:hi]]  # the rows as every replica started the round
+                copies = np.empty((self.replicas, hi - lo, w.shape[1]), np.float32)
+                touched = np.zeros((self.replicas, hi - lo), np.uint8)
+                _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
+                merge_touched(base, copies, touched, self._modes[m])
+                w[multi[lo:hi]] = base
             union = np.flatnonzero(hits).astype(np.int32)
             rows = np.take(w, union, axis=0)
             merged.append((union, rows))
@@ -417,8 +424,12 @@ class RayExecutor:
         """The host weights are merged after every round: always current between rounds."""
 
     def close(self) -> None:
+        """Free the actors (kept warm for this driver's next run); sharded input is dropped
+        with them, to be read again by a later run."""
         if self._own:
             retire(self._actors, self.num_cpus)
+        elif self.shards is not None:
+            self.shards.close()
         self._actors = []
         self._pending = None
 
