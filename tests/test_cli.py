@@ -62,15 +62,18 @@ def test_user_mistakes_print_one_line(tmp_path, corpus, capsys):
     err = one_line_error(capsys, "train", tmp_path / "missing.txt", "-o", tmp_path / "m.wv")
     assert "not found" in err
     (tmp_path / "empty.txt").write_text("")
-    assert "empty" in one_line_error(capsys, "train", tmp_path / "empty.txt", "-o", tmp_path / "m")
-    err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "10000")
+    assert "empty" in one_line_error(capsys, "train", tmp_path / "empty.txt", "-o", tmp_path / "m",
+                                     "--quiet")  # fmt: skip
+    err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "10000",
+                         "--quiet")  # fmt: skip
     assert "vocabulary is empty" in err
     err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "no" / "m.wv")
     assert "does not exist" in err
     err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--window", "0")
     assert "window" in err
     (tmp_path / "bin").write_bytes(bytes(range(256)))
-    assert "binary" in one_line_error(capsys, "train", tmp_path / "bin", "-o", tmp_path / "m.wv")
+    assert "binary" in one_line_error(capsys, "train", tmp_path / "bin", "-o", tmp_path / "m.wv",
+                                      "--quiet")  # fmt: skip
     assert not (tmp_path / "m.wv").exists()
     run(capsys, "train", corpus, "-o", tmp_path / "ok.wv", "--min-count", "1", "--epochs", "1",
         "--quiet")  # fmt: skip

@@ -221,10 +221,7 @@ class KeyedVectors:
         from .evaluate import evaluate_word_pairs
 
         r = evaluate_word_pairs(self, pairs, case_insensitive, restrict_vocab, dummy4unknown)
-        # gensim's ratio: with dummy4unknown the unknown pairs count twice in its denominator
-        scored = r.pairs + r.oov + (r.oov if dummy4unknown else 0)
-        oov = 100.0 * r.oov / scored if scored else float("nan")
-        return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), oov
+        return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), 100 * r.oov_ratio
 
     def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
         """float32[d] vector of ``key``, scaled to length 1 with ``norm``."""

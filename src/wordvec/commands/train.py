@@ -95,14 +95,14 @@ def _model_bytes(model, fmt: str) -> int:
 
 
 # -- progress -------------------------------------------------------------------------------------
-def kernels_cached() -> bool:
-    """Whether Numba's cache holds the training and scan kernels compiled from the current
-    sources (else the first run compiles them: tens of seconds)."""
+def kernels_cached(names: tuple[str, ...] = ("scan", "train")) -> bool:
+    """Whether Numba's cache holds the kernels of ``wordvec.kernels.<name>`` compiled from the
+    current sources (else the first run compiles them: tens of seconds)."""
     kernels = Path(__file__).resolve().parents[1] / "kernels"
     roots = [kernels / "__pycache__"]
     if os.environ.get("NUMBA_CACHE_DIR"):
         roots.append(Path(os.environ["NUMBA_CACHE_DIR"]))
-    for name in ("train", "scan"):
+    for name in names:
         source = (kernels / f"{name}.py").stat().st_mtime
         found = any(
             f.stat().st_mtime >= source
@@ -166,9 +166,11 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
     otherwise); with ``output``, check its disk space once the vocabulary is known."""
     from wordvec import Word2Vec
 
-    if not quiet and not kernels_cached():
-        print("compiling the training kernels for this machine (first run only, about 20-30 s; "
-              "later runs load them from Numba's cache)", file=sys.stderr, flush=True)
+    def notice(names: tuple[str, ...]) -> None:
+        if not quiet and not kernels_cached(names):
+            print("compiling the training kernels for this machine (first run only, about "
+                  "20-30 s; later runs load them from Numba's cache)", file=sys.stderr, flush=True)
+
     terminal = sys.stderr.isatty()
     bars = _Bars(quiet or not terminal, _corpus_bytes(corpus))
     lines = ProgressLines(progress_every, sys.stderr, _corpus_bytes(corpus))
@@ -177,11 +179,13 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
     try:
         with bars:
             if resume:
+                notice(("scan", "train"))
                 lines.begin_training()
                 model = Word2Vec.resume(resume, corpus, progress=train_progress,
                                         checkpoint_every=checkpoint_every)  # fmt: skip
             else:
                 model = Word2Vec(**params)
+                notice(("scan",))
                 model.build_vocab(corpus, progress=vocab_progress)
                 bars.vocab_done()
                 if output is not None:
@@ -189,6 +193,7 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
 
                     fmt = output_format(output)
                     check_writable(output, nbytes=_model_bytes(model, fmt))
+                notice(("train",))
                 lines.begin_training()
                 model.train(progress=train_progress, checkpoint=checkpoint,
                             checkpoint_every=checkpoint_every)  # fmt: skip
