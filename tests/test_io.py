@@ -3,7 +3,11 @@ and a clear FormatError for every truncated or corrupt file."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import pickle
+import re
 import struct
 
 import numpy as np
@@ -11,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordvec import FormatError, KeyedVectors
-from wordvec import formats
+from wordvec import FormatError, KeyedVectors, formats
 from wordvec import io as wio
 from wordvec.cli import main
 
@@ -456,3 +459,151 @@ def test_convert_cli_errors(tmp_path, capsys):
     bad_words.save(tmp_path / "sp.wv")
     assert main(["convert", str(tmp_path / "sp.wv"), str(tmp_path / "sp.txt")]) == 2
     assert "whitespace" in capsys.readouterr().err
+
+
+# -- compression, recognition, fastText, checksums ----------------------------------------------
+MAGIC = {"gz": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+
+
+@pytest.mark.parametrize("fmt", wio.FORMATS)
+@pytest.mark.parametrize("comp", ["gz", "bz2", "xz"])
+def test_compressed_round_trip_every_format(tmp_path, fmt, comp):
+    kv = make_kv(n=5, d=3)
+    path = tmp_path / f"vectors{SUFFIX[fmt]}.{comp}"
+    assert wio.save_vectors(kv, path) == fmt
+    assert path.read_bytes().startswith(MAGIC[comp])  # really compressed
+    if fmt == "projector":
+        assert (tmp_path / f"metadata.tsv.{comp}").read_bytes().startswith(MAGIC[comp])
+    assert wio.sniff_format(path) == fmt
+    same(wio.load_vectors(path), kv)
+    if fmt != "projector":  # by magic bytes, whatever the name says
+        disguised = tmp_path / f"disguised{SUFFIX[fmt]}"
+        disguised.write_bytes(path.read_bytes())
+        same(wio.load_vectors(disguised), kv)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_reads_our_gzip(tmp_path, gensim_kv, binary):
+    kv = make_kv(n=5, d=3)
+    wio.save_word2vec(kv, tmp_path / "v.gz", binary=binary)
+    g = gensim_kv.load_word2vec_format(tmp_path / "v.gz", binary=binary)
+    assert g.vectors.tobytes() == kv.vectors.tobytes()
+    g.save_word2vec_format(tmp_path / "theirs.bz2", binary=binary)
+    same(wio.load_word2vec(tmp_path / "theirs.bz2"), kv)
+
+
+def test_convert_writes_real_gzip(tmp_path, gensim_kv):
+    make_kv(n=5, d=3).save(tmp_path / "m.wv")
+    assert main(["convert", str(tmp_path / "m.wv"), str(tmp_path / "out.vec.gz"), "--to",
+                 "text"]) == 0  # fmt: skip
+    g = gensim_kv.load_word2vec_format(tmp_path / "out.vec.gz")
+    assert g.index_to_key == make_kv(n=5, d=3).index_to_key
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "empty"),
+        (pickle.dumps({"a": 1}, protocol=2), "pickle"),
+        (pickle.dumps([1.0], protocol=5), "pickle"),
+        (b"\x93NUMPY\x01\x00" + b" " * 40, ".npy"),
+        (b"PK\x03\x04" + b"\0" * 40, "zip"),
+        (b"PK\x05\x06" + b"\0" * 40, "zip"),
+        (b"\x89HDF\r\n\x1a\n" + b"\0" * 40, "HDF5"),
+        (gzip.compress(pickle.dumps([1], protocol=4)), "gzip-compressed a Python pickle"),
+        (gzip.compress(b""), "empty"),
+    ],
+)
+def test_other_files_are_named_by_their_first_bytes(tmp_path, data, says):
+    path = tmp_path / "model.bin"
+    path.write_bytes(data)
+    assert says in wio.identify(path)
+    with pytest.raises(FormatError, match=re.escape(says)):
+        wio.load_vectors(path)
+    with pytest.raises(FormatError, match=re.escape(says)):
+        wio.load_word2vec(path)
+
+
+def test_damaged_compression_is_a_format_error(tmp_path):
+    kv = make_kv()
+    for comp in ("gz", "bz2", "xz"):
+        path = tmp_path / f"v.txt.{comp}"
+        wio.save_vectors(kv, path)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+        with pytest.raises(FormatError, match=r"damaged .* data|truncated"):
+            wio.load_vectors(path)
+
+
+def test_fasttext_bin_word_vectors_as_gensim(tmp_path):
+    fasttext = pytest.importorskip("gensim.models.fasttext")
+    rng = np.random.default_rng(0)
+    words = ["ñandú", "日本", "cat", "cats", "dog", "a-b"]
+    sentences = [list(rng.choice(words, 8)) for _ in range(60)]
+    model = fasttext.FastText(sentences, vector_size=6, min_count=1, epochs=2, bucket=500,
+                              min_n=2, max_n=4, workers=1, seed=1)  # fmt: skip
+    fasttext.save_facebook_model(model, str(tmp_path / "ft.bin"))
+    theirs = fasttext.load_facebook_vectors(str(tmp_path / "ft.bin"))
+    assert wio.sniff_format(tmp_path / "ft.bin") == "fasttext-bin"
+    ours = wio.load_vectors(tmp_path / "ft.bin")
+    assert ours.index_to_key == theirs.index_to_key
+    np.testing.assert_allclose(ours.vectors, theirs.vectors, rtol=1e-5, atol=1e-6)
+    assert ours.get_vecattr("cat", "count") == theirs.get_vecattr("cat", "count")
+    data = (tmp_path / "ft.bin").read_bytes()
+    for cut in (10, 80, len(data) // 2, len(data) - 4):
+        (tmp_path / "cut.bin").write_bytes(data[:cut])
+        with pytest.raises(FormatError, match=r"cut\.bin"):
+            wio.load_vectors(tmp_path / "cut.bin")
+
+
+@pytest.mark.parametrize("array", ["vectors", "counts", "syn1neg"])
+def test_flipped_byte_caught_after_mmap_before_first_use(tmp_path, array):
+    kv = make_kv(n=6, d=4)
+    path = tmp_path / "m.wv"
+    wio.save_native(path, {"kind": wio.MODEL_KIND, "words": kv.index_to_key},
+                    {"vectors": kv.vectors, "counts": np.arange(6), "syn1neg": kv.vectors})  # fmt: skip
+    raw = path.read_bytes()
+    header = json.loads(raw[20 : 20 + struct.unpack("<Q", raw[12:20])[0]])
+    flipped = bytearray(raw)
+    flipped[header["data_start"] + header["arrays"][array]["offset"] + 1] ^= 1
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(FormatError, match=f"'{array}' is corrupt"):
+        wio.load_vectors(path)  # read into memory: checked at once
+    lazy = wio.load_vectors(path, mmap=True)  # memory-mapped: checked before the first use
+    for use in (lambda: lazy.most_similar("the"), lambda: lazy["the"], lambda: lazy.vectors):
+        with pytest.raises(FormatError, match=f"'{array}' is corrupt"):
+            use()
+    with pytest.raises(FormatError, match=f"'{array}' is corrupt"):
+        wio.load_native(path, mmap=True)  # the plain reader always checks
+
+
+def test_check_writable(tmp_path):
+    assert wio.check_writable(tmp_path / "ok.wv") == tmp_path / "ok.wv"
+    assert list(tmp_path.iterdir()) == []  # the probe leaves nothing
+    with pytest.raises(ValueError, match="empty"):
+        wio.check_writable("")
+    with pytest.raises(IsADirectoryError):
+        wio.check_writable(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        wio.check_writable(tmp_path / "no" / "x.wv")
+    with pytest.raises(OSError, match="free"):
+        wio.check_writable(tmp_path / "x.wv", nbytes=1 << 62)
+    if os.geteuid() != 0:  # root writes anywhere
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        with pytest.raises(PermissionError, match="cannot create"):
+            wio.check_writable(ro / "x.wv")
+
+
+def test_atomic_write_errors_name_the_target(tmp_path, monkeypatch):
+    target = tmp_path / "v.txt"
+
+    def full(*_):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space") as e, wio.atomic_write(target) as f:  # noqa: PT012
+        monkeypatch.setattr(f, "write", full)
+        f.write(b"x")
+    assert e.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []

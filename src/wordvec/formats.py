@@ -774,7 +774,7 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     if nlabels > 0:
         raise FormatError(f"{path}: a supervised fastText model (labels): it has no word "
                           "vectors to read")  # fmt: skip
-    if not (0 <= nwords <= size) or dim <= 0 or bucket < 0 or prune_size < 0:
+    if not (0 <= nwords <= size) or dim <= 0 or bucket < 0 or prune_size < -1:
         raise FormatError(f"{path}: corrupt fastText dictionary header")
     rest = f.read()  # words, counts, pruned ids, then the matrices
     raw_words: list[bytes] = []
@@ -789,8 +789,10 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
             raw_words.append(rest[pos:end])
             counts[i] = count
         pos = end + 10
-    prune: dict[int, int] = {}
-    if prune_size:
+    prune: dict[int, int] | None = None  # -1: no pruning; 0: no n-grams kept; else id -> row
+    if prune_size >= 0:
+        prune = {}
+    if prune_size > 0:
         if pos + 8 * prune_size > len(rest):
             raise FormatError(f"{path}: truncated fastText model (inside the pruned ids)")
         pairs = np.frombuffer(rest, "<i4", 2 * prune_size, pos).reshape(-1, 2)
@@ -808,6 +810,13 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     if pos + 4 * rows * cols > len(rest):
         raise FormatError(f"{path}: truncated fastText model (inside the input matrix)")
     matrix = np.frombuffer(rest, "<f4", rows * cols, pos).reshape(rows, cols)
+    pos += 4 * rows * cols  # then the output matrix: unused here, but it must be whole
+    if pos + 17 > len(rest) or rest[pos]:
+        raise FormatError(f"{path}: truncated or quantized fastText output matrix")
+    out_rows, out_cols = struct.unpack_from("<2q", rest, pos + 1)
+    if pos + 17 + 4 * out_rows * out_cols != len(rest):
+        raise FormatError(f"{path}: truncated fastText model (the output matrix needs "
+                          f"{out_rows} x {out_cols} values; the file ends elsewhere)")  # fmt: skip
     try:
         words = [w.decode("utf-8") for w in raw_words]
     except UnicodeDecodeError:
@@ -815,7 +824,7 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     vectors = np.empty((nwords, dim), np.float32)
     for i, raw in enumerate(raw_words):
         ids = [i]
-        if maxn > 0 and raw != b"</s>":
+        if maxn > 0 and raw != b"</s>" and prune != {}:
             ids += _subword_rows(b"<" + raw + b">", minn, maxn, bucket, nwords, prune)
         vectors[i] = matrix[ids].mean(axis=0, dtype=np.float64) if len(ids) > 1 else matrix[i]
     _check_unique(words, path)
@@ -827,7 +836,8 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
 def _subword_rows(word: bytes, minn, maxn, bucket, nwords, prune) -> list[int]:
     """Rows of the character n-grams of ``word`` (``<word>``), as fastText's
     ``Dictionary::computeSubwords``: n counts UTF-8 characters, n-grams hash with FNV-1a over
-    signed bytes, modulo ``bucket``, and (pruned models) through the pruned-id map."""
+    signed bytes, modulo ``bucket``, and (pruned models: ``prune`` not None) through the
+    pruned-id map, n-grams outside it dropped."""
     out = []
     size = len(word)
     for i in range(size):
@@ -840,7 +850,7 @@ def _subword_rows(word: bytes, minn, maxn, bucket, nwords, prune) -> list[int]:
                 j += 1
             if n >= minn and not (n == 1 and (i == 0 or j == size)):
                 h = _fnv1a(word[i:j]) % bucket
-                if not prune:
+                if prune is None:
                     out.append(nwords + h)
                 elif h in prune:
                     out.append(nwords + prune[h])

@@ -292,9 +292,15 @@ class Word2Vec(_Word2Vec):
     @property
     def corpus_count(self) -> int:
         """Sentences in the corpus given to ``build_vocab``, as gensim counts them: long ones
-        count once per ``max_sentence_length`` piece (text8 is 1,700 sentences)."""
+        count once per ``max_sentence_length`` piece (text8 is 1,700 sentences). Lines longer
+        than that are counted by their words in the vocabulary (gensim: by all their words),
+        except for a ``Text8Corpus``, counted exactly."""
         corpus = getattr(self, "corpus_", None)
-        return int(corpus.bounds.shape[0] - 1) if corpus is not None else 0
+        if corpus is None:
+            return 0
+        if getattr(self, "_one_line", False):
+            return -(-self.report_.raw_tokens // self.max_sentence_length)
+        return int(corpus.bounds.shape[0] - 1)
 
     @property
     def corpus_total_words(self) -> int:
@@ -329,6 +335,7 @@ class Word2Vec(_Word2Vec):
         corpus = self._corpus(corpus_iterable, corpus_file)
         super().build_vocab(_reader_input(corpus, self.max_sentence_length), update=update)
         self._source = _source_key(corpus)
+        self._one_line = isinstance(corpus, Text8Corpus)
         return self
 
     def fit(self, corpus, callbacks=(), progress=None, checkpoint=None, checkpoint_every=None):
