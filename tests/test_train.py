@@ -197,10 +197,10 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path):
     assert len(capitals & {w for w, _ in answers}) >= 2
 
 
-@pytest.mark.parametrize("mode", ["sum", "mean", "aligned"])
+@pytest.mark.parametrize("mode", ["sum", "mean", "capped"])
 def test_deterministic_merge_against_numpy(mode):
     """Rows one replica changed become that replica's row; rows several changed get the sum,
-    the mean, or the alignment-weighted sum of their changes in replica order; untouched rows
+    the mean, or the capped sum of their changes in replica order; untouched rows
     stay; every copy ends equal to the result and the flags are cleared."""
     from wordvec.kernels.merge import MODES, merge_touched
 
@@ -229,9 +229,8 @@ def test_deterministic_merge_against_numpy(mode):
             elif mode == "mean":
                 scale = 1 / k
             else:
-                r = (total @ total) / (k * (deltas**2).sum())
-                rho = np.clip((k * r - 1) / (k - 1), 0, 1)
-                scale = 1 - rho * (k - 1) / k
+                longest = np.sqrt((deltas**2).sum(1).max())
+                scale = min(1.0, 2 * longest / np.sqrt(total @ total))
             expected[i] = shared[i] + total * scale
     counts = touched.sum(0)
     assert np.any(counts == 1) and np.any(counts > 1) and np.any(counts == 0)
@@ -241,17 +240,20 @@ def test_deterministic_merge_against_numpy(mode):
     assert not touched.any()
 
 
-def test_aligned_merge_is_the_mean_of_equal_changes_and_the_sum_of_orthogonal_ones():
-    from wordvec.kernels.merge import ALIGNED, merge_touched
+def test_capped_merge_is_the_sum_of_two_and_at_most_twice_the_longest_change():
+    from wordvec.kernels.merge import CAPPED, merge_touched
 
-    shared = np.zeros((2, 4), np.float32)
-    copies = np.zeros((4, 2, 4), np.float32)
-    copies[:, 0] = [1, 2, 0, 0]  # row 0: four equal changes
-    copies[:, 1] = np.eye(4, dtype=np.float32) * 3  # row 1: four orthogonal changes
-    touched = np.ones((4, 2), np.uint8)
-    merge_touched(shared, copies, touched, ALIGNED)
-    np.testing.assert_allclose(shared[0], [1, 2, 0, 0], rtol=1e-6)
+    shared = np.zeros((3, 4), np.float32)
+    copies = np.zeros((4, 3, 4), np.float32)
+    copies[:, 0] = [1, 2, 0, 0]  # row 0: four equal changes: twice one of them, not 4 times
+    copies[:, 1] = np.eye(4, dtype=np.float32) * 3  # row 1: four orthogonal ones: |sum| = 6
+    copies[:2, 2] = [[1, 0, 0, 0], [1, 0, 0, 0]]  # row 2: two replicas: always their sum
+    touched = np.ones((4, 3), np.uint8)
+    touched[2:, 2] = 0
+    merge_touched(shared, copies, touched, CAPPED)
+    np.testing.assert_allclose(shared[0], [2, 4, 0, 0], rtol=1e-6)
     np.testing.assert_allclose(shared[1], [3, 3, 3, 3], rtol=1e-6)
+    np.testing.assert_allclose(shared[2], [2, 0, 0, 0], rtol=1e-6)
 
 
 def test_one_parameter_table_for_the_estimator_and_the_cli():

@@ -37,7 +37,7 @@ from .vocab import Vocab, build_vocab, keep_thresholds, merge_counts, noise_alia
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-REPLICA_MERGE = "sum"  # how rows several replicas moved are combined: see kernels.merge
+REPLICA_MERGE = "capped"  # how rows several replicas moved are combined: see kernels.merge
 # Hogwild (and one replica) rounds are this many times ``round_words`` a worker: there is no
 # merge to keep fresh, only progress and checkpoints, and a longer round wastes less of the
 # time the first worker done waits for the last (about 0.1 s a round by default)
@@ -155,6 +155,8 @@ class Word2Vec:
 
         v = vocab_size if vocab_size is not None else len(self.wv)
         replicas = self.workers if (self.deterministic and self.workers > 1) else 0
+        if self.device != "cpu":
+            replicas = 0  # a GPU trains one copy
         return training_bytes(v, self.vector_size, self.window, self.negative, bool(self.hs),
                               bool(self.softmax), self.workers, replicas)  # fmt: skip
 
@@ -174,6 +176,10 @@ class Word2Vec:
         next ``train()`` runs on the new corpus. With hs=1 the Huffman tree is rebuilt from the
         new counts, so the inner-node weights of old words are only a starting point.
         """
+        if self.device == "cuda":  # before the scan: a missing GPU is found now
+            from .executors.cuda import require_gpu
+
+            require_gpu()
         t0 = time.perf_counter()
         scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
         if update:
@@ -444,7 +450,9 @@ class Word2Vec:
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
         """Load a model written by ``save``. With ``mmap`` the vectors are memory-mapped read-only
         (fast, for queries); without it they are in memory and training can continue."""
-        return cls._load(path, mmap, MODEL_KIND)[0]
+        model = cls._load(path, mmap, MODEL_KIND)[0]
+        model.device, model.cluster = "cpu", None  # where it trained is not part of the model
+        return model
 
     @classmethod
     def _load(cls, path, mmap: bool, kind: str) -> tuple[Word2Vec, dict, dict]:

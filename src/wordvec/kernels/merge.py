@@ -1,10 +1,13 @@
 """Deterministic merge of per-replica weight copies (``Word2Vec(deterministic=True)``)."""
 
+import math
+
 import numpy as np
 from numba import njit
 
-SUM, MEAN, ALIGNED = 0, 1, 2  # how the changes of a row several replicas moved combine
-MODES = {"sum": SUM, "mean": MEAN, "aligned": ALIGNED}
+SUM, MEAN, CAPPED = 0, 1, 2  # how the changes of a row several replicas moved combine
+MODES = {"sum": SUM, "mean": MEAN, "capped": CAPPED}
+CAP = 2.0  # capped: a merged change is at most this many times the longest replica's change
 
 
 @njit(cache=True, nogil=True)
@@ -17,16 +20,16 @@ def merge_touched(shared, copies, touched, mode):
     A row only one replica updated is that replica's row. A row ``k > 1`` replicas moved, each
     from the same start on its own share of the data, gets (``mode``):
 
-    - ``SUM``: the sum of their changes ``D = sum_i d_i``, as sequential training would add
-      small independent steps; but where the replicas all push a row the same way (a frequent
-      word, a Huffman node near the root) the sum steps ``k`` times too far: with 8 replicas
-      skip-gram diverges;
-    - ``MEAN``: ``D / k``, right for those rows, but it slows down every row replicas share
-      (with 2 replicas CBOW falls from 3.1 % to 0.5 % analogy on a 20 MB slice);
-    - ``ALIGNED``: ``D (1 - rho (k - 1) / k)``, where ``rho`` in [0, 1] says how alike the
-      changes are: ``rho = (k r - 1) / (k - 1)`` with ``r = |D|^2 / (k sum_i |d_i|^2)``, which
-      is 1 when the changes are equal (the mean results) and ``1 / k`` when they are
-      orthogonal (the sum results).
+    - ``SUM``: the sum of their changes ``D = sum_i d_i``, as sequential training adds small
+      independent steps. Where every replica pushes a row the same way (a frequent word's
+      output vector, a Huffman node near the root) the sum steps ``k`` times too far: with 2
+      replicas training holds (as good as Hogwild), with 4 or 8 skip-gram and CBOW diverge;
+    - ``MEAN``: ``D / k`` (what Spark MLlib does to whole models): no divergence, but every row
+      replicas share learns ``k`` times slower (2 replicas of CBOW: 0.5 % analogy, not 3.1 %);
+    - ``CAPPED``: the sum, shortened when needed so that it is at most ``CAP`` times the
+      longest single replica's change: a row never moves further in one merge than two
+      replicas could move it. With 2 replicas this is always the sum (``|d_1 + d_2| <=
+      2 max |d_i|``); with more, only rows that many replicas push the same way are cut back.
 
     Always in replica order, so the result does not depend on which thread finished first.
     """
@@ -52,7 +55,7 @@ def merge_touched(shared, copies, touched, mode):
                     copies[w, i][:] = src
             continue
         acc[:] = 0.0
-        squares = 0.0  # sum over replicas of |d_i|^2
+        longest = 0.0  # max over replicas of |d_i|^2
         for w in range(n):  # loops over d innermost, so they vectorise
             c = copies[w, i]
             q = np.float32(0.0)
@@ -60,17 +63,16 @@ def merge_touched(shared, copies, touched, mode):
                 x = c[t] - s[t]
                 acc[t] += x
                 q += x * x
-            squares += q
+            longest = max(longest, q)
         scale = 1.0
         if mode == MEAN:
             scale = 1.0 / hits
-        elif mode == ALIGNED and squares > 0.0:
+        elif mode == CAPPED:
             total = 0.0
             for t in range(d):
                 total += acc[t] * acc[t]
-            rho = (total / squares - 1.0) / (hits - 1)  # (k r - 1) / (k - 1)
-            rho = min(max(rho, 0.0), 1.0)
-            scale = 1.0 - rho * (hits - 1) / hits
+            if total > CAP * CAP * longest:
+                scale = CAP * math.sqrt(longest / total)
         g = np.float32(scale)
         for t in range(d):
             acc[t] = s[t] + acc[t] * g
