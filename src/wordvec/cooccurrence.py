@@ -35,10 +35,12 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from .corpus import CorpusError, scan_corpus
 from .vocab import Vocab, build_vocab, keep_thresholds
@@ -222,7 +224,7 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
     indices = np.empty(nnz, np.int32)
     data = np.empty(nnz, np.float32)
     k.csr_fill(dense, width, offset, run_keys, run_vals, v, scale, indptr, indices, data)
-    return sp.csr_matrix((data, indices, indptr), shape=(v, v))
+    return _sparse().csr_matrix((data, indices, indptr), shape=(v, v))
 
 
 class Cooccurrence:
@@ -330,10 +332,17 @@ class Cooccurrence:
         try:
             self = cls(**meta["params"])
             v = len(meta["words"])
-            self.matrix_ = sp.csr_matrix(
+            self.matrix_ = _sparse().csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=(v, v)
             )
             self.words_, self.counts_ = list(meta["words"]), arrays["counts"]
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{path}: inconsistent co-occurrence file: {e}") from None
         return self
+
+
+def _sparse():
+    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
+    import scipy.sparse
+
+    return scipy.sparse

@@ -31,10 +31,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from .cooccurrence import (
     COUNT_PARAMS,
@@ -140,7 +142,7 @@ class GloVe:
         v = len(words)
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
-        m = sp.csr_matrix(matrix, dtype=np.float32)
+        m = _sparse().csr_matrix(matrix, dtype=np.float32)
         m.sum_duplicates()
         m.eliminate_zeros()
         if m.nnz == 0:
@@ -255,3 +257,10 @@ def _call(callbacks: Sequence, hook: str, *args) -> None:
         fn = getattr(cb, hook, None)
         if fn is not None:
             fn(*args)
+
+
+def _sparse():
+    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
+    import scipy.sparse
+
+    return scipy.sparse

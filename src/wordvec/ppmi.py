@@ -29,10 +29,12 @@ import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from .cooccurrence import (
     COUNT_PARAMS,
@@ -57,7 +59,7 @@ def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) ->
     """PPMI of a co-occurrence matrix (rows = words, columns = contexts): CSR float32, the
     non-positive cells removed. ``cds``: the exponent smoothing the context distribution;
     ``shift``: k of the shifted PMI (``log k`` is subtracted)."""
-    m = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    m = _sparse().csr_matrix(counts, dtype=np.float64, copy=True)
     m.sum_duplicates()
     row = np.asarray(m.sum(axis=1)).ravel()  # #(w)
     col = np.asarray(m.sum(axis=0)).ravel() ** cds  # #(c)**a
@@ -108,7 +110,7 @@ def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int =
     """Top ``k`` singular triplets of a sparse CSR matrix: (U: [n, k], s: [k], Vt: [k, p]),
     s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
     rng = np.random.default_rng(seed)
-    m = sp.csr_matrix(m, dtype=np.float32)
+    m = _sparse().csr_matrix(m, dtype=np.float32)
     n, p = m.shape
     ell = min(k + oversample, n, p)
     mt = m.T.tocsr()
@@ -253,3 +255,10 @@ class PPMI:
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{path}: inconsistent PPMI file: {e}") from None
         return self
+
+
+def _sparse():
+    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
+    import scipy.sparse
+
+    return scipy.sparse
