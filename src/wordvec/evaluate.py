@@ -27,12 +27,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from .formats import FormatError
-from .keyedvectors import COSMUL_EPSILON, KeyedVectors
+
+if TYPE_CHECKING:
+    from .keyedvectors import KeyedVectors
+
+COSMUL_EPSILON = 1e-6  # Levy & Goldberg's epsilon in 3CosMul, as gensim
 
 Method = Literal["3cosadd", "3cosmul"]
 _BLOCK_FLOATS = 1 << 25  # cosines held at once (128 MB of float32)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from . import formats
+from .evaluate import COSMUL_EPSILON
 from .formats import KV_KIND, MODEL_KIND
 
 Key = str
@@ -26,7 +27,6 @@ _KERNEL_MIN = 1 << 22  # V * d from which the Numba row-dot kernel beats OpenBLA
 _BLOCK = 1024  # block size of the top-k threshold search
 _BATCH_FLOATS = 1 << 24  # scores held at once by batched queries (64 MB of float32)...
 _BATCH_MIN = 64  # ...but at least this many queries per matrix product
-COSMUL_EPSILON = 1e-6  # Levy & Goldberg's epsilon, as gensim
 
 
 class KeyedVectors:

@@ -25,7 +25,7 @@ def scores_3cosadd(cos, ia, ib, ic, ex_ptr, ex_rows, out, eps):
 @njit(cache=True, nogil=True)
 def scores_3cosmul(cos, ia, ib, ic, ex_ptr, ex_rows, out, eps):
     """As ``scores_3cosadd`` with s(x, b) s(x, c) / (s(x, a) + eps), s = (1 + cos) / 2
-    (``eps``: float32, ``keyedvectors.COSMUL_EPSILON``)."""
+    (``eps``: float32, ``evaluate.COSMUL_EPSILON``)."""
     n = cos.shape[1]
     half, one = np.float32(0.5), np.float32(1.0)
     for i in range(ia.shape[0]):
