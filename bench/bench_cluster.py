@@ -89,6 +89,7 @@ def _run(params: dict, corpus: Path, cluster: bool, analogies: Path, pairs: Path
             "train_ms": 1e3 * float(np.median(per[:, 3])),
             "merge_ms": 1e3 * float(np.median(per[:, 4])),
             "vocab_bytes": len(model.wv) * params["vector_size"] * 4,
+            "tokens_round": model.report_.vocab_tokens * len(epochs) / t.rounds,
         })  # fmt: skip
     return row
 
@@ -125,6 +126,50 @@ def _markdown(rows: list[dict], spec: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+LINK = 10e9 / 8  # bytes/s of a 10 Gbit/s link
+RPC_S = 0.5e-3  # a call's round trip on a LAN
+
+
+def _model(rows: list[dict]) -> str:
+    """A round on a real cluster (each actor on its own core and node, the driver on its own
+    node behind one 10 Gbit/s link) from the measured bytes, rows and actor speed."""
+    one = next((r for r in rows if r.get("cluster") and r["workers"] == 1), None)
+    if one is None:
+        return ""
+    rate = one["tokens_per_s"]  # one actor with a core to itself (the 1-actor run)
+    out = [
+        "",
+        "## Scaling model: a 10 Gbit/s network",
+        "",
+        f"Assumptions: each actor has a core and a node to itself and trains at the 1-actor rate "
+        f"measured here ({rate:,.0f} tokens/s); the driver is a node of its own behind one "
+        "10 Gbit/s link (1.25 GB/s) that carries every actor's touched rows in and the merged "
+        "rows out (star through the driver; the link's two directions are not overlapped, so "
+        "this is pessimistic); a call costs 0.5 ms; the driver's merge takes the time measured "
+        "here; nothing overlaps with training. Bytes per round are the measured ones (they "
+        "depend on the corpus, vocabulary and round size, not on the machine).",
+        "",
+        "| actors | tokens/actor/round | train ms | network ms | merge ms | round ms | "
+        "tokens/s (model) | efficiency |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if not r.get("cluster") or r["workers"] == 1:
+            continue
+        n = r["workers"]
+        per_actor = r["tokens_round"] / n
+        train = per_actor / rate
+        net = (r["bytes_up_round"] + r["bytes_down_round"]) / LINK
+        merge = r["merge_ms"] / 1e3
+        total = train + net + merge + RPC_S
+        out.append(
+            f"| {n} | {per_actor:,.0f} | {1e3 * train:.1f} | {1e3 * net:.1f} | "
+            f"{1e3 * merge:.1f} | {1e3 * total:.1f} | {n * per_actor / total:,.0f} | "
+            f"{train / total:.0%} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -138,7 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--merge", default=None, help="replica merge mode (default: the estimator's)")
     ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
+    ap.add_argument("--render", action="store_true", help="only rewrite --out from its .json")
     args = ap.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.out.with_suffix(".json").read_text())
+        for r in saved["rows"]:
+            if r.get("cluster") and "tokens_round" not in r:
+                r["tokens_round"] = saved["spec"]["tokens"] / r["rounds_per_epoch"]
+        args.out.write_text(_markdown(saved["rows"], saved["spec"]) + _model(saved["rows"]))
+        return 0
     import ray
 
     corpus = _slice(args.corpus, int(args.bytes) if args.bytes else None)
@@ -172,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             m = Word2Vec(**base, workers=1).build_vocab(corpus)
             spec["tokens"], spec["vocab"] = m.report_.vocab_tokens, len(m.wv)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(_markdown(rows, spec))
+        args.out.write_text(_markdown(rows, spec) + _model(rows))
         args.out.with_suffix(".json").write_text(json.dumps({"spec": spec, "rows": rows}, indent=1))
     ray.shutdown()
     return 0

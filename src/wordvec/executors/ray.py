@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,7 +273,10 @@ class RayExecutor:
     span ``r`` (default ``equal_spans`` of the corpus, as the estimator's schedule cuts it);
     ``shards``: a ``wordvec.cluster.ShardedCorpus`` whose actors
     already hold the encoded corpus (then its actors and spans are used); ``num_cpus``: the
-    CPUs Ray reserves for each actor.
+    CPUs Ray reserves for each actor; ``round_words``: tokens an actor trains a round, which
+    the estimator's schedule then uses (None: the estimator's own rule, the same rounds as
+    local training). On a network, rounds of ~500,000 tokens an actor keep the per-round
+    costs small beside the training (docs/cluster.md).
     """
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
@@ -280,7 +284,7 @@ class RayExecutor:
     def __init__(self, weights: Sequence[np.ndarray], objective, actors: int = 2,
                  address: str | None = "ray", merge: str = "mean",
                  spans: np.ndarray | None = None, shards=None,
-                 num_cpus: float = 1.0):  # fmt: skip
+                 num_cpus: float = 1.0, round_words: int | None = None):  # fmt: skip
         from ..kernels.merge import MODES
 
         names = merge.split(",") if isinstance(merge, str) else list(merge)
@@ -290,11 +294,13 @@ class RayExecutor:
         self._modes = [MODES[n] for n in (names * len(weights))[: len(weights)]]
         self.weights = tuple(weights)
         self.merge = merge
+        self.round_words = round_words  # read by Word2Vec._schedule
         self.num_cpus = num_cpus
         self.shards = shards
         self.traffic = Traffic()
         self._rounds = 0
         self._pending = None  # object ref of the merged rows the actors have not applied yet
+        self._pool: ThreadPoolExecutor | None = None
         connect(address)
         if shards is not None:
             self.replicas = len(shards.actors)
@@ -387,30 +393,34 @@ class RayExecutor:
             for w, (ids, rows) in zip(self.weights, parts[0], strict=True):
                 w[ids] = rows
             return None, 0
+        if self._pool is None:  # the matrices merge side by side (the kernels drop the GIL)
+            self._pool = ThreadPoolExecutor(len(self.weights), thread_name_prefix="wordvec-merge")
+        merged = list(self._pool.map(lambda m: self._merge_matrix(m, parts),
+                                     range(len(self.weights))))  # fmt: skip
+        down = sum(ids.nbytes + rows.nbytes for ids, rows in merged)
+        return merged, down * self.replicas
+
+    def _merge_matrix(self, m: int, parts) -> tuple[np.ndarray, np.ndarray]:
+        """Merge matrix ``m``; returns its rows any replica moved: (ids, merged rows)."""
         from ..kernels.merge import merge_touched
 
-        merged = []
-        down = 0
-        for m, w in enumerate(self.weights):
-            ids = tuple(p[m][0] for p in parts)
-            vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
-            hits = np.zeros(w.shape[0], np.int32)
-            slot = np.full(w.shape[0], -1, np.int64)
-            multi = _count(ids, hits, slot)
-            step = max(1, MERGE_CHUNK_BYTES // (self.replicas * 4 * w.shape[1]))
-            for lo in range(0, max(multi.shape[0], 1), step):
-                hi = min(lo + step, multi.shape[0])
-                base = w[multi[lo:hi]]  # the rows as every replica started the round
-                copies = np.empty((self.replicas, hi - lo, w.shape[1]), np.float32)
-                touched = np.zeros((self.replicas, hi - lo), np.uint8)
-                _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
-                merge_touched(base, copies, touched, self._modes[m])
-                w[multi[lo:hi]] = base
-            union = np.flatnonzero(hits).astype(np.int32)
-            rows = np.take(w, union, axis=0)
-            merged.append((union, rows))
-            down += union.nbytes + rows.nbytes
-        return merged, down * self.replicas
+        w = self.weights[m]
+        ids = tuple(p[m][0] for p in parts)
+        vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
+        hits = np.zeros(w.shape[0], np.int32)
+        slot = np.full(w.shape[0], -1, np.int64)
+        multi = _count(ids, hits, slot)
+        step = max(1, MERGE_CHUNK_BYTES // (self.replicas * 4 * w.shape[1]))
+        for lo in range(0, max(multi.shape[0], 1), step):
+            hi = min(lo + step, multi.shape[0])
+            base = w[multi[lo:hi]]  # the rows as every replica started the round
+            copies = np.empty((self.replicas, hi - lo, w.shape[1]), np.float32)
+            touched = np.zeros((self.replicas, hi - lo), np.uint8)
+            _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
+            merge_touched(base, copies, touched, self._modes[m])
+            w[multi[lo:hi]] = base
+        union = np.flatnonzero(hits).astype(np.int32)
+        return union, np.take(w, union, axis=0)
 
     def _restart(self, r: int):
         """Replace dead actor ``r`` by a fresh one at the last merged state."""
@@ -426,6 +436,9 @@ class RayExecutor:
     def close(self) -> None:
         """Free the actors (kept warm for this driver's next run); sharded input is dropped
         with them, to be read again by a later run."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         if self._own:
             retire(self._actors, self.num_cpus)
         elif self.shards is not None:
