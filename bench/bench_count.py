@@ -224,8 +224,11 @@ def main(argv: list[str]) -> int:
     report = table(results, s)
     print(report)
     if a.markdown:
-        Path(a.markdown).write_text(f"# Count-based models on {Path(a.corpus).name}\n\n"
+        where = Path(a.corpus).name + (f", first {QUICK_BYTES:,} bytes" if a.quick else "")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        Path(a.markdown).write_text(f"# Count-based models on {where}\n\n"
                                     f"`python bench/bench_count.py {' '.join(argv)}`\n\n"
+                                    f"load average at the end: {load} ({os.cpu_count()} CPUs)\n\n"
                                     + report)  # fmt: skip
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1))
