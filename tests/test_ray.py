@@ -17,6 +17,7 @@ import pytest
 from wordvec import Callback, Word2Vec
 from wordvec.cluster import copy_pieces, list_inputs, plan_shards
 from wordvec.corpus import scan_corpus
+from wordvec.kernels.merge import MODES as MERGE_MODES  # whatever modes the merge offers
 from wordvec.schedule import RunState, Schedule
 from wordvec.vocab import build_vocab
 
@@ -270,7 +271,7 @@ def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
 
 
 @needs_ray
-@pytest.mark.parametrize("mode", ["sum", "mean", "aligned"])
+@pytest.mark.parametrize("mode", sorted(MERGE_MODES))
 @pytest.mark.parametrize("replicas", [2, 8])
 @pytest.mark.parametrize("chunk", [64 << 20, 8 * 4 * 16 * 7])
 def test_driver_merge_of_touched_rows_equals_merge_touched(monkeypatch, mode, replicas, chunk):
