@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordvec import FormatError, KeyedVectors, formats
+from wordvec import FormatError, KeyedVectors, w2v_formats
 from wordvec import io as wio
 from wordvec.cli import main
 
@@ -352,7 +352,7 @@ def test_invalid_utf8_choice(tmp_path, binary):
 def test_binary_records_across_chunks(tmp_path, monkeypatch, chunk):
     kv = make_kv(n=4, d=3, words=["a", "w" * 100, "ü" * 9, "z"])
     wio.save_word2vec(kv, tmp_path / "v.bin", binary=True)
-    monkeypatch.setattr(formats, "_CHUNK", chunk)  # records and words split between reads
+    monkeypatch.setattr(w2v_formats, "_CHUNK", chunk)  # records and words split between reads
     same(wio.load_word2vec(tmp_path / "v.bin"), kv)
     assert wio.load_word2vec(tmp_path / "v.bin", limit=2).index_to_key == ["a", "w" * 100]
 

@@ -5,8 +5,9 @@ Embedding Projector's ``vectors.tsv`` + ``metadata.tsv``, and the word vectors o
 bytes when reading, by its name when writing (``output_format``: the one rule every command
 uses). Any of them may be gzip, bzip2 or xz compressed (``v.txt.gz``).
 
-The byte-level codecs, the atomic writer and the checks live in ``wordvec.formats`` (which
-knows no ``KeyedVectors``); their public names are re-exported here. Every writer is atomic,
+The byte-level codecs live in ``wordvec.formats`` (the atomic writer, compression, recognition,
+the checks, the native format), ``wordvec.w2v_formats`` and ``wordvec.fasttext_bin``, which
+know no ``KeyedVectors``; their public names are re-exported here. Every writer is atomic,
 every reader names the file and the line or byte offset of the first problem (``FormatError``),
 NaN and infinite values are refused in every format unless ``allow_nonfinite=True``, and native
 files are checksummed on every load (memory-mapped ones before the first use of the vectors).
@@ -18,6 +19,7 @@ import os
 from pathlib import Path
 
 from .encoded import UnicodeErrors
+from .fasttext_bin import read_fasttext_bin
 from .formats import (
     FORMATS,
     KV_KIND,
@@ -34,17 +36,18 @@ from .formats import (
     open_input,
     open_output,
     output_format,
-    projector_metadata_path,
-    read_fasttext_bin,
-    read_projector,
-    read_word2vec,
     save_native,
     sniff_format,
     split_compression,
+)
+from .keyedvectors import KeyedVectors
+from .w2v_formats import (
+    projector_metadata_path,
+    read_projector,
+    read_word2vec,
     write_projector,
     write_word2vec,
 )
-from .keyedvectors import KeyedVectors
 
 __all__ = [
     "FORMATS",

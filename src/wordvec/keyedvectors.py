@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import formats
+from . import formats, w2v_formats
 from .evaluate import COSMUL_EPSILON
 from .formats import KV_KIND, MODEL_KIND
 
@@ -546,7 +546,7 @@ class KeyedVectors:
         self, path: str | os.PathLike, binary: bool = False, write_header: bool = True
     ) -> None:
         """Write the word2vec C text or binary format (gensim's name; see ``io.save_word2vec``)."""
-        formats.write_word2vec(self.index_to_key, self.vectors, path, binary, write_header)
+        w2v_formats.write_word2vec(self.index_to_key, self.vectors, path, binary, write_header)
 
     @classmethod
     def load_word2vec_format(
@@ -561,7 +561,7 @@ class KeyedVectors:
     ) -> KeyedVectors:
         """Read the word2vec C text or binary format (gensim's name; see ``io.load_word2vec``);
         gensim's ``encoding`` and ``datatype`` are ignored (UTF-8, float32)."""
-        words, vectors = formats.read_word2vec(path, binary, limit, unicode_errors,
+        words, vectors = w2v_formats.read_word2vec(path, binary, limit, unicode_errors,
                                                not no_header, allow_nonfinite)  # fmt: skip
         return cls(words, vectors)
 
