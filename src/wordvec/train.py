@@ -9,8 +9,9 @@ A job's random stream and learning rate depend only on (seed, epoch, job), never
 thread runs it, and the loss is summed per job in float64, in job order, so it does not depend
 on the number of workers. ``workers=1`` with a seed is bit-for-bit reproducible. With several
 workers, by default (``deterministic=True``) each worker trains fixed runs of jobs on its own
-copy of the weights and the copies are merged in a fixed order every ``round_words`` tokens a
-worker: the same seed and number of workers give the same vectors on every run.
+copy of the weights (its own span of the corpus) and the copies are merged in a fixed order
+every ``round_words`` tokens in all: the same seed and number of workers give the same vectors
+on every run.
 ``deterministic=False`` is the fastest mode: threads update the shared weights without locks
 (Hogwild), as the C tool and gensim do, and runs differ in the last bits.
 """
@@ -38,9 +39,9 @@ SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use 
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
 REPLICA_MERGE = "capped"  # how rows several replicas moved are combined: see kernels.merge
-# Hogwild (and one replica) rounds are this many times ``round_words`` a worker: there is no
-# merge to keep fresh, only progress and checkpoints, and a longer round wastes less of the
-# time the first worker done waits for the last (about 0.1 s a round by default)
+# Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
+# keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
+# first worker done waits for the last (about 0.1 s a round by default)
 SHARED_ROUND_FACTOR = 5
 
 ProgressFn = Callable[[int, int, float], None]  # (tokens done, tokens total, last loss)
@@ -86,7 +87,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 50_000,
+        round_words: int = 100_000,
         device: str = "cpu",
         cluster: str | None = None,
     ):
@@ -333,16 +334,16 @@ class Word2Vec:
 
     def _schedule(self, replicas: int) -> Schedule:
         """Jobs and rounds: with several replicas, one span of the corpus each and
-        ``round_words`` tokens a replica per round; otherwise rounds of
-        ``SHARED_ROUND_FACTOR * round_words`` tokens a worker, shared by the workers."""
+        ``round_words`` tokens a round shared out among them (more replicas, shorter rounds
+        each: a merged row is as stale with 8 replicas as with 2); otherwise rounds of
+        ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
         if preferred:
             per_round = max(1, preferred // self.batch_words)
         elif replicas > 1:
-            per_round = max(1, self.round_words // self.batch_words)
+            per_round = max(1, self.round_words // (replicas * self.batch_words))
         else:
             per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // self.batch_words)
-            per_round *= self.workers
         bounds = self.corpus_.bounds
         return Schedule(bounds, self.batch_words, self.epochs, self.alpha, self.min_alpha,
                         self.seed, per_round, equal_spans(bounds, replicas))  # fmt: skip
