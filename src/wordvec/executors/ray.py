@@ -19,7 +19,8 @@ What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 
 matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
 Nothing is proportional to the vocabulary except the first load of the weights.
 
-Importing this module imports Ray (not Numba); without Ray it raises one ImportError line.
+Importing this module imports Ray and Numba (``import wordvec`` imports neither); without Ray
+it raises one ImportError line.
 """
 
 from __future__ import annotations
@@ -59,9 +60,6 @@ class Replica:
         self.objective = None
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
-
-    def pid(self) -> int:
-        return os.getpid()
 
     def reset(self, rank: int) -> None:
         """Forget everything: an idle actor taken for another run."""
@@ -148,6 +146,7 @@ def _slice(corpus, a: int, b: int):
 
 
 # -- the merge ---------------------------------------------------------------------------------
+# (kernels: they belong in ``kernels/merge.py``, which this engineer does not own)
 # The driver merges with ``kernels.merge.merge_touched`` itself, called from Python (so an edit
 # of it is never hidden by Numba's cache of a caller), on compact arrays holding only the rows
 # several replicas moved; these kernels only move rows in and out.
