@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .formats import atomic_write
-from .project import Method, _require, project
+from .project import Method, project, require
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -73,7 +73,7 @@ def select_words(
 
 # -- figure plumbing ---------------------------------------------------------------------------
 def _new_figure(figsize: tuple[float, float], dpi: float) -> Figure:
-    _require("matplotlib", "plot", "plotting")
+    require("matplotlib", "plot", "plotting")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -29,7 +29,7 @@ class MissingDependency(ImportError):
     """An optional library that a projection or plot needs is not installed."""
 
 
-def _require(module: str, extra: str, what: str):
+def require(module: str, extra: str, what: str):
     import importlib
 
     try:
@@ -74,7 +74,7 @@ def pca(x: np.ndarray, dims: int = 2) -> np.ndarray:
 
 
 def _tsne(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
-    manifold = _require("sklearn.manifold", "plot", "t-SNE")
+    manifold = require("sklearn.manifold", "plot", "t-SNE")
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     n = x.shape[0]
@@ -95,7 +95,7 @@ def _tsne(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
 
 
 def _umap(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
-    umap = _require("umap", "umap", "UMAP")
+    umap = require("umap", "umap", "UMAP")
     n = x.shape[0]
     reducer = umap.UMAP(
         n_components=dims,

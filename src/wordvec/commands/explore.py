@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     from ..ann import index_path, use_index_beside
-    from ..cli import UserError
     from ..io import load_vectors
     from ..project import MissingDependency
+    from . import UserError
 
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be from 0 to 65535; got {args.port}")
