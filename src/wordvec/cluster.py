@@ -331,9 +331,7 @@ class ShardedCorpus:
         return self.actors
 
     def _load(self, ranks: list[int]) -> list:
-        import ray
-
-        from .executors.ray import spawn
+        from .executors.ray import ray, spawn  # without Ray: its one-line ImportError
 
         actors = [spawn(r, self.num_cpus) for r in ranks]
         _get(ray, [a.scan.remote(self.pieces[r], self.block_bytes)
@@ -400,9 +398,7 @@ def encode_on_actors(
 
 def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, address,
            num_cpus, block_bytes):  # fmt: skip
-    import ray
-
-    from .executors.ray import connect, spawn
+    from .executors.ray import connect, ray, spawn  # without Ray: its one-line ImportError
 
     t0 = time.perf_counter()
     pieces = plan_shards(list_inputs(corpus), actors)

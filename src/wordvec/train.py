@@ -28,7 +28,7 @@ import numpy as np
 from . import io, params
 from .callbacks import Callback
 from .corpus import scan_corpus
-from .encoded import checksum, encode_with, split_long
+from .encoded import EncodedCorpus, checksum, encode_with, split_long
 from .keyedvectors import KeyedVectors
 from .memory import trim_heap
 from .report import EpochStats, TrainingReport
@@ -129,6 +129,7 @@ class Word2Vec:
         self.epochs_trained_ = 0
         self._executor = None
         self._tree = None
+        self._shards = None  # wordvec.cluster.ShardedCorpus: the corpus encoded on the actors
 
     # -- parameters ---------------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -182,6 +183,15 @@ class Word2Vec:
 
             require_gpu()
         t0 = time.perf_counter()
+        self._shards = None
+        if _on_actors(self, corpus, update):
+            vocab = self._read_on_actors(corpus, t0)
+            self._check_softmax(len(vocab))
+            self._check_memory(len(vocab))
+            self.vocab_ = vocab
+            self._init_weights()
+            self._tree = None
+            return self
         scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
         if update:
             if not hasattr(self, "vocab_"):
@@ -192,12 +202,7 @@ class Word2Vec:
             vocab, enc = build_vocab(
                 scan, self.min_count, self.max_final_vocab, self.unicode_errors
             )
-        if self.softmax and len(vocab) > SOFTMAX_MAX_VOCAB:
-            raise ValueError(
-                f"softmax=True over {len(vocab):,} words would be absurdly slow (O(V) per pair); "
-                f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
-                "negative sampling or hs=1"
-            )
+        self._check_softmax(len(vocab))
         self.corpus_, n_split = split_long(enc, self.max_sentence_length)
         self.report_ = TrainingReport(
             raw_tokens=enc.raw_tokens,
@@ -218,6 +223,47 @@ class Word2Vec:
             self._init_weights()
         self._tree = None  # the Huffman tree of the new counts is built when needed
         return self
+
+    def _read_on_actors(self, corpus, t0: float, words: list[str] | None = None):
+        """Count the vocabulary (or, given ``words``, only encode) on the cluster's actors
+        (``wordvec.cluster``): each reads and encodes its own shard, which it keeps; the driver
+        never reads the corpus and keeps only the sentence bounds; actor ``r`` trains shard
+        ``r``. Returns the vocabulary (None with ``words``)."""
+        from . import cluster
+
+        vocab = None
+        if words is None:
+            vocab, bounds, _, rep, self._shards = cluster.build_vocab_on_actors(
+                corpus, self.workers, self.min_count, self.max_final_vocab,
+                self.unicode_errors, self.max_sentence_length, address=self.cluster,
+            )  # fmt: skip
+        else:
+            bounds, _, rep, self._shards = cluster.encode_on_actors(
+                corpus, self.workers, words, self.unicode_errors, self.max_sentence_length,
+                address=self.cluster,
+            )  # fmt: skip
+        no_tokens = (np.zeros(0, np.uint16), np.zeros(0, np.int32))
+        self.corpus_ = EncodedCorpus(*no_tokens, bounds, rep["raw_tokens"])
+        self.report_ = TrainingReport(
+            raw_tokens=rep["raw_tokens"], vocab_tokens=rep["vocab_tokens"],
+            vocab_size=len(vocab if vocab is not None else words), sentences=rep["sentences"],
+            sentences_split=rep["sentences_split"], seconds_vocab=time.perf_counter() - t0,
+        )  # fmt: skip
+        return vocab
+
+    def _corpus_checksum(self) -> int:
+        """What a checkpoint records to recognise the corpus (the shards' checksum on a
+        cluster)."""
+        shards = getattr(self, "_shards", None)
+        return shards.checksum if shards is not None else checksum(self.corpus_)
+
+    def _check_softmax(self, v: int) -> None:
+        if self.softmax and v > SOFTMAX_MAX_VOCAB:
+            raise ValueError(
+                f"softmax=True over {v:,} words would be absurdly slow (O(V) per pair); "
+                f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
+                "negative sampling or hs=1"
+            )
 
     def _init_weights(self) -> None:
         v, d = len(self.vocab_), self.vector_size
@@ -326,7 +372,8 @@ class Word2Vec:
             from .executors.ray import RayExecutor
 
             return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
-                               merge=self._replica_merge)  # fmt: skip
+                               merge=self._replica_merge,
+                               shards=getattr(self, "_shards", None))  # fmt: skip
         from .executors.threads import ThreadExecutor
 
         replicas = self.workers if (self.deterministic and self.workers > 1) else 1
@@ -345,8 +392,10 @@ class Word2Vec:
         else:
             per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // self.batch_words)
         bounds = self.corpus_.bounds
+        shards = getattr(self, "_shards", None)  # on the actors: span r is shard r
+        spans = shards.spans if shards is not None else equal_spans(bounds, replicas)
         return Schedule(bounds, self.batch_words, self.epochs, self.alpha, self.min_alpha,
-                        self.seed, per_round, equal_spans(bounds, replicas))  # fmt: skip
+                        self.seed, per_round, spans)  # fmt: skip
 
     def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
         run = self._run
@@ -365,8 +414,10 @@ class Word2Vec:
                 sums = state.stats.sum(axis=0)
                 done = state.epoch * schedule.tokens + schedule.tokens_before(state.next_round)
                 progress(done, total, sums[0] / max(sums[1], 1))
-            if checkpoint is not None and checkpoint_every is not None and (
-                time.perf_counter() - last_save[0] >= checkpoint_every
+            if (
+                checkpoint is not None
+                and checkpoint_every is not None
+                and (time.perf_counter() - last_save[0] >= checkpoint_every)
             ):
                 self.save_checkpoint(checkpoint)
                 last_save[0] = time.perf_counter()
@@ -440,7 +491,7 @@ class Word2Vec:
             "start_epochs": run.start_epochs,
             "epoch": run.epoch,
             "next_round": run.next_round,
-            "corpus_crc32": checksum(self.corpus_),
+            "corpus_crc32": self._corpus_checksum(),
         }
         arrays = self._arrays()
         if run.stats is not None:
@@ -520,19 +571,25 @@ class Word2Vec:
         model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
         run = meta["run"]
         if "next_round" not in run:
-            raise io.FormatError(f"{checkpoint}: a checkpoint of an older wordvec (it counts jobs, "
-                                 "not rounds): resume it with that version, or start again")
+            raise io.FormatError(
+                f"{checkpoint}: a checkpoint of an older wordvec (it counts jobs, "
+                "not rounds): resume it with that version, or start again"
+            )
         t0 = time.perf_counter()
-        scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
-        enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
-        model.corpus_, n_split = split_long(enc, model.max_sentence_length)
-        if checksum(model.corpus_) != run["corpus_crc32"]:
+        model._shards = None
+        if _on_actors(model, corpus, False):
+            model._read_on_actors(corpus, t0, model.wv.index_to_key)
+        else:
+            scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
+            enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
+            model.corpus_, n_split = split_long(enc, model.max_sentence_length)
+            model.report_ = TrainingReport(
+                raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens, vocab_size=len(model.wv),
+                sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
+                seconds_vocab=time.perf_counter() - t0,
+            )  # fmt: skip
+        if model._corpus_checksum() != run["corpus_crc32"]:
             raise ValueError(f"{corpus}: not the corpus the checkpoint {checkpoint} was made on")
-        model.report_ = TrainingReport(
-            raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens, vocab_size=len(model.wv),
-            sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
-            seconds_vocab=time.perf_counter() - t0,
-        )  # fmt: skip
         model._run = RunState(
             start_epochs=int(run["start_epochs"]),
             epoch=int(run["epoch"]),
@@ -540,6 +597,13 @@ class Word2Vec:
             stats=arrays.get("epoch_stats"),
         )
         return model._train(callbacks, progress, checkpoint, checkpoint_every)
+
+
+def _on_actors(model: Word2Vec, corpus, update: bool) -> bool:
+    """Read the corpus on the cluster's actors (not here): a cluster run over files, without
+    the two things a shard cannot do alone (pruning while scanning, adding to a vocabulary)."""
+    return (model.cluster is not None and isinstance(corpus, str | os.PathLike) and not update
+            and model.max_vocab_size is None)  # fmt: skip
 
 
 def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:

@@ -52,6 +52,11 @@ def register(sub) -> None:
                    help="also checkpoint this often (default 600)")  # fmt: skip
     p.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT")
     add_training_options(p)
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="train on Ray actors (--workers of them): the cluster at ADDRESS, else "
+                   "RAY_ADDRESS or this machine's `ray start` cluster, else a new local one "
+                   "(the same as --cluster ray[:ADDRESS]; pip install 'wordvec[ray]'; "
+                   "docs/cluster.md)")  # fmt: skip
     p.set_defaults(run=run)
 
 
@@ -260,6 +265,8 @@ def run(args: argparse.Namespace) -> int:
     if args.checkpoint_every <= 0:
         raise ValueError(f"--checkpoint-every must be > 0, got {args.checkpoint_every}")
     params = model_params(args)
+    if getattr(args, "ray", None) is not None:
+        params["cluster"] = f"ray:{args.ray}" if args.ray else "ray"
     validate(params)  # a bad parameter is refused before the corpus is read
     if not Path(args.corpus).exists():
         raise FileNotFoundError(2, "corpus not found", args.corpus)
