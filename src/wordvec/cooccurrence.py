@@ -197,7 +197,10 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
                 if fill:
                     runs[w].append(k.reduce_run(keys, vals, fill))
                     fill = 0
-                if sum(r[0].nbytes + r[1].nbytes for r in runs[w]) > runs_budget // workers:
+                # merge when the new runs outgrow both their budget and the merged run (so
+                # each pair is re-sorted O(log n) times, not once per flush)
+                sizes = [r[0].nbytes + r[1].nbytes for r in runs[w]]
+                if len(sizes) > 1 and sum(sizes[1:]) > max(runs_budget // workers, sizes[0]):
                     merge(w)
             if pos >= p1:
                 return
