@@ -139,3 +139,32 @@ def test_bad_input_one_clear_error(corpus, params, match):
 
 def test_corpus_error_is_value_error():
     assert issubclass(CorpusError, ValueError)
+
+
+def test_cli_count_based_commands(tmp_path, capsys):
+    from wordvec.cli import main
+    from wordvec.glove import GloVe
+    from wordvec.ppmi import PPMI
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in make_corpus(4, 200)) + "\n")
+    common = ["--min-count", "1", "--window", "3", "--quiet"]
+    assert main(["cooccur", str(corpus), "-o", str(tmp_path / "m.npz"), *common]) == 0
+    assert Cooccurrence.load(tmp_path / "m.npz").matrix_.nnz > 0
+    args = ["--vector-size", "5", "--sample", "0"]
+    assert main(["ppmi", str(corpus), "-o", str(tmp_path / "p.wv"), *common, *args]) == 0
+    assert PPMI.load(tmp_path / "p.wv").wv.vector_size == 5
+    args = ["--vector-size", "5", "--epochs", "2"]
+    assert main(["glove", str(corpus), "-o", str(tmp_path / "g.wv"), *common, *args]) == 0
+    assert GloVe.load(tmp_path / "g.wv").epochs_trained_ == 2
+    assert main(["glove", str(corpus), "-o", str(tmp_path / "g.txt"), *common, *args]) == 0
+    assert (tmp_path / "g.txt").read_text().startswith("40 5\n")
+    capsys.readouterr()
+    # bad input: one line, exit 2, nothing written
+    bad = ["ppmi", str(corpus), "-o", str(tmp_path / "bad.wv"), *common, "--vector-size", "99"]
+    assert main(bad) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "must be smaller than the vocabulary" in err
+    assert not (tmp_path / "bad.wv").exists()
+    assert main(["glove", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.wv")]) == 2
+    assert "no such corpus" in capsys.readouterr().err
