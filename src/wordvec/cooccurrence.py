@@ -23,8 +23,10 @@ non-zero) comes on top. Each of ``workers`` threads owns the rows ``i % workers 
 writes only there; weights are exact integers while counting (scaled, divided at the end), so
 any number of workers gives the same bits.
 
-Concession: everything is in memory (no temporary files); a corpus whose distinct rare pairs do
-not fit in memory needs a bigger machine or a larger ``min_count``.
+Concession: everything is in memory (no temporary files), so ``max_memory`` is not a hard bound:
+the distinct rare pairs and the final merge of the runs must fit (on wiki100m.txt, window 5, the
+peak was 1.4-1.5 GB for ``max_memory`` of 1 GiB or 256 MiB); a corpus whose rare pairs do not fit
+needs a bigger machine or a larger ``min_count``.
 """
 
 from __future__ import annotations
