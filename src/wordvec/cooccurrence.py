@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import scipy.sparse as sp
 
 from .corpus import CorpusError, scan_corpus
+from .encoded import ESCAPE
 from .vocab import Vocab, build_vocab, keep_thresholds
 
 Weighting = Literal["uniform", "harmonic", "dynamic"]
@@ -53,7 +54,6 @@ WEIGHTINGS: tuple[str, ...] = ("uniform", "harmonic", "dynamic")
 CONTEXTS = {"symmetric": (1, 1), "left": (1, 0), "right": (0, 1)}  # (count left, count right)
 COOC_KIND = "wordvec.Cooccurrence"
 CHUNK_TOKENS = 1 << 21  # focal positions per step (a progress tick)
-ESCAPE = 0xFFFF  # EncodedCorpus.ids: the id is the next entry of ``rare``
 _EXACT = 2.0**53  # float64 sums of integers stay exact below this
 ProgressFn = Callable[[int, int], None]  # (tokens done, tokens total)
 

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .formats import GLOVE_KIND
+
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
@@ -50,7 +52,6 @@ from .cooccurrence import (
 )
 from .keyedvectors import KeyedVectors
 
-GLOVE_KIND = "wordvec.GloVe"
 STRATA = 16  # word groups of the deterministic mode (a fixed number: results ignore workers)
 _DEFAULTS = dict(COUNT_PARAMS, window=10, weighting="harmonic")
 _OWN = dict(vector_size=100, x_max=100.0, alpha=0.75, eta=0.05, epochs=25, grad_clip=100.0,

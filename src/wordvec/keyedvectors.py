@@ -20,7 +20,7 @@ import numpy as np
 
 from . import formats, w2v_formats
 from .evaluate import COSMUL_EPSILON
-from .formats import KV_KIND, MODEL_KIND
+from .formats import KV_KIND, VECTOR_KINDS
 
 Key = str
 _KERNEL_MIN = 1 << 22  # V * d from which the Numba row-dot kernel beats OpenBLAS sgemv
@@ -523,7 +523,7 @@ class KeyedVectors:
         ``mmap`` (True, or gensim's ``"r"``) the vectors are memory-mapped read-only and the
         file's checksums are verified when the vectors are first used."""
         meta, arrays, *verify = formats.load_native(path, mmap=bool(mmap), lazy=True)
-        if meta.get("kind") not in (KV_KIND, MODEL_KIND):
+        if meta.get("kind") not in VECTOR_KINDS:
             raise formats.FormatError(f"{path}: holds {meta.get('kind')!r}, not word vectors")
         try:
             kv = cls(meta["words"], arrays["vectors"], arrays.get("counts"))

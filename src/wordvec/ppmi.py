@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .formats import PPMI_KIND
+
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
@@ -48,7 +50,6 @@ from .cooccurrence import (
 )
 from .keyedvectors import KeyedVectors
 
-PPMI_KIND = "wordvec.PPMI"
 SvdSolver = Literal["randomized", "arpack"]
 _DEFAULTS = dict(COUNT_PARAMS, window=2, weighting="dynamic", sample=1e-5)
 _OWN = dict(vector_size=100, cds=0.75, shift=1.0, eig=0.5, add_context=False,

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import io, params
+from . import io, model_file, params
 from .callbacks import Callback
 from .corpus import scan_corpus
 from .encoded import EncodedCorpus, checksum, encode_with, split_long
@@ -456,46 +456,20 @@ class Word2Vec:
             cb.on_train_end(self)
         return self
 
-    # -- persistence --------------------------------------------------------------------------
-    def _arrays(self) -> dict[str, np.ndarray]:
-        arrays = {"vectors": self.wv.vectors, "counts": self.wv.counts}
-        if self.syn1neg_ is not None:
-            arrays["syn1neg"] = self.syn1neg_
-        if self.syn1_ is not None:
-            arrays["syn1"] = self.syn1_
-        return arrays
-
-    def _meta(self, kind: str) -> dict[str, Any]:
-        return {
-            "kind": kind,
-            "params": self.get_params(),
-            "words": self.wv.index_to_key,
-            "epochs_trained": self.epochs_trained_,
-            "loss_history": self.loss_history_,
-        }
-
+    # -- persistence (what the file holds: wordvec.model_file) --------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Save the whole model (parameters, vocabulary, input and output weights) in the native
         format; ``Word2Vec.load`` restores it, ready to query or to train further."""
-        io.save_native(path, self._meta(MODEL_KIND), self._arrays())
+        io.save_native(path, model_file.meta(self, MODEL_KIND), model_file.arrays(self))
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Everything needed to continue this run exactly: the model, the position in the run
-        (epoch, next job: random streams and learning rate follow from them), the epoch's loss
-        so far, and a checksum of the encoded corpus to refuse resuming on another corpus."""
-        run = self._run
+        (epoch, next round: random streams and learning rate follow from them), the epoch's
+        loss so far, and a checksum of the encoded corpus to refuse resuming on another one."""
         if self._executor is not None:
             self._executor.sync()
-        meta = self._meta(CHECKPOINT_KIND)
-        meta["run"] = {
-            "start_epochs": run.start_epochs,
-            "epoch": run.epoch,
-            "next_round": run.next_round,
-            "corpus_crc32": self._corpus_checksum(),
-        }
-        arrays = self._arrays()
-        if run.stats is not None:
-            arrays["epoch_stats"] = run.stats
+        meta, arrays = model_file.checkpoint(self, CHECKPOINT_KIND, self._run,
+                                             self._corpus_checksum())  # fmt: skip
         io.save_native(path, meta, arrays)
 
     @classmethod
@@ -508,22 +482,7 @@ class Word2Vec:
 
     @classmethod
     def _load(cls, path, mmap: bool, kind: str) -> tuple[Word2Vec, dict, dict]:
-        meta, arrays = io.load_native(path, mmap=mmap)
-        if meta.get("kind") != kind:
-            raise io.FormatError(f"{path}: holds {meta.get('kind')!r}, not {kind!r}")
-        try:
-            model = cls(**meta["params"])
-            words = meta["words"]
-            model.vocab_ = Vocab(words, arrays["counts"])
-            model.wv = KeyedVectors(words, arrays["vectors"], arrays["counts"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise io.FormatError(f"{path}: inconsistent model file: {e}") from None
-        model.syn1neg_ = arrays.get("syn1neg")
-        model.syn1_ = arrays.get("syn1")
-        model._tree = None
-        model.epochs_trained_ = int(meta.get("epochs_trained", 0))
-        model.loss_history_ = list(meta.get("loss_history", []))
-        return model, meta, arrays
+        return model_file.restore(cls, path, mmap, kind)
 
     # -- queries of the trained model (wordvec.predict) -----------------------------------------
     def predict_output_word(self, context_words: Sequence[str], topn: int = 10):
