@@ -35,8 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .formats import GLOVE_KIND
-
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
@@ -50,6 +48,7 @@ from .cooccurrence import (
     need,
     read_corpus,
 )
+from .formats import GLOVE_KIND
 from .keyedvectors import KeyedVectors
 
 STRATA = 16  # word groups of the deterministic mode (a fixed number: results ignore workers)

@@ -33,8 +33,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .formats import PPMI_KIND
-
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
@@ -48,6 +46,7 @@ from .cooccurrence import (
     need,
     read_corpus,
 )
+from .formats import PPMI_KIND
 from .keyedvectors import KeyedVectors
 
 SvdSolver = Literal["randomized", "arpack"]
