@@ -5,7 +5,7 @@ learning rate and random state depend only on (seed, epoch, job), never on where
 *round* is the work between two consistent points: the jobs each weight replica trains
 (deterministic mode, merged in a fixed order at the end of the round), or a run of jobs that
 workers take one by one on shared weights (Hogwild). Between rounds no job is running and the
-shared weights hold exactly the jobs before ``RunState.next_job``: that is where progress is
+shared weights hold exactly the rounds before ``RunState.next_round``: that is where progress is
 reported, a stop request is honoured and a checkpoint may be taken.
 
 Where the rounds run is an executor (``wordvec.executors``); what a job does is the
