@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from wordvec import Callback, Word2Vec
-from wordvec.cluster import copy_pieces, list_inputs, plan_shards
+from wordvec.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.corpus import scan_corpus
 from wordvec.kernels.merge import MODES as MERGE_MODES  # whatever modes the merge offers
 from wordvec.schedule import RunState, Schedule

@@ -1,5 +1,5 @@
-"""Training callbacks: the ``Callback`` base class, and ready-made ones that evaluate every
-epoch, save every epoch, stop early.
+"""Ready-made training callbacks (``wordvec.train.Callback``): evaluate every epoch, save every
+epoch, stop early.
 
 Pass them to ``Word2Vec.fit``/``train``/``resume`` as ``callbacks=[...]``. Each keeps what it saw
 in ``history`` (one entry per epoch) so a notebook or a script can plot or log it afterwards.
@@ -14,19 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .report import EpochStats
+from .train import Callback
 
 if TYPE_CHECKING:
     from .train import Word2Vec
-
-
-class Callback:
-    """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
-    ``model.stop_training = True`` in any hook to stop after the current epoch."""
-
-    def on_train_begin(self, model: Word2Vec) -> None: ...
-    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
-    def on_train_end(self, model: Word2Vec) -> None: ...
 
 
 class EvaluateAnalogies(Callback):

@@ -27,14 +27,21 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
 from .formats import FormatError
 
-if TYPE_CHECKING:
-    from .keyedvectors import KeyedVectors
+
+class Vectors(Protocol):
+    """What the benchmarks read of a ``wordvec.KeyedVectors`` (so this module needs none)."""
+
+    index_to_key: list[str]
+
+    @property
+    def unit_vectors(self) -> np.ndarray: ...
+
 
 COSMUL_EPSILON = 1e-6  # Levy & Goldberg's epsilon in 3CosMul, as gensim
 
@@ -125,7 +132,7 @@ def read_analogies(
 
 
 def evaluate_analogies(
-    kv: KeyedVectors,
+    kv: Vectors,
     path: str | os.PathLike,
     restrict_vocab: int = 30000,
     method: Method = "3cosadd",
@@ -172,7 +179,7 @@ def _answer(kv, path, restrict_vocab, method, case_insensitive):
 
 
 def gensim_analogies(
-    kv: KeyedVectors,
+    kv: Vectors,
     path: str | os.PathLike,
     restrict_vocab: int = 300_000,
     case_insensitive: bool = True,
@@ -208,7 +215,7 @@ def gensim_analogies(
 
 
 def _vocab_cutoff(
-    kv: KeyedVectors, restrict_vocab: int, case_insensitive: bool
+    kv: Vectors, restrict_vocab: int, case_insensitive: bool
 ) -> tuple[dict[str, int], np.ndarray]:
     """(folded word -> row of its most frequent spelling, int64[n] that row for each of the
     first n = min(restrict_vocab, V) rows)."""
@@ -327,7 +334,7 @@ def read_word_pairs(path: str | os.PathLike) -> list[tuple[str, str, float]]:
 
 
 def evaluate_word_pairs(
-    kv: KeyedVectors,
+    kv: Vectors,
     path: str | os.PathLike,
     case_insensitive: bool = True,
     restrict_vocab: int = 300_000,

@@ -31,9 +31,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .callbacks import Callback
 from .keyedvectors import KeyedVectors
 from .report import EpochStats
+from .train import Callback
 from .train import Word2Vec as _Word2Vec
 
 __all__ = [

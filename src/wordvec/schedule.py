@@ -152,6 +152,7 @@ class Schedule:
         # span r holds jobs span_jobs[r] .. span_jobs[r + 1] - 1
         self.span_jobs = np.searchsorted(jobs, self.spans).astype(np.int64)
         self.per_round = per_round
+        self._before: np.ndarray | None = None  # tokens_before's prefix sums
         self.batch_words = batch_words
         self.epochs, self.alpha, self.min_alpha, self.seed = epochs, alpha, min_alpha, seed
 
@@ -210,8 +211,11 @@ class Schedule:
         return total
 
     def tokens_before(self, k: int) -> int:
-        """Tokens of rounds ``0 .. k - 1`` of an epoch."""
-        return sum(self.round_tokens(i) for i in range(k))
+        """Tokens of rounds ``0 .. k - 1`` of an epoch (prefix sums, made on first use: a
+        progress report after every round must not cost the epoch's rounds again)."""
+        if self._before is None:
+            self._before = np.cumsum([0] + [self.round_tokens(i) for i in range(self.n_rounds)])
+        return int(self._before[k])
 
     def run_epoch(
         self,

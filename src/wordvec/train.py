@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from . import io, model_file, params
-from .callbacks import Callback
 from .corpus import scan_corpus
 from .encoded import EncodedCorpus, checksum, encode_with, split_long
 from .keyedvectors import KeyedVectors
@@ -43,6 +42,17 @@ REPLICA_MERGE = "capped"  # how rows several replicas moved are combined: see ke
 # keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
 # first worker done waits for the last (about 0.1 s a round by default)
 SHARED_ROUND_FACTOR = 5
+
+
+class Callback:
+    """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
+    ``model.stop_training = True`` in any hook to stop after the current epoch."""
+
+    def on_train_begin(self, model: Word2Vec) -> None: ...
+    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
+    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
+    def on_train_end(self, model: Word2Vec) -> None: ...
+
 
 ProgressFn = Callable[[int, int, float], None]  # (tokens done, tokens total, last loss)
 Corpus = str | os.PathLike | Iterable[list[str]]

@@ -56,7 +56,7 @@ class Replica:
     def __init__(self, rank: int):
         os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # one thread per actor
         self.rank = rank
-        self.shard = None  # wordvec.cluster.Shard when the corpus was read here
+        self.shard = None  # wordvec.shards.Shard when the corpus was read here
         self.objective = None
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
@@ -67,7 +67,7 @@ class Replica:
 
     # input (wordvec.cluster): read and count this actor's pieces, then encode them
     def scan(self, pieces: list, block_bytes: int) -> dict[str, Any]:
-        from ..cluster import Shard
+        from ..shards import Shard
 
         self.shard = Shard.scan(pieces, block_bytes)
         return self.shard.summary()

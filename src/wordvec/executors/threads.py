@@ -35,6 +35,8 @@ class ThreadExecutor:
         self.workers = workers
         self.replicas = replicas
         self.merge = merge
+        names = merge.split(",") if isinstance(merge, str) else list(merge)
+        self._modes = (names * len(self.weights))[: len(self.weights)]  # one per matrix
         self._copies: list[np.ndarray] = []
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
@@ -145,8 +147,7 @@ class ThreadExecutor:
         for job in work.jobs[w]:
             self.train_job(job, mine, self._touched[w], stats[job.index])
         self._trained.wait()
-        merge = self.merge.split(",") if isinstance(self.merge, str) else list(self.merge)
-        modes = [MODES[m] for m in (merge * len(self.weights))[: len(self.weights)]]
+        modes = [MODES[m] for m in self._modes]
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
             lo, hi = (
                 shared.shape[0] * w // self.replicas,

@@ -1,22 +1,15 @@
 """Training kernels: one call trains a range of sentences, without the GIL.
 
-The file has three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split:
+Three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split: (1) what one update
+does: the binary-logistic blocks that negative sampling and hierarchical softmax share, and the
+full softmax step; (2) the per-sentence preparation, written once (``_prepare``: subsampling,
+window reductions, noise words); (3) which pairs exist: ``train_sg``, ``train_cbow`` and
+``train_softmax``, with the same arguments, found through ``KERNELS``.
 
-1. *What one update does*: ``_logistic_block``/``_logistic_block6``/``_logistic_vec`` are the one
-   binary-logistic update that negative sampling and hierarchical softmax share;
-   ``_softmax_step`` is the full softmax.
-2. *The per-sentence preparation*, written once for every objective: ``_prepare`` subsamples a
-   sentence, draws its window reductions and noise words, and gives the learning-rate step.
-3. *Which pairs exist*: ``train_sg``, ``train_cbow`` and ``train_softmax`` walk the positions of
-   each prepared sentence and hand (inputs, outputs, labels) to section 1. All three take the
-   same arguments and are found through ``KERNELS``.
-
-Skip-gram with negative sampling is trained in blocks, as in Ji et al. 2016 ("HogBatch"): for
-one centre word, every context word in its window is an input row and the outputs (the centre
-word plus ``negative`` noise words shared by the whole window) are the same for all of them.
-The block's scores form a small matrix; all gradients are computed from the weights as they
-were before the block, then written back. This touches ``1 + negative`` output rows per centre
-word instead of ``1 + negative`` per (context, centre) pair, which is what makes it fast.
+Skip-gram with negative sampling trains a window as one block (Ji et al. 2016, "HogBatch"):
+every context word of a centre word is an input against the same outputs (the centre word and
+``negative`` noise words shared by the window), all gradients taken from the weights as they
+were before the block: ``1 + negative`` output rows a centre word, not a (context, centre) pair.
 
 Arguments travel in four bundles (V words, d dimensions, L = longest Huffman code):
 
@@ -40,7 +33,6 @@ deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
 Loss is the objective's negative log-likelihood per (input, target) pair, computed from the same
 sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
-
 
 import math
 from typing import NamedTuple
@@ -149,13 +141,10 @@ def _grads6(scores, labels, alpha, g_row, weight):
 
 @njit(cache=True, nogil=True, inline="always")
 def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g):
-    """One block of binary-logistic updates: every input row against every output row, all
-    gradients taken at the weights as they were before the block.
-
-    ``inputs``: int32[>= n_in] rows of syn0; ``outputs``: int64[>= n_out] rows of syn1 with
-    ``labels``: float32[>= n_out] (1 = true word, 0 = noise); work buffers ``e_in``: float32
-    [>= n_in, d] and ``g``: float32[>= n_in, >= n_out]. Returns the summed loss.
-    """
+    """Every input row against every output row, all gradients taken at the weights as they
+    were before the block. ``inputs``: int32 rows of syn0; ``outputs``: int64 rows of syn1 with
+    ``labels`` (1 = true word, 0 = noise); work buffers ``e_in``: float32[>= n_in, d], ``g``:
+    float32[>= n_in, >= n_out]. Returns the summed loss."""
     d = syn0.shape[1]
     loss = 0.0
     # scores and gradients (times the learning rate) of all pairs
@@ -255,11 +244,8 @@ def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, alpha, e_in, g):
 
 @njit(cache=True, nogil=True, inline="always")
 def _logistic_vec(h, syn1, outputs, labels, n_out, alpha, e):
-    """Binary-logistic updates of one input vector ``h`` (float32[d]) against ``n_out`` outputs.
-
-    Output rows are updated at once (``h`` does not change); the gradient for ``h`` is added to
-    ``e`` (float32[d]). Returns the summed loss.
-    """
+    """One input vector ``h`` (float32[d]) against ``n_out`` outputs: the output rows move at
+    once (``h`` does not), ``h``'s gradient is added to ``e``. Returns the summed loss."""
     d = h.shape[0]
     loss = 0.0
     for k in range(n_out):
@@ -402,9 +388,10 @@ def _mark(touched, which, rows, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _buffers(corpus, opts, s0, s1):
+def _buffers(corpus, tables, opts, s0, s1):
     """Work buffers for the longest sentence of ``s0 .. s1 - 1``: the kept word ids, the window
-    reductions and the noise words of each position, and the context ids of one position."""
+    reductions and the noise words of each position, the context ids of one position, and the
+    output rows and labels of one update."""
     longest = 0
     for s in range(s0, s1):
         longest = max(longest, corpus.bounds[s + 1] - corpus.bounds[s])
@@ -412,7 +399,8 @@ def _buffers(corpus, opts, s0, s1):
     cut = np.empty(longest, np.int64)
     negs = np.empty((longest, opts.negative), np.int64)
     ctx = np.empty(2 * opts.window, np.int32)
-    return sent, cut, negs, ctx
+    n_out = max(opts.negative + 1, tables.codes.shape[1])
+    return sent, cut, negs, ctx, np.empty(n_out, np.int64), np.empty(n_out, np.float32)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -442,13 +430,10 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)
-    n_out_max = max(negative + 1, tables.codes.shape[1])
-    outputs = np.empty(n_out_max, np.int64)
-    labels = np.empty(n_out_max, np.float32)
+    sent, cut, negs, ctx, outputs, labels = _buffers(corpus, tables, opts, s0, s1)
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
     e_in = np.empty((2 * window, d), np.float32)
-    g = np.empty((2 * window, n_out_max), np.float32)
+    g = np.empty((2 * window, outputs.shape[0]), np.float32)
     loss = 0.0
     pairs = 0
     kept = 0
@@ -496,19 +481,15 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
-    """CBOW over sentences ``s0 .. s1 - 1``: the sum (or mean, ``cbow_mean``) of the context
-    vectors predicts the centre word; the error is added back to every context vector, as in
-    the C tool."""
+    """CBOW over sentences ``s0 .. s1 - 1``: the sum (or mean) of the context vectors predicts
+    the centre word; the error is added back to every context vector, as in the C tool."""
     syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
     window, negative = opts.window, opts.negative
     d = syn0.shape[1]
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)
-    n_out_max = max(negative + 1, tables.codes.shape[1])
-    outputs = np.empty(n_out_max, np.int64)
-    labels = np.empty(n_out_max, np.float32)
+    sent, cut, negs, ctx, outputs, labels = _buffers(corpus, tables, opts, s0, s1)
     h = np.empty(d, np.float32)
     e = np.empty(d, np.float32)
     loss = 0.0
@@ -567,7 +548,7 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx = _buffers(corpus, opts, s0, s1)  # no noise words: negative is 0
+    sent, cut, negs, ctx, _, _ = _buffers(corpus, tables, opts, s0, s1)  # negative is 0
     scores = np.empty(syn1.shape[0], np.float64)
     touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h = np.empty(d, np.float32)
