@@ -201,19 +201,25 @@ def test_add_vectors_as_gensim(toy_model):
 @pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_port_matches_gensim_on_a_real_slice(tmp_path):
-    """One gensim script under both imports on 4 MB of Wikipedia: analogy accuracy (all
-    questions among the 30,000 most frequent words) within one point, WordSim within 0.1."""
+    """One gensim script under both imports on 10 MB of Wikipedia: analogy accuracy (all
+    questions among the 30,000 most frequent words) within one point, WordSim within 0.06.
+
+    Neither run is reproducible (gensim's threads race), so the slice must be large enough for
+    the scores to mean something: on 4 MB and 3 epochs both scored under 1 % and rho under 0.15,
+    and two gensim runs differed by more than the tolerance. On 10 MB and 5 epochs, seeds 1-5:
+    analogy 2.8-3.5 %, rho 0.25-0.29 for both, the largest gaps between the two 0.4 points and
+    0.02."""
     with open(DATA / "wiki100m.txt", "rb") as f:
-        (tmp_path / "slice.txt").write_bytes(f.read(4_000_000).rsplit(b" ", 1)[0])
+        (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
     results = {}
     for name, module in (("gensim", gensim_models), ("wordvec", wg)):
         reader = (module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus)
         model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50, window=5,
-                                min_count=5, workers=2, epochs=3, seed=1)  # fmt: skip
+                                min_count=5, workers=2, epochs=5, seed=1)  # fmt: skip
         score, _ = model.wv.evaluate_word_analogies(QUESTIONS, restrict_vocab=30000)
         pairs = model.wv.evaluate_word_pairs(DATA / "wordsim353.tsv")
         results[name] = (score, pairs[1][0], model.corpus_count, len(model.wv))
     (g_score, g_rho, g_count, g_vocab), (w_score, w_rho, w_count, w_vocab) = results.values()
     assert abs(w_score - g_score) <= 0.01, results
-    assert abs(w_rho - g_rho) <= 0.1, results
+    assert abs(w_rho - g_rho) <= 0.06, results
     assert (w_count, w_vocab) == (g_count, g_vocab)
