@@ -57,7 +57,7 @@ class Rng:
 
 def sigmoid_table(f: float) -> float:
     """The kernels' clipped, tabulated sigmoid (the CPU kernels' table)."""
-    from wordvec.kernels.train import SIGMOID
+    from wordvec.kernels.logistic import SIGMOID
 
     if f >= MAX_EXP:
         return 1.0
@@ -362,6 +362,10 @@ def test_unsupported_objectives_are_refused_in_one_line():
         with pytest.raises(ValueError, match="negative sampling only") as e:
             CudaExecutor(weights, obj)
         assert "\n" not in str(e.value)
+    nce = make_objective(enc, keep, noise, None, 3, True, 5, False, True, True, False,
+                         np.log(np.full(12, 1 / 12)))  # fmt: skip
+    with pytest.raises(ValueError, match="or NCE"):
+        CudaExecutor(weights, nce)
 
 
 def test_import_wordvec_imports_no_cuda():

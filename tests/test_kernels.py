@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from wordvec.huffman import build_huffman
+from wordvec.kernels import logistic as lg
 from wordvec.kernels import train as k
-from wordvec.vocab import EncodedCorpus, keep_thresholds, noise_alias
+from wordvec.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
 
 M64 = (1 << 64) - 1
 
@@ -29,11 +30,11 @@ class Rng:
 
 def sig_table(f):
     """The kernels' clipped, tabulated sigmoid (tested against the exact one below)."""
-    if f >= k.MAX_EXP:
+    if f >= lg.MAX_EXP:
         return 1.0
-    if f <= -k.MAX_EXP:
+    if f <= -lg.MAX_EXP:
         return 0.0
-    return float(k.SIGMOID[int((f + k.MAX_EXP) * k._SCALE)])
+    return float(lg.SIGMOID[int((f + lg.MAX_EXP) * lg._SCALE)])
 
 
 def nll(f, label):
@@ -43,11 +44,14 @@ def nll(f, label):
 
 
 def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg,
-              cbow_mean, softmax, alpha0, alpha1, seed):  # fmt: skip
+              cbow_mean, softmax, alpha0, alpha1, seed, nce_shift=None):  # fmt: skip
     """Slow reference of one kernel call, written from the maths, sharing only the RNG stream
     and the sigmoid table. Skip-gram with negative sampling is block-wise: all updates of one
-    centre word are computed from the weights as they were before it (Ji et al. 2016)."""
+    centre word are computed from the weights as they were before it (Ji et al. 2016).
+    With ``nce_shift`` (log(k P_n(w))) it is NCE: ``syn1`` holds the biases (float[V, 1]),
+    each score is ``x . y_w + b_w - nce_shift[w]`` and every noise draw counts."""
     syn0, syn1neg, syn1 = syn0.astype(np.float64), syn1neg.astype(np.float64), syn1.astype(np.float64)  # fmt: skip
+    bias = syn1[:, 0]  # a view: NCE's biases
     rng = Rng(seed)
     n_total = bounds[-1] - bounds[0]
     loss = 0.0
@@ -99,9 +103,12 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
             if negative:
                 outs, labels = [w], [1.0]
                 for o in negs[i]:
-                    if o != w:
+                    if o != w or nce_shift is not None:
                         outs.append(o)
                         labels.append(0.0)
+                shift = np.zeros(len(outs))
+                if nce_shift is not None:  # the scores' shifts, from the biases before the update
+                    shift = bias[outs] - nce_shift[outs]
                 blocks.append((syn1neg, outs, labels))
             if hs:
                 n_code = tree.lengths[w]
@@ -124,32 +131,37 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
                         syn0[c] += e
                 elif sg:
                     x = syn0[ctx]
-                    f = x @ y.T
+                    f = x @ y.T + shift
                     g = alpha * (lab - np.vectorize(sig_table)(f))
                     loss += sum(nll(v, lab[j]) for row in f for j, v in enumerate(row))
                     np.add.at(out_m, outs, g.T @ x)
                     np.add.at(syn0, ctx, g @ y)
+                    if nce_shift is not None:
+                        np.add.at(bias, outs, g.sum(axis=0))
                 else:
-                    for o, label in zip(outs, labels, strict=True):
-                        f = h @ out_m[o]
+                    for q, (o, label) in enumerate(zip(outs, labels, strict=True)):
+                        f = h @ out_m[o] + (shift[q] if out_m is syn1neg else 0.0)
                         loss += nll(f, label)
                         g = alpha * (label - sig_table(f))
                         e += g * out_m[o]
                         out_m[o] += g * h
+                        if nce_shift is not None:
+                            bias[o] += g
             if not sg:
                 for c in ctx:
                     syn0[c] += e
     return syn0, syn1neg, syn1, loss, pairs, kept
 
 
-def bundles(ids, bounds, keep, noise, tree, window, negative, hs, sg, cbow_mean):
+def bundles(ids, bounds, keep, noise, tree, window, negative, hs, sg, cbow_mean, logp=None):
     """The kernels' (Corpus, Tables, Options): the corpus packed two bytes a token (ids past
-    65,534 escaped), as ``wordvec.objective.make_objective`` builds them."""
+    65,534 escaped), as ``wordvec.objective.make_objective`` builds them; ``logp``: NCE's
+    log P_n(w)."""
     from wordvec.objective import make_objective
 
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
     obj = make_objective(enc, keep, noise, tree, window, True, negative, hs, sg, cbow_mean,
-                         noise is None and tree is None)  # fmt: skip
+                         noise is None and tree is None, logp)  # fmt: skip
     return obj.corpus, obj.tables, obj.opts
 
 
@@ -175,15 +187,18 @@ def escaped(counts, ids, syn0, syn1neg, syn1, offset=65_530):
 
 
 @pytest.mark.parametrize(
-    ("sg", "negative", "hs", "cbow_mean", "rare"),
-    [(1, 5, 0, 1, False), (1, 0, 1, 1, False), (1, 3, 1, 1, False), (0, 5, 0, 1, False),
-     (0, 5, 0, 0, False), (0, 0, 1, 1, False), (0, 3, 1, 1, False), (1, 5, 0, 1, True),
-     (0, 3, 1, 1, True), (1, 0, 1, 1, True)],
+    ("sg", "negative", "hs", "cbow_mean", "rare", "nce"),
+    [(1, 5, 0, 1, False, 0), (1, 0, 1, 1, False, 0), (1, 3, 1, 1, False, 0),
+     (0, 5, 0, 1, False, 0), (0, 5, 0, 0, False, 0), (0, 0, 1, 1, False, 0),
+     (0, 3, 1, 1, False, 0), (1, 5, 0, 1, True, 0), (0, 3, 1, 1, True, 0), (1, 0, 1, 1, True, 0),
+     (1, 5, 0, 1, False, 1), (1, 3, 0, 1, False, 1), (0, 5, 0, 1, False, 1),
+     (0, 4, 0, 0, False, 1), (1, 5, 0, 1, True, 1)],
 )  # fmt: skip
-def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare):
+def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
     """Through the bundles and the dispatch table, against the reference: the same weights, the
     same number of pairs and kept words, the loss within the sigmoid table's error. ``rare``:
-    ids past 65,534 travel through the escape (``rare``) path of the packed corpus."""
+    ids past 65,534 travel through the escape (``rare``) path of the packed corpus. ``nce``:
+    noise-contrastive estimation, ``syn1`` then holding the output biases."""
     counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup()
     sample = 0.05
     if rare:
@@ -195,14 +210,21 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare):
     noise = noise_alias(counts, 0.75)
     tree = build_huffman(counts)
     syn1 = syn1[: len(counts) - 1].copy()
+    logp = shift = None
+    if nce:  # biases near log P_n(w), as the estimator starts them, and a little apart
+        logp = noise_log_probs(counts, 0.75)
+        syn1 = (logp + 0.3 * np.random.default_rng(1).standard_normal(len(counts)))
+        syn1 = syn1.astype(np.float32)[:, None]
+        shift = (np.log(negative) + logp).astype(np.float32)  # what the kernel's table holds
     window, a0, a1, seed = 3, 0.05, 0.01, 12345
     exp0, exp1neg, exp1, exp_loss, exp_pairs, exp_kept = reference(
         ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg, cbow_mean,
-        False, a0, a1, seed)  # fmt: skip
+        False, a0, a1, seed, shift)  # fmt: skip
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
     corpus, tables, opts = bundles(ids, bounds, keep, noise if negative else None,
-                                   tree if hs else None, window, negative, hs, sg, cbow_mean)  # fmt: skip
+                                   tree if hs else None, window, negative, hs, sg, cbow_mean,
+                                   logp)  # fmt: skip
     touched = np.zeros((3, len(counts)), np.uint8)
     before = syn0.copy(), syn1neg.copy(), syn1.copy()
     fn = k.KERNELS["sg" if sg else "cbow"]
@@ -211,9 +233,16 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare):
     for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
         changed = np.flatnonzero(np.any(old != new, axis=1))
         assert np.all(touched[which, changed] == 1)  # every updated row is flagged for a merge
-    np.testing.assert_allclose(syn0, exp0, rtol=2e-6, atol=2e-6)
-    np.testing.assert_allclose(syn1neg, exp1neg, rtol=2e-6, atol=2e-6)
-    np.testing.assert_allclose(syn1, exp1, rtol=2e-6, atol=2e-6)
+    # NCE's scores sit near -log k (about -1.6), where float32 resolves 1e-7: a score that close
+    # to an edge of the sigmoid table's buckets (seen: 2.8e-7) can fall in the next one in
+    # float32 and move a weight by alpha * 0.003 * |x| (about 2e-5); a wrong sign or a missing
+    # bias update moves weights by 1e-2
+    tol = 1e-4 if nce else 2e-6
+    np.testing.assert_allclose(syn0, exp0, rtol=tol, atol=tol)
+    np.testing.assert_allclose(syn1neg, exp1neg, rtol=tol, atol=tol)
+    np.testing.assert_allclose(syn1, exp1, rtol=tol, atol=tol)
+    if nce:
+        assert not np.array_equal(syn1, before[2])  # the biases moved
     # the kernel's loss comes from a table: within 1% of the exact sum
     assert stats[0] == pytest.approx(exp_loss, rel=1e-2)
     assert (stats[1], stats[2]) == (exp_pairs, exp_kept)
@@ -245,7 +274,7 @@ def test_sigmoid_table_is_close_to_the_exact_sigmoid():
     approx = np.array([sig_table(v) for v in x])
     assert np.abs(exact - approx).max() < 3e-3
     exact_loss = np.log1p(np.exp(-x))
-    approx_loss = k.NEG_LOG_SIGMOID[((x + k.MAX_EXP) * k._SCALE).astype(int)]
+    approx_loss = lg.NEG_LOG_SIGMOID[((x + lg.MAX_EXP) * lg._SCALE).astype(int)]
     assert np.abs(exact_loss - approx_loss).max() < 6e-3
 
 
@@ -283,11 +312,48 @@ def test_logistic_block_step_is_minus_alpha_times_the_gradient():
     gy = numeric_grad(lambda: logistic_loss(x, y, labels), y)
     before0, before1 = syn0.copy(), syn1.copy()
     e_in, g = np.zeros((n_in, d), np.float32), np.zeros((n_in, n_out), np.float32)
-    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g)
+    loss = lg._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, np.zeros(n_out, np.float32),
+                              n_out, alpha, e_in, g)  # fmt: skip
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
     np.testing.assert_allclose((syn1 - before1)[outputs] / -alpha, gy, atol=0.03)
     assert loss == pytest.approx(logistic_loss(x, y, labels), rel=1e-2)
+
+
+def nce_loss(x, syn1, bias, log_kpn, outputs, labels):
+    """NCE: sum over inputs and outputs of -log sigmoid(+-(x . y_o + b_o - log(k P_n(o))))."""
+    f = x @ syn1[outputs].T + bias[outputs] - log_kpn[outputs]
+    s = 1 / (1 + np.exp(-f))
+    return float(-(labels * np.log(s) + (1 - labels) * np.log(1 - s)).sum())
+
+
+def test_nce_step_is_minus_alpha_times_the_gradient():
+    """The six-output block with NCE's shifts, then the biases' move: minus alpha times the
+    NCE loss's gradient in the inputs, the output rows and the biases, with the true word also
+    drawn as noise (its row and bias get both terms)."""
+    rng = np.random.default_rng(6)
+    d, n_in, alpha = 6, 3, 1e-3
+    syn0 = (rng.standard_normal((7, d)) * 0.5).astype(np.float32)
+    syn1 = (rng.standard_normal((7, d)) * 0.5).astype(np.float32)
+    bias = rng.standard_normal(7).astype(np.float32)
+    log_kpn = (np.log(5) + np.log(rng.dirichlet(np.ones(7)))).astype(np.float32)
+    inputs = np.array([0, 2, 5], np.int32)
+    outputs = np.array([1, 2, 4, 1, 6, 0], np.int64)
+    labels = np.array([1, 0, 0, 0, 0, 0], np.float32)
+    x, y64, b64 = syn0[inputs].astype(np.float64), syn1.astype(np.float64), bias.astype(np.float64)
+    loss_of = lambda: nce_loss(x, y64, b64, log_kpn, outputs, labels)  # noqa: E731
+    gx, gy, gb = numeric_grad(loss_of, x), numeric_grad(loss_of, y64), numeric_grad(loss_of, b64)
+    before0, before1, before_b = syn0.copy(), syn1.copy(), bias.copy()
+    e_in, g = np.zeros((4, d), np.float32), np.zeros((4, 6), np.float32)
+    shift = bias[outputs] - log_kpn[outputs]
+    loss = lg._logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_in, g)
+    k._move_bias(bias, outputs, 6, g, n_in)
+    # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
+    np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
+    np.testing.assert_allclose((syn1 - before1) / -alpha, gy, atol=0.03)
+    np.testing.assert_allclose((bias - before_b) / -alpha, gb, atol=0.03)
+    assert np.abs(gb).max() > 0.5  # the biases' gradient is not negligible here
+    assert loss == pytest.approx(loss_of(), rel=1e-2)
 
 
 def softmax_loss(x, u, target):
@@ -305,7 +371,7 @@ def test_softmax_step_is_minus_alpha_times_the_gradient():
     gu = numeric_grad(lambda: softmax_loss(x64, u64, 3), u64)
     e = np.zeros(d, np.float32)
     before = u.copy()
-    loss = k._softmax_step(x, u, 3, alpha, np.zeros(v), e)
+    loss = lg._softmax_step(x, u, 3, alpha, np.zeros(v), e)
     np.testing.assert_allclose(e / -alpha, gx, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose((u - before) / -alpha, gu, rtol=1e-4, atol=2e-5)
     assert loss == pytest.approx(softmax_loss(x64, u64, 3), rel=1e-6)
@@ -342,14 +408,15 @@ def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
     if repeat_rows:
         inputs[-1], outputs[-1] = inputs[0], outputs[1]
     labels = np.array([1, 0, 0, 0, 0, 0], np.float32)
+    zero = np.zeros(6, np.float32)
     runs = []
     for block in ("general", "six"):
         s0, s1 = syn0.copy(), syn1.copy()
         e_in, g = np.zeros((10, d), np.float32), np.zeros((10, 6), np.float32)
         if block == "general":
-            loss = k._logistic_block(s0, inputs, n_in, s1, outputs, labels, 6, alpha, e_in, g)
+            loss = lg._logistic_block(s0, inputs, n_in, s1, outputs, labels, zero, 6, alpha, e_in, g)
         else:
-            loss = k._logistic_block6(s0, inputs, n_in, s1, outputs, labels, alpha, e_in, g)
+            loss = lg._logistic_block6(s0, inputs, n_in, s1, outputs, labels, zero, alpha, e_in, g)
         runs.append((s0, s1, loss))
     (a0, a1, la), (b0, b1, lb) = runs
     assert not np.array_equal(a0, syn0) and not np.array_equal(a1, syn1)

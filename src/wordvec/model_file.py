@@ -20,6 +20,8 @@ def arrays(model) -> dict[str, np.ndarray]:
         out["syn1neg"] = model.syn1neg_
     if model.syn1_ is not None:
         out["syn1"] = model.syn1_
+    if getattr(model, "nce_bias_", None) is not None:
+        out["nce_bias"] = model.nce_bias_
     return out
 
 
@@ -64,6 +66,9 @@ def restore(cls, path, mmap: bool, kind: str) -> tuple[Any, dict, dict]:
         raise io.FormatError(f"{path}: inconsistent model file: {e}") from None
     model.syn1neg_ = stored.get("syn1neg")
     model.syn1_ = stored.get("syn1")
+    model.nce_bias_ = stored.get("nce_bias")
+    if model.nce and (model.nce_bias_ is None or model.syn1neg_ is None):
+        raise io.FormatError(f"{path}: an NCE model without its output weights and biases")
     model._tree = None
     model.epochs_trained_ = int(head.get("epochs_trained", 0))
     model.loss_history_ = list(head.get("loss_history", []))

@@ -52,11 +52,12 @@ def make_objective(
     sg: bool,
     cbow_mean: bool,
     softmax: bool,
+    noise_logp: np.ndarray | None = None,
 ) -> Objective:
     """The bundles of one training run over ``corpus`` (its long sentences already cut);
     ``keep``: subsampling thresholds; ``noise``: the alias table of the noise
     distribution (None without negative sampling); ``tree``: the Huffman tree (None without
-    hs)."""
+    hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE)."""
     from .kernels.train import Corpus, Options, Tables
 
     if noise is None:
@@ -69,8 +70,13 @@ def make_objective(
         codes, points, lengths = tree.codes, tree.points, tree.lengths
     bounds = corpus.bounds
     bundle = Corpus(corpus.ids, corpus.rare, corpus.rare_starts(bounds), bounds)
-    tables = Tables(keep, noise_p, noise_a, codes, points, lengths)
+    nce = noise_logp is not None
+    if nce:  # log(k P_n(w)): the noise's log-odds against one true word
+        nce_shift = (np.log(negative) + noise_logp).astype(np.float32)
+    else:
+        nce_shift = np.zeros(1, np.float32)
+    tables = Tables(keep, noise_p, noise_a, codes, points, lengths, nce_shift)
     opts = Options(int(window), int(bool(shrink_windows)), int(negative), int(bool(hs)),
-                   int(bool(sg)), int(bool(cbow_mean)))  # fmt: skip
+                   int(bool(sg)), int(bool(cbow_mean)), int(nce))  # fmt: skip
     kind: Kind = "softmax" if softmax else ("sg" if sg else "cbow")
     return Objective(kind, bundle, tables, opts)

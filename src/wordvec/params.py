@@ -68,6 +68,8 @@ PARAMS: list[Param] = [
     Param("sg", 0, "flag", "1: skip-gram, 0: CBOW", cli_default=1),
     Param("cbow_mean", 1, "flag", "CBOW: 1 mean of the context vectors, 0 their sum"),
     Param("softmax", False, "flag", "the full softmax (vocabularies up to 10,000 words)"),
+    Param("nce", False, "flag",
+          "noise-contrastive estimation with `negative` noise words (instead of negative sampling)"),
     Param("shrink_windows", True, "flag", "draw each window's size in 1..window, as the C tool"),
     Param("seed", 1, "int", "random seed"),
     Param("workers", 3, "int>=1", "training threads", cli_default=2),
@@ -97,6 +99,9 @@ def validate(params: dict[str, Any]) -> None:
         raise ValueError(f"min_alpha must be a number in [0, alpha], got {params['min_alpha']!r}")
     if params["softmax"] and (params["hs"] or params["negative"]):
         raise ValueError("softmax=True is the full softmax: set hs=0 and negative=0 with it")
+    if params["nce"] and (params["hs"] or params["softmax"] or not params["negative"]):
+        raise ValueError("nce=True replaces negative sampling: it needs negative > 0 (its noise "
+                         "words) and cannot be combined with hs=1 or softmax=True")  # fmt: skip
     if not (params["softmax"] or params["hs"] or params["negative"]):
         raise ValueError("nothing to train: set negative > 0, hs=1, or softmax=True")
 
@@ -144,6 +149,8 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
             group.add_argument(
                 "--softmax", action="store_true", help=p.help + " (needs --negative 0)"
             )
+        elif p.name == "nce":
+            group.add_argument("--nce", action="store_true", help=p.help + " (needs --hs 0)")
         elif p.name in ("unicode_errors", "device"):
             unicode = ("strict", "replace", "ignore")
             choices = unicode if p.name == "unicode_errors" else ("cpu", "cuda")

@@ -10,6 +10,9 @@ The output layer depends on the objective the model was trained with:
   tree (``wordvec.huffman``); ``p(w | h) = prod_k sigmoid((1 - 2 code_k) syn1_[point_k] . h)``
   along ``w``'s path (code bit 0 is the C tool's label 1). These sum to 1 over the vocabulary.
 - full softmax (``softmax=True``): ``syn1_`` (float32[V, d]); ``p(w | h) = softmax(syn1_ @ h)_w``.
+- NCE (``nce=True``): ``syn1neg_`` and the biases ``nce_bias_`` (float32[V]); NCE fits the scores
+  ``s_w = syn1neg_[w] . h + b_w`` so that ``exp(s_w)`` is itself close to normalised (Mnih &
+  Teh 2012); ``p(w | h) = softmax(s)_w`` normalises it exactly, for ranking and for sentences.
 
 ``h`` is what the model's input layer gives: the sum of the context vectors, or their mean with
 ``cbow_mean`` (gensim's ``predict_output_word``; for skip-gram, ``score_sentence`` uses one
@@ -47,6 +50,7 @@ class OutputLayer:
     sg: bool
     window: int
     cbow_mean: bool
+    bias: np.ndarray | None = None  # NCE's output biases (with ``syn1neg``)
 
 
 def predict_output_word(
@@ -55,7 +59,7 @@ def predict_output_word(
     """The ``topn`` most probable centre words given ``context_words``, as [(word, p)], most
     probable first.
 
-    Works for negative-sampling (as gensim), hierarchical-softmax and full-softmax models
+    Works for negative-sampling (as gensim), NCE, hierarchical-softmax and full-softmax models
     (negative sampling is used when a model has both). Context words outside the vocabulary
     are ignored, as gensim; ``KeyError`` if none is known.
     """
@@ -68,7 +72,7 @@ def predict_output_word(
     if layer.cbow_mean:
         h /= len(rows)
     if layer.syn1neg is not None:
-        logp = _log_softmax(layer.syn1neg @ h.astype(np.float32))
+        logp = _log_softmax(_scores(layer, h.astype(np.float32)))
     else:
         logp = _all_log_probs(layer, h)
     best = top_indices(logp, topn)
@@ -81,13 +85,14 @@ def score_sentence(wv: KeyedVectors, layer: OutputLayer, words: Sequence[str]) -
     Skip-gram: the sum over positions i and context positions j (``0 < |i - j| <= window``,
     no window shrinking) of ``log p(w_i | w_j)``. CBOW: the sum over positions of
     ``log p(w_i | h_i)``, ``h_i`` the sum (mean with ``cbow_mean``) of the context vectors;
-    a position without context adds nothing. Needs a hierarchical-softmax or full-softmax model
-    (``ValueError`` for negative sampling); an unknown word raises ``KeyError``.
+    a position without context adds nothing. Needs a hierarchical-softmax, full-softmax or NCE
+    model (``ValueError`` for negative sampling); an unknown word raises ``KeyError``.
     """
-    if not (layer.tree is not None or layer.softmax):
+    if not (layer.tree is not None or layer.softmax or layer.bias is not None):
         raise ValueError(
-            "score_sentence needs a model trained with hierarchical softmax (hs=1) or the full "
-            "softmax (softmax=True): negative sampling does not define normalised probabilities"
+            "score_sentence needs a model trained with hierarchical softmax (hs=1), the full "
+            "softmax (softmax=True) or NCE (nce=True): negative sampling does not define "
+            "normalised probabilities"
         )
     ids = np.array([wv.get_index(w) for w in words], np.int64)
     n = ids.shape[0]
@@ -119,6 +124,13 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
+def _scores(layer: OutputLayer, h: np.ndarray) -> np.ndarray:
+    """float32[..., V] scores of the negative-sampling or NCE output layer for inputs ``h``
+    (float32[..., d]): ``h @ syn1neg.T``, plus the biases with NCE."""
+    s = h @ layer.syn1neg.T
+    return s + layer.bias if layer.bias is not None else s
+
+
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -z)
 
@@ -139,10 +151,11 @@ def _all_log_probs(layer: OutputLayer, h: np.ndarray) -> np.ndarray:
 
 def _log_probs_of(layer: OutputLayer, h: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """float64[m] log p(targets[k] | h[k]) for inputs h (float64[m, d])."""
-    if layer.softmax:
+    if layer.softmax or layer.tree is None:  # the full softmax, or NCE's normalised scores
         out = np.empty(h.shape[0])
         for s in range(0, h.shape[0], _PAIRS):
-            logp = _log_softmax(h[s : s + _PAIRS].astype(np.float32) @ layer.syn1.T)
+            x = h[s : s + _PAIRS].astype(np.float32)
+            logp = _log_softmax(x @ layer.syn1.T if layer.softmax else _scores(layer, x))
             out[s : s + _PAIRS] = logp[np.arange(logp.shape[0]), targets[s : s + _PAIRS]]
         return out
     tree = layer.tree

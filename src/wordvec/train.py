@@ -32,7 +32,8 @@ from .keyedvectors import KeyedVectors
 from .memory import trim_heap
 from .report import EpochStats, TrainingReport
 from .schedule import RunState, Schedule, equal_spans
-from .vocab import Vocab, build_vocab, keep_thresholds, merge_counts, noise_alias
+from .vocab import (Vocab, build_vocab, keep_thresholds, merge_counts, noise_alias,
+                    noise_log_probs)  # fmt: skip
 
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
@@ -60,7 +61,8 @@ Corpus = str | os.PathLike | Iterable[list[str]]
 
 class Word2Vec:
     """word2vec: skip-gram (``sg=1``) or CBOW (``sg=0``) trained with negative sampling
-    (``negative > 0``), hierarchical softmax (``hs=1``) or the full softmax (``softmax=True``).
+    (``negative > 0``), noise-contrastive estimation (``nce=True`` with ``negative`` noise
+    words), hierarchical softmax (``hs=1``) or the full softmax (``softmax=True``).
 
     Parameter names and defaults follow gensim (``wordvec.params`` lists them all). Usage::
 
@@ -68,6 +70,7 @@ class Word2Vec:
         model.wv.most_similar("king")
 
     Learned state: ``wv`` (KeyedVectors), ``syn1neg_``/``syn1_`` (output weights),
+    ``nce_bias_`` (NCE's output biases, float32[V]),
     ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
     """
 
@@ -90,6 +93,7 @@ class Word2Vec:
         sg: int = 0,
         cbow_mean: int = 1,
         softmax: bool = False,
+        nce: bool = False,
         shrink_windows: bool = True,
         seed: int = 1,
         workers: int = 3,
@@ -124,6 +128,7 @@ class Word2Vec:
         self.sg = sg
         self.cbow_mean = cbow_mean
         self.softmax = softmax
+        self.nce = nce
         self.shrink_windows = shrink_windows
         self.seed = seed
         self.workers = workers
@@ -282,6 +287,7 @@ class Word2Vec:
         self.syn1neg_ = np.zeros((v, d), np.float32) if self.negative else None
         n_out = v if self.softmax else max(v - 1, 1)
         self.syn1_ = np.zeros((n_out, d), np.float32) if (self.hs or self.softmax) else None
+        self.nce_bias_ = self._initial_bias(self.vocab_.counts) if self.nce else None
         self.epochs_trained_ = 0
         self.loss_history_: list[float] = []
 
@@ -305,8 +311,17 @@ class Word2Vec:
                 keep = min(n_out, self.syn1_.shape[0])
                 syn1[:keep] = self.syn1_[:keep]
             self.syn1_ = syn1
+        if self.nce_bias_ is not None:  # new words start from the new noise distribution
+            bias = self._initial_bias(vocab.counts)
+            bias[~new] = self.nce_bias_[old_row[~new]]
+            self.nce_bias_ = bias
         self.vocab_ = vocab
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
+
+    def _initial_bias(self, counts: np.ndarray) -> np.ndarray:
+        """NCE's output biases start at ``log P_n(w)``: the untrained model is the noise
+        distribution (normalised), and every score starts at the prior log-odds ``-log k``."""
+        return noise_log_probs(counts, self.ns_exponent).astype(np.float32)
 
     # -- training -----------------------------------------------------------------------------
     def fit(
@@ -362,15 +377,18 @@ class Word2Vec:
         counts = self.vocab_.counts
         noise = noise_alias(counts, self.ns_exponent) if self.negative else None
         tree = self.huffman_tree() if self.hs else None
+        logp = noise_log_probs(counts, self.ns_exponent) if self.nce else None
         return make_objective(self.corpus_, keep_thresholds(counts, self.sample), noise, tree,
                               self.window, self.shrink_windows, self.negative, self.hs, self.sg,
-                              self.cbow_mean, self.softmax)  # fmt: skip
+                              self.cbow_mean, self.softmax, logp)  # fmt: skip
 
     def _weights(self) -> tuple[np.ndarray, ...]:
-        """The arrays jobs train: (syn0, syn1neg, syn1), an unused one as float32[1, d]."""
+        """The arrays jobs train: (syn0, syn1neg, syn1), an unused one as float32[1, d]; with
+        NCE the syn1 slot is ``nce_bias_`` as float32[V, 1] (a view: trained in place)."""
         dummy = np.zeros((1, self.vector_size), np.float32)
+        syn1 = self.nce_bias_.reshape(-1, 1) if self.nce else self.syn1_
         return (self.wv.vectors, *(w if w is not None else dummy
-                                   for w in (self.syn1neg_, self.syn1_)))  # fmt: skip
+                                   for w in (self.syn1neg_, syn1)))  # fmt: skip
 
     def _make_executor(self, weights, objective):
         """Where the rounds run: ``device``, ``cluster`` or (default) this process's threads."""
@@ -502,7 +520,8 @@ class Word2Vec:
         return predict_output_word(self.wv, self.output_layer(), context_words, topn)
 
     def score(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
-        """float64[n] log-probability of each sentence under the model (hs or full softmax)."""
+        """float64[n] log-probability of each sentence under the model (hs, full softmax or
+        NCE)."""
         from .predict import score_sentence
 
         layer = self.output_layer()
@@ -515,7 +534,8 @@ class Word2Vec:
         return OutputLayer(syn1neg=self.syn1neg_ if self.negative else None,
                            syn1=self.syn1_, tree=self.huffman_tree() if self.hs else None,
                            softmax=bool(self.softmax), sg=bool(self.sg), window=self.window,
-                           cbow_mean=bool(self.cbow_mean))  # fmt: skip
+                           cbow_mean=bool(self.cbow_mean),
+                           bias=self.nce_bias_ if self.nce else None)  # fmt: skip
 
     def huffman_tree(self):
         """The Huffman tree of the vocabulary's counts (built once per vocabulary)."""

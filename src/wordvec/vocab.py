@@ -137,6 +137,13 @@ def keep_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.round(keep * 2.0**32).astype(np.uint64)
 
 
+def noise_log_probs(counts: np.ndarray, exponent: float) -> np.ndarray:
+    """float64[V] ``log P_n(w)`` of the noise distribution ``P_n(w) ~ count(w) ** exponent``
+    (what NCE corrects its scores by; ``noise_alias`` draws from the same distribution)."""
+    logp = exponent * np.log(np.maximum(counts, 1).astype(np.float64))
+    return logp - np.logaddexp.reduce(logp)
+
+
 def noise_alias(counts: np.ndarray, exponent: float) -> tuple[np.ndarray, np.ndarray]:
     """Walker alias table for the noise distribution ``P(w) ~ count(w) ** exponent``.
 

@@ -86,11 +86,11 @@ class CudaExecutor:
 
         opts = objective.opts
         d = weights[0].shape[1]
-        if objective.kind not in ("sg", "cbow") or opts.hs or opts.negative < 1:
+        if objective.kind not in ("sg", "cbow") or opts.hs or opts.negative < 1 or opts.nce:
             raise ValueError(
                 "device='cuda' trains skip-gram or CBOW with negative sampling only "
-                "(negative > 0, hs=0, softmax=False): use device='cpu' for hierarchical or "
-                "full softmax"
+                "(negative > 0, hs=0, softmax=False, nce=False): use device='cpu' for "
+                "hierarchical or full softmax, or NCE"
             )
         if opts.negative > MAX_OUT - 1:
             raise ValueError(f"device='cuda' supports negative <= {MAX_OUT - 1}, "

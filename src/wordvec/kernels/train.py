@@ -1,10 +1,10 @@
 """Training kernels: one call trains a range of sentences, without the GIL.
 
-Three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split: (1) what one update
-does: the binary-logistic blocks that negative sampling and hierarchical softmax share, and the
-full softmax step; (2) the per-sentence preparation, written once (``_prepare``: subsampling,
-window reductions, noise words); (3) which pairs exist: ``train_sg``, ``train_cbow`` and
-``train_softmax``, with the same arguments, found through ``KERNELS``.
+As fastText's ``Loss``/``Model``/``skipgram()`` split: what one update does is in
+``wordvec.kernels.logistic``; here (1) the per-sentence preparation, written once
+(``_prepare``: subsampling, window reductions, noise words) and (2) which pairs exist:
+``train_sg``, ``train_cbow`` and ``train_softmax``, with the same arguments, found through
+``KERNELS``.
 
 Skip-gram with negative sampling trains a window as one block (Ji et al. 2016, "HogBatch"):
 every context word of a centre word is an input against the same outputs (the centre word and
@@ -17,12 +17,19 @@ Arguments travel in four bundles (V words, d dimensions, L = longest Huffman cod
   int32[r]; ``rare_starts``: int64[s + 1] index in ``rare`` at each sentence start;
   ``bounds``: int64[s + 1] sentence starts (see ``wordvec.encoded.EncodedCorpus``)
 - ``Weights``: ``syn0``: float32[V, d] input vectors; ``syn1neg``: float32[V, d] output vectors of
-  negative sampling; ``syn1``: float32[V - 1, d] inner nodes of the Huffman tree, or float32[V, d]
-  output vectors of the full softmax (an unused matrix is float32[1, d])
+  negative sampling (and of NCE); ``syn1``: float32[V - 1, d] inner nodes of the Huffman tree,
+  float32[V, d] output vectors of the full softmax, or with NCE float32[V, 1] the output
+  biases (an unused matrix is float32[1, d])
 - ``Tables``: ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``);
   ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution;
-  ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]
-- ``Options``: window, shrink_windows, negative, hs, sg, cbow_mean (int64 each)
+  ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]; ``nce_shift``:
+  float32[V] ``log(k P_n(w))``, ``k = negative`` (float32[1] without NCE)
+- ``Options``: window, shrink_windows, negative, hs, sg, cbow_mean, nce (int64 each)
+
+NCE (``nce=1``, Mnih & Teh 2012) trains the same blocks as negative sampling with two changes:
+each output's score is ``x . y_w + b_w - log(k P_n(w))`` (its bias, and the log-odds of the
+noise), and a noise draw equal to the true word is kept as noise; the biases move with the
+weights.
 
 and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at the
 first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in place;
@@ -41,15 +48,8 @@ import numpy as np
 from numba import njit
 
 from ..encoded import ESCAPE
+from .logistic import _logistic_block, _logistic_block6, _logistic_vec, _softmax_step
 from .prefetch import prefetch_row
-
-MAX_EXP = 6.0
-TABLE_SIZE = 1024
-_X = (np.arange(TABLE_SIZE, dtype=np.float64) + 0.5) / TABLE_SIZE * 2 * MAX_EXP - MAX_EXP
-SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
-# -log(sigmoid(x)), float64 so the loss sum keeps its precision
-NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
-_SCALE = TABLE_SIZE / (2 * MAX_EXP)
 
 
 class Corpus(NamedTuple):
@@ -72,6 +72,7 @@ class Tables(NamedTuple):
     codes: np.ndarray
     points: np.ndarray
     code_len: np.ndarray
+    nce_shift: np.ndarray
 
 
 class Options(NamedTuple):
@@ -81,9 +82,15 @@ class Options(NamedTuple):
     hs: int
     sg: int
     cbow_mean: int
+    nce: int
 
 
-# -- 1. what one update does ---------------------------------------------------------------------
+# -- 1. the per-sentence preparation, the same for every objective ----------------------------
+
+AHEAD = 3  # positions between a prefetch and the use of its rows
+IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _next(state):
     """xorshift64*: returns (new state, 64 random bits)."""
@@ -100,197 +107,6 @@ def _noise(r, noise_p, noise_a):
     if (r & np.uint64(0xFFFFFFFF)) < noise_p[i]:
         return i
     return np.int64(noise_a[i])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _grad_and_loss(f, label, alpha):
-    """(g, loss) of one logistic output; ``g`` is the gradient times the learning rate."""
-    if f >= MAX_EXP:
-        return (label - 1.0) * alpha, (0.0 if label > 0.5 else f)
-    if f <= -MAX_EXP:
-        return label * alpha, (-f if label > 0.5 else 0.0)
-    t = int((f + MAX_EXP) * _SCALE)
-    p = SIGMOID[t]
-    # -log sigmoid(f) for a positive label, -log sigmoid(-f) = -log(1 - sigmoid(f)) otherwise
-    loss = NEG_LOG_SIGMOID[t] if label > 0.5 else NEG_LOG_SIGMOID[TABLE_SIZE - 1 - t]
-    return (label - p) * alpha, loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _add_errors(syn0, inputs, n_in, e_in):
-    """The inputs move last: ``syn0[inputs[j]] += e_in[j]`` for each of the ``n_in`` inputs."""
-    d = syn0.shape[1]
-    for j in range(n_in):
-        x = syn0[inputs[j]]
-        e = e_in[j]
-        for t in range(d):
-            x[t] += e[t]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _grads6(scores, labels, alpha, g_row, weight):
-    """Gradients (times the learning rate) of six scores into ``g_row``, scaled by ``weight``
-    (0 for a twin that must not count); returns the summed loss, scaled the same way."""
-    loss = 0.0
-    for k, f in enumerate(scores):
-        gk, lo = _grad_and_loss(f, labels[k], alpha)
-        loss += lo * weight
-        g_row[k] = gk * weight
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, n_out, alpha, e_in, g):
-    """Every input row against every output row, all gradients taken at the weights as they
-    were before the block. ``inputs``: int32 rows of syn0; ``outputs``: int64 rows of syn1 with
-    ``labels`` (1 = true word, 0 = noise); work buffers ``e_in``: float32[>= n_in, d], ``g``:
-    float32[>= n_in, >= n_out]. Returns the summed loss."""
-    d = syn0.shape[1]
-    loss = 0.0
-    # scores and gradients (times the learning rate) of all pairs
-    for j in range(n_in):
-        x = syn0[inputs[j]]
-        for k in range(n_out):
-            y = syn1[outputs[k]]
-            f = np.float32(0.0)
-            for t in range(d):
-                f += x[t] * y[t]
-            gk, lo = _grad_and_loss(f, labels[k], alpha)
-            loss += lo
-            g[j, k] = gk
-    # input errors from the old output rows
-    for j in range(n_in):
-        e = e_in[j]
-        e[:] = 0.0
-        for k in range(n_out):
-            y = syn1[outputs[k]]
-            gk = g[j, k]
-            for t in range(d):
-                e[t] += gk * y[t]
-    # output rows move in place (the inputs have not changed yet), then the inputs
-    for k in range(n_out):
-        y = syn1[outputs[k]]
-        for j in range(n_in):
-            x = syn0[inputs[j]]
-            gk = g[j, k]
-            for t in range(d):
-                y[t] += gk * x[t]
-    _add_errors(syn0, inputs, n_in, e_in)
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, alpha, e_in, g):
-    """``_logistic_block`` for exactly six outputs (the centre word and five noise words, the
-    usual case), register-blocked: one pass over d reads the six output rows side by side for
-    two inputs at a time, so each output row is loaded and stored once per pair of inputs and
-    the twelve sums stay in registers. An odd input out is paired with itself, its twin given a
-    zero gradient and no loss. Same gradients as the general block."""
-    d = syn0.shape[1]
-    y0, y1, y2 = syn1[outputs[0]], syn1[outputs[1]], syn1[outputs[2]]
-    y3, y4, y5 = syn1[outputs[3]], syn1[outputs[4]], syn1[outputs[5]]
-    loss = 0.0
-    for j in range(0, n_in, 2):  # scores and gradients
-        twin = j + 1 < n_in  # False: the second input is the first again
-        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if twin else j]]
-        a0 = a1 = a2 = a3 = a4 = a5 = b0 = b1 = b2 = b3 = b4 = b5 = np.float32(0.0)
-        for t in range(d):
-            u, v = xa[t], xb[t]
-            w = y0[t]
-            a0 += u * w
-            b0 += v * w
-            w = y1[t]
-            a1 += u * w
-            b1 += v * w
-            w = y2[t]
-            a2 += u * w
-            b2 += v * w
-            w = y3[t]
-            a3 += u * w
-            b3 += v * w
-            w = y4[t]
-            a4 += u * w
-            b4 += v * w
-            w = y5[t]
-            a5 += u * w
-            b5 += v * w
-        loss += _grads6((a0, a1, a2, a3, a4, a5), labels, alpha, g[j], 1.0)
-        loss += _grads6((b0, b1, b2, b3, b4, b5), labels, alpha, g[j + 1], 1.0 if twin else 0.0)
-    for j in range(0, n_in, 2):  # input errors from the old output rows
-        ea, eb = e_in[j], e_in[j + 1]
-        ga, gb = g[j], g[j + 1]
-        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
-        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
-        for t in range(d):
-            w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
-            ea[t] = a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5
-            eb[t] = b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
-    for j in range(0, n_in, 2):  # output rows move (the inputs have not changed yet)
-        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if j + 1 < n_in else j]]
-        ga, gb = g[j], g[j + 1]
-        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
-        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
-        for t in range(d):
-            u, v = xa[t], xb[t]
-            y0[t] += a0 * u + b0 * v
-            y1[t] += a1 * u + b1 * v
-            y2[t] += a2 * u + b2 * v
-            y3[t] += a3 * u + b3 * v
-            y4[t] += a4 * u + b4 * v
-            y5[t] += a5 * u + b5 * v
-    _add_errors(syn0, inputs, n_in, e_in)
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _logistic_vec(h, syn1, outputs, labels, n_out, alpha, e):
-    """One input vector ``h`` (float32[d]) against ``n_out`` outputs: the output rows move at
-    once (``h`` does not), ``h``'s gradient is added to ``e``. Returns the summed loss."""
-    d = h.shape[0]
-    loss = 0.0
-    for k in range(n_out):
-        y = syn1[outputs[k]]
-        f = np.float32(0.0)
-        for t in range(d):
-            f += h[t] * y[t]
-        g, lo = _grad_and_loss(f, labels[k], alpha)
-        loss += lo
-        g = np.float32(g)
-        for t in range(d):
-            e[t] += g * y[t]
-            y[t] += g * h[t]
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _softmax_step(x, syn1, target, alpha, scores, e):
-    """Full softmax: p = softmax(syn1 @ x); every output row moves by alpha * (1[v = target] - p_v)
-    * x and ``e`` collects the input's gradient. ``scores``: float64[V]. Returns -log p_target."""
-    v, d = syn1.shape
-    top = -np.inf
-    for o in range(v):
-        f = 0.0
-        for t in range(d):
-            f += x[t] * syn1[o, t]
-        scores[o] = f
-        top = max(top, f)
-    z = 0.0
-    for o in range(v):
-        scores[o] = math.exp(scores[o] - top)
-        z += scores[o]
-    loss = -math.log(scores[target] / z)
-    for o in range(v):
-        g = np.float32(alpha * ((1.0 if o == target else 0.0) - scores[o] / z))
-        for t in range(d):
-            e[t] += g * syn1[o, t]
-            syn1[o, t] += g * x[t]
-    return loss
-
-
-# -- 2. the per-sentence preparation, the same for every objective ----------------------------
-
-AHEAD = 3  # positions between a prefetch and the use of its rows
-IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -339,6 +155,34 @@ def _fill_noise(w, negs_i, outputs, labels):
             labels[n] = 0.0
             n += 1
     return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_nce(w, negs_i, bias, nce_shift, outputs, labels, shift):
+    """NCE's outputs: the true word ``w`` (label 1), then all ``k`` drawn noise words, ``w``
+    included when drawn (they are a sample of the noise distribution); each score shifted by
+    ``bias[o] - log(k P_n(o))`` (``nce_shift[o]``). Returns 1 + k."""
+    outputs[0] = w
+    labels[0] = 1.0
+    shift[0] = bias[w] - nce_shift[w]
+    n = 1
+    for o in negs_i:
+        outputs[n] = o
+        labels[n] = 0.0
+        shift[n] = bias[o] - nce_shift[o]
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _move_bias(bias, outputs, n_out, g, n_in):
+    """NCE's output biases move by their gradients, summed over the ``n_in`` rows of ``g``
+    (float32[>= n_in, >= n_out]): a bias scores like a weight against an input of 1."""
+    for k in range(n_out):
+        s = np.float32(0.0)
+        for j in range(n_in):
+            s += g[j, k]
+        bias[outputs[k]] += s
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -400,7 +244,8 @@ def _buffers(corpus, tables, opts, s0, s1):
     negs = np.empty((longest, opts.negative), np.int64)
     ctx = np.empty(2 * opts.window, np.int32)
     n_out = max(opts.negative + 1, tables.codes.shape[1])
-    return sent, cut, negs, ctx, np.empty(n_out, np.int64), np.empty(n_out, np.float32)
+    outputs, labels = np.empty(n_out, np.int64), np.empty(n_out, np.float32)
+    return sent, cut, negs, ctx, outputs, labels, np.zeros(n_out, np.float32)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -417,7 +262,7 @@ def _prepare(corpus, tables, opts, s, sent, cut, negs, state):
     return n, state, (end - start) / max(n, 1)
 
 
-# -- 3. which pairs exist ----------------------------------------------------------------------
+# -- 2. which pairs exist ----------------------------------------------------------------------
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -430,7 +275,8 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx, outputs, labels = _buffers(corpus, tables, opts, s0, s1)
+    sent, cut, negs, ctx, outputs, labels, shift = _buffers(corpus, tables, opts, s0, s1)
+    bias = syn1[:, 0]  # with NCE, syn1 is float32[V, 1]: the output biases
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
     e_in = np.empty((2 * window, d), np.float32)
     g = np.empty((2 * window, outputs.shape[0]), np.float32)
@@ -453,14 +299,20 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
             w = sent[i]
             pairs += m
             if negative > 0:
-                k = _fill_noise(w, negs[i], outputs, labels)
+                if opts.nce:
+                    k = _fill_nce(w, negs[i], bias, tables.nce_shift, outputs, labels, shift)
+                    _mark(touched, OUT_HS, outputs, k)  # the biases
+                else:
+                    k = _fill_noise(w, negs[i], outputs, labels)
                 _mark(touched, OUT_NEG, outputs, k)
                 if k == 6:
-                    loss += _logistic_block6(syn0, ctx, m, syn1neg, outputs, labels, alpha,
-                                             e_in, g)  # fmt: skip
+                    loss += _logistic_block6(syn0, ctx, m, syn1neg, outputs, labels, shift,
+                                             alpha, e_in, g)  # fmt: skip
                 else:
-                    loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, k, alpha,
-                                            e_in, g)  # fmt: skip
+                    loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, shift, k,
+                                            alpha, e_in, g)  # fmt: skip
+                if opts.nce:
+                    _move_bias(bias, outputs, k, g, m)
             if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality
@@ -470,7 +322,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                 for j in range(m):
                     x = syn0[ctx[j]]
                     e[:] = 0.0
-                    loss += _logistic_vec(x, syn1, outputs, labels, k, alpha, e)
+                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
                     for t in range(d):
                         x[t] += e[t]
     rng[0] = state
@@ -489,7 +341,9 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx, outputs, labels = _buffers(corpus, tables, opts, s0, s1)
+    sent, cut, negs, ctx, outputs, labels, shift = _buffers(corpus, tables, opts, s0, s1)
+    bias = syn1[:, 0]  # with NCE, syn1 is float32[V, 1]: the output biases
+    g = np.empty((1, outputs.shape[0]), np.float32)
     h = np.empty(d, np.float32)
     e = np.empty(d, np.float32)
     loss = 0.0
@@ -521,13 +375,19 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
             w = sent[i]
             pairs += 1
             if negative > 0:
-                k = _fill_noise(w, negs[i], outputs, labels)
+                if opts.nce:
+                    k = _fill_nce(w, negs[i], bias, tables.nce_shift, outputs, labels, shift)
+                    _mark(touched, OUT_HS, outputs, k)  # the biases
+                else:
+                    k = _fill_noise(w, negs[i], outputs, labels)
                 _mark(touched, OUT_NEG, outputs, k)
-                loss += _logistic_vec(h, syn1neg, outputs, labels, k, alpha, e)
+                loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0])
+                if opts.nce:
+                    _move_bias(bias, outputs, k, g, 1)
             if opts.hs:
                 k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels)
                 _mark(touched, OUT_HS, outputs, k)
-                loss += _logistic_vec(h, syn1, outputs, labels, k, alpha, e)
+                loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0])
             for j in range(m):
                 x = syn0[ctx[j]]
                 for t in range(d):
@@ -548,7 +408,7 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
     state = rng[0]
     bounds = corpus.bounds
     step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
-    sent, cut, negs, ctx, _, _ = _buffers(corpus, tables, opts, s0, s1)  # negative is 0
+    sent, cut, negs, ctx, _, _, _ = _buffers(corpus, tables, opts, s0, s1)  # negative is 0
     scores = np.empty(syn1.shape[0], np.float64)
     touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h = np.empty(d, np.float32)
