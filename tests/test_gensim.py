@@ -213,7 +213,7 @@ def test_port_matches_gensim_on_a_real_slice(tmp_path):
         (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
     results = {}
     for name, module in (("gensim", gensim_models), ("wordvec", wg)):
-        reader = (module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus)
+        reader = module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus
         model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50, window=5,
                                 min_count=5, workers=2, epochs=5, seed=1)  # fmt: skip
         score, _ = model.wv.evaluate_word_analogies(QUESTIONS, restrict_vocab=30000)

@@ -213,7 +213,7 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
     logp = shift = None
     if nce:  # biases near log P_n(w), as the estimator starts them, and a little apart
         logp = noise_log_probs(counts, 0.75)
-        syn1 = (logp + 0.3 * np.random.default_rng(1).standard_normal(len(counts)))
+        syn1 = logp + 0.3 * np.random.default_rng(1).standard_normal(len(counts))
         syn1 = syn1.astype(np.float32)[:, None]
         shift = (np.log(negative) + logp).astype(np.float32)  # what the kernel's table holds
     window, a0, a1, seed = 3, 0.05, 0.01, 12345
@@ -255,7 +255,8 @@ def test_softmax_kernel_matches_reference(sg):
     keep = keep_thresholds(counts, 0.0)
     window, a0, a1, seed = 2, 0.1, 0.05, 7
     exp0, _, exp1, exp_loss, exp_pairs, exp_kept = reference(
-        ids, bounds, syn0, syn1, syn1, keep, None, None, window, 0, 0, sg, 1, True, a0, a1, seed)
+        ids, bounds, syn0, syn1, syn1, keep, None, None, window, 0, 0, sg, 1, True, a0, a1, seed
+    )
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
     corpus, tables, opts = bundles(ids, bounds, keep, None, None, window, 0, 0, sg, 1)
@@ -414,7 +415,9 @@ def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
         s0, s1 = syn0.copy(), syn1.copy()
         e_in, g = np.zeros((10, d), np.float32), np.zeros((10, 6), np.float32)
         if block == "general":
-            loss = lg._logistic_block(s0, inputs, n_in, s1, outputs, labels, zero, 6, alpha, e_in, g)
+            loss = lg._logistic_block(
+                s0, inputs, n_in, s1, outputs, labels, zero, 6, alpha, e_in, g
+            )
         else:
             loss = lg._logistic_block6(s0, inputs, n_in, s1, outputs, labels, zero, alpha, e_in, g)
         runs.append((s0, s1, loss))

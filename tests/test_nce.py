@@ -24,7 +24,7 @@ def patterned(tmp_path_factory):
         bg = [f"w{j}" for j in rng.zipf(1.5, 8) % 200]
         i = int(rng.integers(20))
         at = int(rng.integers(len(bg)))
-        lines.append(" ".join(bg[:at] + [f"a{i}", f"b{i}", f"c{i}"] + bg[at:]))
+        lines.append(" ".join([*bg[:at], f"a{i}", f"b{i}", f"c{i}", *bg[at:]]))
     path = tmp_path_factory.mktemp("nce") / "c.txt"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from wordvec import Callback, Word2Vec
-from wordvec.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.corpus import scan_corpus
 from wordvec.kernels.merge import MODES as MERGE_MODES  # whatever modes the merge offers
 from wordvec.schedule import RunState, Schedule
+from wordvec.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.vocab import build_vocab
 
 try:

@@ -69,7 +69,7 @@ PARAMS: list[Param] = [
     Param("cbow_mean", 1, "flag", "CBOW: 1 mean of the context vectors, 0 their sum"),
     Param("softmax", False, "flag", "the full softmax (vocabularies up to 10,000 words)"),
     Param("nce", False, "flag",
-          "noise-contrastive estimation with `negative` noise words (instead of negative sampling)"),
+          "noise-contrastive estimation with `negative` noise words, not negative sampling"),
     Param("shrink_windows", True, "flag", "draw each window's size in 1..window, as the C tool"),
     Param("seed", 1, "int", "random seed"),
     Param("workers", 3, "int>=1", "training threads", cli_default=2),

@@ -32,8 +32,14 @@ from .keyedvectors import KeyedVectors
 from .memory import trim_heap
 from .report import EpochStats, TrainingReport
 from .schedule import RunState, Schedule, equal_spans
-from .vocab import (Vocab, build_vocab, keep_thresholds, merge_counts, noise_alias,
-                    noise_log_probs)  # fmt: skip
+from .vocab import (
+    Vocab,
+    build_vocab,
+    keep_thresholds,
+    merge_counts,
+    noise_alias,
+    noise_log_probs,
+)
 
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
@@ -174,8 +180,15 @@ class Word2Vec:
         replicas = self.workers if (self.deterministic and self.workers > 1) else 0
         if self.device != "cpu":
             replicas = 0  # a GPU trains one copy
-        return training_bytes(v, self.vector_size, self.window, self.negative, bool(self.hs),
-                              bool(self.softmax), self.workers, replicas)  # fmt: skip
+        corpus = getattr(self, "corpus_", None)  # None before build_vocab
+        return training_bytes(
+            v, self.vector_size, self.window, self.negative, bool(self.hs), bool(self.softmax),
+            self.workers, replicas, nce=bool(self.nce),
+            tokens=corpus.n_tokens if corpus is not None else 0,
+            rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
+            sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
+            max_sentence_length=self.max_sentence_length,
+        )  # fmt: skip
 
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(
@@ -432,7 +445,9 @@ class Word2Vec:
         if run.epoch == 0 and run.next_round == 0:
             for cb in callbacks:
                 cb.on_train_begin(self)
-        self._executor = self._make_executor(self._weights(), self._objective())
+        objective = self._objective()
+        trim_heap()  # what building the tables freed goes back to the OS before the peak
+        self._executor = self._make_executor(self._weights(), objective)
         schedule = self._schedule(self._executor.replicas)
         last_save = [time.perf_counter()]
         total = schedule.tokens * self.epochs

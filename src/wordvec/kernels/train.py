@@ -41,7 +41,6 @@ Loss is the objective's negative log-likelihood per (input, target) pair, comput
 sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
