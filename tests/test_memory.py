@@ -15,14 +15,17 @@ from wordvec.train import Callback
 
 
 def estimate(model: Word2Vec) -> dict[str, int]:
-    """``training_bytes`` with the corpus's sizes (what ``estimate_memory`` passes)."""
+    """What ``estimate_memory`` says, checked to be ``training_bytes`` with the corpus's sizes."""
     enc = model.corpus_
     replicas = model.workers if (model.deterministic and model.workers > 1) else 0
-    return training_bytes(
+    out = model.estimate_memory()
+    assert out == training_bytes(
         len(model.wv), model.vector_size, model.window, model.negative, bool(model.hs),
         bool(model.softmax), model.workers, replicas, tokens=enc.n_tokens,
         rare_tokens=int(enc.rare.shape[0]), sentences=int(enc.bounds.shape[0] - 1),
     )  # fmt: skip
+    assert out["corpus"] > 0
+    return out
 
 
 class Arrays(Callback):
