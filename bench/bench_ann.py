@@ -404,8 +404,10 @@ def explorer(kv, words, rng, args) -> list[str]:
         # the same neighbours requests from a client in a process of its own, as a browser is:
         # an in-process client competes with the server for the GIL and the 2 cores
         ms = _timed_in_another_process(url, [words[picks[k, 0]] for k in range(200)])
-        out.append(f"| neighbours topn=10, client in another process | 200 | "
-                   f"{statistics.median(ms):.2f} | {percentile(ms, 99):.2f} | {max(ms):.2f} |")
+        out.append(
+            f"| neighbours topn=10, client in another process | 200 | "
+            f"{statistics.median(ms):.2f} | {percentile(ms, 99):.2f} | {max(ms):.2f} |"
+        )
 
         # 200 requests from 50 threads at once
         lat, errors = [], []

@@ -25,8 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-CONTEXTS = [["united", "states"], ["new", "york"], ["prime", "minister"], ["the", "king", "of"],
-            ["world", "war"], ["he", "was", "born", "in"]]  # fmt: skip
+CONTEXTS = [
+    ["united", "states"],
+    ["new", "york"],
+    ["prime", "minister"],
+    ["the", "king", "of"],
+    ["world", "war"],
+    ["he", "was", "born", "in"],
+]
 
 
 def child(spec: dict) -> dict:
@@ -35,36 +41,57 @@ def child(spec: dict) -> dict:
 
     from wordvec import Word2Vec
 
-    model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-4, workers=2,
-                     epochs=spec["epochs"], sg=spec["sg"], nce=spec["nce"],
-                     seed=spec["seed"])  # fmt: skip
+    model = Word2Vec(
+        vector_size=100,
+        window=5,
+        negative=5,
+        sample=1e-4,
+        workers=2,
+        epochs=spec["epochs"],
+        sg=spec["sg"],
+        nce=spec["nce"],
+        seed=spec["seed"],
+    )
     t0 = time.perf_counter()
     model.build_vocab(spec["corpus"])
     t1 = time.perf_counter()
     model.train()
     t2 = time.perf_counter()
-    analogy, _ = model.wv.evaluate_word_analogies(DATA / "questions-words.txt",
-                                                  restrict_vocab=30000)  # fmt: skip
+    analogy, _ = model.wv.evaluate_word_analogies(
+        DATA / "questions-words.txt", restrict_vocab=30000
+    )
     rho = model.wv.evaluate_word_pairs(DATA / "wordsim353.tsv")[1][0]
-    out = {"train_s": t2 - t1, "vocab_s": t1 - t0, "analogy": analogy, "rho": float(rho),
-           "loss": model.loss_history_, "words": len(model.wv)}  # fmt: skip
-    out["predict"] = {" ".join(c): [w for w, _ in model.predict_output_word(c, topn=5)]
-                      for c in CONTEXTS}  # fmt: skip
+    out = {
+        "train_s": t2 - t1,
+        "vocab_s": t1 - t0,
+        "analogy": analogy,
+        "rho": float(rho),
+        "loss": model.loss_history_,
+        "words": len(model.wv),
+    }
+    out["predict"] = {
+        " ".join(c): [w for w, _ in model.predict_output_word(c, topn=5)] for c in CONTEXTS
+    }
     if spec["nce"]:  # how far exp(s) is from normalised, over 1,000 random input words
         rng = np.random.default_rng(0)
         rows = rng.choice(min(len(model.wv), 30000), 1000, replace=False)
         s = model.wv.vectors[rows] @ model.syn1neg_.T + model.nce_bias_
         s = s.astype(np.float64)
         top = s.max(axis=1, keepdims=True)
-        lse = (top[:, 0] + np.log(np.exp(s - top).sum(axis=1)))
+        lse = top[:, 0] + np.log(np.exp(s - top).sum(axis=1))
         out["log_z"] = [float(lse.mean()), float(lse.std()), float(np.median(np.abs(lse)))]
     return out
 
 
 def run(spec: dict) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    r = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], env=env,
-                       capture_output=True, text=True, check=True)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -85,12 +112,19 @@ def main() -> None:
     rows = []
     for seed in args.seeds:
         for name, nce in (("negative sampling", False), ("NCE", True)):
-            spec = {"corpus": args.corpus, "seed": seed, "sg": args.sg, "nce": nce,
-                    "epochs": args.epochs}  # fmt: skip
+            spec = {
+                "corpus": args.corpus,
+                "seed": seed,
+                "sg": args.sg,
+                "nce": nce,
+                "epochs": args.epochs,
+            }
             r = run(spec)
             results[name].append(r)
-            rows.append(f"| {name} | {seed} | {r['train_s']:.1f} | {100 * r['analogy']:.2f} | "
-                        f"{r['rho']:.3f} | {r['loss'][0]:.3f} -> {r['loss'][-1]:.3f} |")
+            rows.append(
+                f"| {name} | {seed} | {r['train_s']:.1f} | {100 * r['analogy']:.2f} | "
+                f"{r['rho']:.3f} | {r['loss'][0]:.3f} -> {r['loss'][-1]:.3f} |"
+            )
             print(rows[-1], flush=True)
     ns, nce = results["negative sampling"], results["NCE"]
     med = {k: statistics.median(r["train_s"] for r in v) for k, v in results.items()}
@@ -115,15 +149,19 @@ def main() -> None:
         f"{med['NCE'] / med['negative sampling']:.2f}x.",
         "- How normalised NCE's scores are, log sum_w exp(s_w) over 1,000 input words "
         "(0 = normalised; mean, sd, median |.|): "
-        + "; ".join(f"seed {s}: {r['log_z'][0]:+.2f}, {r['log_z'][1]:.2f}, {r['log_z'][2]:.2f}"
-                    for s, r in zip(args.seeds, nce, strict=True)),  # fmt: skip
+        + "; ".join(
+            f"seed {s}: {r['log_z'][0]:+.2f}, {r['log_z'][1]:.2f}, {r['log_z'][2]:.2f}"
+            for s, r in zip(args.seeds, nce, strict=True)
+        ),
         "",
         "predict_output_word, top 5 (first seed):",
         "",
         "| context | negative sampling | NCE |",
         "|---|---|---|",
-        *(f"| {c} | {', '.join(ns[0]['predict'][c])} | {', '.join(nce[0]['predict'][c])} |"
-          for c in ns[0]["predict"]),  # fmt: skip
+        *(
+            f"| {c} | {', '.join(ns[0]['predict'][c])} | {', '.join(nce[0]['predict'][c])} |"
+            for c in ns[0]["predict"]
+        ),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
