@@ -57,7 +57,7 @@ class Rng:
 
 def sigmoid_table(f: float) -> float:
     """The kernels' clipped, tabulated sigmoid (the CPU kernels' table)."""
-    from wordvec.kernels.logistic import SIGMOID
+    from wordvec.kernels.train import SIGMOID
 
     if f >= MAX_EXP:
         return 1.0

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from wordvec.huffman import build_huffman
-from wordvec.kernels import logistic as lg
 from wordvec.kernels import train as k
 from wordvec.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
 
@@ -30,11 +29,11 @@ class Rng:
 
 def sig_table(f):
     """The kernels' clipped, tabulated sigmoid (tested against the exact one below)."""
-    if f >= lg.MAX_EXP:
+    if f >= k.MAX_EXP:
         return 1.0
-    if f <= -lg.MAX_EXP:
+    if f <= -k.MAX_EXP:
         return 0.0
-    return float(lg.SIGMOID[int((f + lg.MAX_EXP) * lg._SCALE)])
+    return float(k.SIGMOID[int((f + k.MAX_EXP) * k._SCALE)])
 
 
 def nll(f, label):
@@ -275,7 +274,7 @@ def test_sigmoid_table_is_close_to_the_exact_sigmoid():
     approx = np.array([sig_table(v) for v in x])
     assert np.abs(exact - approx).max() < 3e-3
     exact_loss = np.log1p(np.exp(-x))
-    approx_loss = lg.NEG_LOG_SIGMOID[((x + lg.MAX_EXP) * lg._SCALE).astype(int)]
+    approx_loss = k.NEG_LOG_SIGMOID[((x + k.MAX_EXP) * k._SCALE).astype(int)]
     assert np.abs(exact_loss - approx_loss).max() < 6e-3
 
 
@@ -313,7 +312,7 @@ def test_logistic_block_step_is_minus_alpha_times_the_gradient():
     gy = numeric_grad(lambda: logistic_loss(x, y, labels), y)
     before0, before1 = syn0.copy(), syn1.copy()
     e_in, g = np.zeros((n_in, d), np.float32), np.zeros((n_in, n_out), np.float32)
-    loss = lg._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, np.zeros(n_out, np.float32),
+    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, np.zeros(n_out, np.float32),
                               n_out, alpha, e_in, g)  # fmt: skip
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
@@ -347,7 +346,7 @@ def test_nce_step_is_minus_alpha_times_the_gradient():
     before0, before1, before_b = syn0.copy(), syn1.copy(), bias.copy()
     e_in, g = np.zeros((4, d), np.float32), np.zeros((4, 6), np.float32)
     shift = bias[outputs] - log_kpn[outputs]
-    loss = lg._logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_in, g)
+    loss = k._logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_in, g)
     k._move_bias(bias, outputs, 6, g, n_in)
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
@@ -372,7 +371,7 @@ def test_softmax_step_is_minus_alpha_times_the_gradient():
     gu = numeric_grad(lambda: softmax_loss(x64, u64, 3), u64)
     e = np.zeros(d, np.float32)
     before = u.copy()
-    loss = lg._softmax_step(x, u, 3, alpha, np.zeros(v), e)
+    loss = k._softmax_step(x, u, 3, alpha, np.zeros(v), e)
     np.testing.assert_allclose(e / -alpha, gx, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose((u - before) / -alpha, gu, rtol=1e-4, atol=2e-5)
     assert loss == pytest.approx(softmax_loss(x64, u64, 3), rel=1e-6)
@@ -415,11 +414,9 @@ def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
         s0, s1 = syn0.copy(), syn1.copy()
         e_in, g = np.zeros((10, d), np.float32), np.zeros((10, 6), np.float32)
         if block == "general":
-            loss = lg._logistic_block(
-                s0, inputs, n_in, s1, outputs, labels, zero, 6, alpha, e_in, g
-            )
+            loss = k._logistic_block(s0, inputs, n_in, s1, outputs, labels, zero, 6, alpha, e_in, g)
         else:
-            loss = lg._logistic_block6(s0, inputs, n_in, s1, outputs, labels, zero, alpha, e_in, g)
+            loss = k._logistic_block6(s0, inputs, n_in, s1, outputs, labels, zero, alpha, e_in, g)
         runs.append((s0, s1, loss))
     (a0, a1, la), (b0, b1, lb) = runs
     assert not np.array_equal(a0, syn0) and not np.array_equal(a1, syn1)

@@ -324,7 +324,7 @@ class Word2Vec:
                 keep = min(n_out, self.syn1_.shape[0])
                 syn1[:keep] = self.syn1_[:keep]
             self.syn1_ = syn1
-        if self.nce_bias_ is not None:  # new words start from the new noise distribution
+        if getattr(self, "nce_bias_", None) is not None:  # new words: the new noise distribution
             bias = self._initial_bias(vocab.counts)
             bias[~new] = self.nce_bias_[old_row[~new]]
             self.nce_bias_ = bias

@@ -63,7 +63,7 @@ from numba import cuda, float32, float64, int32, int64
 from numba.core import config
 
 from ..encoded import ESCAPE
-from .logistic import MAX_EXP, NEG_LOG_SIGMOID, SIGMOID, TABLE_SIZE
+from .train import MAX_EXP, NEG_LOG_SIGMOID, SIGMOID, TABLE_SIZE
 
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 # lanes a warp. In the simulator every lane is a Python thread and every warp barrier costs
