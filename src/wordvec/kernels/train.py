@@ -98,21 +98,16 @@ class Options(NamedTuple):
 # -- 1. what one update does ---------------------------------------------------------------------
 @njit(cache=True, nogil=True, inline="always")
 def _grad_and_loss(f, label, alpha):
-    """(g, loss) of one logistic output; ``g`` is the gradient times the learning rate.
-
-    Beyond [-MAX_EXP, MAX_EXP] the sigmoid is taken as 0 or 1 and the loss as 0 or |f|.
-    Written without branches (the table is read at the clipped score, then values are
-    selected): where scores often fall outside the table, as NCE's shifted scores do, a
-    branch per score is mispredicted often enough to cost a tenth of the training time."""
-    x = min(max(f, -MAX_EXP), MAX_EXP)
-    t = min(int((x + MAX_EXP) * _SCALE), TABLE_SIZE - 1)
-    high, low, pos = f >= MAX_EXP, f <= -MAX_EXP, label > 0.5
+    """(g, loss) of one logistic output; ``g`` is the gradient times the learning rate."""
+    if f >= MAX_EXP:
+        return (label - 1.0) * alpha, (0.0 if label > 0.5 else f)
+    if f <= -MAX_EXP:
+        return label * alpha, (-f if label > 0.5 else 0.0)
+    t = int((f + MAX_EXP) * _SCALE)
     p = SIGMOID[t]
-    p = np.float32(1.0) if high else (np.float32(0.0) if low else p)
     # -log sigmoid(f) for a positive label, -log sigmoid(-f) = -log(1 - sigmoid(f)) otherwise
-    loss = NEG_LOG_SIGMOID[t] if pos else NEG_LOG_SIGMOID[TABLE_SIZE - 1 - t]
-    edge = (0.0 if pos else np.float64(f)) if high else (-np.float64(f) if pos else 0.0)
-    return (label - p) * alpha, edge if (high or low) else loss
+    loss = NEG_LOG_SIGMOID[t] if label > 0.5 else NEG_LOG_SIGMOID[TABLE_SIZE - 1 - t]
+    return (label - p) * alpha, loss
 
 
 @njit(cache=True, nogil=True, inline="always")
