@@ -282,8 +282,7 @@ class Word2Vec:
     def _corpus_checksum(self) -> int:
         """What a checkpoint records to recognise the corpus (the shards' checksum on a
         cluster)."""
-        shards = getattr(self, "_shards", None)
-        return shards.checksum if shards is not None else checksum(self.corpus_)
+        return self._shards.checksum if self._shards is not None else checksum(self.corpus_)
 
     def _check_softmax(self, v: int) -> None:
         if self.softmax and v > SOFTMAX_MAX_VOCAB:
@@ -414,7 +413,7 @@ class Word2Vec:
 
             return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
                                merge=self._replica_merge,
-                               shards=getattr(self, "_shards", None))  # fmt: skip
+                               shards=self._shards)  # fmt: skip
         from .executors.threads import ThreadExecutor
 
         replicas = self.workers if (self.deterministic and self.workers > 1) else 1
@@ -433,7 +432,7 @@ class Word2Vec:
         else:
             per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // self.batch_words)
         bounds = self.corpus_.bounds
-        shards = getattr(self, "_shards", None)  # on the actors: span r is shard r
+        shards = self._shards  # on the actors: span r is shard r
         spans = shards.spans if shards is not None else equal_spans(bounds, replicas)
         return Schedule(bounds, self.batch_words, self.epochs, self.alpha, self.min_alpha,
                         self.seed, per_round, spans)  # fmt: skip

@@ -19,8 +19,8 @@ What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 
 matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
 Nothing is proportional to the vocabulary except the first load of the weights.
 
-Importing this module imports Ray and Numba (``import wordvec`` imports neither); without Ray
-it raises one ImportError line.
+Importing this module imports Ray (``import wordvec`` does not; Numba comes with the first
+merge or actor); without Ray it raises one ImportError line.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from ..schedule import Job, Round, equal_spans
 
@@ -143,55 +142,6 @@ def _slice(corpus, a: int, b: int):
     r0, r1 = int(corpus.rare_starts[a]), int(corpus.rare_starts[b])
     return Corpus(np.ascontiguousarray(corpus.ids[t0:t1]), np.ascontiguousarray(corpus.rare[r0:r1]),
                   corpus.rare_starts[a : b + 1] - r0, corpus.bounds[a : b + 1] - t0)  # fmt: skip
-
-
-# -- the merge ---------------------------------------------------------------------------------
-# (kernels: they belong in ``kernels/merge.py``, which this engineer does not own)
-# The driver merges with ``kernels.merge.merge_touched`` itself, called from Python (so an edit
-# of it is never hidden by Numba's cache of a caller), on compact arrays holding only the rows
-# several replicas moved; these kernels only move rows in and out.
-@njit(cache=True, nogil=True)
-def _count(ids, hits, slot):
-    """``hits[row]``: replicas that moved it (``ids[r]``: int32, sorted, one array a replica);
-    returns the rows several moved, in increasing order, and sets ``slot[row]`` to their
-    index there."""
-    for r in range(len(ids)):
-        for i in ids[r]:
-            hits[i] += 1
-    n = 0
-    for i in range(hits.shape[0]):  # int32[V] once a round: cheap beside the rows themselves
-        n += hits[i] >= 2
-    multi = np.empty(n, np.int32)
-    j = 0
-    for i in range(hits.shape[0]):
-        if hits[i] >= 2:
-            multi[j] = i
-            slot[i] = j
-            j += 1
-    return multi
-
-
-@njit(cache=True, nogil=True)
-def _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched):
-    """Copy each row one replica moved into ``w``; fill ``base`` (float32[n, d]: the rows of
-    slots ``lo .. hi - 1`` as the round started), ``copies`` (float32[R, n, d]: each replica's
-    rows, ``base`` where it did not move them) and ``touched`` (uint8[R, n])."""
-    n_rep = len(ids)
-    for r in range(n_rep):
-        ir, vr = ids[r], vals[r]
-        for k in range(ir.shape[0]):
-            i = ir[k]
-            if hits[i] == 1:
-                if lo == 0:
-                    w[i, :] = vr[k]
-            elif lo <= slot[i] < hi:
-                j = slot[i] - lo
-                copies[r, j, :] = vr[k]
-                touched[r, j] = 1
-    for r in range(n_rep):
-        for j in range(hi - lo):
-            if touched[r, j] == 0:
-                copies[r, j, :] = base[j]
 
 
 # -- the driver --------------------------------------------------------------------------------
@@ -401,21 +351,21 @@ class RayExecutor:
 
     def _merge_matrix(self, m: int, parts) -> tuple[np.ndarray, np.ndarray]:
         """Merge matrix ``m``; returns its rows any replica moved: (ids, merged rows)."""
-        from ..kernels.merge import merge_touched
+        from ..kernels.merge import count_hits, gather_rows, merge_touched
 
         w = self.weights[m]
         ids = tuple(p[m][0] for p in parts)
         vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
         hits = np.zeros(w.shape[0], np.int32)
         slot = np.full(w.shape[0], -1, np.int64)
-        multi = _count(ids, hits, slot)
+        multi = count_hits(ids, hits, slot)
         step = max(1, MERGE_CHUNK_BYTES // (self.replicas * 4 * w.shape[1]))
         for lo in range(0, max(multi.shape[0], 1), step):
             hi = min(lo + step, multi.shape[0])
             base = w[multi[lo:hi]]  # the rows as every replica started the round
             copies = np.empty((self.replicas, hi - lo, w.shape[1]), np.float32)
             touched = np.zeros((self.replicas, hi - lo), np.uint8)
-            _gather(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
+            gather_rows(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
             merge_touched(base, copies, touched, self._modes[m])
             w[multi[lo:hi]] = base
         union = np.flatnonzero(hits).astype(np.int32)

@@ -79,3 +79,51 @@ def merge_touched(shared, copies, touched, mode):
         s[:] = acc
         for w in range(n):
             copies[w, i][:] = acc
+
+
+# -- the cluster driver's merge (``executors.ray``): replicas send back only the rows they moved
+# (sorted ids and rows, one pair a replica); the driver calls ``merge_touched`` itself, from
+# Python, on compact arrays of the rows several replicas moved; these kernels only move rows in
+# and out of them.
+@njit(cache=True, nogil=True)
+def count_hits(ids, hits, slot):
+    """``hits[row]``: replicas that moved it (``ids[r]``: int32, sorted, one array a replica);
+    returns the rows several moved, in increasing order, and sets ``slot[row]`` to their
+    index there."""
+    for r in range(len(ids)):
+        for i in ids[r]:
+            hits[i] += 1
+    n = 0
+    for i in range(hits.shape[0]):  # int32[V] once a round: cheap beside the rows themselves
+        n += hits[i] >= 2
+    multi = np.empty(n, np.int32)
+    j = 0
+    for i in range(hits.shape[0]):
+        if hits[i] >= 2:
+            multi[j] = i
+            slot[i] = j
+            j += 1
+    return multi
+
+
+@njit(cache=True, nogil=True)
+def gather_rows(w, ids, vals, hits, slot, lo, hi, base, copies, touched):
+    """Copy each row one replica moved into ``w``; fill ``base`` (float32[n, d]: the rows of
+    slots ``lo .. hi - 1`` as the round started), ``copies`` (float32[R, n, d]: each replica's
+    rows, ``base`` where it did not move them) and ``touched`` (uint8[R, n])."""
+    n_rep = len(ids)
+    for r in range(n_rep):
+        ir, vr = ids[r], vals[r]
+        for k in range(ir.shape[0]):
+            i = ir[k]
+            if hits[i] == 1:
+                if lo == 0:
+                    w[i, :] = vr[k]
+            elif lo <= slot[i] < hi:
+                j = slot[i] - lo
+                copies[r, j, :] = vr[k]
+                touched[r, j] = 1
+    for r in range(n_rep):
+        for j in range(hi - lo):
+            if touched[r, j] == 0:
+                copies[r, j, :] = base[j]
