@@ -229,7 +229,7 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
     indices = np.empty(nnz, np.int32)
     data = np.empty(nnz, np.float32)
     k.csr_fill(dense, width, offset, run_keys, run_vals, v, scale, indptr, indices, data)
-    return _sparse().csr_matrix((data, indices, indptr), shape=(v, v))
+    return scipy_sparse().csr_matrix((data, indices, indptr), shape=(v, v))
 
 
 class Cooccurrence:
@@ -337,7 +337,7 @@ class Cooccurrence:
         try:
             self = cls(**meta["params"])
             v = len(meta["words"])
-            self.matrix_ = _sparse().csr_matrix(
+            self.matrix_ = scipy_sparse().csr_matrix(
                 (arrays["data"], arrays["indices"], arrays["indptr"]), shape=(v, v)
             )
             self.words_, self.counts_ = list(meta["words"]), arrays["counts"]
@@ -346,7 +346,7 @@ class Cooccurrence:
         return self
 
 
-def _sparse():
+def scipy_sparse():
     """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
     import scipy.sparse
 

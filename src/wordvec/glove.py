@@ -47,6 +47,7 @@ from .cooccurrence import (
     is_num,
     need,
     read_corpus,
+    scipy_sparse,
 )
 from .formats import GLOVE_KIND
 from .keyedvectors import KeyedVectors
@@ -142,7 +143,7 @@ class GloVe:
         v = len(words)
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
-        m = _sparse().csr_matrix(matrix, dtype=np.float32)
+        m = scipy_sparse().csr_matrix(matrix, dtype=np.float32)
         m.sum_duplicates()
         m.eliminate_zeros()
         if m.nnz == 0:
@@ -257,10 +258,3 @@ def _call(callbacks: Sequence, hook: str, *args) -> None:
         fn = getattr(cb, hook, None)
         if fn is not None:
             fn(*args)
-
-
-def _sparse():
-    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
-    import scipy.sparse
-
-    return scipy.sparse

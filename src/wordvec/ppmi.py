@@ -45,6 +45,7 @@ from .cooccurrence import (
     is_num,
     need,
     read_corpus,
+    scipy_sparse,
 )
 from .formats import PPMI_KIND
 from .keyedvectors import KeyedVectors
@@ -59,7 +60,7 @@ def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) ->
     """PPMI of a co-occurrence matrix (rows = words, columns = contexts): CSR float32, the
     non-positive cells removed. ``cds``: the exponent smoothing the context distribution;
     ``shift``: k of the shifted PMI (``log k`` is subtracted)."""
-    m = _sparse().csr_matrix(counts, dtype=np.float64, copy=True)
+    m = scipy_sparse().csr_matrix(counts, dtype=np.float64, copy=True)
     m.sum_duplicates()
     row = np.asarray(m.sum(axis=1)).ravel()  # #(w)
     col = np.asarray(m.sum(axis=0)).ravel() ** cds  # #(c)**a
@@ -110,7 +111,7 @@ def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int =
     """Top ``k`` singular triplets of a sparse CSR matrix: (U: [n, k], s: [k], Vt: [k, p]),
     s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
     rng = np.random.default_rng(seed)
-    m = _sparse().csr_matrix(m, dtype=np.float32)
+    m = scipy_sparse().csr_matrix(m, dtype=np.float32)
     n, p = m.shape
     ell = min(k + oversample, n, p)
     mt = m.T.tocsr()
@@ -255,10 +256,3 @@ class PPMI:
         except (KeyError, TypeError, ValueError) as e:
             raise FormatError(f"{path}: inconsistent PPMI file: {e}") from None
         return self
-
-
-def _sparse():
-    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
-    import scipy.sparse
-
-    return scipy.sparse
