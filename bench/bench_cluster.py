@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cpus", type=int, default=8, help="logical CPUs of the local Ray cluster")
     ap.add_argument("--round-words", type=int, default=None, help="default: the estimator's")
     ap.add_argument("--merge", default=None, help="replica merge mode (default: the estimator's)")
+    ap.add_argument("--max-sentence-length", type=int, default=None,
+                    help="cut lines this long (a corpus on one line: jobs are whole sentences, "
+                         "and 8 replicas want jobs of 2,500 tokens)")  # fmt: skip
     ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
     ap.add_argument("--render", action="store_true", help="only rewrite --out from its .json")
@@ -204,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 epochs=args.epochs, seed=1)  # fmt: skip
     if args.round_words:
         base["round_words"] = args.round_words
+    if args.max_sentence_length:
+        base["max_sentence_length"] = args.max_sentence_length
     round_words = base.get("round_words", Word2Vec().round_words)
     ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     rows: list[dict] = []
@@ -212,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                   "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
     spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
                       f"{args.epochs} epochs, seed 1, round_words {round_words:,}, "
-                      f"replica merge {Word2Vec._replica_merge!r}"
+                      f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
+                      f"replica merge {Word2Vec._replica_merge or 'default'!r}"
                       )  # fmt: skip
     local = [(int(w), False) for w in args.local.split(",") if w]
     remote = [(int(a), True) for a in args.actors.split(",") if a]

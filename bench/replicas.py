@@ -5,8 +5,9 @@ not speed), for each way of combining rows several replicas moved, next to Hogwi
     python bench/replicas.py --mb 20 --epochs 3 --modes sg-ns,cbow-ns,sg-hs \\
         --settings hogwild@2,sum@1,sum@2,sum@8,capped@8,capped@8@20000@2500
 
-A setting is MERGE@REPLICAS[@ROUND_WORDS[@MAX_SENTENCE_LENGTH]] (``hogwild@N``: N threads,
-no replicas; ``sum@1`` is the serial run). The slice is the first MB of the corpus, cut at a
+A setting is MERGE@REPLICAS[@ROUND_WORDS[@MAX_SENTENCE_LENGTH[@BATCH_WORDS]]] (``hogwild@N``:
+N threads, no replicas; ``sum@1`` is the serial run; ``default``: the estimator's merge; a
+``-nohot`` suffix: no merges of the frequent rows within a round; an empty field: the default). The slice is the first MB of the corpus, cut at a
 space. Prints one table: mode, setting, analogy (3CosAdd, 30k words), WS353 Spearman, the
 loss of each epoch, seconds. bench/results/replicas-20mb.md holds a run's table.
 """
@@ -34,12 +35,16 @@ def run(corpus: Path, mode: str, epochs: int, setting: str, seed: int):
     merge, n, *rest = setting.split("@")
     params = dict(vector_size=100, window=5, sample=1e-4, min_count=5, epochs=epochs, seed=seed,
                   workers=int(n), deterministic=merge != "hogwild", **MODES[mode])  # fmt: skip
-    if rest:
+    if rest and rest[0]:
         params["round_words"] = int(rest[0])
     if len(rest) > 1:
-        params["max_sentence_length"] = params["batch_words"] = int(rest[1])
+        params["max_sentence_length"] = int(rest[1])
+    if len(rest) > 2:
+        params["batch_words"] = int(rest[2])
     model = Word2Vec(**params)
-    if merge != "hogwild":
+    if merge.endswith("-nohot"):  # no merges of the frequent rows within a round
+        model._hot_rows, merge = 0, merge[: -len("-nohot")]
+    if merge not in ("hogwild", "default"):
         model._replica_merge = merge
     t0 = time.perf_counter()
     model.fit(corpus)

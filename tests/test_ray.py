@@ -21,6 +21,8 @@ from wordvec.schedule import RunState, Schedule
 from wordvec.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.vocab import build_vocab
 
+train_module = importlib.import_module("wordvec.train")
+
 try:
     with warnings.catch_warnings():
         # Ray's own imports emit deprecation warnings from its dependencies; pytest turns every
@@ -167,8 +169,9 @@ def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus):
     assert model.vocab_.words == vocab.words
     assert np.array_equal(model.corpus_.bounds, bounds)
     results = []
-    for make in (lambda w, o: ThreadExecutor(w, o, 2, 2),
-                 lambda w, o: RayExecutor(w, o, shards=handle)):  # fmt: skip
+    hot = [(0, 100), (0, 100), (0, 0)]  # frequent rows merged after every job
+    for make in (lambda w, o: ThreadExecutor(w, o, 2, 2, "sum", hot),
+                 lambda w, o: RayExecutor(w, o, merge="sum", shards=handle, hot=hot)):  # fmt: skip
         m = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
         weights, objective = m._weights(), m._objective()
         sched = Schedule(bounds, m.batch_words, m.epochs, m.alpha, m.min_alpha, m.seed,
@@ -212,7 +215,8 @@ def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
 
 
 @needs_ray
-def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch):
+@pytest.mark.parametrize("hot", [False, True])
+def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch, hot):
     from wordvec.executors import ray as rx
 
     seen = []
@@ -223,12 +227,16 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
         close(self)
 
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
+    if hot:  # the frequent rows merge after every job: the new actor replays the first
+        monkeypatch.setattr(train_module, "HOT_MIN_REPLICAS", 2)
     clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     # actor 1 exits (a real process death) after its first job of round 3
     monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))
     faulty = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     assert seen[0].restarts == 0 and seen[1].restarts == 1
     assert _same(clean, faulty)
+    if hot:
+        assert _same(clean, Word2Vec(**PARAMS, workers=2).fit(corpus))  # = local replicas
 
 
 class StopAfterFirstEpoch(Callback):
@@ -258,6 +266,9 @@ def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
     seen = []
     close = rx.RayExecutor.close
     monkeypatch.setattr(rx.RayExecutor, "close", lambda self: (seen.append(self), close(self)))
+    # the frequent rows go up after every job too: a few, so that a round's bytes stay the
+    # touched rows of the tiny test vocabulary, not all of it
+    monkeypatch.setattr(Word2Vec, "_hot_rows", 32)
     m = Word2Vec(**{**PARAMS, "epochs": 1}, workers=2, cluster="ray").fit(corpus)
     t = seen[0].traffic
     d = m.vector_size

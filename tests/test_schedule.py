@@ -164,6 +164,45 @@ def test_thread_executor_rounds_end_with_every_worker_parked(workers, replicas):
     assert weights[0][:400, 0].tolist() == [1.0] * 400
 
 
+class Seer:
+    """A ``train_job`` that notes, as each job starts, what its replica sees in row 0 (a
+    frequent row) and row 9 (a rare one), then adds 1 to both."""
+
+    def __init__(self):
+        self.seen = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, job, weights, touched, stats_row):
+        with self.lock:
+            self.seen[job.index] = (float(weights[0][0, 0]), float(weights[0][9, 0]))
+        for row in (0, 9):
+            weights[0][row] += 1.0
+            touched[0, row] = 1
+        stats_row += (1.0, 1, 1)
+
+
+@pytest.mark.parametrize("replicas", [2, 3])
+def test_thread_executor_merges_the_frequent_rows_after_every_job(replicas):
+    """``hot`` rows are merged (summed) after every job, every replica in step; the others only
+    at the end of the round: a replica sees the frequent row move by every replica's job, the
+    rare row only by its own, and the round's merge sums both."""
+    from wordvec.executors.threads import ThreadExecutor
+
+    bounds = bounds_of([5] * 12 * replicas)
+    sched = Schedule(bounds, 5, 1, 0.025, 0.0001, 1, per_round=4,
+                     spans=equal_spans(bounds, replicas))  # fmt: skip
+    weights = (np.zeros((10, 1), np.float32),)
+    fake = Seer()
+    with ThreadExecutor(weights, fake, replicas, replicas, "sum", hot=[(0, 4)]) as ex:
+        sched.run_epoch(RunState(start_epochs=0), ex)
+    for k in range(sched.n_rounds):
+        for r, jobs in enumerate(sched.round(RunState(0), k).jobs):
+            for i, job in enumerate(jobs):
+                start = 4 * replicas * k  # both rows as the round started
+                assert fake.seen[job.index] == (start + replicas * i, start + i), (k, r, i)
+    assert weights[0][[0, 9], 0].tolist() == [12.0 * replicas] * 2
+
+
 def test_import_wordvec_loads_no_numba_and_no_extras():
     code = (
         "import sys, wordvec, wordvec.schedule, wordvec.executors, wordvec.params; "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -44,7 +45,18 @@ from .vocab import (
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-REPLICA_MERGE = "capped"  # how rows several replicas moved are combined: see kernels.merge
+# Replicas (deterministic mode, cluster actors): how the rows several replicas moved combine
+# (kernels.merge; per matrix: input vectors, negative-sampling outputs, Huffman nodes / softmax
+# outputs / NCE biases), and the frequent rows merged after every job, not once a round: the
+# HOT_ROWS most frequent words' vectors (and the heaviest Huffman nodes). A replica's job is at
+# most HOT_ROUND_WORDS / replicas tokens, so the frequent rows are never staler than 20,000
+# tokens in all (docs/training-core.md: with 8 replicas and jobs of 5,000 tokens the sums
+# diverge; with 2,500 they match the serial run)
+REPLICA_MERGE = "sum,sum,capped"
+REPLICA_MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never diverges
+HOT_ROWS = 1024
+HOT_ROUND_WORDS = 20_000
+HOT_MIN_REPLICAS = 3  # with 2 the round's sums hold (measured) and merges every job cost 9 %
 # Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
 # keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
 # first worker done waits for the last (about 0.1 s a round by default)
@@ -80,7 +92,8 @@ class Word2Vec:
     ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
     """
 
-    _replica_merge = REPLICA_MERGE  # bench/replicas.py compares the choices
+    _replica_merge: str | None = None  # None: REPLICA_MERGE (bench/replicas.py compares others)
+    _hot_rows: int = HOT_ROWS  # 0: no merges within a round (benchmarks compare)
 
     def __init__(
         self,
@@ -402,7 +415,42 @@ class Word2Vec:
         return (self.wv.vectors, *(w if w is not None else dummy
                                    for w in (self.syn1neg_, syn1)))  # fmt: skip
 
-    def _make_executor(self, weights, objective):
+    def _replica_count(self) -> int:
+        """Weight copies that train apart between merges: 1 (Hogwild, one worker, a GPU), the
+        deterministic mode's workers, or the cluster's actors."""
+        if self.device == "cuda":
+            return 1
+        if self.cluster is not None:
+            return len(self._shards.actors) if self._shards is not None else self.workers
+        return self.workers if (self.deterministic and self.workers > 1) else 1
+
+    def _replica_plan(self, replicas: int) -> tuple[int, str, list[tuple[int, int]] | None]:
+        """(tokens a job, merge modes, frequent rows per matrix) for ``replicas`` copies."""
+        if replicas < HOT_MIN_REPLICAS:
+            return self.batch_words, self._replica_merge or REPLICA_MERGE, None
+        job_words = max(1, min(self.batch_words, HOT_ROUND_WORDS // replicas))
+        merge = self._replica_merge or REPLICA_MERGE
+        longest = int(np.diff(self.corpus_.bounds).max(initial=0))
+        if self._replica_merge is None and longest > 2 * job_words and replicas > 2:
+            merge = REPLICA_MERGE_LONG_JOBS
+            warnings.warn(
+                f"sentences of up to {longest} tokens make jobs longer than {job_words} tokens: "
+                f"with {replicas} replicas the frequent rows merge too seldom to sum their "
+                f"changes; they are capped instead (lower quality): max_sentence_length="
+                f"{job_words} avoids it", RuntimeWarning, stacklevel=4)  # fmt: skip
+        v = self.wv.vectors.shape[0]
+        h = min(self._hot_rows, v)
+        if h == 0:
+            return job_words, merge, None
+        if self.nce:
+            out = (0, h)
+        elif self.softmax:
+            out = (0, v)  # every output row moves with every pair
+        else:  # Huffman nodes: the heaviest have the highest ids (the root is v - 2)
+            out = (max(0, v - 1 - h), max(0, v - 1))
+        return job_words, merge, [(0, h), (0, h), out]
+
+    def _make_executor(self, weights, objective, replicas: int, merge: str, hot):
         """Where the rounds run: ``device``, ``cluster`` or (default) this process's threads."""
         if self.device == "cuda":
             from .executors.cuda import CudaExecutor
@@ -412,29 +460,27 @@ class Word2Vec:
             from .executors.ray import RayExecutor
 
             return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
-                               merge=self._replica_merge,
-                               shards=self._shards)  # fmt: skip
+                               merge=merge, shards=self._shards, hot=hot)  # fmt: skip
         from .executors.threads import ThreadExecutor
 
-        replicas = self.workers if (self.deterministic and self.workers > 1) else 1
-        return ThreadExecutor(weights, objective, self.workers, replicas, self._replica_merge)
+        return ThreadExecutor(weights, objective, self.workers, replicas, merge, hot)
 
-    def _schedule(self, replicas: int) -> Schedule:
-        """Jobs and rounds: with several replicas, one span of the corpus each and
-        ``round_words`` tokens a round shared out among them (more replicas, shorter rounds
-        each: a merged row is as stale with 8 replicas as with 2); otherwise rounds of
-        ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
+    def _schedule(self, replicas: int, job_words: int) -> Schedule:
+        """Jobs of ``job_words`` tokens and rounds: with several replicas, one span of the
+        corpus each and ``round_words`` tokens a round shared out among them (more replicas,
+        shorter rounds each: a merged row is as stale with 8 replicas as with 2); otherwise
+        rounds of ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
         if preferred:
-            per_round = max(1, preferred // self.batch_words)
+            per_round = max(1, preferred // job_words)
         elif replicas > 1:
-            per_round = max(1, self.round_words // (replicas * self.batch_words))
+            per_round = max(1, self.round_words // (replicas * job_words))
         else:
-            per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // self.batch_words)
+            per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // job_words)
         bounds = self.corpus_.bounds
         shards = self._shards  # on the actors: span r is shard r
         spans = shards.spans if shards is not None else equal_spans(bounds, replicas)
-        return Schedule(bounds, self.batch_words, self.epochs, self.alpha, self.min_alpha,
+        return Schedule(bounds, job_words, self.epochs, self.alpha, self.min_alpha,
                         self.seed, per_round, spans)  # fmt: skip
 
     def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
@@ -446,8 +492,10 @@ class Word2Vec:
                 cb.on_train_begin(self)
         objective = self._objective()
         trim_heap()  # what building the tables freed goes back to the OS before the peak
-        self._executor = self._make_executor(self._weights(), objective)
-        schedule = self._schedule(self._executor.replicas)
+        replicas = self._replica_count()
+        job_words, merge, hot = self._replica_plan(replicas)
+        self._executor = self._make_executor(self._weights(), objective, replicas, merge, hot)
+        schedule = self._schedule(self._executor.replicas, job_words)
         last_save = [time.perf_counter()]
         total = schedule.tokens * self.epochs
 

@@ -103,11 +103,12 @@ class Replica:
                        np.zeros(3, np.float64))  # fmt: skip
         return time.perf_counter() - t0
 
-    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1):
-        """Apply the last round's ``merged`` rows (None, or per matrix (ids, rows)), train
+    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1, send=None):
+        """Apply the last merge's ``merged`` rows (None, or per matrix (ids, rows)), train
         ``jobs`` in order, and return (stats float64[len(jobs), 3], per matrix (ids int32[k],
-        rows float32[k, d]) of the rows touched, seconds spent training). ``fault_after`` >= 0
-        kills this process after that many jobs (tests: a real death mid-round)."""
+        rows float32[k, d]) of the rows touched, seconds spent training): all of them, or with
+        ``send`` (per matrix (lo, hi)) only those in that range (the others are sent later).
+        ``fault_after`` >= 0 kills this process after that many jobs (tests: a real death)."""
         if merged is not None:
             for w, (ids, rows) in zip(self.weights, merged, strict=True):
                 w[ids] = rows
@@ -121,7 +122,8 @@ class Replica:
             self.objective(local, weights, self.touched, stats[i])
         out = []
         for m, w in enumerate(self.weights):
-            ids = np.flatnonzero(self.touched[m, : w.shape[0]]).astype(np.int32)
+            lo, hi = (0, w.shape[0]) if send is None else send[m]
+            ids = (lo + np.flatnonzero(self.touched[m, lo:hi])).astype(np.int32)
             self.touched[m, ids] = 0
             out.append((ids, w[ids]))
         return stats, out, time.perf_counter() - t0
@@ -225,7 +227,9 @@ class RayExecutor:
     CPUs Ray reserves for each actor; ``round_words``: tokens an actor trains a round, which
     the estimator's schedule then uses (None: the estimator's own rule, the same rounds as
     local training). On a network, rounds of ~500,000 tokens an actor keep the per-round
-    costs small beside the training (docs/cluster.md).
+    costs small beside the training (docs/cluster.md). ``hot``: per matrix, the rows (lo, hi)
+    merged after every job of a round, as ``ThreadExecutor`` does: a round is then one call
+    per job and actor, the calls before the last sending back only those rows.
     """
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
@@ -233,7 +237,8 @@ class RayExecutor:
     def __init__(self, weights: Sequence[np.ndarray], objective, actors: int = 2,
                  address: str | None = "ray", merge: str = "mean",
                  spans: np.ndarray | None = None, shards=None,
-                 num_cpus: float = 1.0, round_words: int | None = None):  # fmt: skip
+                 num_cpus: float = 1.0, round_words: int | None = None,
+                 hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
         from ..kernels.merge import MODES
 
         names = merge.split(",") if isinstance(merge, str) else list(merge)
@@ -243,6 +248,8 @@ class RayExecutor:
         self._modes = [MODES[n] for n in (names * len(weights))[: len(weights)]]
         self.weights = tuple(weights)
         self.merge = merge
+        self.hot = None if hot is None else [(a, min(b, w.shape[0]))
+                                             for (a, b), w in zip(hot, weights, strict=True)]
         self.round_words = round_words  # read by Word2Vec._schedule
         self.num_cpus = num_cpus
         self.shards = shards
@@ -292,47 +299,89 @@ class RayExecutor:
             if any(j.s0 < a or j.s1 > b for j in jobs):
                 raise ValueError(f"a job of replica {r} is outside its span {a}..{b}")
         t0 = time.perf_counter()
-        fault = self.inject_fault
-        refs = [
-            a.train.remote(self._pending, jobs,
-                           fault[2] if fault and fault[:2] == (self._rounds, r) else -1)
-            for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))
-        ]  # fmt: skip
+        stepped = self.hot is not None and self.replicas > 1
+        steps = max(len(j) for j in work.jobs) if stepped else 1
+        # a restarted actor replays the round's earlier steps from the rows as it started
+        start = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, self.hot)] if (
+            stepped and steps > 1) else None  # fmt: skip
+        log: list = []  # the merged rows that ended each step
         interrupted = False
-        results: list[Any] = [None] * self.replicas
-        for r in range(self.replicas):
-            tries = 0
-            while results[r] is None:
-                try:
-                    results[r] = ray.get(refs[r])
-                except KeyboardInterrupt:  # finish the round, then raise
-                    interrupted = True
-                except ray.exceptions.RayActorError:
-                    tries += 1
-                    if tries > MAX_RETRIES:
-                        raise
-                    refs[r] = self._restart(r).train.remote(None, work.jobs[r])
-        train_s = max(res[2] for res in results)
-        t1 = time.perf_counter()
-        merged, down = self._merge([res[1] for res in results])
-        for jobs, res in zip(work.jobs, results, strict=True):
-            for job, row in zip(jobs, res[0], strict=True):
-                stats[job.index] += row
-        self._pending = ray.put(merged) if merged is not None else None
+        up = down = rows_up = 0
+        train_s = merge_s = 0.0
+        for i in range(steps):
+            last = i == steps - 1
+            rows = None if last else self.hot
+            refs = [a.train.remote(self._pending, self._part(jobs, i, stepped),
+                                   self._fault(r, jobs, i, stepped), rows)
+                    for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))]
+            results: list[Any] = [None] * self.replicas
+            for r in range(self.replicas):
+                tries = 0
+                while results[r] is None:
+                    try:
+                        results[r] = ray.get(refs[r])
+                    except KeyboardInterrupt:  # finish the round, then raise
+                        interrupted = True
+                    except ray.exceptions.RayActorError:
+                        tries += 1
+                        if tries > MAX_RETRIES:
+                            raise
+                        refs[r] = self._redo(r, work.jobs[r], i, stepped, start, log, rows)
+            train_s += max(res[2] for res in results)
+            t1 = time.perf_counter()
+            merged, sent = self._merge([res[1] for res in results])
+            merge_s += time.perf_counter() - t1
+            for jobs, res in zip(work.jobs, results, strict=True):
+                for job, row in zip(self._part(jobs, i, stepped), res[0], strict=True):
+                    stats[job.index] += row
+            self._pending = ray.put(merged) if merged is not None else None
+            log.append(self._pending)
+            up += sum(ids.nbytes + v.nbytes for res in results for ids, v in res[1])
+            rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
+            down += sent
         self._rounds += 1
-        up = sum(ids.nbytes + rows.nbytes for res in results for ids, rows in res[1])
         t = self.traffic
         t.rounds += 1
         t.bytes_up += up
         t.bytes_down += down
-        t.rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
+        t.rows_up += rows_up
         wall = time.perf_counter() - t0
         t.seconds += wall
         t.seconds_train += train_s
-        t.seconds_merge += time.perf_counter() - t1
-        t.per_round.append((up, down, wall, train_s, time.perf_counter() - t1))
+        t.seconds_merge += merge_s
+        t.per_round.append((up, down, wall, train_s, merge_s))
         if interrupted:
             raise KeyboardInterrupt
+
+    @staticmethod
+    def _part(jobs: Sequence[Job], i: int, stepped: bool) -> Sequence[Job]:
+        """The jobs of step ``i`` of a round: one job a step when frequent rows merge after
+        every job, else the whole round."""
+        return jobs[i : i + 1] if stepped else jobs
+
+    def _fault(self, r: int, jobs, i: int, stepped: bool) -> int:
+        """Tests: the ``fault_after`` of actor ``r``'s call for step ``i`` (``inject_fault``)."""
+        f = self.inject_fault
+        if not f or f[:2] != (self._rounds, r):
+            return -1
+        after = f[2] - (i if stepped else 0)  # the fault's job, counted in this call's jobs
+        return after if 0 <= after < len(self._part(jobs, i, stepped)) else -1
+
+    def _redo(self, r: int, jobs, i: int, stepped: bool, start, log, rows):
+        """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
+        weights, their frequent rows as the round started), the earlier steps trained again
+        with the merges that ended them; returns the ref of step ``i`` redone."""
+        weights = self.weights
+        if start is not None and i > 0:
+            weights = tuple(w.copy() for w in self.weights)
+            for w, (lo, hi), rows0 in zip(weights, self.hot, start, strict=True):
+                w[lo:hi] = rows0
+        actor = self._restart(r, weights)
+        for s in range(i):  # the same inputs give the same outputs: nothing to keep
+            ray.get(actor.train.remote(log[s - 1] if s else None, self._part(jobs, s, stepped),
+                                       -1, self.hot))  # fmt: skip
+        return actor.train.remote(log[i - 1] if i else None, self._part(jobs, i, stepped), -1,
+                                  rows)  # fmt: skip
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
         """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;
@@ -371,11 +420,11 @@ class RayExecutor:
         union = np.flatnonzero(hits).astype(np.int32)
         return union, np.take(w, union, axis=0)
 
-    def _restart(self, r: int):
-        """Replace dead actor ``r`` by a fresh one at the last merged state."""
+    def _restart(self, r: int, weights):
+        """Replace dead actor ``r`` by a fresh one holding ``weights``."""
         self.traffic.restarts += 1
         actor = self.shards.respawn(r) if self.shards is not None else spawn(r, self.num_cpus)
-        ray.get(actor.load.remote(ray.put(self.weights), self._objective_ref, self._span(r)))
+        ray.get(actor.load.remote(ray.put(weights), self._objective_ref, self._span(r)))
         self._actors[r] = actor
         return actor
 

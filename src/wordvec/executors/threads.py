@@ -24,10 +24,15 @@ class ThreadExecutor:
     """``weights``: the shared arrays (float32[rows, d] each) every job trains; ``train_job``:
     see ``wordvec.schedule.TrainJob``; ``workers`` threads; ``replicas``: 1 or ``workers``;
     ``merge``: how rows several replicas moved are combined (``kernels.merge.MODES``), one
-    mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1)."""
+    mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1); ``hot``:
+    per matrix, rows ``lo .. hi - 1`` (the frequent words') merged after every job of a round,
+    every replica in step, besides the merge of all rows at the end of the round."""
 
     def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
-                 replicas: int = 1, merge: str = "mean"):  # fmt: skip
+                 replicas: int = 1, merge: str = "mean",
+                 hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
+        from ..kernels.merge import MODES  # Numba: only once training starts
+
         if replicas not in (1, workers):
             raise ValueError(f"replicas must be 1 or workers ({workers}), got {replicas}")
         self.weights = tuple(weights)
@@ -36,7 +41,10 @@ class ThreadExecutor:
         self.replicas = replicas
         self.merge = merge
         names = merge.split(",") if isinstance(merge, str) else list(merge)
-        self._modes = (names * len(self.weights))[: len(self.weights)]  # one per matrix
+        self._modes = [MODES[n] for n in (names * len(self.weights))[: len(self.weights)]]
+        self._all = [(0, w.shape[0]) for w in self.weights]
+        self._hot = None if hot is None else [(a, min(b, w.shape[0]))
+                                              for (a, b), w in zip(hot, self.weights, strict=True)]
         self._copies: list[np.ndarray] = []
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
@@ -141,16 +149,26 @@ class ThreadExecutor:
                 self._cond.notify_all()
 
     def _train_replica(self, w: int, work: Round, stats: np.ndarray) -> None:
-        from ..kernels.merge import MODES, merge_touched
-
         mine = tuple(c[w] for c in self._copies)
-        for job in work.jobs[w]:
-            self.train_job(job, mine, self._touched[w], stats[job.index])
+        jobs = work.jobs[w]
+        steps = max(len(j) for j in work.jobs)
+        for i in range(steps):
+            if i < len(jobs):
+                self.train_job(jobs[i], mine, self._touched[w], stats[jobs[i].index])
+            if self._hot is not None and i < steps - 1:  # the frequent rows, every job
+                self._trained.wait()
+                self._merge(w, self._hot)
+                self._trained.wait()  # every frequent row merged before any replica goes on
         self._trained.wait()
-        modes = [MODES[m] for m in self._modes]
+        self._merge(w, self._all)
+
+    def _merge(self, w: int, ranges: list[tuple[int, int]]) -> None:
+        """Worker ``w``'s share of rows ``ranges[m]`` (lo, hi) of each matrix ``m``."""
+        from ..kernels.merge import merge_touched
+
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
-            lo, hi = (
-                shared.shape[0] * w // self.replicas,
-                shared.shape[0] * (w + 1) // self.replicas,
-            )
-            merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], modes[m])
+            a, b = ranges[m]
+            lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
+            if hi > lo:
+                merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi],
+                              self._modes[m])  # fmt: skip
