@@ -80,7 +80,8 @@ class Executor(Protocol):
     ``replicas`` is the number of weight copies that train independently between merges (1:
     all jobs update the shared weights). ``run_round`` returns when every job of the round is
     done, its stats added to ``stats[job.index]`` and its updates are in the shared weights
-    (merged in replica order when ``replicas > 1``); nothing runs between two calls. A Ctrl-C
+    (merged in replica order when ``replicas > 1``; an executor may also merge some rows
+    between the jobs of a round, every replica in step); nothing runs between two calls. A Ctrl-C
     during a round lets the round finish, then raises ``KeyboardInterrupt``: the state is
     always a round boundary. ``sync`` makes the host's copy of the shared weights current
     (a GPU or cluster executor holds them elsewhere); ``close`` releases workers and memory.

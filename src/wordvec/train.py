@@ -10,8 +10,8 @@ thread runs it, and the loss is summed per job in float64, in job order, so it d
 on the number of workers. ``workers=1`` with a seed is bit-for-bit reproducible. With several
 workers, by default (``deterministic=True``) each worker trains fixed runs of jobs on its own
 copy of the weights (its own span of the corpus) and the copies are merged in a fixed order
-every ``round_words`` tokens in all: the same seed and number of workers give the same vectors
-on every run.
+every ``round_words`` tokens in all (with 3 or more, the frequent words' rows after every job
+too): the same seed and number of workers give the same vectors on every run.
 ``deterministic=False`` is the fastest mode: threads update the shared weights without locks
 (Hogwild), as the C tool and gensim do, and runs differ in the last bits.
 """
@@ -421,7 +421,7 @@ class Word2Vec:
         if self.device == "cuda":
             return 1
         if self.cluster is not None:
-            return len(self._shards.actors) if self._shards is not None else self.workers
+            return len(self._shards.spans) - 1 if self._shards is not None else self.workers
         return self.workers if (self.deterministic and self.workers > 1) else 1
 
     def _replica_plan(self, replicas: int) -> tuple[int, str, list[tuple[int, int]] | None]:
@@ -431,7 +431,7 @@ class Word2Vec:
         job_words = max(1, min(self.batch_words, HOT_ROUND_WORDS // replicas))
         merge = self._replica_merge or REPLICA_MERGE
         longest = int(np.diff(self.corpus_.bounds).max(initial=0))
-        if self._replica_merge is None and longest > 2 * job_words and replicas > 2:
+        if self._replica_merge is None and longest > 2 * job_words:
             merge = REPLICA_MERGE_LONG_JOBS
             warnings.warn(
                 f"sentences of up to {longest} tokens make jobs longer than {job_words} tokens: "
