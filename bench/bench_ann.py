@@ -6,8 +6,11 @@ stored) with cluster structure (see :func:`clustered_vectors`), then
 * ``scale`` (default): builds the ``wordvec.ann`` index (build time, file size, load time),
   measures recall@10 of ``most_similar`` through the index against exact search over
   ``--recall-queries`` random words, and ms/query of both (one query at a time, as a user or the
-  explorer asks); with ``--explorer`` also the explorer over HTTP on loopback: neighbours p50/p99,
-  200 requests from 50 threads at once, and the first page drawn in headless Chromium.
+  explorer asks); with ``--explorer`` also the explorer over HTTP on loopback: neighbours p50/p99
+  over kept-alive connections (a client in this process, and one in a process of its own, with
+  httpx and with the standard library's lighter http.client), the same query without HTTP (the
+  faiss search alone, ``Explorer.neighbours`` whole), 200 requests from 50 threads at once, and
+  the first page drawn in headless Chromium.
 * ``compare``: the candidate libraries side by side on a smaller set (``--words 200000``):
   faiss IVF (flat and SQ8 + exact re-ranking), faiss HNSW and hnswlib HNSW, each at the search
   setting that first reaches recall@10 >= 0.95: build seconds, bytes, recall, ms/query.
@@ -337,28 +340,65 @@ def scale(args) -> list[str]:
 
 
 _CLIENT = """
-import json, sys, time
+import http.client, json, sys, time
+from urllib.parse import urlsplit
 import httpx
 url, words = json.load(sys.stdin)
-ms = []
-with httpx.Client(base_url=url, timeout=60) as http:
-    http.get(f"/api/neighbours?word={words[-1]}")
-    for w in words:
+ms = {"httpx": [], "http.client": []}
+# each a kept-alive connection, as a browser's: httpx (the other rows' client) and the standard
+# library's, which spends less of the 2 cores on the client side
+with httpx.Client(base_url=url, timeout=60) as hx:
+    light = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=60)
+    for w in [words[-1], *words]:
         t0 = time.perf_counter()
-        assert http.get(f"/api/neighbours?word={w}").status_code == 200
-        ms.append((time.perf_counter() - t0) * 1000)
-print(json.dumps(ms))
+        assert hx.get(f"/api/neighbours?word={w}").status_code == 200
+        t1 = time.perf_counter()
+        light.request("GET", f"/api/neighbours?word={w}")
+        r = light.getresponse()
+        assert r.status == 200 and r.read()
+        ms["httpx"].append((t1 - t0) * 1000)
+        ms["http.client"].append((time.perf_counter() - t1) * 1000)
+print(json.dumps({k: v[1:] for k, v in ms.items()}))
 """
 
 
-def _timed_in_another_process(url: str, words: list[str]) -> list[float]:
-    """ms of one neighbours request for each word, from a client process of its own."""
+def _timed_in_another_process(url: str, words: list[str]) -> dict[str, list[float]]:
+    """ms of one neighbours request for each word, from a client process of its own, by client
+    library (``httpx``, ``http.client``)."""
     import json
     import subprocess
 
     r = subprocess.run([sys.executable, "-c", _CLIENT], input=json.dumps([url, words]),
                        capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(r.stdout)
+
+
+def _query_parts(ex, words: list[str]) -> list[str]:
+    """Rows for the neighbours query without HTTP: the faiss search alone (the index's scan of
+    the probed lists) and ``Explorer.neighbours`` whole (faiss, exact re-ranking, the answer),
+    on one OpenMP / BLAS thread as in the explorer's workers."""
+    from threadpoolctl import threadpool_limits
+
+    from wordvec.ann import CANDIDATES, MIN_CANDIDATES, _widened
+
+    index = ex.kv.indexer
+    # the candidates asked of the index at topn=10: 11 neighbours, the word itself then left out
+    k = max(CANDIDATES * 11, MIN_CANDIDATES)
+    faiss_ms, query_ms = [], []
+    with threadpool_limits(limits=1):
+        for w in words:
+            q = ex.kv.get_vector(w, norm=True)[None, :]
+            t0 = time.perf_counter()
+            index._index.search(_widened(q, index._index.d), k)
+            t1 = time.perf_counter()
+            ex.neighbours(w, 10)
+            faiss_ms.append((t1 - t0) * 1000)
+            query_ms.append((time.perf_counter() - t1) * 1000)
+    return [
+        f"| neighbours topn=10 without HTTP: {name} | {len(ms)} | {statistics.median(ms):.2f} | "
+        f"{percentile(ms, 99):.2f} | {max(ms):.2f} |"
+        for name, ms in (("faiss search alone", faiss_ms), ("`Explorer.neighbours`", query_ms))
+    ]
 
 
 def explorer(kv, words, rng, args) -> list[str]:
@@ -403,11 +443,14 @@ def explorer(kv, words, rng, args) -> list[str]:
 
         # the same neighbours requests from a client in a process of its own, as a browser is:
         # an in-process client competes with the server for the GIL and the 2 cores
-        ms = _timed_in_another_process(url, [words[picks[k, 0]] for k in range(200)])
-        out.append(
-            f"| neighbours topn=10, client in another process | 200 | "
-            f"{statistics.median(ms):.2f} | {percentile(ms, 99):.2f} | {max(ms):.2f} |"
-        )
+        nb_words = [words[picks[k, 0]] for k in range(200)]
+        for client, ms in _timed_in_another_process(url, nb_words).items():
+            out.append(
+                f"| neighbours topn=10, client in another process ({client}) | 200 | "
+                f"{statistics.median(ms):.2f} | {percentile(ms, 99):.2f} | {max(ms):.2f} |"
+            )
+        # ... and without HTTP, in this process: what is left is the HTTP round trip
+        out += _query_parts(ex, nb_words)
 
         # 200 requests from 50 threads at once
         lat, errors = [], []

@@ -170,6 +170,75 @@ def test_row_hashes_see_every_value():
         assert h[i] != base[i] and np.count_nonzero(h != base) == 1
 
 
+def test_row_hashes_match_their_definition():
+    # sum(bits * multiplier) mod 2**32 per row, as in every index file already written: a
+    # different value for the same vectors would make every saved index look stale
+    from wordvec.ann import _MULTIPLIERS
+
+    rng = np.random.default_rng(1)
+    for d in (1, 7, 300):
+        x = rng.standard_normal((5, d)).astype(np.float32)
+        bits = x.view(np.uint32).astype(object)
+        mult = _MULTIPLIERS[:d].astype(object)
+        want = [int(sum(b * m for b, m in zip(row, mult, strict=True)) % 2**32) for row in bits]
+        assert row_hashes(x).tolist() == want
+
+
+def test_sq_index_is_widened_for_simd_and_version_1_files_still_read(tmp_path, monkeypatch):
+    import wordvec.ann as ann
+
+    small = clustered(24_000, 20, seed=4)
+    wide = AnnIndex.build(small, "ivf", seed=0)
+    assert wide._index.d == 32  # 20 values + 12 zeros: faiss's SIMD scan wants 16 at a time
+    # an index as version 1 wrote them: as wide as the vectors, and the file says version 1
+    with monkeypatch.context() as m:
+        m.setattr(ann, "_SIMD_WIDTH", 1)
+        narrow = AnnIndex.build(small, "ivf", seed=0)
+    path = tmp_path / "v1.ann"
+    narrow.save(path)
+    data = bytearray(path.read_bytes())
+    data[12:16] = (1).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    old = AnnIndex.load(path, small)
+    assert old._index.d == 20
+    unit = small.unit_vectors
+    same = 0
+    for i in range(0, 24_000, 240):
+        rows, scores = wide.search(small.vectors[i], 10)
+        np.testing.assert_allclose(scores, unit[rows] @ unit[i], rtol=1e-5, atol=1e-6)
+        same += rows.tolist() == old.search(small.vectors[i], 10)[0].tolist()
+    assert same >= 95  # the zeros change no inner product: (nearly) the same candidates
+
+
+def test_one_query_runs_on_one_openmp_thread_and_the_setting_is_restored(kv, index):
+    import faiss
+
+    real, seen = index._index, []
+
+    class Spy:  # the faiss index, noting the calling thread's OpenMP setting
+        d = real.d
+
+        def search(self, q, k):
+            seen.append(faiss.omp_get_max_threads())
+            if len(seen) == 3:
+                raise RuntimeError("faiss failed")
+            return real.search(q, k)
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(3)
+    index._index = Spy()
+    try:
+        index.search(kv["w1"], 5)
+        assert faiss.omp_get_max_threads() == 3
+        index.search(kv.vectors[:4], 5)  # a batch keeps the thread's setting
+        with pytest.raises(RuntimeError, match="faiss failed"):
+            index.search(kv["w2"], 5)
+        assert seen == [1, 3, 1] and faiss.omp_get_max_threads() == 3
+    finally:
+        index._index = real
+        faiss.omp_set_num_threads(threads)
+
+
 @pytest.mark.parametrize("kind", ["hnsw", "flat"])
 def test_other_kinds(kind):
     small = clustered(3000, 16, seed=5)
