@@ -82,6 +82,7 @@ def _run(params: dict, corpus: Path, cluster: bool, analogies: Path, pairs: Path
         per = np.array(t.per_round, np.float64)  # up, down, wall, slowest actor
         row.update({
             "rounds": t.rounds, "rounds_per_epoch": t.rounds / len(epochs),
+            "steps_per_round": t.steps / t.rounds,
             "bytes_up_round": float(per[:, 0].mean()), "bytes_down_round": float(per[:, 1].mean()),
             "bytes_epoch": (t.bytes_up + t.bytes_down) / len(epochs),
             "rows_up_round": t.rows_up / t.rounds,
@@ -134,6 +135,7 @@ def _model(rows: list[dict]) -> str:
     """A round on a real cluster (each actor on its own core and node, the driver on its own
     node behind one 10 Gbit/s link) from the measured bytes, rows and actor speed."""
     one = next((r for r in rows if r.get("cluster") and r["workers"] == 1), None)
+    one = one or next((r for r in rows if r["workers"] == 1), None)  # else in-process, 1 worker
     if one is None:
         return ""
     rate = one["tokens_per_s"]  # one actor with a core to itself (the 1-actor run)
@@ -145,9 +147,10 @@ def _model(rows: list[dict]) -> str:
         f"measured here ({rate:,.0f} tokens/s); the driver is a node of its own behind one "
         "10 Gbit/s link (1.25 GB/s) that carries every actor's touched rows in and the merged "
         "rows out (star through the driver; the link's two directions are not overlapped, so "
-        "this is pessimistic); a call costs 0.5 ms; the driver's merge takes the time measured "
-        "here; nothing overlaps with training. Bytes per round are the measured ones (they "
-        "depend on the corpus, vocabulary and round size, not on the machine).",
+        "this is pessimistic); a call costs 0.5 ms (a round is one call per actor, or one a "
+        "job when the frequent rows merge after every job); the driver's merge takes the time "
+        "measured here; nothing overlaps with training. Bytes per round are the measured ones "
+        "(they depend on the corpus, vocabulary and round size, not on the machine).",
         "",
         "| actors | tokens/actor/round | train ms | network ms | merge ms | round ms | "
         "tokens/s (model) | efficiency |",
@@ -161,7 +164,7 @@ def _model(rows: list[dict]) -> str:
         train = per_actor / rate
         net = (r["bytes_up_round"] + r["bytes_down_round"]) / LINK
         merge = r["merge_ms"] / 1e3
-        total = train + net + merge + RPC_S
+        total = train + net + merge + RPC_S * r.get("steps_per_round", 1)
         out.append(
             f"| {n} | {per_actor:,.0f} | {1e3 * train:.1f} | {1e3 * net:.1f} | "
             f"{1e3 * merge:.1f} | {1e3 * total:.1f} | {n * per_actor / total:,.0f} | "
@@ -176,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=data / "wiki100m.txt")
     ap.add_argument("--bytes", type=float, default=None, help="train on the first N bytes")
     ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--actors", default="1,2,4,8")
     ap.add_argument("--local", default="2", help="in-process worker counts (deterministic)")
     ap.add_argument("--cpus", type=int, default=8, help="logical CPUs of the local Ray cluster")
@@ -204,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge:
         Word2Vec._replica_merge = args.merge  # as bench/replicas.py compares them
     base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
-                epochs=args.epochs, seed=1)  # fmt: skip
+                epochs=args.epochs, seed=args.seed)  # fmt: skip
     if args.round_words:
         base["round_words"] = args.round_words
     if args.max_sentence_length:
@@ -216,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                   if corpus != args.corpus else ""), "params": "", "ray": ray.__version__,
                   "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
     spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
-                      f"{args.epochs} epochs, seed 1, round_words {round_words:,}, "
+                      f"{args.epochs} epochs, seed {args.seed}, round_words {round_words:,}, "
                       f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
                       f"replica merge {Word2Vec._replica_merge or 'default'!r}"
                       )  # fmt: skip

@@ -152,6 +152,7 @@ class Traffic:
     """Bytes and seconds of the rounds run so far (``RayExecutor.traffic``)."""
 
     rounds: int = 0
+    steps: int = 0  # calls per actor: one a round, or one a job with frequent-row merges
     bytes_up: int = 0  # actors -> driver: touched rows (ids + rows)
     bytes_down: int = 0  # driver -> actors: merged rows, counted once per actor
     rows_up: int = 0
@@ -342,6 +343,7 @@ class RayExecutor:
         self._rounds += 1
         t = self.traffic
         t.rounds += 1
+        t.steps += steps
         t.bytes_up += up
         t.bytes_down += down
         t.rows_up += rows_up
