@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=DATA / "wiki100m.txt")
     ap.add_argument("--modes", default="sg-ns")
     ap.add_argument("--seeds", default="1,2")
+    ap.add_argument("--det-params", default="{}",
+                    help="JSON: extra parameters of the deterministic runs, e.g. round_words")
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args(argv)
     rows = ["| mode | seed | run | seconds | analogy % |", "|---|---|---|---|---|"]
@@ -51,7 +53,8 @@ def main(argv=None) -> int:
     for mode in args.modes.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             for det in (False, True):
-                params = {**MODES[mode], "seed": seed, "deterministic": det}
+                params = {**MODES[mode], "seed": seed, "deterministic": det,
+                          **(json.loads(args.det_params) if det else {})}
                 spec = {"params": params, "corpus": str(args.corpus),
                         "questions": str(DATA / "questions-words.txt")}  # fmt: skip
                 out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],

@@ -283,3 +283,20 @@ def test_a_corpus_given_as_a_parameter_gets_one_short_line():
         Word2Vec(min_count=1, epochs=1).build_vocab(sentences[:5]).train(sentences)
     with pytest.raises(ValueError, match=r"window must be .*got '.{30,50}\.\.\. \(a str\)"):
         Word2Vec(window="x" * 10_000)
+
+
+@pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/wiki100m.txt")
+def test_eight_replicas_train_as_one_on_a_real_corpus_slice(tmp_path):
+    """8 deterministic replicas (more than the cores: this is about quality) end where the
+    serial run ends: the same loss within 3 % and king's neighbourhood. Rounds too long for
+    8 replicas (rounds of 1,000,000 tokens, or no frequent-row merges) fail it."""
+    path = tmp_path / "slice.txt"
+    with open(WIKI, "rb") as f:
+        path.write_bytes(f.read(10_000_000))
+    params = dict(sg=1, vector_size=50, sample=1e-4, epochs=2, seed=1, max_sentence_length=1000)
+    serial = Word2Vec(**params, workers=1).fit(path)
+    eight = Word2Vec(**params, workers=8).fit(path)
+    assert abs(eight.loss_history_[-1] / serial.loss_history_[-1] - 1) < 0.03
+    top = [w for w, _ in eight.wv.most_similar("king", topn=50)]
+    assert "queen" in top or "prince" in top
+    assert eight.wv.similarity("king", "queen") > eight.wv.similarity("king", "carbon") + 0.2

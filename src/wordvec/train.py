@@ -57,10 +57,14 @@ REPLICA_MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: 
 HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
 HOT_MIN_REPLICAS = 3  # with 2 the round's sums hold (measured) and merges every job cost 9 %
+# with 3 or more replicas a round is at most this many tokens in all: the rows past the
+# frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
+# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %)
+MANY_REPLICAS_ROUND_WORDS = 100_000
 # Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
 # keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
-# first worker done waits for the last (about 0.1 s a round by default)
-SHARED_ROUND_FACTOR = 5
+# first worker done waits for the last
+SHARED_ROUND_FACTOR = 1
 
 
 class Callback:
@@ -120,7 +124,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 100_000,
+        round_words: int = 1_000_000,
         device: str = "cpu",
         cluster: str | None = None,
     ):
@@ -467,14 +471,17 @@ class Word2Vec:
 
     def _schedule(self, replicas: int, job_words: int) -> Schedule:
         """Jobs of ``job_words`` tokens and rounds: with several replicas, one span of the
-        corpus each and ``round_words`` tokens a round shared out among them (more replicas,
-        shorter rounds each: a merged row is as stale with 8 replicas as with 2); otherwise
-        rounds of ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
+        corpus each and ``round_words`` tokens a round shared out among them (at most
+        ``MANY_REPLICAS_ROUND_WORDS`` with 3 or more); otherwise rounds of
+        ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
         if preferred:
             per_round = max(1, preferred // job_words)
         elif replicas > 1:
-            per_round = max(1, self.round_words // (replicas * job_words))
+            words = self.round_words
+            if replicas >= HOT_MIN_REPLICAS:
+                words = min(words, MANY_REPLICAS_ROUND_WORDS)
+            per_round = max(1, words // (replicas * job_words))
         else:
             per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // job_words)
         bounds = self.corpus_.bounds
