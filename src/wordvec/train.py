@@ -59,12 +59,14 @@ HOT_ROUND_WORDS = 20_000
 HOT_MIN_REPLICAS = 3  # with 2 the round's sums hold (measured) and merges every job cost 9 %
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the
 # frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
-# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %)
+# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %). Longer rounds
+# with 2 replicas save time (1.09x Hogwild's at 1,000,000 against 1.37x) but cost quality
+# there too (SG-HS 32.5 % against 35.8 %): docs/training-core.md
 MANY_REPLICAS_ROUND_WORDS = 100_000
 # Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
 # keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
-# first worker done waits for the last
-SHARED_ROUND_FACTOR = 1
+# first worker done waits for the last (about 0.1 s a round by default)
+SHARED_ROUND_FACTOR = 5
 
 
 class Callback:
@@ -124,7 +126,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 1_000_000,
+        round_words: int = 100_000,
         device: str = "cpu",
         cluster: str | None = None,
     ):
