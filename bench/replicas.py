@@ -3,13 +3,14 @@ training with 1, 2, 4, 8 replicas (more replicas than cores is fine: this measur
 not speed), for each way of combining rows several replicas moved, next to Hogwild.
 
     python bench/replicas.py --mb 20 --epochs 3 --modes sg-ns,cbow-ns,sg-hs \\
-        --settings hogwild@2,sum@1,sum@2,sum@8,capped@8,capped@8@20000@2500
+        --settings hogwild@2,sum@1,default@2,default@8@@2500,capped@8@20000@2500@2500
 
 A setting is MERGE@REPLICAS[@ROUND_WORDS[@MAX_SENTENCE_LENGTH[@BATCH_WORDS]]] (``hogwild@N``:
 N threads, no replicas; ``sum@1`` is the serial run; ``default``: the estimator's merge; a
-``-nohot`` suffix: no merges of the frequent rows within a round; an empty field: the default). The slice is the first MB of the corpus, cut at a
-space. Prints one table: mode, setting, analogy (3CosAdd, 30k words), WS353 Spearman, the
-loss of each epoch, seconds. bench/results/replicas-20mb.md holds a run's table.
+``-nohot`` suffix: no merges of the frequent rows within a round; an empty field: the
+default). The slice is the first MB of the corpus, cut at a space. Prints one table: mode,
+setting, analogy (3CosAdd, 30k words), WS353 Spearman, the loss of each epoch, seconds.
+bench/results/replicas-20mb.md and replicas-hot-20mb.md hold runs' tables.
 """
 
 from __future__ import annotations

@@ -303,17 +303,18 @@ class RayExecutor:
         stepped = self.hot is not None and self.replicas > 1
         steps = max(len(j) for j in work.jobs) if stepped else 1
         # a restarted actor replays the round's earlier steps from the rows as it started
-        start = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, self.hot)] if (
-            stepped and steps > 1) else None  # fmt: skip
+        start = None
+        if stepped and steps > 1:
+            start = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, self.hot, strict=True)]
         log: list = []  # the merged rows that ended each step
         interrupted = False
         up = down = rows_up = 0
         train_s = merge_s = 0.0
         for i in range(steps):
             last = i == steps - 1
-            rows = None if last else self.hot
+            send = None if last else self.hot  # before the last step: the frequent rows only
             refs = [a.train.remote(self._pending, self._part(jobs, i, stepped),
-                                   self._fault(r, jobs, i, stepped), rows)
+                                   self._fault(r, jobs, i, stepped), send)
                     for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))]
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
@@ -327,7 +328,7 @@ class RayExecutor:
                         tries += 1
                         if tries > MAX_RETRIES:
                             raise
-                        refs[r] = self._redo(r, work.jobs[r], i, stepped, start, log, rows)
+                        refs[r] = self._redo(r, work.jobs[r], i, stepped, start, log, send)
             train_s += max(res[2] for res in results)
             t1 = time.perf_counter()
             merged, sent = self._merge([res[1] for res in results])
@@ -369,7 +370,7 @@ class RayExecutor:
         after = f[2] - (i if stepped else 0)  # the fault's job, counted in this call's jobs
         return after if 0 <= after < len(self._part(jobs, i, stepped)) else -1
 
-    def _redo(self, r: int, jobs, i: int, stepped: bool, start, log, rows):
+    def _redo(self, r: int, jobs, i: int, stepped: bool, start, log, send):
         """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
         weights, their frequent rows as the round started), the earlier steps trained again
         with the merges that ended them; returns the ref of step ``i`` redone."""
@@ -383,7 +384,7 @@ class RayExecutor:
             ray.get(actor.train.remote(log[s - 1] if s else None, self._part(jobs, s, stepped),
                                        -1, self.hot))  # fmt: skip
         return actor.train.remote(log[i - 1] if i else None, self._part(jobs, i, stepped), -1,
-                                  rows)  # fmt: skip
+                                  send)  # fmt: skip
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
         """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;
