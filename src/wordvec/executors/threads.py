@@ -4,7 +4,8 @@ With one replica, the workers take the round's jobs in order from one queue and 
 shared weights without locks (Hogwild, as the C tool and gensim do; with one worker, a serial
 run). With ``replicas`` > 1, worker ``r`` trains its jobs on its own copy of the weights, then
 each worker merges a slice of the rows every replica touched (``kernels.merge``), in replica
-order, so the result depends on nothing but the jobs.
+order, so the result depends on nothing but the jobs; given ``hot`` rows, those are merged the
+same way after every job too, every replica in step.
 
 Workers live as long as the executor. Between rounds every worker is parked: the main thread
 may read, save or replace the shared weights there.
