@@ -21,7 +21,7 @@ from wordvec.schedule import RunState, Schedule
 from wordvec.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.vocab import build_vocab
 
-train_module = importlib.import_module("wordvec.train")
+replicas_module = importlib.import_module("wordvec.replicas")
 
 try:
     with warnings.catch_warnings():
@@ -228,7 +228,7 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
 
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
     if hot:  # the frequent rows merge after every job: the new actor replays the first
-        monkeypatch.setattr(train_module, "HOT_MIN_REPLICAS", 2)
+        monkeypatch.setattr(replicas_module, "HOT_MIN_REPLICAS", 2)
     clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     # actor 1 exits (a real process death) after its first job of round 3
     monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))

@@ -2,8 +2,9 @@
 
 It orchestrates; the pieces it uses each do one thing: ``corpus`` reads and counts,
 ``vocab`` chooses the words, ``encoded`` packs the training corpus, ``objective`` turns the
-parameters into the kernels' bundles, ``schedule`` cuts the run into jobs and rounds and
-``executors`` run the rounds (worker threads here).
+parameters into the kernels' bundles, ``replicas`` plans how weight copies merge,
+``schedule`` cuts the run into jobs and rounds and ``executors`` run the rounds (worker
+threads here).
 
 A job's random stream and learning rate depend only on (seed, epoch, job), never on which
 thread runs it, and the loss is summed per job in float64, in job order, so it does not depend
@@ -20,13 +21,12 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import io, model_file, params
+from . import io, model_file, params, replicas
 from .corpus import scan_corpus
 from .encoded import EncodedCorpus, checksum, encode_with, split_long
 from .keyedvectors import KeyedVectors
@@ -45,24 +45,6 @@ from .vocab import (
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-# Replicas (deterministic mode, cluster actors): how the rows several replicas moved combine
-# (kernels.merge; per matrix: input vectors, negative-sampling outputs, Huffman nodes / softmax
-# outputs / NCE biases), and the frequent rows merged after every job, not once a round: the
-# HOT_ROWS most frequent words' vectors (and the heaviest Huffman nodes). A replica's job is at
-# most HOT_ROUND_WORDS / replicas tokens, so the frequent rows are never staler than 20,000
-# tokens in all (docs/training-core.md: with 8 replicas and jobs of 5,000 tokens the sums
-# diverge; with 2,500 they match the serial run)
-REPLICA_MERGE = "sum,sum,capped"
-REPLICA_MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never diverges
-HOT_ROWS = 1024
-HOT_ROUND_WORDS = 20_000
-HOT_MIN_REPLICAS = 3  # with 2 the round's sums hold (measured) and merges every job cost 9 %
-# with 3 or more replicas a round is at most this many tokens in all: the rows past the
-# frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
-# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %). Longer rounds
-# with 2 replicas save time (1.09x Hogwild's at 1,000,000 against 1.37x) but cost quality
-# there too (SG-HS 32.5 % against 35.8 %): docs/training-core.md
-MANY_REPLICAS_ROUND_WORDS = 100_000
 # Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
 # keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
 # first worker done waits for the last (about 0.1 s a round by default)
@@ -98,8 +80,8 @@ class Word2Vec:
     ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
     """
 
-    _replica_merge: str | None = None  # None: REPLICA_MERGE (bench/replicas.py compares others)
-    _hot_rows: int = HOT_ROWS  # 0: no merges within a round (benchmarks compare)
+    _replica_merge: str | None = None  # None: replicas.MERGE (bench/replicas.py compares others)
+    _hot_rows: int = replicas.HOT_ROWS  # 0: no merges within a round (benchmarks compare)
 
     def __init__(
         self,
@@ -196,13 +178,13 @@ class Word2Vec:
         from .memory import training_bytes
 
         v = vocab_size if vocab_size is not None else len(self.wv)
-        replicas = self.workers if (self.deterministic and self.workers > 1) else 0
+        copies = self.workers if (self.deterministic and self.workers > 1) else 0
         if self.device != "cpu":
-            replicas = 0  # a GPU trains one copy
+            copies = 0  # a GPU trains one copy
         corpus = getattr(self, "corpus_", None)  # None before build_vocab
         return training_bytes(
             v, self.vector_size, self.window, self.negative, bool(self.hs), bool(self.softmax),
-            self.workers, replicas, nce=bool(self.nce),
+            self.workers, copies, nce=bool(self.nce),
             tokens=corpus.n_tokens if corpus is not None else 0,
             rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
             sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
@@ -430,33 +412,7 @@ class Word2Vec:
             return len(self._shards.spans) - 1 if self._shards is not None else self.workers
         return self.workers if (self.deterministic and self.workers > 1) else 1
 
-    def _replica_plan(self, replicas: int) -> tuple[int, str, list[tuple[int, int]] | None]:
-        """(tokens a job, merge modes, frequent rows per matrix) for ``replicas`` copies."""
-        if replicas < HOT_MIN_REPLICAS:
-            return self.batch_words, self._replica_merge or REPLICA_MERGE, None
-        job_words = max(1, min(self.batch_words, HOT_ROUND_WORDS // replicas))
-        merge = self._replica_merge or REPLICA_MERGE
-        longest = int(np.diff(self.corpus_.bounds).max(initial=0))
-        if self._replica_merge is None and longest > 2 * job_words:
-            merge = REPLICA_MERGE_LONG_JOBS
-            warnings.warn(
-                f"sentences of up to {longest} tokens make jobs longer than {job_words} tokens: "
-                f"with {replicas} replicas the frequent rows merge too seldom to sum their "
-                f"changes; they are capped instead (lower quality): max_sentence_length="
-                f"{job_words} avoids it", RuntimeWarning, stacklevel=4)  # fmt: skip
-        v = self.wv.vectors.shape[0]
-        h = min(self._hot_rows, v)
-        if h == 0:
-            return job_words, merge, None
-        if self.nce:
-            out = (0, h)
-        elif self.softmax:
-            out = (0, v)  # every output row moves with every pair
-        else:  # Huffman nodes: the heaviest have the highest ids (the root is v - 2)
-            out = (max(0, v - 1 - h), max(0, v - 1))
-        return job_words, merge, [(0, h), (0, h), out]
-
-    def _make_executor(self, weights, objective, replicas: int, merge: str, hot):
+    def _make_executor(self, weights, objective, copies: int, plan: replicas.Plan):
         """Where the rounds run: ``device``, ``cluster`` or (default) this process's threads."""
         if self.device == "cuda":
             from .executors.cuda import CudaExecutor
@@ -466,29 +422,26 @@ class Word2Vec:
             from .executors.ray import RayExecutor
 
             return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
-                               merge=merge, shards=self._shards, hot=hot)  # fmt: skip
+                               merge=plan.merge, shards=self._shards, hot=plan.hot)  # fmt: skip
         from .executors.threads import ThreadExecutor
 
-        return ThreadExecutor(weights, objective, self.workers, replicas, merge, hot)
+        return ThreadExecutor(weights, objective, self.workers, copies, plan.merge, plan.hot)
 
-    def _schedule(self, replicas: int, job_words: int) -> Schedule:
-        """Jobs of ``job_words`` tokens and rounds: with several replicas, one span of the
-        corpus each and ``round_words`` tokens a round shared out among them (at most
-        ``MANY_REPLICAS_ROUND_WORDS`` with 3 or more); otherwise rounds of
-        ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
+    def _schedule(self, copies: int, plan: replicas.Plan) -> Schedule:
+        """Jobs of ``plan.job_words`` tokens and rounds: with several replicas, one span of the
+        corpus each and ``plan.round_words`` tokens a round shared out among them; otherwise
+        rounds of ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
+        job_words = plan.job_words
         if preferred:
             per_round = max(1, preferred // job_words)
-        elif replicas > 1:
-            words = self.round_words
-            if replicas >= HOT_MIN_REPLICAS:
-                words = min(words, MANY_REPLICAS_ROUND_WORDS)
-            per_round = max(1, words // (replicas * job_words))
+        elif copies > 1:
+            per_round = max(1, plan.round_words // (copies * job_words))
         else:
             per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // job_words)
         bounds = self.corpus_.bounds
         shards = self._shards  # on the actors: span r is shard r
-        spans = shards.spans if shards is not None else equal_spans(bounds, replicas)
+        spans = shards.spans if shards is not None else equal_spans(bounds, copies)
         return Schedule(bounds, job_words, self.epochs, self.alpha, self.min_alpha,
                         self.seed, per_round, spans)  # fmt: skip
 
@@ -501,10 +454,13 @@ class Word2Vec:
                 cb.on_train_begin(self)
         objective = self._objective()
         trim_heap()  # what building the tables freed goes back to the OS before the peak
-        replicas = self._replica_count()
-        job_words, merge, hot = self._replica_plan(replicas)
-        self._executor = self._make_executor(self._weights(), objective, replicas, merge, hot)
-        schedule = self._schedule(self._executor.replicas, job_words)
+        copies, weights = self._replica_count(), self._weights()
+        output = "nce" if self.nce else "softmax" if self.softmax else "hs"
+        plan = replicas.plan(copies, [w.shape[0] for w in weights], output, self.corpus_.bounds,
+                             self.batch_words, self.round_words, self._replica_merge,
+                             self._hot_rows)  # fmt: skip
+        self._executor = self._make_executor(weights, objective, copies, plan)
+        schedule = self._schedule(self._executor.replicas, plan)
         last_save = [time.perf_counter()]
         total = schedule.tokens * self.epochs
 

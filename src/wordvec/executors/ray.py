@@ -229,8 +229,9 @@ class RayExecutor:
     the estimator's schedule then uses (None: the estimator's own rule, the same rounds as
     local training). On a network, rounds of ~500,000 tokens an actor keep the per-round
     costs small beside the training (docs/cluster.md). ``hot``: per matrix, the rows (lo, hi)
-    merged after every job of a round, as ``ThreadExecutor`` does: a round is then one call
-    per job and actor, the calls before the last sending back only those rows.
+    (within its rows) merged after every job of a round, as ``ThreadExecutor`` does: a round
+    is then one call per job and actor, the calls before the last sending back only those
+    rows.
     """
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
@@ -240,17 +241,12 @@ class RayExecutor:
                  spans: np.ndarray | None = None, shards=None,
                  num_cpus: float = 1.0, round_words: int | None = None,
                  hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
-        from ..kernels.merge import MODES
+        from ..kernels.merge import parse_modes
 
-        names = merge.split(",") if isinstance(merge, str) else list(merge)
-        if not names or any(n not in MODES for n in names):
-            raise ValueError(f"merge must be one of {sorted(MODES)} (or one per matrix, "
-                             f"comma-separated), got {merge!r}")  # fmt: skip
-        self._modes = [MODES[n] for n in (names * len(weights))[: len(weights)]]
+        self._modes = parse_modes(merge, len(weights))
         self.weights = tuple(weights)
         self.merge = merge
-        self.hot = None if hot is None else [(a, min(b, w.shape[0]))
-                                             for (a, b), w in zip(hot, weights, strict=True)]
+        self.hot = None if hot is None else list(hot)
         self.round_words = round_words  # read by Word2Vec._schedule
         self.num_cpus = num_cpus
         self.shards = shards

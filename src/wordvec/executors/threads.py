@@ -26,13 +26,14 @@ class ThreadExecutor:
     see ``wordvec.schedule.TrainJob``; ``workers`` threads; ``replicas``: 1 or ``workers``;
     ``merge``: how rows several replicas moved are combined (``kernels.merge.MODES``), one
     mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1); ``hot``:
-    per matrix, rows ``lo .. hi - 1`` (the frequent words') merged after every job of a round,
-    every replica in step, besides the merge of all rows at the end of the round."""
+    per matrix, rows ``lo .. hi - 1`` (the frequent words', within its rows) merged after
+    every job of a round, every replica in step, besides the merge of all rows at the end of
+    the round."""
 
     def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
                  replicas: int = 1, merge: str = "mean",
                  hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
-        from ..kernels.merge import MODES  # Numba: only once training starts
+        from ..kernels.merge import merge_touched, parse_modes  # Numba: once training starts
 
         if replicas not in (1, workers):
             raise ValueError(f"replicas must be 1 or workers ({workers}), got {replicas}")
@@ -41,11 +42,10 @@ class ThreadExecutor:
         self.workers = workers
         self.replicas = replicas
         self.merge = merge
-        names = merge.split(",") if isinstance(merge, str) else list(merge)
-        self._modes = [MODES[n] for n in (names * len(self.weights))[: len(self.weights)]]
+        self._modes = parse_modes(merge, len(self.weights))
+        self._merge_touched = merge_touched
         self._all = [(0, w.shape[0]) for w in self.weights]
-        self._hot = None if hot is None else [(a, min(b, w.shape[0]))
-                                              for (a, b), w in zip(hot, self.weights, strict=True)]
+        self._hot = None if hot is None else list(hot)
         self._copies: list[np.ndarray] = []
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
@@ -165,11 +165,9 @@ class ThreadExecutor:
 
     def _merge(self, w: int, ranges: list[tuple[int, int]]) -> None:
         """Worker ``w``'s share of rows ``ranges[m]`` (lo, hi) of each matrix ``m``."""
-        from ..kernels.merge import merge_touched
-
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
             a, b = ranges[m]
             lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
             if hi > lo:
-                merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi],
+                self._merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi],
                               self._modes[m])  # fmt: skip

@@ -10,6 +10,16 @@ MODES = {"sum": SUM, "mean": MEAN, "capped": CAPPED}
 CAP = 2.0  # capped: a merged change is at most this many times the longest replica's change
 
 
+def parse_modes(merge, n: int) -> list[int]:
+    """The mode of each of ``n`` matrices from ``merge``: one name of ``MODES`` for all, or one
+    per matrix, comma-separated or a list (repeated when fewer)."""
+    names = merge.split(",") if isinstance(merge, str) else list(merge)
+    if not names or any(name not in MODES for name in names):
+        raise ValueError(f"merge must be one of {sorted(MODES)} (or one per matrix, "
+                         f"comma-separated), got {merge!r}")  # fmt: skip
+    return [MODES[name] for name in (names * n)[:n]]
+
+
 @njit(cache=True, nogil=True)
 def merge_touched(shared, copies, touched, mode):
     """Combine every replica's change since the last merge into ``shared`` and reset the
