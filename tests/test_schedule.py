@@ -211,3 +211,26 @@ def test_import_wordvec_loads_no_numba_and_no_extras():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
+    """With 3+ replicas: jobs of 20,000 / replicas tokens, rounds of at most 100,000 tokens,
+    the frequent rows within each matrix's rows; sentences longer than twice a job fall back to
+    capped merges with a warning; 2 replicas keep the estimator's jobs and rounds."""
+    import warnings
+
+    from wordvec.replicas import MERGE, MERGE_LONG_JOBS, plan
+
+    short = bounds_of([1000] * 50)
+    two = plan(2, [5000, 5000, 1], "hs", short, 10_000, 1_000_000)
+    assert two == (10_000, 1_000_000, MERGE, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eight = plan(8, [5000, 5000, 4999], "hs", short, 10_000, 1_000_000)
+    assert eight.job_words == 2500 and eight.round_words == 100_000 and eight.merge == MERGE
+    assert eight.hot == [(0, 1024), (0, 1024), (3975, 4999)]  # the root is node v - 2
+    assert plan(8, [5000, 5000, 1], "nce", short, 10_000, 100_000).hot[2] == (0, 1)
+    with pytest.warns(RuntimeWarning, match="max_sentence_length=2500"):
+        long = plan(8, [5000, 5000, 1], "hs", bounds_of([10_000] * 5), 10_000, 100_000)
+    assert long.merge == MERGE_LONG_JOBS
+    assert plan(8, [5000, 5000, 1], "hs", short, 10_000, 100_000, hot_rows=0).hot is None
