@@ -8,9 +8,13 @@ import pytest
 
 from wordvec import Word2Vec
 
-# sha256 of vectors, then syn1neg, then syn1 (those present), after two epochs
+# sha256 of vectors, then syn1neg, then syn1 (those present), after two epochs. Skip-gram NS
+# has one per vector width Numba compiles for: AVX2 (NUMBA_CPU_NAME=haswell gives the first)
+# and AVX-512 (a rocketlake host gives the second) add the products of its dot products in
+# another order, so the last bits differ between the two machines (not between two runs on one)
 DIGESTS = {
-    "sg-ns": "baa49f34162fba5856c7891281b46fac563952cd22c1d0f2e3d19c1d8c4f527e",
+    "sg-ns": ("baa49f34162fba5856c7891281b46fac563952cd22c1d0f2e3d19c1d8c4f527e",
+              "ff2ef41c1a4ea8d5e191d67929806437160595137f277e8f782b51cca5f3cefd"),
     "cbow-ns": "8b0c42b8e955c71fcc224e840c9bf4db64346bcd00f7f821b883abb6c8d75af5",
     "sg-hs": "3e892e1fd6b81caac9de46fb75a68ad08304cc9a9b4073dc0def0b332d4c6a9f",
     "cbow-hs-ns": "8c0865a8c0648c334d0dee25236c2c8a71fb0113ae6e82ce9f236482f86402b0",
@@ -51,7 +55,8 @@ def train(mode):
 
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_workers1_bits_are_unchanged(mode):
-    assert digest(train(mode)) == DIGESTS[mode]
+    known = DIGESTS[mode]
+    assert digest(train(mode)) in (known if isinstance(known, tuple) else (known,))
 
 
 if __name__ == "__main__":  # prints the table to paste above
