@@ -100,7 +100,9 @@ def test_tsne_keeps_clusters(dims):
     x, labels = clustered()
     y = project(x, "tsne", dims, seed=0)
     assert y.shape == (45, dims) and y.dtype == np.float32
-    assert nn_same_cluster(y, labels) == 1.0
+    # at most 2 of 45 points stranded: scikit-learn 1.9 in 3-D leaves one point of cluster 1
+    # nearer cluster 0 (0.978); Barnes-Hut's approximation mixed 9 % (0.91), chance is 0.33
+    assert nn_same_cluster(y, labels) >= 0.95
     np.testing.assert_array_equal(y, project(x, "tsne", dims, seed=0))  # seeded
 
 
