@@ -228,7 +228,9 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
 
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
     if hot:  # the frequent rows merge after every job: the new actor replays the first
-        monkeypatch.setattr(replicas_module, "HOT_MIN_REPLICAS", 2)
+        monkeypatch.setattr(replicas_module, "PAIR_ROUND_WORDS", 2 * PARAMS["batch_words"])
+    else:
+        monkeypatch.setattr(Word2Vec, "_hot_rows", 0)
     clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     # actor 1 exits (a real process death) after its first job of round 3
     monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))

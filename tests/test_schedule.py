@@ -181,11 +181,13 @@ class Seer:
         stats_row += (1.0, 1, 1)
 
 
+@pytest.mark.parametrize("every", [1, 2])
 @pytest.mark.parametrize("replicas", [2, 3])
-def test_thread_executor_merges_the_frequent_rows_after_every_job(replicas):
-    """``hot`` rows are merged (summed) after every job, every replica in step; the others only
-    at the end of the round: a replica sees the frequent row move by every replica's job, the
-    rare row only by its own, and the round's merge sums both."""
+def test_thread_executor_merges_the_frequent_rows_after_every_step(replicas, every):
+    """``hot`` rows are merged (summed) after every ``every`` jobs, every replica in step; the
+    others only at the end of the round: a replica sees the frequent row move by its own jobs
+    and by the other replicas' jobs of the steps before, the rare row only by its own, and the
+    round's merge sums both."""
     from wordvec.executors.threads import ThreadExecutor
 
     bounds = bounds_of([5] * 12 * replicas)
@@ -193,13 +195,14 @@ def test_thread_executor_merges_the_frequent_rows_after_every_job(replicas):
                      spans=equal_spans(bounds, replicas))  # fmt: skip
     weights = (np.zeros((10, 1), np.float32),)
     fake = Seer()
-    with ThreadExecutor(weights, fake, replicas, replicas, "sum", hot=[(0, 4)]) as ex:
+    with ThreadExecutor(weights, fake, replicas, replicas, "sum", [(0, 4)], every) as ex:
         sched.run_epoch(RunState(start_epochs=0), ex)
     for k in range(sched.n_rounds):
         for r, jobs in enumerate(sched.round(RunState(0), k).jobs):
             for i, job in enumerate(jobs):
                 start = 4 * replicas * k  # both rows as the round started
-                assert fake.seen[job.index] == (start + replicas * i, start + i), (k, r, i)
+                merged = (replicas - 1) * (i - i % every)  # the others' jobs of earlier steps
+                assert fake.seen[job.index] == (start + i + merged, start + i), (k, r, i)
     assert weights[0][[0, 9], 0].tolist() == [12.0 * replicas] * 2
 
 
@@ -216,14 +219,21 @@ def test_import_wordvec_loads_no_numba_and_no_extras():
 def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     """With 3+ replicas: jobs of 20,000 / replicas tokens, rounds of at most 100,000 tokens,
     the frequent rows within each matrix's rows; sentences longer than twice a job fall back to
-    capped merges with a warning; 2 replicas keep the estimator's jobs and rounds."""
+    capped merges with a warning; 2 replicas keep the estimator's jobs and rounds and merge
+    8,192 frequent rows every 100,000 tokens in all (NS, NCE) or 20,000 (Huffman nodes)."""
     import warnings
 
     from wordvec.replicas import MERGE, MERGE_LONG_JOBS, plan
 
     short = bounds_of([1000] * 50)
-    two = plan(2, [5000, 5000, 1], "hs", short, 10_000, 1_000_000)
-    assert two == (10_000, 1_000_000, MERGE, None)
+    one = plan(1, [5000, 5000, 1], "hs", short, 10_000, 1_000_000)
+    assert one == (10_000, 1_000_000, MERGE, None, 1)
+    ns = plan(2, [9000, 9000, 1], "hs", short, 10_000, 1_000_000)  # the syn1 slot unused
+    assert ns == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 8192), (1, 1)], 5)
+    hs = plan(2, [9000, 1, 8999], "hs", short, 10_000, 1_000_000)
+    assert hs == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 1), (807, 8999)], 1)
+    assert plan(2, [9000, 9000, 9000], "nce", short, 10_000, 1_000_000).hot_every == 5
+    assert plan(2, [9000, 9000, 1], "hs", short, 1000, 1_000_000).hot_every == 50
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         eight = plan(8, [5000, 5000, 4999], "hs", short, 10_000, 1_000_000)

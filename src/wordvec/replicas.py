@@ -2,11 +2,12 @@
 estimator hands its executor (merge modes, frequent rows) and its schedule (job and round size).
 
 Rows several replicas moved combine per matrix (``kernels.merge``: input vectors,
-negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). With 3 or more
-replicas the ``HOT_ROWS`` most frequent words' rows (and the heaviest Huffman nodes) also merge
-after every job, and a job is at most ``HOT_ROUND_WORDS / replicas`` tokens, so those rows are
-never staler than 20,000 tokens in all (docs/training-core.md: with 8 replicas and jobs of
-5,000 tokens the sums diverge; with 2,500 they match the serial run).
+negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). The
+``HOT_ROWS`` most frequent words' rows (and the heaviest Huffman nodes) also merge within a
+round, every ``hot_every`` jobs, so those rows are never staler than ``HOT_ROUND_WORDS`` tokens
+in all (20,000), or ``PAIR_ROUND_WORDS`` (100,000) with 2 replicas of negative sampling or NCE;
+the other rows merge once a round (docs/training-core.md: with 8 replicas and jobs of 5,000
+tokens the sums diverge; with 2,500 they match the serial run).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ MERGE = "sum,sum,capped"
 MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never diverges
 HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
-HOT_MIN_REPLICAS = 3  # with 2 the round's sums hold (measured) and merges every job cost 9 %
+# 2 replicas train rounds of 1,000,000 tokens (the default round_words) and merge their
+# 8,192 most frequent rows every 100,000 tokens in all with negative sampling or NCE (every
+# 20,000 with Huffman nodes or softmax rows, which move with every pair): within 0.5 points
+# of Hogwild's analogy on wiki100m at 1.0x its time (SG-NS) and 1.07x (CBOW); merging every
+# 20,000 costs 1.34x and 1.70x in barriers; 1,024 rows left the loss of 10 MB at 2.574
+# against 2.515 serial (bench/results/det-vs-hogwild-3.md)
+PAIR_HOT_ROWS = 8192
+PAIR_ROUND_WORDS = 100_000
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the
 # frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
-# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %). Longer rounds
-# with 2 replicas save time (1.09x Hogwild's at 1,000,000 against 1.37x) but cost quality
-# there too (SG-HS 32.5 % against 35.8 %): docs/training-core.md
+# sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %); 2 replicas take
+# the estimator's rounds (1,000,000 tokens by default: docs/training-core.md)
 MANY_REPLICAS_ROUND_WORDS = 100_000
 
 Output = Literal["hs", "softmax", "nce"]  # what the third matrix (the syn1 slot) holds
@@ -36,19 +43,29 @@ class Plan(NamedTuple):
     job_words: int  # tokens a job
     round_words: int  # tokens a round, in all replicas
     merge: str  # kernels.merge modes, one per matrix
-    hot: list[tuple[int, int]] | None  # per matrix, rows (lo, hi) merged after every job
+    hot: list[tuple[int, int]] | None  # per matrix, rows (lo, hi) merged within a round
+    hot_every: int = 1  # ... after every this many jobs of each replica
 
 
 def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
          batch_words: int, round_words: int, merge: str | None = None,
-         hot_rows: int = HOT_ROWS) -> Plan:  # fmt: skip
+         hot_rows: int | None = None) -> Plan:  # fmt: skip
     """The plan for ``replicas`` copies of matrices of ``rows`` rows (syn0, syn1neg, syn1 slot;
     a matrix not trained is one row), a corpus of sentence ``bounds``; ``merge``: modes to use
-    instead of the default; ``hot_rows`` 0: no merges within a round."""
-    if replicas < HOT_MIN_REPLICAS:
+    instead of the default; ``hot_rows``: frequent rows instead of the default (0: no merges
+    within a round)."""
+    if replicas == 1:
         return Plan(batch_words, round_words, merge or MERGE, None)
-    job_words = max(1, min(batch_words, HOT_ROUND_WORDS // replicas))
-    round_words = min(round_words, MANY_REPLICAS_ROUND_WORDS)
+    busy = output != "nce" and rows[2] > 1  # Huffman nodes or softmax rows: every pair moves some
+    if replicas == 2:
+        hot_words = (HOT_ROUND_WORDS if busy else PAIR_ROUND_WORDS) // replicas
+        hot_rows = PAIR_HOT_ROWS if hot_rows is None else hot_rows
+    else:
+        hot_words = HOT_ROUND_WORDS // replicas
+        hot_rows = HOT_ROWS if hot_rows is None else hot_rows
+        round_words = min(round_words, MANY_REPLICAS_ROUND_WORDS)
+    job_words = max(1, min(batch_words, hot_words))
+    every = max(1, hot_words // job_words)
     longest = int(np.diff(bounds).max(initial=0))
     if merge is None and longest > 2 * job_words:
         warnings.warn(
@@ -60,12 +77,13 @@ def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
     v = rows[0]
     h = min(hot_rows, v)
     if h == 0:
-        return Plan(job_words, round_words, merge or MERGE, None)
+        return Plan(job_words, round_words, merge or MERGE, None, every)
     if output == "nce":
         out = (0, h)
     elif output == "softmax":
         out = (0, v)  # every output row moves with every pair
     else:  # Huffman nodes: the heaviest have the highest ids (the root is v - 2)
         out = (max(0, v - 1 - h), max(0, v - 1))
-    hot = [(lo, min(hi, n)) for (lo, hi), n in zip([(0, h), (0, h), out], rows, strict=True)]
-    return Plan(job_words, round_words, merge or MERGE, hot)
+    hot = [(min(lo, n), min(hi, n)) for (lo, hi), n in zip([(0, h), (0, h), out], rows,
+                                                           strict=True)]  # fmt: skip
+    return Plan(job_words, round_words, merge or MERGE, hot, every)

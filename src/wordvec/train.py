@@ -11,8 +11,8 @@ thread runs it, and the loss is summed per job in float64, in job order, so it d
 on the number of workers. ``workers=1`` with a seed is bit-for-bit reproducible. With several
 workers, by default (``deterministic=True``) each worker trains fixed runs of jobs on its own
 copy of the weights (its own span of the corpus) and the copies are merged in a fixed order
-every ``round_words`` tokens in all (with 3 or more, the frequent words' rows after every job
-too): the same seed and number of workers give the same vectors on every run.
+every ``round_words`` tokens in all (the frequent words' rows more often: ``replicas``): the
+same seed and number of workers give the same vectors on every run.
 ``deterministic=False`` is the fastest mode: threads update the shared weights without locks
 (Hogwild), as the C tool and gensim do, and runs differ in the last bits.
 """
@@ -45,10 +45,6 @@ from .vocab import (
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = io.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-# Hogwild (and one replica) rounds are this many times ``round_words``: there is no merge to
-# keep fresh, only progress and checkpoints, and a longer round wastes less of the time the
-# first worker done waits for the last (about 0.1 s a round by default)
-SHARED_ROUND_FACTOR = 5
 
 
 class Callback:
@@ -81,7 +77,7 @@ class Word2Vec:
     """
 
     _replica_merge: str | None = None  # None: replicas.MERGE (bench/replicas.py compares others)
-    _hot_rows: int = replicas.HOT_ROWS  # 0: no merges within a round (benchmarks compare)
+    _hot_rows: int | None = None  # None: the plan's; 0: no merges within a round (benchmarks)
 
     def __init__(
         self,
@@ -108,7 +104,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 100_000,
+        round_words: int = 1_000_000,
         device: str = "cpu",
         cluster: str | None = None,
     ):
@@ -422,15 +418,17 @@ class Word2Vec:
             from .executors.ray import RayExecutor
 
             return RayExecutor(weights, objective, actors=self.workers, address=self.cluster,
-                               merge=plan.merge, shards=self._shards, hot=plan.hot)  # fmt: skip
+                               merge=plan.merge, shards=self._shards, hot=plan.hot,
+                               hot_every=plan.hot_every)  # fmt: skip
         from .executors.threads import ThreadExecutor
 
-        return ThreadExecutor(weights, objective, self.workers, copies, plan.merge, plan.hot)
+        return ThreadExecutor(weights, objective, self.workers, copies, plan.merge, plan.hot,
+                              plan.hot_every)  # fmt: skip
 
     def _schedule(self, copies: int, plan: replicas.Plan) -> Schedule:
         """Jobs of ``plan.job_words`` tokens and rounds: with several replicas, one span of the
         corpus each and ``plan.round_words`` tokens a round shared out among them; otherwise
-        rounds of ``SHARED_ROUND_FACTOR * round_words`` tokens that the workers share."""
+        rounds of ``round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
         job_words = plan.job_words
         if preferred:
@@ -438,7 +436,7 @@ class Word2Vec:
         elif copies > 1:
             per_round = max(1, plan.round_words // (copies * job_words))
         else:
-            per_round = max(1, SHARED_ROUND_FACTOR * self.round_words // job_words)
+            per_round = max(1, self.round_words // job_words)
         bounds = self.corpus_.bounds
         shards = self._shards  # on the actors: span r is shard r
         spans = shards.spans if shards is not None else equal_spans(bounds, copies)

@@ -229,9 +229,9 @@ class RayExecutor:
     the estimator's schedule then uses (None: the estimator's own rule, the same rounds as
     local training). On a network, rounds of ~500,000 tokens an actor keep the per-round
     costs small beside the training (docs/cluster.md). ``hot``: per matrix, the rows (lo, hi)
-    (within its rows) merged after every job of a round, as ``ThreadExecutor`` does: a round
-    is then one call per job and actor, the calls before the last sending back only those
-    rows.
+    (within its rows) merged after every ``hot_every`` jobs of a round, as ``ThreadExecutor``
+    does: a round is then one call per step of ``hot_every`` jobs and actor, the calls before
+    the last sending back only those rows.
     """
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
@@ -240,13 +240,15 @@ class RayExecutor:
                  address: str | None = "ray", merge: str = "mean",
                  spans: np.ndarray | None = None, shards=None,
                  num_cpus: float = 1.0, round_words: int | None = None,
-                 hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
+                 hot: Sequence[tuple[int, int]] | None = None,
+                 hot_every: int = 1):  # fmt: skip
         from ..kernels.merge import parse_modes
 
         self._modes = parse_modes(merge, len(weights))
         self.weights = tuple(weights)
         self.merge = merge
         self.hot = None if hot is None else list(hot)
+        self.hot_every = max(1, int(hot_every))
         self.round_words = round_words  # read by Word2Vec._schedule
         self.num_cpus = num_cpus
         self.shards = shards
@@ -296,11 +298,12 @@ class RayExecutor:
             if any(j.s0 < a or j.s1 > b for j in jobs):
                 raise ValueError(f"a job of replica {r} is outside its span {a}..{b}")
         t0 = time.perf_counter()
-        stepped = self.hot is not None and self.replicas > 1
-        steps = max(len(j) for j in work.jobs) if stepped else 1
+        longest = max(len(j) for j in work.jobs)
+        per = self.hot_every if self.hot is not None and self.replicas > 1 else max(longest, 1)
+        steps = max(1, -(-longest // per))
         # a restarted actor replays the round's earlier steps from the rows as it started
         start = None
-        if stepped and steps > 1:
+        if steps > 1:
             start = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, self.hot, strict=True)]
         log: list = []  # the merged rows that ended each step
         interrupted = False
@@ -309,8 +312,8 @@ class RayExecutor:
         for i in range(steps):
             last = i == steps - 1
             send = None if last else self.hot  # before the last step: the frequent rows only
-            refs = [a.train.remote(self._pending, self._part(jobs, i, stepped),
-                                   self._fault(r, jobs, i, stepped), send)
+            refs = [a.train.remote(self._pending, self._part(jobs, i, per),
+                                   self._fault(r, jobs, i, per), send)
                     for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))]
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
@@ -324,13 +327,13 @@ class RayExecutor:
                         tries += 1
                         if tries > MAX_RETRIES:
                             raise
-                        refs[r] = self._redo(r, work.jobs[r], i, stepped, start, log, send)
+                        refs[r] = self._redo(r, work.jobs[r], i, per, start, log, send)
             train_s += max(res[2] for res in results)
             t1 = time.perf_counter()
             merged, sent = self._merge([res[1] for res in results])
             merge_s += time.perf_counter() - t1
             for jobs, res in zip(work.jobs, results, strict=True):
-                for job, row in zip(self._part(jobs, i, stepped), res[0], strict=True):
+                for job, row in zip(self._part(jobs, i, per), res[0], strict=True):
                     stats[job.index] += row
             self._pending = ray.put(merged) if merged is not None else None
             log.append(self._pending)
@@ -353,20 +356,20 @@ class RayExecutor:
             raise KeyboardInterrupt
 
     @staticmethod
-    def _part(jobs: Sequence[Job], i: int, stepped: bool) -> Sequence[Job]:
-        """The jobs of step ``i`` of a round: one job a step when frequent rows merge after
-        every job, else the whole round."""
-        return jobs[i : i + 1] if stepped else jobs
+    def _part(jobs: Sequence[Job], i: int, per: int) -> Sequence[Job]:
+        """The jobs of step ``i`` of a round of steps of ``per`` jobs (the frequent rows merge
+        after each step; without them a step is the whole round)."""
+        return jobs[i * per : (i + 1) * per]
 
-    def _fault(self, r: int, jobs, i: int, stepped: bool) -> int:
+    def _fault(self, r: int, jobs, i: int, per: int) -> int:
         """Tests: the ``fault_after`` of actor ``r``'s call for step ``i`` (``inject_fault``)."""
         f = self.inject_fault
         if not f or f[:2] != (self._rounds, r):
             return -1
-        after = f[2] - (i if stepped else 0)  # the fault's job, counted in this call's jobs
-        return after if 0 <= after < len(self._part(jobs, i, stepped)) else -1
+        after = f[2] - i * per  # the fault's job, counted in this call's jobs
+        return after if 0 <= after < len(self._part(jobs, i, per)) else -1
 
-    def _redo(self, r: int, jobs, i: int, stepped: bool, start, log, send):
+    def _redo(self, r: int, jobs, i: int, per: int, start, log, send):
         """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
         weights, their frequent rows as the round started), the earlier steps trained again
         with the merges that ended them; returns the ref of step ``i`` redone."""
@@ -377,9 +380,9 @@ class RayExecutor:
                 w[lo:hi] = rows0
         actor = self._restart(r, weights)
         for s in range(i):  # the same inputs give the same outputs: nothing to keep
-            ray.get(actor.train.remote(log[s - 1] if s else None, self._part(jobs, s, stepped),
+            ray.get(actor.train.remote(log[s - 1] if s else None, self._part(jobs, s, per),
                                        -1, self.hot))  # fmt: skip
-        return actor.train.remote(log[i - 1] if i else None, self._part(jobs, i, stepped), -1,
+        return actor.train.remote(log[i - 1] if i else None, self._part(jobs, i, per), -1,
                                   send)  # fmt: skip
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):

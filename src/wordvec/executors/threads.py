@@ -5,7 +5,7 @@ shared weights without locks (Hogwild, as the C tool and gensim do; with one wor
 run). With ``replicas`` > 1, worker ``r`` trains its jobs on its own copy of the weights, then
 each worker merges a slice of the rows every replica touched (``kernels.merge``), in replica
 order, so the result depends on nothing but the jobs; given ``hot`` rows, those are merged the
-same way after every job too, every replica in step.
+same way every ``hot_every`` jobs too, every replica in step.
 
 Workers live as long as the executor. Between rounds every worker is parked: the main thread
 may read, save or replace the shared weights there.
@@ -27,12 +27,13 @@ class ThreadExecutor:
     ``merge``: how rows several replicas moved are combined (``kernels.merge.MODES``), one
     mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1); ``hot``:
     per matrix, rows ``lo .. hi - 1`` (the frequent words', within its rows) merged after
-    every job of a round, every replica in step, besides the merge of all rows at the end of
-    the round."""
+    every ``hot_every`` jobs of a round, every replica in step, besides the merge of all rows
+    at the end of the round."""
 
     def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
                  replicas: int = 1, merge: str = "mean",
-                 hot: Sequence[tuple[int, int]] | None = None):  # fmt: skip
+                 hot: Sequence[tuple[int, int]] | None = None,
+                 hot_every: int = 1):  # fmt: skip
         from ..kernels.merge import merge_touched, parse_modes  # Numba: once training starts
 
         if replicas not in (1, workers):
@@ -46,6 +47,7 @@ class ThreadExecutor:
         self._merge_touched = merge_touched
         self._all = [(0, w.shape[0]) for w in self.weights]
         self._hot = None if hot is None else list(hot)
+        self._every = max(1, int(hot_every)) if hot is not None else None
         self._copies: list[np.ndarray] = []
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
@@ -151,12 +153,12 @@ class ThreadExecutor:
 
     def _train_replica(self, w: int, work: Round, stats: np.ndarray) -> None:
         mine = tuple(c[w] for c in self._copies)
-        jobs = work.jobs[w]
-        steps = max(len(j) for j in work.jobs)
+        every = self._every or max(1, max(len(j) for j in work.jobs))
+        steps = -(-max(len(j) for j in work.jobs) // every)
         for i in range(steps):
-            if i < len(jobs):
-                self.train_job(jobs[i], mine, self._touched[w], stats[jobs[i].index])
-            if self._hot is not None and i < steps - 1:  # the frequent rows, every job
+            for job in work.jobs[w][i * every : (i + 1) * every]:
+                self.train_job(job, mine, self._touched[w], stats[job.index])
+            if self._hot is not None and i < steps - 1:  # the frequent rows, every step
                 self._trained.wait()
                 self._merge(w, self._hot)
                 self._trained.wait()  # every frequent row merged before any replica goes on
