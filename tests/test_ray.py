@@ -215,7 +215,7 @@ def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
 
 
 @needs_ray
-@pytest.mark.parametrize("hot", [False, True])
+@pytest.mark.parametrize("hot", [False, True, "middle"])
 def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch, hot):
     from wordvec.executors import ray as rx
 
@@ -227,18 +227,22 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
         close(self)
 
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
-    if hot:  # the frequent rows merge after every job: the new actor replays the first
+    params = dict(PARAMS)
+    if hot:  # the frequent rows merge after every job: the new actor replays the first step
         monkeypatch.setattr(replicas_module, "PAIR_ROUND_WORDS", 2 * PARAMS["batch_words"])
     else:
         monkeypatch.setattr(Word2Vec, "_hot_rows", 0)
-    clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    if hot == "middle":  # 3 steps a round: it dies in the second, and the third follows
+        params["round_words"] = 6 * PARAMS["batch_words"]
+    clean = Word2Vec(**params, workers=2, cluster="ray").fit(corpus)
     # actor 1 exits (a real process death) after its first job of round 3
     monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))
-    faulty = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    faulty = Word2Vec(**params, workers=2, cluster="ray").fit(corpus)
     assert seen[0].restarts == 0 and seen[1].restarts == 1
+    assert seen[0].steps == seen[0].rounds * (3 if hot == "middle" else 2 if hot else 1)
     assert _same(clean, faulty)
     if hot:
-        assert _same(clean, Word2Vec(**PARAMS, workers=2).fit(corpus))  # = local replicas
+        assert _same(clean, Word2Vec(**params, workers=2).fit(corpus))  # = local replicas
 
 
 class StopAfterFirstEpoch(Callback):

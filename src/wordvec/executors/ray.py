@@ -15,6 +15,12 @@ round equal to them, and:
 - an actor that dies mid-round is replaced by a fresh one loaded with the host weights (its
   shard re-read when the corpus is sharded) and its jobs are redone: the same vectors follow.
 
+With frequent rows (``hot``), a round is cut into steps; between two steps the actors merge the
+frequent rows among themselves: each puts the ones it changed in the object store and reads
+every other actor's (zero-copy on one node), and all merge them the same way, in replica order,
+from the same rows as they were at the last merge. The driver only passes the references; it
+merges once a round, after actor 0 has sent it the frequent rows as the last step began.
+
 What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 d)`` bytes per
 matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
 Nothing is proportional to the vocabulary except the first load of the weights.
@@ -30,7 +36,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -103,15 +109,42 @@ class Replica:
                        np.zeros(3, np.float64))  # fmt: skip
         return time.perf_counter() - t0
 
-    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1, send=None):
-        """Apply the last merge's ``merged`` rows (None, or per matrix (ids, rows)), train
+    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1,
+              step: HotStep | None = None):  # fmt: skip
+        """Apply the last round's ``merged`` rows (None, or per matrix (ids, rows)), then in a
+        round cut into steps (``step``) merge the frequent rows of the step before; train
         ``jobs`` in order, and return (stats float64[len(jobs), 3], per matrix (ids int32[k],
-        rows float32[k, d]) of the rows touched, seconds spent training): all of them, or with
-        ``send`` (per matrix (lo, hi)) only those in that range (the others are sent later).
+        rows float32[k, d]) of every row touched, seconds spent training, and with
+        ``step.report`` the frequent rows as this step began, per matrix, else None).
         ``fault_after`` >= 0 kills this process after that many jobs (tests: a real death)."""
+        stats, seconds = self._run(merged, jobs, fault_after, step)
+        report = None
+        if step is not None and step.report:  # the frequent rows merged in this round
+            report = []
+            for (lo, _), snap, moved in zip(step.ranges, self.snap, self.moved, strict=True):
+                at = np.flatnonzero(moved)
+                report.append(((lo + at).astype(np.int32), snap[at]))
+        return stats, self._touched_rows(None), seconds, report
+
+    def train_step(self, merged, jobs: Sequence[Job], fault_after: int, step: HotStep):
+        """``train`` for a step before a round's last: returns (stats, seconds, rows, bytes),
+        and apart (a second object, which the other actors read) per matrix the ids and
+        values of the frequent rows it touched."""
+        stats, seconds = self._run(merged, jobs, fault_after, step)
+        out = self._touched_rows(step.ranges)
+        size = sum(ids.nbytes + rows.nbytes for ids, rows in out)
+        return (stats, seconds, sum(ids.shape[0] for ids, _ in out), size), out
+
+    def _run(self, merged, jobs, fault_after, step):
         if merged is not None:
             for w, (ids, rows) in zip(self.weights, merged, strict=True):
                 w[ids] = rows
+        if step is not None and step.parts is None:  # a stepped round starts: the base rows
+            self.snap = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, step.ranges,
+                                                                   strict=True)]  # fmt: skip
+            self.moved = [np.zeros(hi - lo, np.bool_) for lo, hi in step.ranges]
+        elif step is not None:
+            self._merge_frequent(step)
         t0 = time.perf_counter()
         stats = np.zeros((len(jobs), 3), np.float64)
         weights = tuple(self.weights)
@@ -120,13 +153,68 @@ class Replica:
                 os._exit(1)
             local = job._replace(s0=job.s0 - self.offset, s1=job.s1 - self.offset)
             self.objective(local, weights, self.touched, stats[i])
+        return stats, time.perf_counter() - t0
+
+    def _touched_rows(self, ranges):
+        """Per matrix (ids, rows) of the rows touched (within ``ranges``, or all), unmarked."""
         out = []
         for m, w in enumerate(self.weights):
-            lo, hi = (0, w.shape[0]) if send is None else send[m]
+            lo, hi = (0, w.shape[0]) if ranges is None else ranges[m]
             ids = (lo + np.flatnonzero(self.touched[m, lo:hi])).astype(np.int32)
             self.touched[m, ids] = 0
             out.append((ids, w[ids]))
-        return stats, out, time.perf_counter() - t0
+        return out
+
+    def _merge_frequent(self, step: HotStep) -> None:
+        """Every replica's frequent rows of the step before (``step.parts``, replica order)
+        into this replica, as the driver merges (``merge_rows``) from the rows as they were at
+        the last merge (``self.snap``), which then become the merged rows."""
+        parts = ray.get(list(step.parts))
+        for m, (w, (lo, hi), snap) in enumerate(zip(self.weights, step.ranges, self.snap,
+                                                     strict=True)):  # fmt: skip
+            if hi <= lo:
+                continue
+            union = merge_rows(w, lambda rows, s=snap, a=lo: s[rows - a],
+                               [p[m] for p in parts], step.modes[m])  # fmt: skip
+            snap[union - lo] = w[union]
+            self.moved[m][union - lo] = True
+
+
+class HotStep(NamedTuple):
+    """What an actor needs in a round cut into steps: per matrix the frequent rows (lo, hi)
+    and the merge mode; the references of every replica's frequent rows at the end of the step
+    before (None in the first step); whether to send back the frequent rows merged in the round
+    as they were when this step began (actor 0, the round's last step)."""
+
+    ranges: list[tuple[int, int]]
+    modes: list[int]
+    parts: list | None = None
+    report: bool = False
+
+
+def merge_rows(w: np.ndarray, base_of, parts: Sequence[tuple[np.ndarray, np.ndarray]],
+               mode: int) -> np.ndarray:
+    """Merge into ``w`` (float32[V, d]) the rows each replica moved (``parts[r]``: ids int32,
+    sorted, and their rows) as ``merge_touched`` merges whole replicas: a row one replica moved
+    is its row; for a row several moved, ``base_of(ids)`` gives the rows as they all started.
+    Returns the ids any replica moved."""
+    from ..kernels.merge import count_hits, gather_rows, merge_touched
+
+    ids = tuple(p[0] for p in parts)
+    vals = tuple(np.ascontiguousarray(p[1]) for p in parts)
+    hits = np.zeros(w.shape[0], np.int32)
+    slot = np.full(w.shape[0], -1, np.int64)
+    multi = count_hits(ids, hits, slot)
+    step = max(1, MERGE_CHUNK_BYTES // (len(parts) * 4 * w.shape[1]))
+    for lo in range(0, max(multi.shape[0], 1), step):
+        hi = min(lo + step, multi.shape[0])
+        base = np.ascontiguousarray(base_of(multi[lo:hi]))  # the rows as every replica started
+        copies = np.empty((len(parts), hi - lo, w.shape[1]), np.float32)
+        touched = np.zeros((len(parts), hi - lo), np.uint8)
+        gather_rows(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
+        merge_touched(base, copies, touched, mode)
+        w[multi[lo:hi]] = base
+    return np.flatnonzero(hits).astype(np.int32)
 
 
 def _writable(bundle):
@@ -301,42 +389,46 @@ class RayExecutor:
         longest = max(len(j) for j in work.jobs)
         per = self.hot_every if self.hot is not None and self.replicas > 1 else max(longest, 1)
         steps = max(1, -(-longest // per))
-        # a restarted actor replays the round's earlier steps from the rows as it started
-        start = None
-        if steps > 1:
-            start = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, self.hot, strict=True)]
-        log: list = []  # the merged rows that ended each step
+        log: list = []  # per step before the last, every actor's frequent rows (references)
         interrupted = False
         up = down = rows_up = 0
         train_s = merge_s = 0.0
         for i in range(steps):
-            last = i == steps - 1
-            send = None if last else self.hot  # before the last step: the frequent rows only
-            refs = [a.train.remote(self._pending, self._part(jobs, i, per),
-                                   self._fault(r, jobs, i, per), send)
+            refs = [self._call(a, r, jobs, i, per, steps, log)
                     for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))]
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
                 tries = 0
                 while results[r] is None:
                     try:
-                        results[r] = ray.get(refs[r])
+                        results[r] = ray.get(refs[r][0] if i < steps - 1 else refs[r])
                     except KeyboardInterrupt:  # finish the round, then raise
                         interrupted = True
                     except ray.exceptions.RayActorError:
                         tries += 1
                         if tries > MAX_RETRIES:
                             raise
-                        refs[r] = self._redo(r, work.jobs[r], i, per, start, log, send)
-            train_s += max(res[2] for res in results)
-            t1 = time.perf_counter()
-            merged, sent = self._merge([res[1] for res in results])
-            merge_s += time.perf_counter() - t1
+                        refs[r] = self._redo(r, work.jobs[r], i, per, steps, log)
             for jobs, res in zip(work.jobs, results, strict=True):
                 for job, row in zip(self._part(jobs, i, per), res[0], strict=True):
                     stats[job.index] += row
+            if i < steps - 1:  # the actors merge these among themselves: each reads the others'
+                log.append([ref[1] for ref in refs])
+                train_s += max(res[1] for res in results)
+                rows_up += sum(res[2] for res in results)
+                up += sum(res[3] for res in results)
+                down += sum(res[3] for res in results) * (self.replicas - 1)
+                continue
+            train_s += max(res[2] for res in results)
+            if steps > 1:  # the frequent rows as the actors merged them before the last step
+                for w, (ids, rows) in zip(self.weights, results[0][3], strict=True):
+                    w[ids] = rows
+                up += sum(ids.nbytes + rows.nbytes for ids, rows in results[0][3])
+                rows_up += sum(ids.shape[0] for ids, _ in results[0][3])
+            t1 = time.perf_counter()
+            merged, sent = self._merge([res[1] for res in results])
+            merge_s += time.perf_counter() - t1
             self._pending = ray.put(merged) if merged is not None else None
-            log.append(self._pending)
             up += sum(ids.nbytes + v.nbytes for res in results for ids, v in res[1])
             rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
             down += sent
@@ -369,21 +461,30 @@ class RayExecutor:
         after = f[2] - i * per  # the fault's job, counted in this call's jobs
         return after if 0 <= after < len(self._part(jobs, i, per)) else -1
 
-    def _redo(self, r: int, jobs, i: int, per: int, start, log, send):
+    def _call(self, actor, r: int, jobs, i: int, per: int, steps: int, log, fault: bool = True):
+        """Actor ``r``'s call for step ``i`` of ``steps``: before the last, ``train_step``
+        (references: its stats, its frequent rows); the last (or only) one, ``train``."""
+        merged = self._pending if i == 0 else None
+        part = self._part(jobs, i, per)
+        after = self._fault(r, jobs, i, per) if fault else -1
+        step = None
+        if steps > 1:
+            step = HotStep(self.hot, self._modes, log[i - 1] if i else None,
+                           report=i == steps - 1 and r == 0)  # fmt: skip
+        if i < steps - 1:
+            return actor.train_step.options(num_returns=2).remote(merged, part, after, step)
+        return actor.train.remote(merged, part, after, step)
+
+    def _redo(self, r: int, jobs, i: int, per: int, steps: int, log):
         """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
-        weights, their frequent rows as the round started), the earlier steps trained again
-        with the merges that ended them; returns the ref of step ``i`` redone."""
-        weights = self.weights
-        if start is not None and i > 0:
-            weights = tuple(w.copy() for w in self.weights)
-            for w, (lo, hi), rows0 in zip(weights, self.hot, start, strict=True):
-                w[lo:hi] = rows0
-        actor = self._restart(r, weights)
-        for s in range(i):  # the same inputs give the same outputs: nothing to keep
-            ray.get(actor.train.remote(log[s - 1] if s else None, self._part(jobs, s, per),
-                                       -1, self.hot))  # fmt: skip
-        return actor.train.remote(log[i - 1] if i else None, self._part(jobs, i, per), -1,
-                                  send)  # fmt: skip
+        weights: the driver merges only at the end of a round), the earlier steps trained again
+        with the merges that ended them; returns the references of step ``i`` redone."""
+        actor = self._restart(r, self.weights)  # (the last round's merged rows: already there)
+        for s in range(i):  # the same inputs give the same outputs
+            stats_ref, part_ref = self._call(actor, r, jobs, s, per, steps, log, False)
+            ray.get(stats_ref)
+            log[s][r] = part_ref  # the same rows, from the live actor
+        return self._call(actor, r, jobs, i, per, steps, log, False)
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
         """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;
@@ -402,24 +503,8 @@ class RayExecutor:
 
     def _merge_matrix(self, m: int, parts) -> tuple[np.ndarray, np.ndarray]:
         """Merge matrix ``m``; returns its rows any replica moved: (ids, merged rows)."""
-        from ..kernels.merge import count_hits, gather_rows, merge_touched
-
         w = self.weights[m]
-        ids = tuple(p[m][0] for p in parts)
-        vals = tuple(np.ascontiguousarray(p[m][1]) for p in parts)
-        hits = np.zeros(w.shape[0], np.int32)
-        slot = np.full(w.shape[0], -1, np.int64)
-        multi = count_hits(ids, hits, slot)
-        step = max(1, MERGE_CHUNK_BYTES // (self.replicas * 4 * w.shape[1]))
-        for lo in range(0, max(multi.shape[0], 1), step):
-            hi = min(lo + step, multi.shape[0])
-            base = w[multi[lo:hi]]  # the rows as every replica started the round
-            copies = np.empty((self.replicas, hi - lo, w.shape[1]), np.float32)
-            touched = np.zeros((self.replicas, hi - lo), np.uint8)
-            gather_rows(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
-            merge_touched(base, copies, touched, self._modes[m])
-            w[multi[lo:hi]] = base
-        union = np.flatnonzero(hits).astype(np.int32)
+        union = merge_rows(w, lambda rows: w[rows], [p[m] for p in parts], self._modes[m])
         return union, np.take(w, union, axis=0)
 
     def _restart(self, r: int, weights):
