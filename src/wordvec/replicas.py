@@ -2,12 +2,13 @@
 estimator hands its executor (merge modes, frequent rows) and its schedule (job and round size).
 
 Rows several replicas moved combine per matrix (``kernels.merge``: input vectors,
-negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). The
-``HOT_ROWS`` most frequent words' rows (and the heaviest Huffman nodes) also merge within a
-round, every ``hot_every`` jobs, so those rows are never staler than ``HOT_ROUND_WORDS`` tokens
-in all (20,000), or ``PAIR_ROUND_WORDS`` (100,000) with 2 replicas of negative sampling or NCE;
-the other rows merge once a round (docs/training-core.md: with 8 replicas and jobs of 5,000
-tokens the sums diverge; with 2,500 they match the serial run).
+negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). The most
+frequent words' rows (and the heaviest Huffman nodes: ``HOT_ROWS``, ``PAIR_HOT_ROWS`` with 2
+replicas) also merge within a round, every ``hot_every`` jobs, so those rows are never staler
+than ``HOT_ROUND_WORDS`` tokens in all (20,000), or ``PAIR_ROUND_WORDS`` (100,000) with 2
+replicas of negative sampling or NCE; the other rows merge once a round (docs/training-core.md:
+with 8 replicas and jobs of 5,000 tokens the sums diverge; with 2,500 they match the serial
+run).
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
 # 2 replicas train rounds of 1,000,000 tokens (the default round_words) and merge their
 # 8,192 most frequent rows every 100,000 tokens in all with negative sampling or NCE (every
-# 20,000 with Huffman nodes or softmax rows, which move with every pair): within 0.5 points
-# of Hogwild's analogy on wiki100m at 1.0x its time (SG-NS) and 1.07x (CBOW); merging every
-# 20,000 costs 1.34x and 1.70x in barriers; 1,024 rows left the loss of 10 MB at 2.574
-# against 2.515 serial (bench/results/det-vs-hogwild-3.md)
+# 20,000 with Huffman nodes or softmax rows, which move with every pair): on wiki100m 1.025x
+# Hogwild's time for SG-NS, 1.054x for CBOW, 0.46x for SG-HS, at +0.1 to +0.4 points of
+# analogy; merging every 20,000 costs 1.34x and 1.70x in barriers; 1,024 rows left the loss
+# of 10 MB at 2.574 against 2.515 serial (bench/results/det-vs-hogwild-3.md)
 PAIR_HOT_ROWS = 8192
 PAIR_ROUND_WORDS = 100_000
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the

@@ -19,7 +19,7 @@ With frequent rows (``hot``), a round is cut into steps; between two steps the a
 frequent rows among themselves: each puts the ones it changed in the object store and reads
 every other actor's (zero-copy on one node), and all merge them the same way, in replica order,
 from the same rows as they were at the last merge. The driver only passes the references; it
-merges once a round, after actor 0 has sent it the frequent rows as the last step began.
+merges once a round, after actor 0 has sent it the frequent rows merged during the round.
 
 What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 d)`` bytes per
 matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
@@ -115,7 +115,8 @@ class Replica:
         round cut into steps (``step``) merge the frequent rows of the step before; train
         ``jobs`` in order, and return (stats float64[len(jobs), 3], per matrix (ids int32[k],
         rows float32[k, d]) of every row touched, seconds spent training, and with
-        ``step.report`` the frequent rows as this step began, per matrix, else None).
+        ``step.report`` per matrix (ids, rows) of the frequent rows merged in this round as
+        this step began, else None).
         ``fault_after`` >= 0 kills this process after that many jobs (tests: a real death)."""
         stats, seconds = self._run(merged, jobs, fault_after, step)
         report = None
@@ -240,9 +241,9 @@ class Traffic:
     """Bytes and seconds of the rounds run so far (``RayExecutor.traffic``)."""
 
     rounds: int = 0
-    steps: int = 0  # calls per actor: one a round, or one a job with frequent-row merges
-    bytes_up: int = 0  # actors -> driver: touched rows (ids + rows)
-    bytes_down: int = 0  # driver -> actors: merged rows, counted once per actor
+    steps: int = 0  # calls per actor: one a round, or one a step with frequent-row merges
+    bytes_up: int = 0  # rows an actor sends (ids + rows): to the driver, or to the others
+    bytes_down: int = 0  # rows an actor receives: merged ones, or the others' frequent rows
     rows_up: int = 0
     seconds: float = 0.0  # wall time of the rounds
     seconds_train: float = 0.0  # the slowest actor's training time, summed over rounds
