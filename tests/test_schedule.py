@@ -234,6 +234,13 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     assert hs == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 1), (807, 8999)], 1)
     assert plan(2, [9000, 9000, 9000], "nce", short, 10_000, 1_000_000).hot_every == 5
     assert plan(2, [9000, 9000, 1], "hs", short, 1000, 1_000_000).hot_every == 50
+    # a job is at least one sentence: steps of fewer, longer jobs; past twice a step, a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plan(2, [9000, 9000, 1], "hs", bounds_of([30_000] * 9), 10_000,
+                    1_000_000).hot_every == 1  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="max_sentence_length=50000"):
+        plan(2, [9000, 9000, 1], "hs", bounds_of([150_000] * 9), 10_000, 1_000_000)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         eight = plan(8, [5000, 5000, 4999], "hs", short, 10_000, 1_000_000)

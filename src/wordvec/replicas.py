@@ -66,14 +66,14 @@ def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
         hot_rows = HOT_ROWS if hot_rows is None else hot_rows
         round_words = min(round_words, MANY_REPLICAS_ROUND_WORDS)
     job_words = max(1, min(batch_words, hot_words))
-    every = max(1, hot_words // job_words)
     longest = int(np.diff(bounds).max(initial=0))
-    if merge is None and longest > 2 * job_words:
+    every = max(1, hot_words // max(job_words, longest))  # a job is at least one sentence
+    if merge is None and longest > 2 * hot_words:
         warnings.warn(
-            f"sentences of up to {longest} tokens make jobs longer than {job_words} tokens: "
-            f"with {replicas} replicas the frequent rows merge too seldom to sum their "
-            f"changes; they are capped instead (lower quality): max_sentence_length="
-            f"{job_words} avoids it", RuntimeWarning, stacklevel=4)  # fmt: skip
+            f"sentences of up to {longest} tokens make the frequent rows of {replicas} "
+            f"replicas merge every {longest} tokens or more, not {hot_words}: too seldom to "
+            f"sum their changes; they are capped instead (lower quality): "
+            f"max_sentence_length={hot_words} avoids it", RuntimeWarning, stacklevel=4)  # fmt: skip
         merge = MERGE_LONG_JOBS
     v = rows[0]
     h = min(hot_rows, v)
