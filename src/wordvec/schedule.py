@@ -63,6 +63,14 @@ class Round(NamedTuple):
     jobs: tuple[tuple[Job, ...], ...]
     shared: bool
 
+    def steps(self, every: int | None) -> list[tuple[tuple[Job, ...], ...]]:
+        """The round cut into steps of ``every`` jobs of each replica (None: one step, the
+        whole round): step ``i`` gives replica ``r`` jobs ``i * every ..`` of ``jobs[r]``.
+        Replicas may merge some rows between two steps, every replica in step."""
+        longest = max((len(j) for j in self.jobs), default=0)
+        per = every or max(longest, 1)
+        return [tuple(j[i : i + per] for j in self.jobs) for i in range(0, max(longest, 1), per)]
+
 
 class TrainJob(Protocol):
     """What a job does: train ``job`` into ``weights`` (the arrays the executor holds: shared

@@ -387,33 +387,31 @@ class RayExecutor:
             if any(j.s0 < a or j.s1 > b for j in jobs):
                 raise ValueError(f"a job of replica {r} is outside its span {a}..{b}")
         t0 = time.perf_counter()
-        longest = max(len(j) for j in work.jobs)
-        per = self.hot_every if self.hot is not None and self.replicas > 1 else max(longest, 1)
-        steps = max(1, -(-longest // per))
+        steps = work.steps(self.hot_every if self.hot is not None and self.replicas > 1 else None)
+        last = len(steps) - 1
         log: list = []  # per step before the last, every actor's frequent rows (references)
         interrupted = False
         up = down = rows_up = 0
         train_s = merge_s = 0.0
-        for i in range(steps):
-            refs = [self._call(a, r, jobs, i, per, steps, log)
-                    for r, (a, jobs) in enumerate(zip(self._actors, work.jobs, strict=True))]
+        for i in range(len(steps)):
+            refs = [self._call(a, r, steps, i, log) for r, a in enumerate(self._actors)]
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
                 tries = 0
                 while results[r] is None:
                     try:
-                        results[r] = ray.get(refs[r][0] if i < steps - 1 else refs[r])
+                        results[r] = ray.get(refs[r][0] if i < last else refs[r])
                     except KeyboardInterrupt:  # finish the round, then raise
                         interrupted = True
                     except ray.exceptions.RayActorError:
                         tries += 1
                         if tries > MAX_RETRIES:
                             raise
-                        refs[r] = self._redo(r, work.jobs[r], i, per, steps, log)
-            for jobs, res in zip(work.jobs, results, strict=True):
-                for job, row in zip(self._part(jobs, i, per), res[0], strict=True):
+                        refs[r] = self._redo(r, steps, i, log)
+            for jobs, res in zip(steps[i], results, strict=True):
+                for job, row in zip(jobs, res[0], strict=True):
                     stats[job.index] += row
-            if i < steps - 1:  # the actors merge these among themselves: each reads the others'
+            if i < last:  # the actors merge these among themselves: each reads the others'
                 log.append([ref[1] for ref in refs])
                 train_s += max(res[1] for res in results)
                 rows_up += sum(res[2] for res in results)
@@ -421,7 +419,7 @@ class RayExecutor:
                 down += sum(res[3] for res in results) * (self.replicas - 1)
                 continue
             train_s += max(res[2] for res in results)
-            if steps > 1:  # the frequent rows as the actors merged them before the last step
+            if last > 0:  # the frequent rows as the actors merged them before the last step
                 for w, (ids, rows) in zip(self.weights, results[0][3], strict=True):
                     w[ids] = rows
                 up += sum(ids.nbytes + rows.nbytes for ids, rows in results[0][3])
@@ -436,7 +434,7 @@ class RayExecutor:
         self._rounds += 1
         t = self.traffic
         t.rounds += 1
-        t.steps += steps
+        t.steps += len(steps)
         t.bytes_up += up
         t.bytes_down += down
         t.rows_up += rows_up
@@ -448,44 +446,40 @@ class RayExecutor:
         if interrupted:
             raise KeyboardInterrupt
 
-    @staticmethod
-    def _part(jobs: Sequence[Job], i: int, per: int) -> Sequence[Job]:
-        """The jobs of step ``i`` of a round of steps of ``per`` jobs (the frequent rows merge
-        after each step; without them a step is the whole round)."""
-        return jobs[i * per : (i + 1) * per]
-
-    def _fault(self, r: int, jobs, i: int, per: int) -> int:
+    def _fault(self, r: int, steps, i: int) -> int:
         """Tests: the ``fault_after`` of actor ``r``'s call for step ``i`` (``inject_fault``)."""
         f = self.inject_fault
         if not f or f[:2] != (self._rounds, r):
             return -1
-        after = f[2] - i * per  # the fault's job, counted in this call's jobs
-        return after if 0 <= after < len(self._part(jobs, i, per)) else -1
+        after = f[2] - sum(len(step[r]) for step in steps[:i])  # counted in this call's jobs
+        return after if 0 <= after < len(steps[i][r]) else -1
 
-    def _call(self, actor, r: int, jobs, i: int, per: int, steps: int, log, fault: bool = True):
-        """Actor ``r``'s call for step ``i`` of ``steps``: before the last, ``train_step``
-        (references: its stats, its frequent rows); the last (or only) one, ``train``."""
+    def _call(self, actor, r: int, steps, i: int, log, fault: bool = True):
+        """Actor ``r``'s call for step ``i`` of ``steps`` (``Round.steps``): before the last,
+        ``train_step`` (references: its stats, its frequent rows); the last (or only) one,
+        ``train``."""
         merged = self._pending if i == 0 else None
-        part = self._part(jobs, i, per)
-        after = self._fault(r, jobs, i, per) if fault else -1
+        after = self._fault(r, steps, i) if fault else -1
+        last = len(steps) - 1
         step = None
-        if steps > 1:
+        if last > 0:
             step = HotStep(self.hot, self._modes, log[i - 1] if i else None,
-                           report=i == steps - 1 and r == 0)  # fmt: skip
-        if i < steps - 1:
-            return actor.train_step.options(num_returns=2).remote(merged, part, after, step)
-        return actor.train.remote(merged, part, after, step)
+                           report=i == last and r == 0)  # fmt: skip
+        if i < last:
+            return actor.train_step.options(num_returns=2).remote(merged, steps[i][r], after,
+                                                                  step)  # fmt: skip
+        return actor.train.remote(merged, steps[i][r], after, step)
 
-    def _redo(self, r: int, jobs, i: int, per: int, steps: int, log):
+    def _redo(self, r: int, steps, i: int, log):
         """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
         weights: the driver merges only at the end of a round), the earlier steps trained again
         with the merges that ended them; returns the references of step ``i`` redone."""
         actor = self._restart(r, self.weights)  # (the last round's merged rows: already there)
         for s in range(i):  # the same inputs give the same outputs
-            stats_ref, part_ref = self._call(actor, r, jobs, s, per, steps, log, False)
+            stats_ref, part_ref = self._call(actor, r, steps, s, log, False)
             ray.get(stats_ref)
             log[s][r] = part_ref  # the same rows, from the live actor
-        return self._call(actor, r, jobs, i, per, steps, log, False)
+        return self._call(actor, r, steps, i, log, False)
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
         """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;

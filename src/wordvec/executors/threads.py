@@ -153,12 +153,11 @@ class ThreadExecutor:
 
     def _train_replica(self, w: int, work: Round, stats: np.ndarray) -> None:
         mine = tuple(c[w] for c in self._copies)
-        every = self._every or max(1, max(len(j) for j in work.jobs))
-        steps = -(-max(len(j) for j in work.jobs) // every)
-        for i in range(steps):
-            for job in work.jobs[w][i * every : (i + 1) * every]:
+        steps = work.steps(self._every)
+        for i, step in enumerate(steps):
+            for job in step[w]:
                 self.train_job(job, mine, self._touched[w], stats[job.index])
-            if self._hot is not None and i < steps - 1:  # the frequent rows, every step
+            if self._hot is not None and i < len(steps) - 1:  # the frequent rows, every step
                 self._trained.wait()
                 self._merge(w, self._hot)
                 self._trained.wait()  # every frequent row merged before any replica goes on
