@@ -315,3 +315,36 @@ def test_driver_merge_of_touched_rows_equals_merge_touched(monkeypatch, mode, re
     merge_touched(w, copies, touched, MODES[mode])
     assert w.tobytes() == ex.weights[0].tobytes()
     assert rows.tobytes() == w[union].tobytes()
+
+
+@pytest.mark.parametrize("mode", sorted(MERGE_MODES))
+@pytest.mark.parametrize("replicas", [2, 8])
+def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
+    """An actor's merge of a range of rows from the rows each replica moved there
+    (``merge_sparse``) gives the bits ``merge_touched`` gives from whole replicas, signed zeros
+    included, to its own replica and to the base rows, and marks the rows any replica moved."""
+    from wordvec.executors.ray import _read_only
+    from wordvec.kernels.merge import MODES, merge_sparse, merge_touched
+
+    rng = np.random.default_rng(replicas + 10)
+    v, d, lo, hi = 400, 16, 100, 300
+    w = rng.standard_normal((v, d), dtype=np.float32)
+    w[150], w[151] = -0.0, 0.0
+    copies = np.repeat(w[None], replicas, 0)
+    touched = np.zeros((replicas, v), np.uint8)
+    ids, vals = [], []
+    for r in range(replicas):
+        mine = np.union1d(rng.choice(np.arange(lo, hi), 60, replace=False), [150, 151])
+        mine = mine[(mine % 7 != r) | (r == 0)].astype(np.int32)  # some rows nobody moves
+        x = w[mine] + rng.standard_normal((mine.shape[0], d), dtype=np.float32) * (r % 3 != 0)
+        x[np.searchsorted(mine, [150, 151])] = [[0.0] * d, [-0.0] * d]
+        copies[r, mine], touched[r, mine] = x, 1
+        ids.append(_read_only(mine))
+        vals.append(_read_only(x))
+    mine = copies[replicas - 1, lo:hi].copy()  # the last replica merges into its own rows
+    base = w[lo:hi].copy()
+    moved = np.zeros(hi - lo, np.bool_)
+    merge_sparse(mine, base, lo, tuple(ids), tuple(vals), MODES[mode], moved)
+    assert np.array_equal(moved, touched[:, lo:hi].any(0))
+    merge_touched(w, copies, touched, MODES[mode])
+    assert mine.tobytes() == w[lo:hi].tobytes() == base.tobytes()

@@ -168,17 +168,25 @@ class Replica:
 
     def _merge_frequent(self, step: HotStep) -> None:
         """Every replica's frequent rows of the step before (``step.parts``, replica order)
-        into this replica, as the driver merges (``merge_rows``) from the rows as they were at
-        the last merge (``self.snap``), which then become the merged rows."""
+        into this replica, as every merge combines rows (``kernels.merge.combine``), from the
+        rows as they were at the last merge (``self.snap``), which then become the merged
+        rows."""
+        from ..kernels.merge import merge_sparse
+
         parts = ray.get(list(step.parts))
         for m, (w, (lo, hi), snap) in enumerate(zip(self.weights, step.ranges, self.snap,
                                                      strict=True)):  # fmt: skip
-            if hi <= lo:
-                continue
-            union = merge_rows(w, lambda rows, s=snap, a=lo: s[rows - a],
-                               [p[m] for p in parts], step.modes[m])  # fmt: skip
-            snap[union - lo] = w[union]
-            self.moved[m][union - lo] = True
+            if hi > lo:  # one Numba type for every replica's arrays: read-only views
+                ids = tuple(_read_only(p[m][0]) for p in parts)
+                vals = tuple(_read_only(p[m][1]) for p in parts)
+                merge_sparse(w[lo:hi], snap, lo, ids, vals, step.modes[m], self.moved[m])
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (the object store's arrays are; a replica's own may not be)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 class HotStep(NamedTuple):
