@@ -5,7 +5,7 @@ Rows several replicas moved combine per matrix (``kernels.merge``: input vectors
 negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). The most
 frequent words' rows (and the heaviest Huffman nodes: ``HOT_ROWS``, ``PAIR_HOT_ROWS`` with 2
 replicas) also merge within a round, every ``hot_every`` jobs, so those rows are never staler
-than ``HOT_ROUND_WORDS`` tokens in all (20,000), or ``PAIR_ROUND_WORDS`` (100,000) with 2
+than ``HOT_ROUND_WORDS`` tokens in all (20,000), or ``PAIR_ROUND_WORDS`` (200,000) with 2
 replicas of negative sampling or NCE; the other rows merge once a round (docs/training-core.md:
 with 8 replicas and jobs of 5,000 tokens the sums diverge; with 2,500 they match the serial
 run).
@@ -24,13 +24,16 @@ MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never di
 HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
 # 2 replicas train rounds of 1,000,000 tokens (the default round_words) and merge their
-# 8,192 most frequent rows every 100,000 tokens in all with negative sampling or NCE (every
+# 8,192 most frequent rows every 200,000 tokens in all with negative sampling or NCE (every
 # 20,000 with Huffman nodes or softmax rows, which move with every pair): on wiki100m 1.025x
 # Hogwild's time for SG-NS, 1.054x for CBOW, 0.46x for SG-HS, at +0.1 to +0.4 points of
-# analogy; merging every 20,000 costs 1.34x and 1.70x in barriers; 1,024 rows left the loss
-# of 10 MB at 2.574 against 2.515 serial (bench/results/det-vs-hogwild-3.md)
+# analogy (bench/results/det-vs-hogwild-3.md, every 100,000); every 200,000 scores the same
+# over seeds 1-4 (SG-NS 37.68 against 37.57 %, CBOW 27.82 against 27.77) in the same time,
+# with half the steps a cluster pays for; every 500,000 or 1,000,000 raises the SG-NS loss
+# 1.5 % (bench/results/pair-hot-interval.md); merging every 20,000 costs 1.34x and 1.70x in
+# barriers; 1,024 rows left the loss of 10 MB at 2.574 against 2.515 serial
 PAIR_HOT_ROWS = 8192
-PAIR_ROUND_WORDS = 100_000
+PAIR_ROUND_WORDS = 200_000
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the
 # frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
 # sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %); 2 replicas take
