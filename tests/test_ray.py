@@ -287,14 +287,12 @@ def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
 @needs_ray
 @pytest.mark.parametrize("mode", sorted(MERGE_MODES))
 @pytest.mark.parametrize("replicas", [2, 8])
-@pytest.mark.parametrize("chunk", [64 << 20, 8 * 4 * 16 * 7])
-def test_driver_merge_of_touched_rows_equals_merge_touched(monkeypatch, mode, replicas, chunk):
+def test_driver_merge_of_touched_rows_equals_merge_touched(mode, replicas):
     """The driver's merge from the touched rows alone gives the bits ``merge_touched`` gives
-    from whole replicas, signed zeros included, in one piece or in chunks."""
+    from whole replicas, signed zeros included."""
     from wordvec.executors import ray as rx
     from wordvec.kernels.merge import MODES, merge_touched
 
-    monkeypatch.setattr(rx, "MERGE_CHUNK_BYTES", chunk)
     rng = np.random.default_rng(replicas)
     v, d = 400, 16
     w = rng.standard_normal((v, d), dtype=np.float32)
@@ -323,7 +321,7 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
     """An actor's merge of a range of rows from the rows each replica moved there
     (``merge_sparse``) gives the bits ``merge_touched`` gives from whole replicas, signed zeros
     included, to its own replica and to the base rows, and marks the rows any replica moved."""
-    from wordvec.executors.ray import _read_only
+    from wordvec.executors.ray import _sent
     from wordvec.kernels.merge import MODES, merge_sparse, merge_touched
 
     rng = np.random.default_rng(replicas + 10)
@@ -339,12 +337,12 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
         x = w[mine] + rng.standard_normal((mine.shape[0], d), dtype=np.float32) * (r % 3 != 0)
         x[np.searchsorted(mine, [150, 151])] = [[0.0] * d, [-0.0] * d]
         copies[r, mine], touched[r, mine] = x, 1
-        ids.append(_read_only(mine))
-        vals.append(_read_only(x))
+        ids.append(mine)
+        vals.append(x)
     mine = copies[replicas - 1, lo:hi].copy()  # the last replica merges into its own rows
     base = w[lo:hi].copy()
     moved = np.zeros(hi - lo, np.bool_)
-    merge_sparse(mine, base, lo, tuple(ids), tuple(vals), MODES[mode], moved)
+    merge_sparse(mine, base, lo, *_sent(list(zip(ids, vals))), MODES[mode], moved)
     assert np.array_equal(moved, touched[:, lo:hi].any(0))
     merge_touched(w, copies, touched, MODES[mode])
     assert mine.tobytes() == w[lo:hi].tobytes() == base.tobytes()

@@ -3,11 +3,11 @@
 Each actor is a long-lived process (one Numba thread, kernels compiled once) holding a full
 replica of the weights and the sentences of its own span of the corpus. A round is one call per
 actor: it trains its jobs on its replica and sends back only the rows it touched (ids + rows,
-per matrix). The driver merges them exactly as ``threads.ThreadExecutor`` does, with
-``kernels.merge.merge_touched`` over the touched rows only, in replica order, applies the result
-to the host weights and sends the merged rows to every actor with its next round. So the host
-weights are always the last merged state (``sync`` has nothing to do), every replica starts a
-round equal to them, and:
+per matrix). The driver merges them exactly as ``threads.ThreadExecutor`` does, each row as
+``kernels.merge.merge_touched`` combines it, but walking the touched rows only
+(``merge_sparse``), in replica order; it applies the result to the host weights and sends the
+merged rows to every actor with its next round. So the host weights are always the last merged
+state (``sync`` has nothing to do), every replica starts a round equal to them, and:
 
 - with one actor, training is the serial run of ``ThreadExecutor(workers=1)``, bit for bit;
 - with ``N`` actors, it is the deterministic run of ``N`` local workers, bit for bit (same
@@ -48,7 +48,6 @@ except ImportError:  # one clear line, not a traceback into Ray's absence
     raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
 
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
-MERGE_CHUNK_BYTES = 64 << 20  # the driver merges shared rows this many bytes of copies at a time
 
 
 # -- the actor ---------------------------------------------------------------------------------
@@ -176,17 +175,22 @@ class Replica:
         parts = ray.get(list(step.parts))
         for m, (w, (lo, hi), snap) in enumerate(zip(self.weights, step.ranges, self.snap,
                                                      strict=True)):  # fmt: skip
-            if hi > lo:  # one Numba type for every replica's arrays: read-only views
-                ids = tuple(_read_only(p[m][0]) for p in parts)
-                vals = tuple(_read_only(p[m][1]) for p in parts)
-                merge_sparse(w[lo:hi], snap, lo, ids, vals, step.modes[m], self.moved[m])
+            if hi > lo:
+                merge_sparse(w[lo:hi], snap, lo, *_sent([p[m] for p in parts]), step.modes[m],
+                             self.moved[m])  # fmt: skip
 
 
-def _read_only(a: np.ndarray) -> np.ndarray:
-    """A read-only view of ``a`` (the object store's arrays are; a replica's own may not be)."""
-    v = a.view()
-    v.flags.writeable = False
-    return v
+def _sent(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[tuple, tuple]:
+    """The replicas' (ids, rows) as ``merge_sparse`` takes them: a tuple of ids and one of
+    rows, each array a read-only view (the object store's arrays are, a replica's own may not
+    be: one Numba type for all)."""
+
+    def read_only(a: np.ndarray) -> np.ndarray:
+        v = a.view()
+        v.flags.writeable = False
+        return v
+
+    return tuple(read_only(p[0]) for p in parts), tuple(read_only(p[1]) for p in parts)
 
 
 class HotStep(NamedTuple):
@@ -199,31 +203,6 @@ class HotStep(NamedTuple):
     modes: list[int]
     parts: list | None = None
     report: bool = False
-
-
-def merge_rows(w: np.ndarray, base_of, parts: Sequence[tuple[np.ndarray, np.ndarray]],
-               mode: int) -> np.ndarray:
-    """Merge into ``w`` (float32[V, d]) the rows each replica moved (``parts[r]``: ids int32,
-    sorted, and their rows) as ``merge_touched`` merges whole replicas: a row one replica moved
-    is its row; for a row several moved, ``base_of(ids)`` gives the rows as they all started.
-    Returns the ids any replica moved."""
-    from ..kernels.merge import count_hits, gather_rows, merge_touched
-
-    ids = tuple(p[0] for p in parts)
-    vals = tuple(np.ascontiguousarray(p[1]) for p in parts)
-    hits = np.zeros(w.shape[0], np.int32)
-    slot = np.full(w.shape[0], -1, np.int64)
-    multi = count_hits(ids, hits, slot)
-    step = max(1, MERGE_CHUNK_BYTES // (len(parts) * 4 * w.shape[1]))
-    for lo in range(0, max(multi.shape[0], 1), step):
-        hi = min(lo + step, multi.shape[0])
-        base = np.ascontiguousarray(base_of(multi[lo:hi]))  # the rows as every replica started
-        copies = np.empty((len(parts), hi - lo, w.shape[1]), np.float32)
-        touched = np.zeros((len(parts), hi - lo), np.uint8)
-        gather_rows(w, ids, vals, hits, slot, lo, hi, base, copies, touched)
-        merge_touched(base, copies, touched, mode)
-        w[multi[lo:hi]] = base
-    return np.flatnonzero(hits).astype(np.int32)
 
 
 def _writable(bundle):
@@ -505,9 +484,14 @@ class RayExecutor:
         return merged, down * self.replicas
 
     def _merge_matrix(self, m: int, parts) -> tuple[np.ndarray, np.ndarray]:
-        """Merge matrix ``m``; returns its rows any replica moved: (ids, merged rows)."""
+        """Merge matrix ``m`` (the host rows are where every replica started); returns its
+        rows any replica moved: (ids, merged rows)."""
+        from ..kernels.merge import merge_sparse
+
         w = self.weights[m]
-        union = merge_rows(w, lambda rows: w[rows], [p[m] for p in parts], self._modes[m])
+        moved = np.zeros(w.shape[0], np.bool_)
+        merge_sparse(w, w, 0, *_sent([p[m] for p in parts]), self._modes[m], moved)
+        union = np.flatnonzero(moved).astype(np.int32)
         return union, np.take(w, union, axis=0)
 
     def _restart(self, r: int, weights):
