@@ -376,30 +376,36 @@ class RayExecutor:
         t0 = time.perf_counter()
         steps = work.steps(self.hot_every if self.hot is not None and self.replicas > 1 else None)
         last = len(steps) - 1
+        # every step's calls go out now: an actor's next step waits in its queue (no round
+        # trip to the driver between steps), reading the step before's rows by reference
         log: list = []  # per step before the last, every actor's frequent rows (references)
+        calls = self._submit(steps, log, 0, fault=True)
         interrupted = False
         up = down = rows_up = 0
         train_s = merge_s = 0.0
         for i in range(len(steps)):
-            refs = [self._call(a, r, steps, i, log) for r, a in enumerate(self._actors)]
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
                 tries = 0
                 while results[r] is None:
                     try:
-                        results[r] = ray.get(refs[r][0] if i < last else refs[r])
+                        results[r] = ray.get(calls[i][r][0] if i < last else calls[i][r])
                     except KeyboardInterrupt:  # finish the round, then raise
                         interrupted = True
                     except ray.exceptions.RayActorError:
                         tries += 1
                         if tries > MAX_RETRIES:
                             raise
-                        refs[r] = self._redo(r, steps, i, log)
+                        calls[i][r] = self._redo(r, steps, i, log)
+                        if i < last:
+                            log[i][r] = calls[i][r][1]
+                        # the later steps read rows that never came: they fail (changing
+                        # nothing) and go out again
+                        calls[i + 1 :] = self._submit(steps, log, i + 1)
             for jobs, res in zip(steps[i], results, strict=True):
                 for job, row in zip(jobs, res[0], strict=True):
                     stats[job.index] += row
-            if i < last:  # the actors merge these among themselves: each reads the others'
-                log.append([ref[1] for ref in refs])
+            if i < last:  # the actors merged these among themselves: each read the others'
                 train_s += max(res[1] for res in results)
                 rows_up += sum(res[2] for res in results)
                 up += sum(res[3] for res in results)
@@ -440,6 +446,21 @@ class RayExecutor:
             return -1
         after = f[2] - sum(len(step[r]) for step in steps[:i])  # counted in this call's jobs
         return after if 0 <= after < len(steps[i][r]) else -1
+
+    def _submit(self, steps, log, first: int, fault: bool = False) -> list:
+        """Every actor's calls for steps ``first`` onwards, in order; each step's references
+        of the actors' frequent rows go into ``log`` for the next step to read."""
+        calls = []
+        for i in range(first, len(steps)):
+            calls.append([self._call(a, r, steps, i, log, fault)
+                          for r, a in enumerate(self._actors)])  # fmt: skip
+            if i < len(steps) - 1:
+                parts = [ref[1] for ref in calls[-1]]
+                if i < len(log):  # sent again
+                    log[i] = parts
+                else:
+                    log.append(parts)
+        return calls
 
     def _call(self, actor, r: int, steps, i: int, log, fault: bool = True):
         """Actor ``r``'s call for step ``i`` of ``steps`` (``Round.steps``): before the last,
