@@ -4,7 +4,8 @@
         --modes sg-ns,cbow-ns
 
 Each run is a fresh process training ``Word2Vec(vector_size=100, window=5, sample=1e-4,
-epochs=5, workers=2)`` (deterministic, 2 replicas, rounds of 1,000,000 tokens) on wiki100m.txt
+epochs=5, workers=2)`` (deterministic, 2 replicas, rounds of ``--round-words`` tokens in all,
+default 1,000,000) on wiki100m.txt
 with the frequent rows merged every ``--every`` tokens in all (1,000,000: only at the round's
 end); prints one markdown row a run: seconds of ``fit``, analogy % (3CosAdd, 30,000 words),
 WS353 Spearman and the last epoch's loss.
@@ -29,7 +30,7 @@ spec = json.loads(sys.argv[1])
 replicas.PAIR_ROUND_WORDS = spec["every"]
 t0 = time.perf_counter()
 m = Word2Vec(vector_size=100, window=5, sample=1e-4, epochs=5, workers=2, seed=spec["seed"],
-             **spec["params"]).fit(spec["data"] + "/wiki100m.txt")
+             round_words=spec["round_words"], **spec["params"]).fit(spec["data"] + "/wiki100m.txt")
 s = time.perf_counter() - t0
 a = evaluate_analogies(m.wv, spec["data"] + "/questions-words.txt").accuracy
 p = evaluate_word_pairs(m.wv, spec["data"] + "/wordsim353.tsv").spearman
@@ -43,14 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", default="100000,200000")
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--modes", default="sg-ns,cbow-ns")
+    ap.add_argument("--round-words", type=int, default=1_000_000)
     ap.add_argument("--data", type=Path, default=DATA)
     a = ap.parse_args(argv)
+    print(f"rounds of {a.round_words:,} tokens in all")
     print("| mode | seed | every (tokens in all) | seconds | analogy % | WS353 | loss |")
     print("|---|---|---|---|---|---|---|")
     for mode in a.modes.split(","):
         for seed in (int(s) for s in a.seeds.split(",")):
             for every in (int(e) for e in a.every.split(",")):
-                spec = {"every": every, "seed": seed, "params": MODES[mode], "data": str(a.data)}
+                spec = {"every": every, "seed": seed, "params": MODES[mode], "data": str(a.data),
+                        "round_words": a.round_words}
                 out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],
                                      capture_output=True, text=True, check=True)  # fmt: skip
                 r = json.loads(out.stdout.strip().splitlines()[-1])
