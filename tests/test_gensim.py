@@ -201,24 +201,31 @@ def test_add_vectors_as_gensim(toy_model):
 @pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_port_matches_gensim_on_a_real_slice(tmp_path):
-    """One gensim script under both imports on 10 MB of Wikipedia: analogy accuracy (all
-    questions among the 30,000 most frequent words) within one point, WordSim within 0.06.
+    """One gensim script under both imports on 10 MB of Wikipedia, seeds 1 and 2: mean analogy
+    accuracy (all questions among the 30,000 most frequent words) within one point, mean
+    WordSim within 0.06.
 
     Neither run is reproducible (gensim's threads race), so the slice must be large enough for
     the scores to mean something: on 4 MB and 3 epochs both scored under 1 % and rho under 0.15,
-    and two gensim runs differed by more than the tolerance. On 10 MB and 5 epochs, seeds 1-5:
-    analogy 2.8-3.5 %, rho 0.25-0.29 for both, the largest gaps between the two 0.4 points and
-    0.02."""
+    and two gensim runs differed by more than the tolerance. On 10 MB and 5 epochs, seed 1, eight
+    runs on one machine: gensim 2.97-3.55 %, wordvec 2.71-2.87 %, gaps -0.15 to -0.79 points
+    (one run of one seed alone failed the tolerance once in 14); rho gaps -0.001 to -0.049. The
+    mean of two seeds halves the spread."""
     with open(DATA / "wiki100m.txt", "rb") as f:
         (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
     results = {}
     for name, module in (("gensim", gensim_models), ("wordvec", wg)):
         reader = module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus
-        model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50, window=5,
-                                min_count=5, workers=2, epochs=5, seed=1)  # fmt: skip
-        score, _ = model.wv.evaluate_word_analogies(QUESTIONS, restrict_vocab=30000)
-        pairs = model.wv.evaluate_word_pairs(DATA / "wordsim353.tsv")
-        results[name] = (score, pairs[1][0], model.corpus_count, len(model.wv))
+        runs = []
+        for seed in (1, 2):
+            model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50,
+                                    window=5, min_count=5, workers=2, epochs=5,
+                                    seed=seed)  # fmt: skip
+            score, _ = model.wv.evaluate_word_analogies(QUESTIONS, restrict_vocab=30000)
+            pairs = model.wv.evaluate_word_pairs(DATA / "wordsim353.tsv")
+            runs.append((score, pairs[1][0]))
+        results[name] = (np.mean([r[0] for r in runs]), np.mean([r[1] for r in runs]),
+                         model.corpus_count, len(model.wv))  # fmt: skip
     (g_score, g_rho, g_count, g_vocab), (w_score, w_rho, w_count, w_vocab) = results.values()
     assert abs(w_score - g_score) <= 0.01, results
     assert abs(w_rho - g_rho) <= 0.06, results
