@@ -171,3 +171,15 @@ def test_what_the_process_already_holds_is_not_asked_for_again(monkeypatch):
         check_memory(est, "training")
     monkeypatch.setattr(memory, "available_bytes", lambda: None)  # unknown: no refusal
     check_memory({"vectors": 1 << 60, "total": 1 << 60}, "training")
+
+
+def test_a_cluster_driver_counts_no_copies_and_no_training_buffers():
+    """On a cluster the actors hold the weights' copies and train: the driver's estimate is
+    its own weights, vocabulary and tables only (no Ray needed to ask)."""
+    v = 50_000
+    local = Word2Vec(vector_size=100, workers=4).estimate_memory(v)
+    driver = Word2Vec(vector_size=100, workers=4, cluster="ray").estimate_memory(v)
+    assert local["replicas"] > 0 and local["buffers"] > 0
+    assert driver["replicas"] == 0 and driver["buffers"] == 0
+    assert driver["vectors"] == local["vectors"] and driver["syn1neg"] == local["syn1neg"]
+    assert driver["total"] == local["total"] - local["replicas"] - local["buffers"]

@@ -169,18 +169,21 @@ class Word2Vec:
         check_memory(self.estimate_memory(vocab_size), "training")
 
     def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
-        """Bytes training takes for ``vocab_size`` words (default: the model's), by part
-        (gensim's name; see ``wordvec.memory.training_bytes``); ``total`` sums them."""
+        """Bytes training takes in this process for ``vocab_size`` words (default: the
+        model's), by part (gensim's name; see ``wordvec.memory.training_bytes``); ``total``
+        sums them. On a cluster this is the driver's share: the actors hold the copies of the
+        weights and train, each on its own machine."""
         from .memory import training_bytes
 
         v = vocab_size if vocab_size is not None else len(self.wv)
-        copies = self.workers if (self.deterministic and self.workers > 1) else 0
-        if self.device != "cpu":
-            copies = 0  # a GPU trains one copy
+        here = self.cluster is None  # else the actors train, on their own machines
+        copies = self._replica_count() if here else 0
+        copies = copies if copies > 1 else 0  # one copy is the weights themselves
+        threads = self.workers if here else 0
         corpus = getattr(self, "corpus_", None)  # None before build_vocab
         return training_bytes(
             v, self.vector_size, self.window, self.negative, bool(self.hs), bool(self.softmax),
-            self.workers, copies, nce=bool(self.nce),
+            threads, copies, nce=bool(self.nce),
             tokens=corpus.n_tokens if corpus is not None else 0,
             rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
             sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
