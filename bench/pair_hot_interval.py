@@ -53,8 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     for mode in a.modes.split(","):
         for seed in (int(s) for s in a.seeds.split(",")):
             for every in (int(e) for e in a.every.split(",")):
-                spec = {"every": every, "seed": seed, "params": MODES[mode], "data": str(a.data),
-                        "round_words": a.round_words}
+                spec = {
+                    "every": every,
+                    "seed": seed,
+                    "params": MODES[mode],
+                    "data": str(a.data),
+                    "round_words": a.round_words,
+                }
                 out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],
                                      capture_output=True, text=True, check=True)  # fmt: skip
                 r = json.loads(out.stdout.strip().splitlines()[-1])

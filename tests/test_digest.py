@@ -55,14 +55,26 @@ def digest(model):
 
 
 def train(mode):
-    params = dict(vector_size=24, window=4, min_count=2, sample=1e-3, epochs=2, workers=1,
-                  seed=11, batch_words=500, max_sentence_length=300, **MODES[mode])
+    params = dict(
+        vector_size=24,
+        window=4,
+        min_count=2,
+        sample=1e-3,
+        epochs=2,
+        workers=1,
+        seed=11,
+        batch_words=500,
+        max_sentence_length=300,
+        **MODES[mode],
+    )
     return Word2Vec(**params).fit(corpus_lines())
 
 
 # Haswell's features, and no others: Numba otherwise adds the host's (AVX-512 among them)
-AVX2 = ("+64bit,+avx,+avx2,+bmi,+bmi2,+cmov,+cx16,+f16c,+fma,+fsgsbase,+lzcnt,+mmx,+movbe,"
-        "+pclmul,+popcnt,+rdrnd,+sahf,+sse,+sse2,+sse3,+sse4.1,+sse4.2,+ssse3,+xsave,+xsaveopt")
+AVX2 = (
+    "+64bit,+avx,+avx2,+bmi,+bmi2,+cmov,+cx16,+f16c,+fma,+fsgsbase,+lzcnt,+mmx,+movbe,"
+    "+pclmul,+popcnt,+rdrnd,+sahf,+sse,+sse2,+sse3,+sse4.1,+sse4.2,+ssse3,+xsave,+xsaveopt"
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +86,10 @@ def digests():
     if not all(host.get(f, False) for f in ("avx2", "fma", "bmi2", "movbe", "f16c")):
         pytest.skip("the recorded digests are for AVX2 machines; this CPU lacks AVX2")
     env = dict(os.environ, NUMBA_CPU_NAME="haswell", NUMBA_CPU_FEATURES=AVX2)
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_digest as t; "
-            "print(json.dumps({m: t.digest(t.train(m)) for m in t.MODES}))")
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_digest as t; "
+        "print(json.dumps({m: t.digest(t.train(m)) for m in t.MODES}))"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], env=env,
                          capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -342,7 +342,8 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
     mine = copies[replicas - 1, lo:hi].copy()  # the last replica merges into its own rows
     base = w[lo:hi].copy()
     moved = np.zeros(hi - lo, np.bool_)
-    merge_sparse(mine, base, lo, *_sent(list(zip(ids, vals))), MODES[mode], moved)
+    merge_sparse(mine, base, lo, *_sent(list(zip(ids, vals, strict=True))), MODES[mode],
+                 moved)
     assert np.array_equal(moved, touched[:, lo:hi].any(0))
     merge_touched(w, copies, touched, MODES[mode])
     assert mine.tobytes() == w[lo:hi].tobytes() == base.tobytes()
