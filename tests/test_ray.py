@@ -229,7 +229,8 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
     params = dict(PARAMS)
     if hot:  # the frequent rows merge after every job: the new actor replays the first step
-        monkeypatch.setattr(replicas_module, "PAIR_ROUND_WORDS", 2 * PARAMS["batch_words"])
+        for name in ("PAIR_ROUND_WORDS", "CLUSTER_PAIR_ROUND_WORDS"):  # the same plan both ways
+            monkeypatch.setattr(replicas_module, name, 2 * PARAMS["batch_words"])
     else:
         monkeypatch.setattr(Word2Vec, "_hot_rows", 0)
     if hot == "middle":  # 3 steps a round: it dies in the second, and the third follows

@@ -220,7 +220,8 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     """With 3+ replicas: jobs of 20,000 / replicas tokens, rounds of at most 100,000 tokens,
     the frequent rows within each matrix's rows; sentences longer than twice a job fall back to
     capped merges with a warning; 2 replicas keep the estimator's jobs and rounds and merge
-    8,192 frequent rows every 200,000 tokens in all (NS, NCE) or 20,000 (Huffman nodes)."""
+    8,192 frequent rows every 100,000 tokens in all (NS, NCE; 200,000 on Ray actors) or 20,000
+    (Huffman nodes)."""
     import warnings
 
     from wordvec.replicas import MERGE, MERGE_LONG_JOBS, plan
@@ -229,18 +230,21 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     one = plan(1, [5000, 5000, 1], "hs", short, 10_000, 1_000_000)
     assert one == (10_000, 1_000_000, MERGE, None, 1)
     ns = plan(2, [9000, 9000, 1], "hs", short, 10_000, 1_000_000)  # the syn1 slot unused
-    assert ns == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 8192), (1, 1)], 10)
+    assert ns == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 8192), (1, 1)], 5)
     hs = plan(2, [9000, 1, 8999], "hs", short, 10_000, 1_000_000)
     assert hs == (10_000, 1_000_000, MERGE, [(0, 8192), (0, 1), (807, 8999)], 1)
-    assert plan(2, [9000, 9000, 9000], "nce", short, 10_000, 1_000_000).hot_every == 10
-    assert plan(2, [9000, 9000, 1], "hs", short, 1000, 1_000_000).hot_every == 100
+    assert plan(2, [9000, 9000, 9000], "nce", short, 10_000, 1_000_000).hot_every == 5
+    assert plan(2, [9000, 9000, 1], "hs", short, 1000, 1_000_000).hot_every == 50
+    actors = plan(2, [9000, 9000, 1], "hs", short, 10_000, 1_000_000, cluster=True)
+    assert actors.hot_every == 10  # a call each: every 200,000 tokens
+    assert plan(2, [9000, 1, 8999], "hs", short, 10_000, 1_000_000, cluster=True).hot_every == 1
     # a job is at least one sentence: steps of fewer, longer jobs; past twice a step, a warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert plan(2, [9000, 9000, 1], "hs", bounds_of([60_000] * 9), 10_000,
+        assert plan(2, [9000, 9000, 1], "hs", bounds_of([30_000] * 9), 10_000,
                     1_000_000).hot_every == 1  # fmt: skip
-    with pytest.warns(RuntimeWarning, match="max_sentence_length=100000"):
-        plan(2, [9000, 9000, 1], "hs", bounds_of([250_000] * 9), 10_000, 1_000_000)
+    with pytest.warns(RuntimeWarning, match="max_sentence_length=50000"):
+        plan(2, [9000, 9000, 1], "hs", bounds_of([150_000] * 9), 10_000, 1_000_000)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         eight = plan(8, [5000, 5000, 4999], "hs", short, 10_000, 1_000_000)

@@ -5,10 +5,10 @@ Rows several replicas moved combine per matrix (``kernels.merge``: input vectors
 negative-sampling outputs, then Huffman nodes / softmax outputs / NCE biases). The most
 frequent words' rows (and the heaviest Huffman nodes: ``HOT_ROWS``, ``PAIR_HOT_ROWS`` with 2
 replicas) also merge within a round, every ``hot_every`` jobs, so those rows are never staler
-than ``HOT_ROUND_WORDS`` tokens in all (20,000), or ``PAIR_ROUND_WORDS`` (200,000) with 2
-replicas of negative sampling or NCE; the other rows merge once a round (docs/training-core.md:
-with 8 replicas and jobs of 5,000 tokens the sums diverge; with 2,500 they match the serial
-run).
+than ``HOT_ROUND_WORDS`` tokens in all (20,000), or ``PAIR_ROUND_WORDS`` (100,000) with 2
+replicas of negative sampling or NCE (``CLUSTER_PAIR_ROUND_WORDS``, 200,000, on Ray actors);
+the other rows merge once a round (docs/training-core.md: with 8 replicas and jobs of 5,000
+tokens the sums diverge; with 2,500 they match the serial run).
 """
 
 from __future__ import annotations
@@ -24,16 +24,19 @@ MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never di
 HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
 # 2 replicas train rounds of 1,000,000 tokens (the default round_words) and merge their
-# 8,192 most frequent rows every 200,000 tokens in all with negative sampling or NCE (every
+# 8,192 most frequent rows every 100,000 tokens in all with negative sampling or NCE (every
 # 20,000 with Huffman nodes or softmax rows, which move with every pair): on wiki100m 1.025x
 # Hogwild's time for SG-NS, 1.054x for CBOW, 0.46x for SG-HS, at +0.1 to +0.4 points of
-# analogy (bench/results/det-vs-hogwild-3.md, every 100,000); every 200,000 scores the same
-# over seeds 1-4 (SG-NS 37.68 against 37.57 %, CBOW 27.82 against 27.77) in the same time,
-# with half the steps a cluster pays for; every 500,000 or 1,000,000 raises the SG-NS loss
-# 1.5 % (bench/results/pair-hot-interval.md); merging every 20,000 costs 1.34x and 1.70x in
-# barriers; 1,024 rows left the loss of 10 MB at 2.574 against 2.515 serial
+# analogy; merging every 20,000 costs 1.34x and 1.70x in barriers; 1,024 rows left the loss
+# of 10 MB at 2.574 against 2.515 serial (bench/results/det-vs-hogwild-3.md)
 PAIR_HOT_ROWS = 8192
-PAIR_ROUND_WORDS = 200_000
+PAIR_ROUND_WORDS = 100_000
+# 2 Ray actors pay a call and a transfer for every merge of the frequent rows, a barrier in
+# one process does not: they merge every 200,000 tokens. On wiki100m (seeds 1-4) that scores
+# as every 100,000 (SG-NS 37.68 against 37.57 %, CBOW 27.82 against 27.77), the loss 0.3 %
+# higher; on 10 MB the SG-NS loss is 0.6 % higher (2.5389 against 2.5241; Hogwild 2.5197),
+# which is why one process keeps 100,000 (bench/results/pair-hot-interval.md)
+CLUSTER_PAIR_ROUND_WORDS = 200_000
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the
 # frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
 # sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %); 2 replicas take
@@ -53,16 +56,18 @@ class Plan(NamedTuple):
 
 def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
          batch_words: int, round_words: int, merge: str | None = None,
-         hot_rows: int | None = None) -> Plan:  # fmt: skip
+         hot_rows: int | None = None, cluster: bool = False) -> Plan:  # fmt: skip
     """The plan for ``replicas`` copies of matrices of ``rows`` rows (syn0, syn1neg, syn1 slot;
     a matrix not trained is one row), a corpus of sentence ``bounds``; ``merge``: modes to use
     instead of the default; ``hot_rows``: frequent rows instead of the default (0: no merges
-    within a round)."""
+    within a round); ``cluster``: the replicas are actors, for which a merge within a round
+    is a call."""
     if replicas == 1:
         return Plan(batch_words, round_words, merge or MERGE, None)
     busy = output != "nce" and rows[2] > 1  # Huffman nodes or softmax rows: every pair moves some
     if replicas == 2:
-        hot_words = (HOT_ROUND_WORDS if busy else PAIR_ROUND_WORDS) // replicas
+        pair = CLUSTER_PAIR_ROUND_WORDS if cluster else PAIR_ROUND_WORDS
+        hot_words = (HOT_ROUND_WORDS if busy else pair) // replicas
         hot_rows = PAIR_HOT_ROWS if hot_rows is None else hot_rows
     else:
         hot_words = HOT_ROUND_WORDS // replicas

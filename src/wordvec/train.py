@@ -459,7 +459,7 @@ class Word2Vec:
         output = "nce" if self.nce else "softmax" if self.softmax else "hs"
         plan = replicas.plan(copies, [w.shape[0] for w in weights], output, self.corpus_.bounds,
                              self.batch_words, self.round_words, self._replica_merge,
-                             self._hot_rows)  # fmt: skip
+                             self._hot_rows, cluster=self.cluster is not None)  # fmt: skip
         self._executor = self._make_executor(weights, objective, copies, plan)
         schedule = self._schedule(self._executor.replicas, plan)
         last_save = [time.perf_counter()]
