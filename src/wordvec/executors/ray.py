@@ -379,7 +379,7 @@ class RayExecutor:
         last = len(steps) - 1
         # every step's calls go out now: an actor's next step waits in its queue (no round
         # trip to the driver between steps), reading the step before's rows by reference
-        log: list = []  # per step before the last, every actor's frequent rows (references)
+        log: list = [None] * last  # per step before the last, every actor's frequent rows
         calls = self._submit(steps, log, 0, fault=True)
         interrupted = False
         up = down = rows_up = 0
@@ -398,8 +398,6 @@ class RayExecutor:
                         if tries > MAX_RETRIES:
                             raise
                         calls[i][r] = self._redo(r, steps, i, log)
-                        if i < last:
-                            log[i][r] = calls[i][r][1]
                         # the later steps read rows that never came: they fail (changing
                         # nothing) and go out again
                         calls[i + 1 :] = self._submit(steps, log, i + 1)
@@ -450,17 +448,13 @@ class RayExecutor:
 
     def _submit(self, steps, log, first: int, fault: bool = False) -> list:
         """Every actor's calls for steps ``first`` onwards, in order; each step's references
-        of the actors' frequent rows go into ``log`` for the next step to read."""
+        of the actors' frequent rows go into ``log[step]`` for the next step to read."""
         calls = []
         for i in range(first, len(steps)):
             calls.append([self._call(a, r, steps, i, log, fault)
                           for r, a in enumerate(self._actors)])  # fmt: skip
-            if i < len(steps) - 1:
-                parts = [ref[1] for ref in calls[-1]]
-                if i < len(log):  # sent again
-                    log[i] = parts
-                else:
-                    log.append(parts)
+            if i < len(log):
+                log[i] = [ref[1] for ref in calls[-1]]
         return calls
 
     def _call(self, actor, r: int, steps, i: int, log, fault: bool = True):
@@ -482,13 +476,16 @@ class RayExecutor:
     def _redo(self, r: int, steps, i: int, log):
         """Replace dead actor ``r`` and bring it to where it died: the round's start (the host
         weights: the driver merges only at the end of a round), the earlier steps trained again
-        with the merges that ended them; returns the references of step ``i`` redone."""
+        with the merges that ended them; returns the references of step ``i`` redone, its
+        frequent rows (before the last step) logged in place of the dead actor's."""
         actor = self._restart(r, self.weights)  # (the last round's merged rows: already there)
         for s in range(i):  # the same inputs give the same outputs
-            stats_ref, part_ref = self._call(actor, r, steps, s, log, False)
+            stats_ref, log[s][r] = self._call(actor, r, steps, s, log, False)
             ray.get(stats_ref)
-            log[s][r] = part_ref  # the same rows, from the live actor
-        return self._call(actor, r, steps, i, log, False)
+        refs = self._call(actor, r, steps, i, log, False)
+        if i < len(log):
+            log[i][r] = refs[1]
+        return refs
 
     def _merge(self, parts: list[list[tuple[np.ndarray, np.ndarray]]]):
         """Apply the replicas' touched rows to the host weights as ``merge_touched`` does;

@@ -110,7 +110,7 @@ def merge_sparse(w, base, lo, ids, vals, mode, moved):
     n = len(ids)
     h, d = base.shape
     acc = np.empty(d, np.float32)
-    rows = np.empty((n, 1, d), np.float32)
+    rows = np.empty((n, 1, d), np.float32)  # every replica's row i, as combine reads copies
     at = np.zeros(n, np.int64)  # each replica's next row in ids[r]
     mark = np.zeros(n, np.bool_)
     for i in range(h):
