@@ -74,17 +74,35 @@ def combine(s, copies, i, hits, mode, acc):
     """Row ``i`` that ``hits`` > 1 replicas moved: ``s`` (float32[d]) as they all started,
     ``copies[r, i]`` replica ``r``'s (``s`` where it did not move it); ``acc`` and ``s`` become
     the merged row (``merge_touched``'s modes)."""
-    n, d = copies.shape[0], s.shape[0]
     acc[:] = 0.0
     longest = 0.0  # max over replicas of |d_i|^2
-    for w in range(n):  # loops over d innermost, so they vectorise
-        c = copies[w, i]
-        q = np.float32(0.0)
+    for w in range(copies.shape[0]):
+        longest = max(longest, add_change(acc, copies[w, i], s, mode))
+    finish(s, acc, hits, mode, longest)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def add_change(acc, c, s, mode):
+    """``acc += c - s``; returns ``|c - s|^2`` for ``CAPPED`` (else 0: without that sum the
+    loop vectorises)."""
+    d = s.shape[0]
+    q = np.float32(0.0)
+    if mode == CAPPED:
         for t in range(d):
             x = c[t] - s[t]
             acc[t] += x
             q += x * x
-        longest = max(longest, q)
+    else:
+        for t in range(d):
+            acc[t] += c[t] - s[t]
+    return q
+
+
+@njit(cache=True, nogil=True, inline="always")
+def finish(s, acc, hits, mode, longest):
+    """``s`` and ``acc`` become ``s`` plus the replicas' summed changes ``acc``, scaled as
+    ``mode`` says (``longest``: the largest ``|d_i|^2``, for ``CAPPED``)."""
+    d = s.shape[0]
     scale = 1.0
     if mode == MEAN:
         scale = 1.0 / hits
@@ -110,7 +128,6 @@ def merge_sparse(w, base, lo, ids, vals, mode, moved):
     n = len(ids)
     h, d = base.shape
     acc = np.empty(d, np.float32)
-    rows = np.empty((n, 1, d), np.float32)  # every replica's row i, as combine reads copies
     at = np.zeros(n, np.int64)  # each replica's next row in ids[r]
     mark = np.zeros(n, np.bool_)
     for i in range(h):
@@ -128,10 +145,16 @@ def merge_sparse(w, base, lo, ids, vals, mode, moved):
         s = base[i]
         if hits == 1:
             s[:] = vals[first][at[first]]
-        else:
+        else:  # combine's sums, each replica's row read where it lies
+            acc[:] = 0.0
+            longest = 0.0
             for r in range(n):
-                rows[r, 0] = vals[r][at[r]] if mark[r] else s
-            combine(s, rows, 0, hits, mode, acc)
+                if mark[r]:
+                    q = add_change(acc, vals[r][at[r]], s, mode)
+                else:
+                    q = add_change(acc, s, s, mode)
+                longest = max(longest, q)
+            finish(s, acc, hits, mode, longest)
         w[i] = s
         for r in range(n):
             at[r] += mark[r]
