@@ -213,14 +213,15 @@ def main(argv: list[str] | None = None) -> int:
         base["round_words"] = args.round_words
     if args.max_sentence_length:
         base["max_sentence_length"] = args.max_sentence_length
-    round_words = base.get("round_words", Word2Vec().round_words)
+    round_words = base.get("round_words")
     ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     rows: list[dict] = []
     spec: dict = {"corpus": f"{args.corpus.name}" + (f", first {corpus.stat().st_size:,} bytes"
                   if corpus != args.corpus else ""), "params": "", "ray": ray.__version__,
                   "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
     spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
-                      f"{args.epochs} epochs, seed {args.seed}, round_words {round_words:,}, "
+                      f"{args.epochs} epochs, seed {args.seed}, round_words "
+                      f"{f'{round_words:,}' if round_words else 'default'}, "
                       f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
                       f"replica merge {Word2Vec._replica_merge or 'default'!r}"
                       )  # fmt: skip

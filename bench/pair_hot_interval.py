@@ -5,7 +5,7 @@
 
 Each run is a fresh process training ``Word2Vec(vector_size=100, window=5, sample=1e-4,
 epochs=5, workers=2)`` (deterministic, 2 replicas, rounds of ``--round-words`` tokens in all,
-default 1,000,000) on wiki100m.txt
+default 1,000,000; ``--rows`` frequent rows, default 8,192) on wiki100m.txt
 with the frequent rows merged every ``--every`` tokens in all (1,000,000: only at the round's
 end); prints one markdown row a run: seconds of ``fit``, analogy % (3CosAdd, 30,000 words),
 WS353 Spearman and the last epoch's loss.
@@ -28,6 +28,7 @@ from wordvec import Word2Vec
 from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
 spec = json.loads(sys.argv[1])
 replicas.PAIR_ROUND_WORDS = spec["every"]
+replicas.PAIR_HOT_ROWS = spec["rows"]
 t0 = time.perf_counter()
 m = Word2Vec(vector_size=100, window=5, sample=1e-4, epochs=5, workers=2, seed=spec["seed"],
              round_words=spec["round_words"], **spec["params"]).fit(spec["data"] + "/wiki100m.txt")
@@ -45,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--modes", default="sg-ns,cbow-ns")
     ap.add_argument("--round-words", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, default=8192, help="frequent rows (PAIR_HOT_ROWS)")
     ap.add_argument("--data", type=Path, default=DATA)
     a = ap.parse_args(argv)
-    print(f"rounds of {a.round_words:,} tokens in all")
+    print(f"rounds of {a.round_words:,} tokens in all, {a.rows:,} frequent rows")
     print("| mode | seed | every (tokens in all) | seconds | analogy % | WS353 | loss |")
     print("|---|---|---|---|---|---|---|")
     for mode in a.modes.split(","):
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                     "params": MODES[mode],
                     "data": str(a.data),
                     "round_words": a.round_words,
+                    "rows": a.rows,
                 }
                 out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],
                                      capture_output=True, text=True, check=True)  # fmt: skip

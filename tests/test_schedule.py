@@ -238,6 +238,13 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     actors = plan(2, [9000, 9000, 1], "hs", short, 10_000, 1_000_000, cluster=True)
     assert actors.hot_every == 10  # a call each: every 200,000 tokens
     assert plan(2, [9000, 1, 8999], "hs", short, 10_000, 1_000_000, cluster=True).hot_every == 1
+    # round_words=None: 1,000,000 tokens a round, 4,000,000 on 2 actors; a number is kept
+    rows = [9000, 9000, 1]
+    assert plan(2, rows, "hs", short, 10_000, None).round_words == 1_000_000
+    assert plan(1, rows, "hs", short, 10_000, None, cluster=True).round_words == 1_000_000
+    assert plan(2, rows, "hs", short, 10_000, None, cluster=True).round_words == 4_000_000
+    assert plan(2, rows, "hs", short, 10_000, 500_000, cluster=True).round_words == 500_000
+    assert plan(8, rows, "hs", short, 10_000, None, cluster=True).round_words == 100_000
     # a job is at least one sentence: steps of fewer, longer jobs; past twice a step, a warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -78,8 +78,9 @@ PARAMS: list[Param] = [
     Param("unicode_errors", "strict", "unicode", "invalid UTF-8: strict, replace or ignore"),
     Param("deterministic", True, "flag",
           "several workers give the same vectors on every run (False: Hogwild, fastest)"),
-    Param("round_words", 1_000_000, "int>=1",
-          "tokens between two consistent points (merges of every row, progress, checkpoints)"),
+    Param("round_words", None, "none|int>=1",
+          "tokens between two consistent points (merges of every row, progress, checkpoints); "
+          "default 1,000,000, or 4,000,000 on 2 Ray actors"),
     Param("device", "cpu", "device", "where to train: cpu (threads) or cuda (one GPU)"),
     Param("cluster", None, "cluster", "train on Ray actors (workers = actors): ray or ray:ADDRESS"),
 ]  # fmt: skip

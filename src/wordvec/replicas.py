@@ -20,6 +20,13 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 MERGE = "sum,sum,capped"
+ROUND_WORDS = 1_000_000  # tokens a round in all (``round_words=None``), ...
+# ... on 2 Ray actors, which pay for every round's merge of the rows past the frequent ones in
+# calls and transfers of nearly the whole vocabulary: on wiki100m (seeds 1-2) SG-NS 37.55 and
+# 36.92 % against 37.28 and 37.35 (rounds of 1,000,000), the loss 2.2225 and 2.2213 against
+# 2.2234 and 2.2219; on 10 MB (a round is then an epoch) 2.539 against 2.5389
+# (bench/results/pair-hot-interval.md)
+CLUSTER_PAIR_ROUND_SIZE = 4_000_000
 MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never diverges
 HOT_ROWS = 1024
 HOT_ROUND_WORDS = 20_000
@@ -40,7 +47,7 @@ CLUSTER_PAIR_ROUND_WORDS = 200_000
 # with 3 or more replicas a round is at most this many tokens in all: the rows past the
 # frequent ones merge only at its end, and 8 replicas of 125,000 tokens (rounds of 1,000,000)
 # sum them far past the serial run's (wiki100m: 2.2 % analogy against 37 %); 2 replicas take
-# the estimator's rounds (1,000,000 tokens by default: docs/training-core.md)
+# the estimator's rounds (``round_words``, by default the two sizes above: docs/training-core.md)
 MANY_REPLICAS_ROUND_WORDS = 100_000
 
 Output = Literal["hs", "softmax", "nce"]  # what the third matrix (the syn1 slot) holds
@@ -55,13 +62,16 @@ class Plan(NamedTuple):
 
 
 def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
-         batch_words: int, round_words: int, merge: str | None = None,
+         batch_words: int, round_words: int | None, merge: str | None = None,
          hot_rows: int | None = None, cluster: bool = False) -> Plan:  # fmt: skip
     """The plan for ``replicas`` copies of matrices of ``rows`` rows (syn0, syn1neg, syn1 slot;
-    a matrix not trained is one row), a corpus of sentence ``bounds``; ``merge``: modes to use
-    instead of the default; ``hot_rows``: frequent rows instead of the default (0: no merges
-    within a round); ``cluster``: the replicas are actors, for which a merge within a round
-    is a call."""
+    a matrix not trained is one row), a corpus of sentence ``bounds``; ``round_words``: tokens
+    a round in all (None: ``ROUND_WORDS``, or ``CLUSTER_PAIR_ROUND_SIZE`` for 2 actors);
+    ``merge``: modes to use instead of the default; ``hot_rows``: frequent rows instead of the
+    default (0: no merges within a round); ``cluster``: the replicas are actors, for which a
+    merge within a round is a call."""
+    if round_words is None:
+        round_words = CLUSTER_PAIR_ROUND_SIZE if cluster and replicas == 2 else ROUND_WORDS
     if replicas == 1:
         return Plan(batch_words, round_words, merge or MERGE, None)
     busy = output != "nce" and rows[2] > 1  # Huffman nodes or softmax rows: every pair moves some

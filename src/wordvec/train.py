@@ -104,7 +104,7 @@ class Word2Vec:
         max_sentence_length: int = 10_000,
         unicode_errors: str = "strict",
         deterministic: bool = True,
-        round_words: int = 1_000_000,
+        round_words: int | None = None,
         device: str = "cpu",
         cluster: str | None = None,
     ):
@@ -431,7 +431,7 @@ class Word2Vec:
     def _schedule(self, copies: int, plan: replicas.Plan) -> Schedule:
         """Jobs of ``plan.job_words`` tokens and rounds: with several replicas, one span of the
         corpus each and ``plan.round_words`` tokens a round shared out among them; otherwise
-        rounds of ``round_words`` tokens that the workers share."""
+        rounds of ``plan.round_words`` tokens that the workers share."""
         preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
         job_words = plan.job_words
         if preferred:
@@ -439,7 +439,7 @@ class Word2Vec:
         elif copies > 1:
             per_round = max(1, plan.round_words // (copies * job_words))
         else:
-            per_round = max(1, self.round_words // job_words)
+            per_round = max(1, plan.round_words // job_words)
         bounds = self.corpus_.bounds
         shards = self._shards  # on the actors: span r is shard r
         spans = shards.spans if shards is not None else equal_spans(bounds, copies)

@@ -65,6 +65,7 @@ class Replica:
         self.objective = None
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
+        self.sent: list[np.ndarray] = []  # per matrix, where a round's touched rows are gathered
 
     def reset(self, rank: int) -> None:
         """Forget everything: an idle actor taken for another run."""
@@ -81,10 +82,12 @@ class Replica:
         return self.shard.encode(words, unicode_errors, max_sentence_length)
 
     # training
-    def load(self, weights: Sequence[np.ndarray], objective, span: Sequence[int]) -> float:
+    def load(self, weights: Sequence[np.ndarray], objective, span: Sequence[int],
+             replicas: int = 1) -> float:  # fmt: skip
         """Take a copy of ``weights`` and the ``objective``; this replica trains sentences
         ``span[0] .. span[1] - 1`` of the whole corpus: those of ``objective.corpus``, or of the
-        shard read here (then ``span`` must be the shard's place). Compiles the kernel."""
+        shard read here (then ``span`` must be the shard's place). Compiles the kernels (the
+        merge's for ``replicas`` replicas too)."""
         from ..objective import Objective
 
         t0 = time.perf_counter()
@@ -107,6 +110,9 @@ class Replica:
         # compile (or load from Numba's cache) now, not in the first round: an empty job
         self.objective(Job(0, 0, 0, 0.0, 0.0, 1), tuple(self.weights), self.touched,
                        np.zeros(3, np.float64))  # fmt: skip
+        if replicas > 1:
+            _warm_merge(replicas, self.weights[0].shape[1])
+        self.sent = [np.empty((0, w.shape[1]), w.dtype) for w in self.weights]
         return time.perf_counter() - t0
 
     def train(self, merged, jobs: Sequence[Job], fault_after: int = -1,
@@ -157,13 +163,21 @@ class Replica:
         return stats, time.perf_counter() - t0
 
     def _touched_rows(self, ranges):
-        """Per matrix (ids, rows) of the rows touched (within ``ranges``, or all), unmarked."""
+        """Per matrix (ids, rows) of the rows touched (within ``ranges``, or all), unmarked.
+        All of them are gathered into ``self.sent``, valid until the next call (Ray copies
+        them as the call returns): a round's rows are most of the weights, and fresh memory
+        that size a round costs more than the copy."""
         out = []
         for m, w in enumerate(self.weights):
             lo, hi = (0, w.shape[0]) if ranges is None else ranges[m]
             ids = (lo + np.flatnonzero(self.touched[m, lo:hi])).astype(np.int32)
             self.touched[m, ids] = 0
-            out.append((ids, w[ids]))
+            if ranges is None:
+                if self.sent[m].shape[0] < ids.shape[0]:
+                    self.sent[m] = np.empty((ids.shape[0], w.shape[1]), w.dtype)
+                out.append((ids, np.take(w, ids, axis=0, out=self.sent[m][: ids.shape[0]])))
+            else:
+                out.append((ids, w[ids]))
         return out
 
     def _merge_frequent(self, step: HotStep) -> None:
@@ -179,6 +193,16 @@ class Replica:
             if hi > lo:
                 merge_sparse(w[lo:hi], snap, lo, *_sent([p[m] for p in parts]), step.modes[m],
                              self.moved[m])  # fmt: skip
+
+
+def _warm_merge(replicas: int, d: int) -> None:
+    """Compile ``merge_sparse`` (or load it from Numba's cache) for ``replicas`` replicas'
+    rows, as the merges call it, on empty arrays: before the first round, not in it."""
+    from ..kernels.merge import SUM, merge_sparse
+
+    w = np.zeros((0, d), np.float32)
+    ids = np.zeros(0, np.int32)
+    merge_sparse(w, w, 0, *_sent([(ids, w)] * replicas), SUM, np.zeros(0, np.bool_))
 
 
 def _sent(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[tuple, tuple]:
@@ -360,8 +384,12 @@ class RayExecutor:
             objective = type(objective)(objective.kind, None, objective.tables, objective.opts)
         self._objective_ref = ray.put(objective)
         weights_ref = ray.put(self.weights)
-        ray.get([a.load.remote(weights_ref, self._objective_ref, self._span(r))
-                 for r, a in enumerate(self._actors)])  # fmt: skip
+        self._merged = [np.empty((0, w.shape[1]), w.dtype) for w in self.weights]  # as sent
+        loads = [a.load.remote(weights_ref, self._objective_ref, self._span(r), self.replicas)
+                 for r, a in enumerate(self._actors)]  # fmt: skip
+        if self.replicas > 1:
+            _warm_merge(self.replicas, self.weights[0].shape[1])
+        ray.get(loads)
 
     def _span(self, r: int) -> tuple[int, int]:
         return int(self.spans[r]), int(self.spans[r + 1])
@@ -511,13 +539,16 @@ class RayExecutor:
         moved = np.zeros(w.shape[0], np.bool_)
         merge_sparse(w, w, 0, *_sent([p[m] for p in parts]), self._modes[m], moved)
         union = np.flatnonzero(moved).astype(np.int32)
-        return union, np.take(w, union, axis=0)
+        if self._merged[m].shape[0] < union.shape[0]:  # kept: put copies it (Replica.sent)
+            self._merged[m] = np.empty((union.shape[0], w.shape[1]), w.dtype)
+        return union, np.take(w, union, axis=0, out=self._merged[m][: union.shape[0]])
 
     def _restart(self, r: int, weights):
         """Replace dead actor ``r`` by a fresh one holding ``weights``."""
         self.traffic.restarts += 1
         actor = self.shards.respawn(r) if self.shards is not None else spawn(r, self.num_cpus)
-        ray.get(actor.load.remote(ray.put(weights), self._objective_ref, self._span(r)))
+        ray.get(actor.load.remote(ray.put(weights), self._objective_ref, self._span(r),
+                                  self.replicas))  # fmt: skip
         self._actors[r] = actor
         return actor
 
