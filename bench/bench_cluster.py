@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-sentence-length", type=int, default=None,
                     help="cut lines this long (a corpus on one line: jobs are whole sentences, "
                          "and 8 replicas want jobs of 2,500 tokens)")  # fmt: skip
+    ap.add_argument("--exchange", default="auto",
+                    help="frequent rows between actors: auto (a node's shared memory when the "
+                    "actors share the driver's node) or store (the object store, a call a step)")
     ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
     ap.add_argument("--render", action="store_true", help="only rewrite --out from its .json")
@@ -207,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.merge:
         Word2Vec._replica_merge = args.merge  # as bench/replicas.py compares them
+    from wordvec.executors import ray as rx
+
+    rx.EXCHANGE = args.exchange
     base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
                 epochs=args.epochs, seed=args.seed)  # fmt: skip
     if args.round_words:
@@ -223,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{args.epochs} epochs, seed {args.seed}, round_words "
                       f"{f'{round_words:,}' if round_words else 'default'}, "
                       f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
-                      f"replica merge {Word2Vec._replica_merge or 'default'!r}"
+                      f"replica merge {Word2Vec._replica_merge or 'default'!r}, "
+                      f"exchange {args.exchange}"
                       )  # fmt: skip
     local = [(int(w), False) for w in args.local.split(",") if w]
     remote = [(int(a), True) for a in args.actors.split(",") if a]

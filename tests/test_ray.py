@@ -157,9 +157,11 @@ def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, la
 
 
 @needs_ray
-def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus):
+@pytest.mark.parametrize("exchange", ["auto", "store"])
+def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus, exchange):
     """Actors train the shards they read: the same vectors as two local replicas on the same
-    spans (the corpus has a newline near every cut, so the shards meet at sentence ends)."""
+    spans (the corpus has a newline near every cut, so the shards meet at sentence ends),
+    the frequent rows exchanged over the node's shared memory or through the object store."""
     from wordvec.cluster import build_vocab_on_actors
     from wordvec.executors.ray import RayExecutor
     from wordvec.executors.threads import ThreadExecutor
@@ -171,13 +173,16 @@ def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus):
     results = []
     hot = [(0, 100), (0, 100), (0, 0)]  # frequent rows merged after every job
     for make in (lambda w, o: ThreadExecutor(w, o, 2, 2, "sum", hot),
-                 lambda w, o: RayExecutor(w, o, merge="sum", shards=handle, hot=hot)):  # fmt: skip
+                 lambda w, o: RayExecutor(w, o, merge="sum", shards=handle, hot=hot,
+                                          exchange=exchange)):  # fmt: skip
         m = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
         weights, objective = m._weights(), m._objective()
         sched = Schedule(bounds, m.batch_words, m.epochs, m.alpha, m.min_alpha, m.seed,
                          m.round_words // m.batch_words, spans)  # fmt: skip
         state = RunState(0)
         with make(weights, objective) as ex:
+            if ex.replicas == 2 and hasattr(ex, "_board"):
+                assert (ex._board is not None) == (exchange == "auto")
             losses = []
             for _ in range(m.epochs):
                 losses.append(sched.run_epoch(state, ex).loss)
@@ -215,15 +220,23 @@ def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
 
 
 @needs_ray
+@pytest.mark.parametrize("exchange", ["auto", "store"])
 @pytest.mark.parametrize("hot", [False, True, "middle"])
-def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch, hot):
+def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch, hot,
+                                                         exchange):  # fmt: skip
+    """With frequent-row steps over the board (exchange "auto") the other actor is stopped and
+    both train the round again; through the object store the new actor replays its steps."""
     from wordvec.executors import ray as rx
 
-    seen = []
+    if exchange == "store" and not hot:
+        pytest.skip("without frequent-row steps nothing is exchanged")
+    monkeypatch.setattr(rx, "EXCHANGE", exchange)
+    seen, boards = [], []
     close = rx.RayExecutor.close
 
     def keep(self):
         seen.append(self.traffic)
+        boards.append(self._board is not None)
         close(self)
 
     monkeypatch.setattr(rx.RayExecutor, "close", keep)
@@ -240,6 +253,7 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
     monkeypatch.setattr(rx.RayExecutor, "inject_fault", (3, 1, 1))
     faulty = Word2Vec(**params, workers=2, cluster="ray").fit(corpus)
     assert seen[0].restarts == 0 and seen[1].restarts == 1
+    assert boards == [bool(hot) and exchange == "auto"] * 2
     assert seen[0].steps == seen[0].rounds * (3 if hot == "middle" else 2 if hot else 1)
     assert _same(clean, faulty)
     if hot:

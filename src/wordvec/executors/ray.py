@@ -14,13 +14,17 @@ state (``sync`` has nothing to do), every replica starts a round equal to them, 
   spans, same jobs, same merge), given the same plan (the estimator gives 2 actors fewer
   merges of the frequent rows than 2 local workers: ``replicas.CLUSTER_PAIR_ROUND_WORDS``);
 - an actor that dies mid-round is replaced by a fresh one loaded with the host weights (its
-  shard re-read when the corpus is sharded) and its jobs are redone: the same vectors follow.
+  shard re-read when the corpus is sharded) and its jobs are redone (over a board, every
+  actor goes back to the host weights and the round is redone): the same vectors follow.
 
 With frequent rows (``hot``), a round is cut into steps; between two steps the actors merge the
-frequent rows among themselves: each puts the ones it changed in the object store and reads
-every other actor's (zero-copy on one node), and all merge them the same way, in replica order,
-from the same rows as they were at the last merge. The driver only passes the references; it
-merges once a round, after actor 0 has sent it the frequent rows merged during the round.
+frequent rows among themselves, all the same way, in replica order, from the same rows as they
+were at the last merge. When every actor shares the driver's node (``exchange="auto"``) a round
+is one call per actor and the rows travel over a board in shared memory (``board.py``);
+otherwise (``exchange="store"``) a step is one call per actor: each puts the rows it changed in
+the object store and reads every other actor's (zero-copy on one node), the driver passing the
+references. The driver merges once a round, after actor 0 has sent it the frequent rows merged
+during the round.
 
 What crosses the network per round: up, for each actor, ``rows touched x (4 + 4 d)`` bytes per
 matrix; down, the merged rows (union of the touched rows, same size a row), once per actor.
@@ -49,6 +53,8 @@ except ImportError:  # one clear line, not a traceback into Ray's absence
     raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
 
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
+EXCHANGES = ("auto", "store")  # how actors exchange the frequent rows (RayExecutor)
+EXCHANGE = "auto"  # the default (tests and benchmarks set "store" to time the object store)
 
 
 # -- the actor ---------------------------------------------------------------------------------
@@ -66,9 +72,13 @@ class Replica:
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
         self.sent: list[np.ndarray] = []  # per matrix, where a round's touched rows are gathered
+        self.board = None  # wordvec.executors.board.Board: the frequent rows of this node's actors
+        self.exchanges = 0  # exchanges over the board so far (every actor counts the same)
 
     def reset(self, rank: int) -> None:
         """Forget everything: an idle actor taken for another run."""
+        if self.board is not None:
+            self.board.close()
         self.__init__(rank)
 
     # input (wordvec.cluster): read and count this actor's pieces, then encode them
@@ -125,13 +135,57 @@ class Replica:
         this step began, else None).
         ``fault_after`` >= 0 kills this process after that many jobs (tests: a real death)."""
         stats, seconds = self._run(merged, jobs, fault_after, step)
-        report = None
-        if step is not None and step.report:  # the frequent rows merged in this round
-            report = []
-            for (lo, _), snap, moved in zip(step.ranges, self.snap, self.moved, strict=True):
-                at = np.flatnonzero(moved)
-                report.append(((lo + at).astype(np.int32), snap[at]))
+        report = self._report(step) if step is not None and step.report else None
         return stats, self._touched_rows(None), seconds, report
+
+    def train_round(self, merged, steps: Sequence[Sequence[Job]], fault_after: int,
+                    step: HotStep, pids: Sequence[int]):  # fmt: skip
+        """A whole round cut into ``steps`` (each a sequence of jobs), the frequent rows
+        exchanged between them over the board (``attach``) instead of by one call a step;
+        ``pids``: every actor's process, by rank. Returns what ``train`` returns for the
+        round's jobs, and (rows, bytes) this actor wrote to the board."""
+        self._apply(merged)
+        self._snapshot(step.ranges)
+        stats, seconds, done, rows, size = [], 0.0, 0, 0, 0
+        for k, jobs in enumerate(steps):
+            if k > 0:  # the frequent rows of step k - 1, everyone's
+                x = self.exchanges
+                n, b = self._post(x, step.ranges)
+                rows, size = rows + n, size + b
+                self.board.wait(x, pids)
+                self._merge_parts([self._slot(r, x, step.ranges) for r in range(len(pids))], step)
+                self.exchanges += 1
+            st, sec = self._train(jobs, fault_after - done if fault_after >= 0 else -1)
+            stats.append(st)
+            seconds += sec
+            done += len(jobs)
+        report = self._report(step) if step.report else None
+        return (np.concatenate(stats), self._touched_rows(None), seconds, report), (rows, size)
+
+    def node(self) -> str:
+        """The Ray node this actor runs on."""
+        return ray.get_runtime_context().get_node_id()
+
+    def attach(self, spec) -> int:
+        """Join the board ``spec`` (``board.Spec``) of this node's actors; returns this
+        process's id, which the others watch."""
+        from .board import Board
+
+        if self.board is not None:
+            self.board.close()
+        self.board = Board.attach(spec, self.rank)
+        self.exchanges = 0
+        return os.getpid()
+
+    def restore(self, weights: Sequence[np.ndarray]) -> None:
+        """Back to ``weights`` (a round is redone after a fault): every row, no marks, no
+        signals pending."""
+        for w, src in zip(self.weights, weights, strict=True):
+            w[:] = src
+        self.touched[:] = 0
+        if self.board is not None:
+            self.board.drain()
+            self.exchanges = 0
 
     def train_step(self, merged, jobs: Sequence[Job], fault_after: int, step: HotStep):
         """``train`` for a step before a round's last: returns (stats, seconds, rows, bytes),
@@ -143,15 +197,32 @@ class Replica:
         return (stats, seconds, sum(ids.shape[0] for ids, _ in out), size), out
 
     def _run(self, merged, jobs, fault_after, step):
+        self._apply(merged)
+        if step is not None and step.parts is None:  # a stepped round starts: the base rows
+            self._snapshot(step.ranges)
+        elif step is not None:
+            self._merge_parts(ray.get(list(step.parts)), step)
+        return self._train(jobs, fault_after)
+
+    def _apply(self, merged) -> None:
         if merged is not None:
             for w, (ids, rows) in zip(self.weights, merged, strict=True):
                 w[ids] = rows
-        if step is not None and step.parts is None:  # a stepped round starts: the base rows
-            self.snap = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, step.ranges,
-                                                                   strict=True)]  # fmt: skip
-            self.moved = [np.zeros(hi - lo, np.bool_) for lo, hi in step.ranges]
-        elif step is not None:
-            self._merge_frequent(step)
+
+    def _snapshot(self, ranges) -> None:
+        """The frequent rows as a stepped round starts: every merge's base."""
+        self.snap = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, ranges, strict=True)]
+        self.moved = [np.zeros(hi - lo, np.bool_) for lo, hi in ranges]
+
+    def _report(self, step: HotStep) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per matrix (ids, rows) of the frequent rows merged in this round, as they are."""
+        report = []
+        for (lo, _), snap, moved in zip(step.ranges, self.snap, self.moved, strict=True):
+            at = np.flatnonzero(moved)
+            report.append(((lo + at).astype(np.int32), snap[at]))
+        return report
+
+    def _train(self, jobs, fault_after):
         t0 = time.perf_counter()
         stats = np.zeros((len(jobs), 3), np.float64)
         weights = tuple(self.weights)
@@ -180,14 +251,38 @@ class Replica:
                 out.append((ids, w[ids]))
         return out
 
-    def _merge_frequent(self, step: HotStep) -> None:
-        """Every replica's frequent rows of the step before (``step.parts``, replica order)
-        into this replica, as every merge combines rows (``kernels.merge.combine``), from the
-        rows as they were at the last merge (``self.snap``), which then become the merged
-        rows."""
+    def _post(self, k: int, ranges) -> tuple[int, int]:
+        """Write the frequent rows touched since the last exchange to this actor's slot of
+        exchange ``k`` (unmarking them) and signal the others; returns (rows, bytes)."""
+        rows = size = 0
+        for m, (w, (lo, hi)) in enumerate(zip(self.weights, ranges, strict=True)):
+            count, ids, vals = self.board.rows(self.rank, k, m)
+            at = np.flatnonzero(self.touched[m, lo:hi])
+            n = at.shape[0]
+            ids[:n] = lo + at
+            self.touched[m, lo + at] = 0
+            np.take(w, ids[:n], axis=0, out=vals[:n])
+            count[0] = n
+            rows, size = rows + n, size + n * (4 + vals.strides[0])
+        self.board.signal()
+        return rows, size
+
+    def _slot(self, rank: int, k: int, ranges) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per matrix (ids, rows) that actor ``rank`` wrote for exchange ``k``, in place."""
+        out = []
+        for m in range(len(ranges)):
+            count, ids, vals = self.board.rows(rank, k, m)
+            n = int(count[0])
+            out.append((ids[:n], vals[:n]))
+        return out
+
+    def _merge_parts(self, parts, step: HotStep) -> None:
+        """Every replica's frequent rows of the step before (``parts``, replica order; per
+        matrix (ids, rows)) into this replica, as every merge combines rows
+        (``kernels.merge.combine``), from the rows as they were at the last merge
+        (``self.snap``), which then become the merged rows."""
         from ..kernels.merge import merge_sparse
 
-        parts = ray.get(list(step.parts))
         for m, (w, (lo, hi), snap) in enumerate(zip(self.weights, step.ranges, self.snap,
                                                      strict=True)):  # fmt: skip
             if hi > lo:
@@ -332,7 +427,10 @@ class RayExecutor:
     costs small beside the training (docs/cluster.md). ``hot``: per matrix, the rows (lo, hi)
     (within its rows) merged after every ``hot_every`` jobs of a round, as ``ThreadExecutor``
     does: a round is then one call per step of ``hot_every`` jobs and actor, the calls before
-    the last sending back only those rows.
+    the last sending back only those rows; ``exchange``: how the actors pass those rows
+    (``EXCHANGES``; None: ``EXCHANGE``): "auto" over a shared-memory board when every actor
+    runs on the driver's node, one call per actor a round, else as "store" does, through the
+    object store, one call per actor a step.
     """
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
@@ -342,9 +440,12 @@ class RayExecutor:
                  spans: np.ndarray | None = None, shards=None,
                  num_cpus: float = 1.0, round_words: int | None = None,
                  hot: Sequence[tuple[int, int]] | None = None,
-                 hot_every: int = 1):  # fmt: skip
+                 hot_every: int = 1, exchange: str | None = None):  # fmt: skip
         from ..kernels.merge import parse_modes
 
+        exchange = EXCHANGE if exchange is None else exchange
+        if exchange not in EXCHANGES:
+            raise ValueError(f"exchange must be one of {EXCHANGES}, got {exchange!r}")
         self._modes = parse_modes(merge, len(weights))
         self.weights = tuple(weights)
         self.merge = merge
@@ -356,6 +457,8 @@ class RayExecutor:
         self.traffic = Traffic()
         self._rounds = 0
         self._pending = None  # object ref of the merged rows the actors have not applied yet
+        self._board = None  # board.Board when every actor shares this node (exchange="auto")
+        self._pids: list[int] = []
         self._pool: ThreadPoolExecutor | None = None
         connect(address)
         if shards is not None:
@@ -390,6 +493,13 @@ class RayExecutor:
         if self.replicas > 1:
             _warm_merge(self.replicas, self.weights[0].shape[1])
         ray.get(loads)
+        if exchange == "auto" and self.hot is not None and self.replicas > 1:
+            here = ray.get_runtime_context().get_node_id()
+            if all(n == here for n in ray.get([a.node.remote() for a in self._actors])):
+                from .board import Board
+
+                self._board = Board.create(self.replicas, self.hot, self.weights[0].shape[1])
+                self._pids = ray.get([a.attach.remote(self._board.spec) for a in self._actors])
 
     def _span(self, r: int) -> tuple[int, int]:
         return int(self.spans[r]), int(self.spans[r + 1])
@@ -404,6 +514,42 @@ class RayExecutor:
                 raise ValueError(f"a job of replica {r} is outside its span {a}..{b}")
         t0 = time.perf_counter()
         steps = work.steps(self.hot_every if self.hot is not None and self.replicas > 1 else None)
+        if self._board is not None and len(steps) > 1:
+            results, interrupted, tally = self._on_board(steps, stats)
+        else:
+            results, interrupted, tally = self._by_steps(steps, stats)
+        up, down, rows_up, train_s = tally
+        if len(steps) > 1:  # the frequent rows as the actors merged them before the last step
+            for w, (ids, rows) in zip(self.weights, results[0][3], strict=True):
+                w[ids] = rows
+            up += sum(ids.nbytes + rows.nbytes for ids, rows in results[0][3])
+            rows_up += sum(ids.shape[0] for ids, _ in results[0][3])
+        t1 = time.perf_counter()
+        merged, sent = self._merge([res[1] for res in results])
+        merge_s = time.perf_counter() - t1
+        self._pending = ray.put(merged) if merged is not None else None
+        up += sum(ids.nbytes + v.nbytes for res in results for ids, v in res[1])
+        rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
+        down += sent
+        self._rounds += 1
+        t = self.traffic
+        t.rounds += 1
+        t.steps += len(steps)
+        t.bytes_up += up
+        t.bytes_down += down
+        t.rows_up += rows_up
+        wall = time.perf_counter() - t0
+        t.seconds += wall
+        t.seconds_train += train_s
+        t.seconds_merge += merge_s
+        t.per_round.append((up, down, wall, train_s, merge_s))
+        if interrupted:
+            raise KeyboardInterrupt
+
+    def _by_steps(self, steps, stats: np.ndarray):
+        """The round as one call per step and actor, the frequent rows exchanged through the
+        object store; returns the last step's results, whether the user interrupted, and
+        (bytes up, bytes down, rows up, training seconds) of the steps before it."""
         last = len(steps) - 1
         # every step's calls go out now: an actor's next step waits in its queue (no round
         # trip to the driver between steps), reading the step before's rows by reference
@@ -411,7 +557,7 @@ class RayExecutor:
         calls = self._submit(steps, log, 0, fault=True)
         interrupted = False
         up = down = rows_up = 0
-        train_s = merge_s = 0.0
+        train_s = 0.0
         for i in range(len(steps)):
             results: list[Any] = [None] * self.replicas
             for r in range(self.replicas):
@@ -437,34 +583,86 @@ class RayExecutor:
                 rows_up += sum(res[2] for res in results)
                 up += sum(res[3] for res in results)
                 down += sum(res[3] for res in results) * (self.replicas - 1)
+            else:
+                train_s += max(res[2] for res in results)
+        return results, interrupted, (up, down, rows_up, train_s)
+
+    def _on_board(self, steps, stats: np.ndarray):
+        """The round as one call per actor, the frequent rows exchanged over the board
+        (``board.py``). If an actor dies, the others are stopped, it is replaced, and every
+        actor goes back to the host weights (where the round started) and trains the round
+        again: the same inputs, the same vectors. Returns as ``_by_steps`` does."""
+        interrupted = False
+        merged = self._pending
+        for attempt in range(MAX_RETRIES + 1):
+            calls = []
+            for r, actor in enumerate(self._actors):
+                after = self._fault_round(r, steps) if attempt == 0 else -1
+                step = HotStep(self.hot, self._modes, None, report=r == 0)
+                calls.append(actor.train_round.remote(merged, [s[r] for s in steps], after,
+                                                      step, self._pids))  # fmt: skip
+            outcomes, stopped = self._wait(calls)
+            interrupted = interrupted or stopped
+            dead = [r for r, o in enumerate(outcomes)
+                    if isinstance(o, ray.exceptions.RayActorError)]  # fmt: skip
+            failed = [o for o in outcomes if isinstance(o, Exception)]
+            if not failed:
+                break
+            if not dead:  # an error of its own, not a fault: the others were stopped for it
+                from .board import PeerLost
+
+                raise next((o for o in failed if not isinstance(o, PeerLost)), failed[0])
+            if attempt == MAX_RETRIES:
+                raise outcomes[dead[0]]
+            weights = ray.put(self.weights)
+            for r in dead:
+                self._restart(r, weights)
+            ray.get([a.restore.remote(weights) for r, a in enumerate(self._actors)
+                     if r not in dead])  # fmt: skip
+            merged = None  # the host weights hold them
+        results = [o[0] for o in outcomes]
+        for r, res in enumerate(results):
+            jobs = [job for s in steps for job in s[r]]
+            for job, row in zip(jobs, res[0], strict=True):
+                stats[job.index] += row
+        rows_up = sum(o[1][0] for o in outcomes)
+        up = sum(o[1][1] for o in outcomes)
+        return results, interrupted, (up, up * (self.replicas - 1), rows_up,
+                                      max(res[2] for res in results))  # fmt: skip
+
+    def _wait(self, calls) -> tuple[list, bool]:
+        """Each call's result, or the error it ended with (when one fails, the board stops
+        the others); and whether the user interrupted."""
+        from .board import PeerLost
+
+        outcomes: list[Any] = [None] * len(calls)
+        index = {ref: r for r, ref in enumerate(calls)}
+        waiting, interrupted = list(calls), False
+        while waiting:
+            try:
+                (ref,), waiting = ray.wait(waiting, num_returns=1)
+            except KeyboardInterrupt:  # finish the round, then raise
+                interrupted = True
                 continue
-            train_s += max(res[2] for res in results)
-            if last > 0:  # the frequent rows as the actors merged them before the last step
-                for w, (ids, rows) in zip(self.weights, results[0][3], strict=True):
-                    w[ids] = rows
-                up += sum(ids.nbytes + rows.nbytes for ids, rows in results[0][3])
-                rows_up += sum(ids.shape[0] for ids, _ in results[0][3])
-            t1 = time.perf_counter()
-            merged, sent = self._merge([res[1] for res in results])
-            merge_s += time.perf_counter() - t1
-            self._pending = ray.put(merged) if merged is not None else None
-            up += sum(ids.nbytes + v.nbytes for res in results for ids, v in res[1])
-            rows_up += sum(ids.shape[0] for res in results for ids, _ in res[1])
-            down += sent
-        self._rounds += 1
-        t = self.traffic
-        t.rounds += 1
-        t.steps += len(steps)
-        t.bytes_up += up
-        t.bytes_down += down
-        t.rows_up += rows_up
-        wall = time.perf_counter() - t0
-        t.seconds += wall
-        t.seconds_train += train_s
-        t.seconds_merge += merge_s
-        t.per_round.append((up, down, wall, train_s, merge_s))
-        if interrupted:
-            raise KeyboardInterrupt
+            r = index[ref]
+            try:
+                outcomes[r] = ray.get(ref)
+            except ray.exceptions.RayActorError as e:
+                outcomes[r] = e
+            except ray.exceptions.RayTaskError as e:
+                cause = getattr(e, "cause", None)
+                outcomes[r] = cause if isinstance(cause, PeerLost) else e
+            if isinstance(outcomes[r], Exception):
+                self._board.stop(True)
+        self._board.stop(False)
+        return outcomes, interrupted
+
+    def _fault_round(self, r: int, steps) -> int:
+        """Tests: the ``fault_after`` of actor ``r``'s call for the whole round."""
+        f = self.inject_fault
+        if not f or f[:2] != (self._rounds, r):
+            return -1
+        return f[2] if 0 <= f[2] < sum(len(s[r]) for s in steps) else -1
 
     def _fault(self, r: int, steps, i: int) -> int:
         """Tests: the ``fault_after`` of actor ``r``'s call for step ``i`` (``inject_fault``)."""
@@ -547,8 +745,11 @@ class RayExecutor:
         """Replace dead actor ``r`` by a fresh one holding ``weights``."""
         self.traffic.restarts += 1
         actor = self.shards.respawn(r) if self.shards is not None else spawn(r, self.num_cpus)
-        ray.get(actor.load.remote(ray.put(weights), self._objective_ref, self._span(r),
-                                  self.replicas))  # fmt: skip
+        if not isinstance(weights, ray.ObjectRef):
+            weights = ray.put(weights)
+        ray.get(actor.load.remote(weights, self._objective_ref, self._span(r), self.replicas))
+        if self._board is not None:
+            self._pids[r] = ray.get(actor.attach.remote(self._board.spec))
         self._actors[r] = actor
         return actor
 
@@ -558,6 +759,9 @@ class RayExecutor:
     def close(self) -> None:
         """Free the actors (kept warm for this driver's next run); sharded input is dropped
         with them, to be read again by a later run."""
+        if self._board is not None:
+            self._board.close()
+            self._board = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None

@@ -1,0 +1,86 @@
+"""The board over which actors on one node exchange their frequent rows (``executors.board``):
+slots, signals, a dead peer, the driver's stop; in this process, without Ray."""
+
+import os
+import subprocess
+import sys
+from multiprocessing import shared_memory
+
+import numpy as np
+import pytest
+
+from wordvec.executors.board import Board, PeerLost
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shared memory and pipes")
+
+
+@pytest.fixture
+def board():
+    b = Board.create(3, [(0, 5), (10, 14), (0, 0)], d=4)
+    yield b
+    b.close()
+
+
+def _post(actor: Board, k: int, value: float) -> None:
+    for m, (lo, hi) in enumerate(actor.spec.ranges):
+        count, ids, rows = actor.rows(actor.rank, k, m)
+        n = hi - lo - actor.rank  # each actor moved a different number of rows
+        n = max(n, 0)
+        ids[:n] = np.arange(lo, lo + n)
+        rows[:n] = value + m
+        count[0] = n
+    actor.signal()
+
+
+def test_rows_reach_every_other_actor_and_slots_alternate(board):
+    actors = [Board.attach(board.spec, r) for r in range(3)]
+    pids = [os.getpid()] * 3
+    try:
+        for k in range(4):  # two rounds of slots: exchange k writes slot k % 2
+            for a in actors:
+                _post(a, k, 10.0 * k + a.rank)
+            for a in actors:
+                a.wait(k, pids)  # returns: all signals are in
+                for r in range(3):
+                    count, ids, rows = a.rows(r, k, 1)
+                    n = int(count[0])
+                    assert n == 4 - r and list(ids[:n]) == list(range(10, 10 + n))
+                    assert np.all(rows[:n] == 10.0 * k + r + 1)
+            # the slot of exchange k - 1 is untouched by exchange k
+            if k:
+                assert actors[0].rows(2, k - 1, 0)[2][0, 0] == 10.0 * (k - 1) + 2
+        assert np.shares_memory(actors[0].rows(1, 0, 0)[2], actors[0].rows(1, 0, 0)[2])
+    finally:
+        for a in actors:
+            a.close()
+
+
+def test_a_dead_peer_or_the_driver_stops_the_wait(board):
+    a, b = Board.attach(board.spec, 0), Board.attach(board.spec, 1)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        _post(b, 0, 1.0)  # actor 1 signals; actor 2 (a dead process) never will
+        with pytest.raises(PeerLost, match="actor 2 died"):
+            a.wait(0, [os.getpid(), os.getpid(), gone.pid])
+        board.stop(True)
+        with pytest.raises(PeerLost, match="stopped"):
+            a.wait(0, [os.getpid()] * 3)
+        board.stop(False)
+        a.drain()  # a round starts again: signals from before are forgotten
+        _post(b, 0, 2.0)
+        _post(Board.attach(board.spec, 2), 0, 3.0)
+        a.wait(0, [os.getpid()] * 3)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_driver_removes_the_segment_and_pipes():
+    b = Board.create(2, [(0, 3)], d=2)
+    folder = os.path.dirname(b.spec.pipes[0])
+    name = b.spec.name
+    b.close()
+    assert not os.path.exists(folder)
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name=name)
