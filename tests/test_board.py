@@ -84,3 +84,18 @@ def test_the_driver_removes_the_segment_and_pipes():
     assert not os.path.exists(folder)
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=name)
+
+
+def test_gather_touched_is_flatnonzero_and_take():
+    """What an actor writes to its slot: the flagged rows of a range in order, flags cleared."""
+    from wordvec.kernels.merge import gather_touched
+
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((50, 4), dtype=np.float32)
+    flags = (rng.random(50) < 0.4).astype(np.uint8)
+    want = 10 + np.flatnonzero(flags[10:40])
+    ids, rows = np.zeros(50, np.int32), np.zeros((50, 4), np.float32)
+    n = gather_touched(w, flags, 10, 40, ids, rows)
+    assert n == want.size and list(ids[:n]) == list(want)
+    assert rows[:n].tobytes() == w[want].tobytes()
+    assert not flags[10:40].any() and flags[:10].any()

@@ -323,7 +323,7 @@ def test_driver_merge_of_touched_rows_equals_merge_touched(mode, replicas):
         parts.append([(ids, vals)])
     ex = object.__new__(rx.RayExecutor)
     ex.replicas, ex._modes, ex.weights, ex._pool = replicas, [MODES[mode]], (w.copy(),), None
-    ex._merged = [np.empty((0, d), np.float32)]
+    ex._merged = [np.zeros_like(w)]
     ((union, rows),) = ex._merge(parts)[0]
     assert np.array_equal(union, np.flatnonzero(touched.any(0)))
     merge_touched(w, copies, touched, MODES[mode])

@@ -122,7 +122,11 @@ class Replica:
                        np.zeros(3, np.float64))  # fmt: skip
         if replicas > 1:
             _warm_merge(replicas, self.weights[0].shape[1])
-        self.sent = [np.empty((0, w.shape[1]), w.dtype) for w in self.weights]
+        # where a round's touched rows are gathered, touched once now: not in the first round
+        self.sent = [(np.zeros(w.shape[0], np.int32), np.zeros_like(w)) for w in self.weights]
+        for ids, rows in self.sent:
+            ids.fill(0)
+            rows.fill(0.0)
         return time.perf_counter() - t0
 
     def train(self, merged, jobs: Sequence[Job], fault_after: int = -1,
@@ -238,30 +242,30 @@ class Replica:
         All of them are gathered into ``self.sent``, valid until the next call (Ray copies
         them as the call returns): a round's rows are most of the weights, and fresh memory
         that size a round costs more than the copy."""
+        from ..kernels.merge import gather_touched
+
         out = []
         for m, w in enumerate(self.weights):
-            lo, hi = (0, w.shape[0]) if ranges is None else ranges[m]
+            if ranges is None:
+                ids, rows = self.sent[m]
+                n = gather_touched(w, self.touched[m], 0, w.shape[0], ids, rows)
+                out.append((ids[:n], rows[:n]))
+                continue
+            lo, hi = ranges[m]
             ids = (lo + np.flatnonzero(self.touched[m, lo:hi])).astype(np.int32)
             self.touched[m, ids] = 0
-            if ranges is None:
-                if self.sent[m].shape[0] < ids.shape[0]:
-                    self.sent[m] = np.empty((ids.shape[0], w.shape[1]), w.dtype)
-                out.append((ids, np.take(w, ids, axis=0, out=self.sent[m][: ids.shape[0]])))
-            else:
-                out.append((ids, w[ids]))
+            out.append((ids, w[ids]))
         return out
 
     def _post(self, k: int, ranges) -> tuple[int, int]:
         """Write the frequent rows touched since the last exchange to this actor's slot of
         exchange ``k`` (unmarking them) and signal the others; returns (rows, bytes)."""
+        from ..kernels.merge import gather_touched
+
         rows = size = 0
         for m, (w, (lo, hi)) in enumerate(zip(self.weights, ranges, strict=True)):
             count, ids, vals = self.board.rows(self.rank, k, m)
-            at = np.flatnonzero(self.touched[m, lo:hi])
-            n = at.shape[0]
-            ids[:n] = lo + at
-            self.touched[m, lo + at] = 0
-            np.take(w, ids[:n], axis=0, out=vals[:n])
+            n = gather_touched(w, self.touched[m], lo, hi, ids, vals)
             count[0] = n
             rows, size = rows + n, size + n * (4 + vals.strides[0])
         self.board.signal()
@@ -487,7 +491,9 @@ class RayExecutor:
             objective = type(objective)(objective.kind, None, objective.tables, objective.opts)
         self._objective_ref = ray.put(objective)
         weights_ref = ray.put(self.weights)
-        self._merged = [np.empty((0, w.shape[1]), w.dtype) for w in self.weights]  # as sent
+        self._merged = [np.zeros_like(w) for w in self.weights]  # as Replica.sent
+        for rows in self._merged:
+            rows.fill(0.0)
         loads = [a.load.remote(weights_ref, self._objective_ref, self._span(r), self.replicas)
                  for r, a in enumerate(self._actors)]  # fmt: skip
         if self.replicas > 1:
@@ -736,9 +742,7 @@ class RayExecutor:
         w = self.weights[m]
         moved = np.zeros(w.shape[0], np.bool_)
         merge_sparse(w, w, 0, *_sent([p[m] for p in parts]), self._modes[m], moved)
-        union = np.flatnonzero(moved).astype(np.int32)
-        if self._merged[m].shape[0] < union.shape[0]:  # kept: put copies it (Replica.sent)
-            self._merged[m] = np.empty((union.shape[0], w.shape[1]), w.dtype)
+        union = np.flatnonzero(moved).astype(np.int32)  # kept: put copies it (Replica.sent)
         return union, np.take(w, union, axis=0, out=self._merged[m][: union.shape[0]])
 
     def _restart(self, r: int, weights):

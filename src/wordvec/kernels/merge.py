@@ -78,7 +78,7 @@ def combine(s, copies, i, hits, mode, acc):
     longest = 0.0  # max over replicas of |d_i|^2
     for w in range(copies.shape[0]):
         longest = max(longest, add_change(acc, copies[w, i], s, mode))
-    finish(s, acc, hits, mode, longest)
+    finish(s, acc, hits, mode, longest, acc)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -99,9 +99,10 @@ def add_change(acc, c, s, mode):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def finish(s, acc, hits, mode, longest):
-    """``s`` and ``acc`` become ``s`` plus the replicas' summed changes ``acc``, scaled as
-    ``mode`` says (``longest``: the largest ``|d_i|^2``, for ``CAPPED``)."""
+def finish(s, acc, hits, mode, longest, out):
+    """``s`` and ``out`` (float32[d], may be ``acc`` or ``s``) become ``s`` plus the
+    replicas' summed changes ``acc``, scaled as ``mode`` says (``longest``: the largest
+    ``|d_i|^2``, for ``CAPPED``)."""
     d = s.shape[0]
     scale = 1.0
     if mode == MEAN:
@@ -114,8 +115,9 @@ def finish(s, acc, hits, mode, longest):
             scale = CAP * math.sqrt(longest / total)
     g = np.float32(scale)
     for t in range(d):
-        acc[t] = s[t] + acc[t] * g
-    s[:] = acc
+        y = s[t] + acc[t] * g
+        s[t] = y
+        out[t] = y
 
 
 @njit(cache=True, nogil=True)
@@ -145,6 +147,7 @@ def merge_sparse(w, base, lo, ids, vals, mode, moved):
         s = base[i]
         if hits == 1:
             s[:] = vals[first][at[first]]
+            w[i] = s
         else:  # combine's sums, each replica's row read where it lies
             acc[:] = 0.0
             longest = 0.0
@@ -154,7 +157,21 @@ def merge_sparse(w, base, lo, ids, vals, mode, moved):
                 else:
                     q = add_change(acc, s, s, mode)
                 longest = max(longest, q)
-            finish(s, acc, hits, mode, longest)
-        w[i] = s
+            finish(s, acc, hits, mode, longest, w[i])
         for r in range(n):
             at[r] += mark[r]
+
+
+@njit(cache=True, nogil=True)
+def gather_touched(w, flags, lo, hi, ids, rows):
+    """The rows ``lo .. hi - 1`` of ``w`` whose ``flags`` (uint8) are set, in order, into
+    ``ids`` (int32) and ``rows`` (float32[>= n, d]), their flags cleared; returns ``n``: what
+    a replica sends of the rows it moved."""
+    n = 0
+    for i in range(lo, hi):
+        if flags[i]:
+            flags[i] = 0
+            ids[n] = i
+            rows[n] = w[i]
+            n += 1
+    return n
