@@ -363,3 +363,23 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
     assert np.array_equal(moved, touched[:, lo:hi].any(0))
     merge_touched(w, copies, touched, MODES[mode])
     assert mine.tobytes() == w[lo:hi].tobytes() == base.tobytes()
+
+
+@needs_ray
+def test_a_board_that_cannot_be_made_falls_back_to_the_object_store(cluster, corpus,
+                                                                    monkeypatch):  # fmt: skip
+    """No room for the board (an OSError): one warning, and the same vectors through the
+    object store."""
+    from wordvec.executors import board
+
+    for name in ("PAIR_ROUND_WORDS", "CLUSTER_PAIR_ROUND_WORDS"):  # frequent-row steps
+        monkeypatch.setattr(replicas_module, name, 2 * PARAMS["batch_words"])
+    clean = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(board.Board, "create", full)
+    with pytest.warns(RuntimeWarning, match="No space left on device.*object store"):
+        fallback = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
+    assert _same(clean, fallback)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -500,12 +501,26 @@ class RayExecutor:
             _warm_merge(self.replicas, self.weights[0].shape[1])
         ray.get(loads)
         if exchange == "auto" and self.hot is not None and self.replicas > 1:
-            here = ray.get_runtime_context().get_node_id()
-            if all(n == here for n in ray.get([a.node.remote() for a in self._actors])):
-                from .board import Board
+            self._open_board()
 
-                self._board = Board.create(self.replicas, self.hot, self.weights[0].shape[1])
-                self._pids = ray.get([a.attach.remote(self._board.spec) for a in self._actors])
+    def _open_board(self) -> None:
+        """The board, if every actor runs on this node; if it cannot be made (no room in
+        ``/dev/shm``, no named pipes), a warning, and the object store instead."""
+        from .board import Board
+
+        here = ray.get_runtime_context().get_node_id()
+        if any(n != here for n in ray.get([a.node.remote() for a in self._actors])):
+            return
+        try:
+            self._board = Board.create(self.replicas, self.hot, self.weights[0].shape[1])
+            self._pids = ray.get([a.attach.remote(self._board.spec) for a in self._actors])
+        except (OSError, ray.exceptions.RayTaskError) as e:
+            if self._board is not None:
+                self._board.close()
+            self._board = None
+            warnings.warn(f"the actors' shared-memory board failed ({str(e).splitlines()[0]}): "
+                          "they exchange rows through Ray's object store", RuntimeWarning,
+                          stacklevel=3)  # fmt: skip
 
     def _span(self, r: int) -> tuple[int, int]:
         return int(self.spans[r]), int(self.spans[r + 1])
