@@ -99,3 +99,25 @@ def test_gather_touched_is_flatnonzero_and_take():
     assert n == want.size and list(ids[:n]) == list(want)
     assert rows[:n].tobytes() == w[want].tobytes()
     assert not flags[10:40].any() and flags[:10].any()
+
+
+def test_a_board_that_fails_half_made_leaves_nothing(monkeypatch, tmp_path):
+    """No named pipes where the temporary files go: the error, and no segment or folder."""
+    made = []
+    real = shared_memory.SharedMemory
+
+    def record(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    def no_fifo(path, mode=0o666):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setattr(shared_memory, "SharedMemory", record)
+    monkeypatch.setattr(os, "mkfifo", no_fifo)
+    with pytest.raises(OSError, match="not supported"):
+        Board.create(2, [(0, 3)], d=2)
+    assert list(tmp_path.iterdir()) == [] and len(made) == 1
+    with pytest.raises(FileNotFoundError):
+        real(name=made[0].name)

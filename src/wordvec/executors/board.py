@@ -77,10 +77,18 @@ class Board:
     def create(cls, replicas: int, ranges: Sequence[tuple[int, int]], d: int) -> Board:
         size = ALIGN + _slot_bytes(ranges, d)[-1] * 2 * replicas
         shm = shared_memory.SharedMemory(create=True, size=max(size, 1))
-        folder = tempfile.mkdtemp(prefix="wordvec-board-")
-        pipes = [os.path.join(folder, f"{r}.fifo") for r in range(replicas)]
-        for p in pipes:
-            os.mkfifo(p, 0o600)
+        folder = None
+        try:
+            folder = tempfile.mkdtemp(prefix="wordvec-board-")
+            pipes = [os.path.join(folder, f"{r}.fifo") for r in range(replicas)]
+            for p in pipes:
+                os.mkfifo(p, 0o600)
+        except OSError:  # nothing left behind
+            shm.close()
+            shm.unlink()
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         return cls(shm, Spec(shm.name, pipes, [tuple(r) for r in ranges], d), None)
 
     def stop(self, on: bool) -> None:
