@@ -22,10 +22,11 @@ import numpy as np
 MERGE = "sum,sum,capped"
 ROUND_WORDS = 1_000_000  # tokens a round in all (``round_words=None``), ...
 # ... on 2 Ray actors, which pay for every round's merge of the rows past the frequent ones in
-# calls and transfers of nearly the whole vocabulary: on wiki100m (seeds 1-2) SG-NS 37.55 and
-# 36.92 % against 37.28 and 37.35 (rounds of 1,000,000), the loss 2.2225 and 2.2213 against
-# 2.2234 and 2.2219; on 10 MB (a round is then an epoch) 2.539 against 2.5389
-# (bench/results/pair-hot-interval.md)
+# calls and transfers of the rows touched, which grow far more slowly than the round (an epoch
+# of wiki100m: 2.70 GB against 4.22 GB with rounds of 1,000,000). Quality, on wiki100m (seeds
+# 1-2): SG-NS 37.55 and 36.92 % against 37.28 and 37.35 (rounds of 1,000,000), the loss 2.2225
+# and 2.2213 against 2.2234 and 2.2219; on 10 MB (a round is then an epoch) 2.539 against
+# 2.5389 (bench/results/pair-hot-interval.md)
 CLUSTER_PAIR_ROUND_SIZE = 4_000_000
 MERGE_LONG_JOBS = "capped"  # sentences longer than the jobs should be: never diverges
 HOT_ROWS = 1024
