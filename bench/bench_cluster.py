@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exchange", default="auto",
                     help="frequent rows between actors: auto (a node's shared memory when the "
                     "actors share the driver's node) or store (the object store, a call a step)")
+    ap.add_argument("--local-plan", choices=["default", "cluster"], default="default",
+                    help="cluster: in-process training takes the 2 actors' plan (rounds of "
+                    "CLUSTER_PAIR_ROUND_SIZE tokens, frequent rows every CLUSTER_PAIR_ROUND_WORDS)")
     ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
     ap.add_argument("--render", action="store_true", help="only rewrite --out from its .json")
@@ -230,13 +233,20 @@ def main(argv: list[str] | None = None) -> int:
                       f"{f'{round_words:,}' if round_words else 'default'}, "
                       f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
                       f"replica merge {Word2Vec._replica_merge or 'default'!r}, "
-                      f"exchange {args.exchange}"
+                      f"exchange {args.exchange}, in-process plan {args.local_plan}"
                       )  # fmt: skip
     local = [(int(w), False) for w in args.local.split(",") if w]
     remote = [(int(a), True) for a in args.actors.split(",") if a]
     runs = local + remote if args.order.startswith("local") else remote + local
+    if args.local_plan == "cluster":  # the same plan both ways (the actors' own is unchanged)
+        import wordvec.replicas as replicas
+
+        replicas.PAIR_ROUND_WORDS = replicas.CLUSTER_PAIR_ROUND_WORDS
     for workers, cluster in runs:
-        row = _run({**base, "workers": workers}, corpus, cluster, analogies, pairs)
+        params = {**base, "workers": workers}
+        if args.local_plan == "cluster" and not cluster and "round_words" not in base:
+            params["round_words"] = replicas.CLUSTER_PAIR_ROUND_SIZE
+        row = _run(params, corpus, cluster, analogies, pairs)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
         if not spec["tokens"]:
