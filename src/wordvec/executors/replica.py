@@ -33,7 +33,7 @@ class Replica:
         self.objective = None
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
-        self.sent: list[np.ndarray] = []  # per matrix, where a round's touched rows are gathered
+        self.sent: list[tuple] = []  # per matrix (ids, rows): where a round's touched rows go
         self.board = None  # wordvec.executors.board.Board: the frequent rows of this node's actors
         self.exchanges = 0  # exchanges over the board so far (every actor counts the same)
 
