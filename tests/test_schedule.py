@@ -219,9 +219,9 @@ def test_import_wordvec_loads_no_numba_and_no_extras():
 def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     """With 3+ replicas: jobs of 20,000 / replicas tokens, rounds of at most 100,000 tokens,
     the frequent rows within each matrix's rows; sentences longer than twice a step (the tokens
-    between two merges of the frequent rows) fall back to capped merges with a warning; 2 replicas keep the estimator's jobs and rounds and merge
-    8,192 frequent rows every 100,000 tokens in all (NS, NCE; 200,000 on Ray actors) or 20,000
-    (Huffman nodes)."""
+    between two merges of the frequent rows) fall back to capped merges with a warning; 2
+    replicas keep the estimator's jobs and rounds and merge 8,192 frequent rows every 100,000
+    tokens in all (NS, NCE; 200,000 on Ray actors) or 20,000 (Huffman nodes)."""
     import warnings
 
     from wordvec.replicas import MERGE, MERGE_LONG_JOBS, plan

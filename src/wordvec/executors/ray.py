@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..schedule import Round, equal_spans
+from .board import Board, PeerLost
 from .replica import HotStep, Replica, _sent, _warm_merge
 
 try:
@@ -204,9 +205,7 @@ class RayExecutor:
             objective = type(objective)(objective.kind, None, objective.tables, objective.opts)
         self._objective_ref = ray.put(objective)
         weights_ref = ray.put(self.weights)
-        self._merged = [np.zeros_like(w) for w in self.weights]  # as Replica.sent
-        for rows in self._merged:
-            rows.fill(0.0)
+        self._merged = [np.full_like(w, 0.0) for w in self.weights]  # as Replica.sent
         loads = [a.load.remote(weights_ref, self._objective_ref, self._span(r), self.replicas)
                  for r, a in enumerate(self._actors)]  # fmt: skip
         if self.replicas > 1:
@@ -218,8 +217,6 @@ class RayExecutor:
     def _open_board(self) -> None:
         """The board, if every actor runs on this node; if it cannot be made (no room in
         ``/dev/shm``, no named pipes), a warning, and the object store instead."""
-        from .board import Board
-
         here = ray.get_runtime_context().get_node_id()
         if any(n != here for n in ray.get([a.node.remote() for a in self._actors])):
             return
@@ -330,7 +327,8 @@ class RayExecutor:
         for attempt in range(MAX_RETRIES + 1):
             calls = []
             for r, actor in enumerate(self._actors):
-                after = self._fault_round(r, steps) if attempt == 0 else -1
+                count = sum(len(s[r]) for s in steps)
+                after = self._fault(r, 0, count) if attempt == 0 else -1
                 step = HotStep(self.hot, self._modes, None, report=r == 0)
                 calls.append(actor.train_round.remote(merged, [s[r] for s in steps], after,
                                                       step, self._pids))  # fmt: skip
@@ -342,8 +340,6 @@ class RayExecutor:
             if not failed:
                 break
             if not dead:  # an error of its own, not a fault: the others were stopped for it
-                from .board import PeerLost
-
                 raise next((o for o in failed if not isinstance(o, PeerLost)), failed[0])
             if attempt == MAX_RETRIES:
                 raise outcomes[dead[0]]
@@ -366,8 +362,6 @@ class RayExecutor:
     def _wait(self, calls) -> tuple[list, bool]:
         """Each call's result, or the error it ended with (when one fails, the board stops
         the others); and whether the user interrupted."""
-        from .board import PeerLost
-
         outcomes: list[Any] = [None] * len(calls)
         index = {ref: r for r, ref in enumerate(calls)}
         waiting, interrupted = list(calls), False
@@ -390,20 +384,14 @@ class RayExecutor:
         self._board.stop(False)
         return outcomes, interrupted
 
-    def _fault_round(self, r: int, steps) -> int:
-        """Tests: the ``fault_after`` of actor ``r``'s call for the whole round."""
+    def _fault(self, r: int, before: int, jobs: int) -> int:
+        """Tests: the ``fault_after`` (``inject_fault``) of actor ``r``'s call that trains
+        ``jobs`` jobs of the round after its first ``before``, counted in that call's jobs."""
         f = self.inject_fault
         if not f or f[:2] != (self._rounds, r):
             return -1
-        return f[2] if 0 <= f[2] < sum(len(s[r]) for s in steps) else -1
-
-    def _fault(self, r: int, steps, i: int) -> int:
-        """Tests: the ``fault_after`` of actor ``r``'s call for step ``i`` (``inject_fault``)."""
-        f = self.inject_fault
-        if not f or f[:2] != (self._rounds, r):
-            return -1
-        after = f[2] - sum(len(step[r]) for step in steps[:i])  # counted in this call's jobs
-        return after if 0 <= after < len(steps[i][r]) else -1
+        after = f[2] - before
+        return after if 0 <= after < jobs else -1
 
     def _submit(self, steps, log, first: int, fault: bool = False) -> list:
         """Every actor's calls for steps ``first`` onwards, in order; each step's references
@@ -421,7 +409,8 @@ class RayExecutor:
         ``train_step`` (references: its stats, its frequent rows); the last (or only) one,
         ``train``."""
         merged = self._pending if i == 0 else None
-        after = self._fault(r, steps, i) if fault else -1
+        before = sum(len(step[r]) for step in steps[:i])
+        after = self._fault(r, before, len(steps[i][r])) if fault else -1
         last = len(steps) - 1
         step = None
         if last > 0:

@@ -84,11 +84,10 @@ class Replica:
                        np.zeros(3, np.float64))  # fmt: skip
         if replicas > 1:
             _warm_merge(replicas, self.weights[0].shape[1])
-        # where a round's touched rows are gathered, touched once now: not in the first round
-        self.sent = [(np.zeros(w.shape[0], np.int32), np.zeros_like(w)) for w in self.weights]
-        for ids, rows in self.sent:
-            ids.fill(0)
-            rows.fill(0.0)
+        # where a round's touched rows are gathered, its pages touched now (np.full writes
+        # them), not in the first round
+        self.sent = [(np.full(w.shape[0], 0, np.int32), np.full_like(w, 0.0))
+                     for w in self.weights]  # fmt: skip
         return time.perf_counter() - t0
 
     def train(self, merged, jobs: Sequence[Job], fault_after: int = -1,
@@ -213,14 +212,12 @@ class Replica:
         out = []
         for m, w in enumerate(self.weights):
             if ranges is None:
-                ids, rows = self.sent[m]
-                n = gather_touched(w, self.touched[m], 0, w.shape[0], ids, rows)
-                out.append((ids[:n], rows[:n]))
-                continue
-            lo, hi = ranges[m]
-            ids = (lo + np.flatnonzero(self.touched[m, lo:hi])).astype(np.int32)
-            self.touched[m, ids] = 0
-            out.append((ids, w[ids]))
+                (lo, hi), (ids, rows) = (0, w.shape[0]), self.sent[m]
+            else:  # the frequent rows of a step: fresh arrays, which Ray keeps as they are
+                (lo, hi) = ranges[m]
+                ids, rows = np.empty(hi - lo, np.int32), np.empty((hi - lo, w.shape[1]), w.dtype)
+            n = gather_touched(w, self.touched[m], lo, hi, ids, rows)
+            out.append((ids[:n], rows[:n]))
         return out
 
     def _post(self, k: int, ranges) -> tuple[int, int]:
