@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-sentence-length", type=int, default=None,
                     help="cut lines this long (a corpus on one line: jobs are whole sentences, "
                          "and 8 replicas want jobs of 2,500 tokens)")  # fmt: skip
-    ap.add_argument("--exchange", default="auto",
+    ap.add_argument("--exchange", choices=["auto", "store"], default="auto",
                     help="frequent rows between actors: auto (a node's shared memory when the "
                     "actors share the driver's node) or store (the object store, a call a step)")
     ap.add_argument("--local-plan", choices=["default", "cluster"], default="default",
