@@ -100,6 +100,77 @@ def test_corpus_file_and_train_on_another_corpus(toy):
     assert len(model.wv) == 20
 
 
+@pytest.fixture(scope="module")
+def zipf(tmp_path_factory):
+    """300 sentences of 5 to 20 words drawn from 40 (3,641 tokens), as a list and a file."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    p = 1 / np.arange(1, 41)
+    sentences = [list(rng.choice(words, rng.integers(5, 21), p=p / p.sum())) for _ in range(300)]
+    path = tmp_path_factory.mktemp("zipf") / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    return sentences, str(path)
+
+
+@pytest.mark.parametrize(
+    ("corpus", "total"),
+    [(c, t) for c in ("sentences", "text8") for t in ("total_examples", "total_words")]
+    + [("corpus_file", "total_words")],  # gensim needs total_words with a corpus_file
+)
+def test_save_load_then_train_as_gensim(zipf, tmp_path, corpus, total):
+    """gensim's continue-training script: ``corpus_count`` and ``corpus_total_words`` survive
+    ``save``/``load`` with gensim's values, and ``train`` given them trains the loaded model
+    (its vectors move, the loss is reported, the raw words are gensim's)."""
+    sentences, path = zipf
+    results = {}
+    for name, module in (("gensim", gensim_models), ("wordvec", wg)):
+        reader = module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus
+        given = {"sentences": {"sentences": sentences}, "corpus_file": {"corpus_file": path},
+                 "text8": {"sentences": reader(path, 1000)}}[corpus]  # fmt: skip
+        own = {"max_sentence_length": 1000} if name == "wordvec" and corpus == "text8" else {}
+        model = module.Word2Vec(**given, vector_size=8, min_count=1, epochs=1, workers=1,
+                                seed=2, **own)  # fmt: skip
+        before = model.corpus_count, model.corpus_total_words
+        model.save(str(tmp_path / f"{name}.model"))
+        model = module.Word2Vec.load(str(tmp_path / f"{name}.model"))
+        assert (model.corpus_count, model.corpus_total_words) == before
+        vectors = model.wv.vectors.copy()
+        count = {"total_examples": model.corpus_count, "total_words": model.corpus_total_words}
+        _, raw = model.train(given.get("sentences"), corpus_file=given.get("corpus_file"),
+                             epochs=1, compute_loss=True, **{total: count[total]})  # fmt: skip
+        assert not np.array_equal(model.wv.vectors, vectors)
+        assert model.get_latest_training_loss() > 0
+        assert (model.corpus_count, model.corpus_total_words) == before
+        results[name] = (*before, raw)
+    assert results["wordvec"] == results["gensim"]  # (300 or 4, 3641, 3641)
+
+
+def test_train_after_load_needs_no_training_report(zipf, tmp_path):
+    """A model saved by wordvec's own estimator, or in a file from before the corpus sizes were
+    kept, loads into the gensim class and trains; the old file's counts are unknown: 0."""
+    from wordvec import Word2Vec, io
+
+    sentences, path = zipf
+    plain = Word2Vec(vector_size=8, min_count=1, epochs=1, workers=1).fit(path)
+    plain.save(tmp_path / "plain.model")
+    assert Word2Vec.load(tmp_path / "plain.model").corpus_count == plain.corpus_count == 300
+    head, arrays = io.load_native(tmp_path / "plain.model")
+    del head["corpus"]
+    io.save_native(tmp_path / "old.model", head, arrays)
+    assert Word2Vec.load(tmp_path / "old.model").corpus_count == 0
+    for name, count in (("plain", 300), ("old", 0)):
+        model = wg.Word2Vec.load(str(tmp_path / f"{name}.model"))
+        assert (model.corpus_count, model.corpus_total_words) == (count, 3641 if count else 0)
+        assert model.total_train_time == 0.0
+        vectors = model.wv.vectors.copy()
+        trained, raw = model.train(sentences, total_examples=300, epochs=1, compute_loss=True)
+        assert 0 < trained <= raw == 3641
+        assert not np.array_equal(model.wv.vectors, vectors)
+        assert model.get_latest_training_loss() > 0 and model.total_train_time > 0
+        assert model.corpus_count == count  # train() leaves build_vocab's counts, as gensim
+        model.train(corpus_file=path, epochs=1)
+
+
 def test_gensim_errors(toy):
     model = wg.Word2Vec(vector_size=8, min_count=1)
     with pytest.raises(RuntimeError, match="build vocabulary"):

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .keyedvectors import KeyedVectors
-from .report import EpochStats
+from .report import EpochStats, TrainingReport
 from .train import Callback
 from .train import Word2Vec as _Word2Vec
 
@@ -294,22 +294,35 @@ class Word2Vec(_Word2Vec):
         """Sentences in the corpus given to ``build_vocab``, as gensim counts them: long ones
         count once per ``max_sentence_length`` piece (text8 is 1,700 sentences). Lines longer
         than that are counted by their words in the vocabulary (gensim: by all their words),
-        except for a ``Text8Corpus``, counted exactly."""
-        corpus = getattr(self, "corpus_", None)
-        if corpus is None:
-            return 0
-        if getattr(self, "_one_line", False):
-            return -(-self.report_.raw_tokens // self.max_sentence_length)
-        return int(corpus.bounds.shape[0] - 1)
+        except for a ``Text8Corpus``, counted exactly. Kept by ``save``/``load``; 0 before
+        ``build_vocab`` and for a file saved before wordvec kept it."""
+        return getattr(self, "_corpus_count", 0)
+
+    @corpus_count.setter
+    def corpus_count(self, value: int) -> None:  # gensim's is a plain attribute
+        self._corpus_count = int(value)
 
     @property
     def corpus_total_words(self) -> int:
-        """Tokens in the corpus given to ``build_vocab`` (gensim's name)."""
-        return self.report_.raw_tokens if hasattr(self, "report_") else 0
+        """Tokens in the corpus given to ``build_vocab`` (gensim's name); kept by ``save``/``load``
+        as ``corpus_count``."""
+        report = getattr(self, "report_", None)
+        return report.raw_tokens if report is not None else 0
 
     @property
     def total_train_time(self) -> float:
-        return self.report_.seconds_train if hasattr(self, "report_") else 0.0
+        """Seconds spent training since ``build_vocab`` or ``load``."""
+        report = getattr(self, "report_", None)
+        return report.seconds_train if report is not None else 0.0
+
+    def _counted(self, corpus) -> None:
+        """Note what ``build_vocab`` just counted: the corpus (``train`` on it needs no
+        encoding) and its sentences as gensim counts them."""
+        self._source = _source_key(corpus)
+        if isinstance(corpus, Text8Corpus):  # one line cut into pieces of raw words
+            self._corpus_count = -(-self.report_.raw_tokens // self.max_sentence_length)
+        else:
+            self._corpus_count = int(self.corpus_.bounds.shape[0] - 1)
 
     def _corpus(self, corpus_iterable, corpus_file):
         if corpus_iterable is not None and corpus_file is not None:
@@ -334,14 +347,13 @@ class Word2Vec(_Word2Vec):
         _unsupported(trim_rule=trim_rule)
         corpus = self._corpus(corpus_iterable, corpus_file)
         super().build_vocab(_reader_input(corpus, self.max_sentence_length), update=update)
-        self._source = _source_key(corpus)
-        self._one_line = isinstance(corpus, Text8Corpus)
+        self._counted(corpus)
         return self
 
     def fit(self, corpus, callbacks=(), progress=None, checkpoint=None, checkpoint_every=None):
         """wordvec's ``fit`` (wordvec-style callbacks)."""
         _Word2Vec.build_vocab(self, _reader_input(corpus, self.max_sentence_length))
-        self._source = _source_key(corpus)
+        self._counted(corpus)
         return _Word2Vec.train(self, callbacks, progress, checkpoint, checkpoint_every)
 
     def train(
@@ -384,17 +396,20 @@ class Word2Vec(_Word2Vec):
         self.epochs = epochs
         self.alpha = saved[1] if start_alpha is None else start_alpha
         self.min_alpha = saved[2] if end_alpha is None else end_alpha
+        if getattr(self, "report_", None) is None:  # loaded from a file without corpus sizes
+            self.report_ = TrainingReport(vocab_size=len(self.wv))
         done = len(self.report_.epochs)
         try:
             _Word2Vec.train(self, [_GensimCallbacks(gensim_callbacks), *wordvec_callbacks])
         finally:
             self.epochs, self.alpha, self.min_alpha = saved
         new = self.report_.epochs[done:]
-        return sum(e.words_kept for e in new), self.report_.raw_tokens * len(new)
+        return sum(e.words_kept for e in new), self.corpus_.raw_tokens * len(new)
 
     def _encode(self, corpus) -> None:
-        """Encode a corpus other than the one given to ``build_vocab`` with the model's
-        vocabulary (words outside it are skipped, as gensim)."""
+        """Encode a corpus other than the one given to ``build_vocab`` (or any corpus after
+        ``load``) with the model's vocabulary (words outside it are skipped, as gensim).
+        ``corpus_count`` and ``corpus_total_words`` stay those of ``build_vocab``'s corpus."""
         from .corpus import scan_corpus
         from .encoded import encode_with, split_long
 
@@ -402,7 +417,6 @@ class Word2Vec(_Word2Vec):
                            workers=self.workers)  # fmt: skip
         enc = encode_with(scan, self.wv.index_to_key, self.unicode_errors)
         self.corpus_, _ = split_long(enc, self.max_sentence_length)
-        self.report_.raw_tokens = enc.raw_tokens
         self._source = _source_key(corpus)
 
     def get_latest_training_loss(self) -> float:

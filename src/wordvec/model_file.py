@@ -1,5 +1,10 @@
-"""What a Word2Vec file holds: parameters, vocabulary, training state and the weights, in the
-native format (``wordvec.io``), for a model or a checkpoint of a run."""
+"""What a Word2Vec file holds: parameters, vocabulary, training state, the size of the corpus
+given to ``build_vocab`` and the weights, in the native format (``wordvec.io``), for a model or a
+checkpoint of a run.
+
+Fields were added over time without a new format version: a reader takes what a file has and
+leaves the rest unknown (a file written before the corpus sizes were kept loads without
+``report_``, so its ``corpus_count`` is 0)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import numpy as np
 
 from . import io
 from .keyedvectors import KeyedVectors
+from .report import TrainingReport
 from .schedule import RunState
 from .vocab import Vocab
 
@@ -25,15 +31,33 @@ def arrays(model) -> dict[str, np.ndarray]:
     return out
 
 
+# the corpus sizes of a ``TrainingReport`` kept in a file (not its timings: a model saved twice
+# gives the same bytes)
+CORPUS_FIELDS = (
+    "raw_tokens",
+    "vocab_tokens",
+    "sentences",
+    "sentences_split",
+    "words_pruned_while_scanning",
+)
+
+
 def meta(model, kind: str) -> dict[str, Any]:
-    """The model's header: its kind, parameters, words and training history."""
-    return {
+    """The model's header: its kind, parameters, words, training history and, once it has
+    counted a corpus, that corpus's sizes."""
+    head = {
         "kind": kind,
         "params": model.get_params(),
         "words": model.wv.index_to_key,
         "epochs_trained": model.epochs_trained_,
         "loss_history": model.loss_history_,
     }
+    report = getattr(model, "report_", None)
+    if report is not None:
+        head["corpus"] = {name: int(getattr(report, name)) for name in CORPUS_FIELDS}
+        # as the saving class counts (wordvec.gensim: a long line once per piece)
+        head["corpus"]["corpus_count"] = int(model.corpus_count)
+    return head
 
 
 def checkpoint(model, kind: str, run: RunState, corpus_crc32: int) -> tuple[dict, dict]:
@@ -72,4 +96,13 @@ def restore(cls, path, mmap: bool, kind: str) -> tuple[Any, dict, dict]:
     model._tree = None
     model.epochs_trained_ = int(head.get("epochs_trained", 0))
     model.loss_history_ = list(head.get("loss_history", []))
+    corpus = head.get("corpus")
+    if corpus is not None:  # absent in older files: the corpus is unknown
+        try:
+            model.report_ = TrainingReport(
+                vocab_size=len(words), **{k: int(corpus[k]) for k in CORPUS_FIELDS}
+            )
+            model._corpus_count = int(corpus["corpus_count"])  # wordvec.gensim reads it
+        except (KeyError, TypeError, ValueError) as e:
+            raise io.FormatError(f"{path}: inconsistent corpus sizes: {e}") from None
     return model, head, stored
