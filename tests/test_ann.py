@@ -295,6 +295,97 @@ def test_corrupt_and_foreign_files(tmp_path, kv, index):
         assert str(path) in str(e.value) and "\n" not in str(e.value), name
 
 
+def _header(data: bytes) -> dict:
+    import json
+    import struct
+
+    (size,) = struct.unpack_from("<Q", data, 16)
+    return json.loads(data[24 : 24 + size])
+
+
+def _with_header(data: bytes, meta: dict) -> bytes:
+    """The index file ``data`` with its JSON header replaced by ``meta``."""
+    import json
+    import struct
+
+    (size,) = struct.unpack_from("<Q", data, 16)
+    header = json.dumps(meta).encode()
+    return data[:16] + struct.pack("<Q", len(header)) + header + data[24 + size :]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"index_bytes": 2**62},  # would have been allocated before reading
+        {"index_bytes": -1},
+        {"index_bytes": None},
+        {"search": {"name": "efSearch", "value": 8}},  # faiss refuses the parameter
+        {"kind": "nope"},
+        {"rows": "24000"},
+    ],
+)
+def test_damaged_header_is_a_format_error(tmp_path, kv, index, damage):
+    path = tmp_path / "m.ann"
+    index.save(path)
+    data = path.read_bytes()
+    path.write_bytes(_with_header(data, {**_header(data), **damage}))
+    with pytest.raises(FormatError, match="corrupt ANN index"):
+        AnnIndex.load(path, kv)
+    meta = _header(data)
+    del meta["index_crc32"]
+    path.write_bytes(_with_header(data, meta))
+    with pytest.raises(FormatError):
+        AnnIndex.load(path, kv)
+    # a header size past the end of the file is not read into memory
+    path.write_bytes(data[:16] + (2**62).to_bytes(8, "little") + data[24:])
+    with pytest.raises(FormatError, match="truncated or corrupt"):
+        AnnIndex.load(path, kv)
+
+
+def _damaged(data: bytes) -> dict[str, bytes]:
+    """An index file's bytes spoilt three ways: a flipped byte in the middle, cut short, and
+    not an index at all."""
+    mid = len(data) // 2
+    return {
+        "flipped": data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :],
+        "truncated": data[: len(data) - 1000],
+        "garbage": b"this is not an index\n" * 50,
+    }
+
+
+DAMAGE = ["flipped", "truncated", "garbage"]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_damaged_index_beside_the_model_is_not_used(tmp_path, kv, index, damage):
+    """The index is derived data: a damaged one is treated as a stale one, never an error."""
+    model = tmp_path / "model.wv"
+    index.save(index_path(model))
+    index_path(model).write_bytes(_damaged(index_path(model).read_bytes())[damage])
+    fresh = KeyedVectors(kv.index_to_key, kv.vectors)
+    notes: list[str] = []
+    assert use_index_beside(fresh, model, notify=notes.append) is None
+    assert fresh.indexer is None
+    assert len(notes) == 1 and "\n" not in notes[0], notes
+    assert notes[0].startswith(f"not used: {index_path(model)}: ")
+    assert notes[0].endswith(f"searching exactly (rebuild the index: wordvec index {model})")
+    # asked to build, it builds a new one over the damaged file
+    notes.clear()
+    got = use_index_beside(fresh, model, build=True, notify=notes.append)
+    assert got is not None and fresh.indexer is got
+    assert len(notes) == 1 and notes[0].endswith("building a new one"), notes
+    AnnIndex.load(index_path(model), fresh)  # the new file is whole
+
+
+def test_unreadable_index_beside_the_model_is_not_used(tmp_path, kv):
+    model = tmp_path / "model.wv"
+    index_path(model).mkdir()  # open() fails: still not a reason to stop a query
+    notes: list[str] = []
+    fresh = KeyedVectors(kv.index_to_key, kv.vectors)
+    assert use_index_beside(fresh, model, notify=notes.append) is None
+    assert len(notes) == 1 and notes[0].startswith(f"not used: {index_path(model)}: ")
+
+
 def test_use_index_beside(tmp_path, kv, index):
     model = tmp_path / "model.wv"
     notes: list[str] = []
@@ -308,6 +399,7 @@ def test_use_index_beside(tmp_path, kv, index):
     assert use_index_beside(other, model, notify=notes.append) is None
     assert other.indexer is None
     assert len(notes) == 1 and notes[0].startswith("not used: ") and "rebuild" in notes[0]
+    assert notes[0].endswith(f"searching exactly (rebuild the index: wordvec index {model})")
 
 
 def test_cli_uses_the_index_beside_the_model(tmp_path, capsys, kv, index):
@@ -327,6 +419,21 @@ def test_cli_uses_the_index_beside_the_model(tmp_path, capsys, kv, index):
     assert main(["similar", str(model), "w5", "--topn", "3"]) == 0
     out = capsys.readouterr()
     assert out.err.count("\n") == 1 and "not used" in out.err and "rebuild" in out.err
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_cli_answers_exactly_beside_a_damaged_index(tmp_path, capsys, kv, index, damage):
+    model = tmp_path / "model.wv"
+    kv.save(model)
+    assert main(["similar", str(model), "w5", "--topn", "3"]) == 0
+    exact = capsys.readouterr()
+    index.save(index_path(model))
+    index_path(model).write_bytes(_damaged(index_path(model).read_bytes())[damage])
+    assert main(["similar", str(model), "w5", "--topn", "3"]) == 0
+    out = capsys.readouterr()
+    assert out.out == exact.out  # exact search, the same answer
+    assert out.err.count("\n") == 1 and out.err.startswith(f"not used: {index_path(model)}")
+    assert f"wordvec index {model}" in out.err
 
 
 def test_build_command(tmp_path, kv):

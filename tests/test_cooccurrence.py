@@ -168,3 +168,25 @@ def test_cli_count_based_commands(tmp_path, capsys):
     assert not (tmp_path / "bad.wv").exists()
     assert main(["glove", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "x.wv")]) == 2
     assert "no such corpus" in capsys.readouterr().err
+
+
+def test_cli_cooccur_output_follows_the_one_suffix_rule(tmp_path, capsys):
+    """``.npz``, or native under ``.wv``/no suffix (compressed after it); a ``.txt`` name, which
+    would promise text, and any other suffix: one line, exit 2, nothing written."""
+    from wordvec.cli import main
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in make_corpus(5, 100)) + "\n")
+    common = ["--min-count", "1", "--window", "3", "--quiet"]
+    want = Cooccurrence(window=3, min_count=1).fit(corpus).matrix_
+    for name in ("m.npz", "m.wv", "m", "m.wv.gz"):
+        assert main(["cooccur", str(corpus), "-o", str(tmp_path / name), *common]) == 0
+        assert (Cooccurrence.load(tmp_path / name).matrix_ != want).nnz == 0, name
+    capsys.readouterr()
+    for name in ("counts.txt", "counts.tsv", "counts.npz.gz", "counts.foo"):
+        assert main(["cooccur", str(corpus), "-o", str(tmp_path / name), *common]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"as '{tmp_path / name}'" in err, err
+        assert "must end in .npz (NumPy) or .wv, or have no suffix (native" in err
+        assert not (tmp_path / name).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt", "m", "m.npz", "m.wv", "m.wv.gz"]

@@ -418,6 +418,41 @@ def test_format_names():
     assert wio.output_format("x.foo", "bin") == "binary"
 
 
+@pytest.mark.parametrize(
+    ("kind", "name", "fmt"),
+    [
+        ("vectors", "v.txt.gz", "text"), ("vectors", "model", "native"),
+        ("cooccurrence", "c.npz", "npz"), ("cooccurrence", "c.WV", "native"),
+        ("cooccurrence", "c", "native"), ("cooccurrence", "c.wv.xz", "native"),
+        ("phrases", "p.wv", "native"), ("phrases", "p.wv.gz", "native"),
+        ("figure", "f.SVG", "svg"), ("json", "r.json", "json"),
+    ],
+)  # fmt: skip
+def test_artefact_format(kind, name, fmt):
+    assert wio.artefact_format(kind, name) == fmt
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "accepted"),
+    [
+        ("vectors", "v.foo", "cannot tell a format"),
+        ("cooccurrence", "c.txt", "must end in .npz (NumPy) or .wv, or have no suffix (native"),
+        ("cooccurrence", "c.npz.gz", "must end in .npz"),
+        ("cooccurrence", "c.tsv", "must end in .npz"),
+        ("phrases", "p.txt", "must end in .wv, or have no suffix"),
+        ("figure", "f.jpg", "must end in .png, .svg or .pdf"),
+        ("figure", "f.png.gz", "must end in .png"), ("json", "r.txt", "must end in .json"),
+        ("json", "r", "must end in .json"), ("json", " ", "empty"),
+    ],
+)  # fmt: skip
+def test_artefact_format_refuses_other_suffixes_in_one_line(kind, name, accepted):
+    with pytest.raises(ValueError, match=re.escape(accepted)) as e:
+        wio.artefact_format(kind, name)
+    assert "\n" not in str(e.value)
+    with pytest.raises(ValueError, match="unknown kind of output"):
+        wio.artefact_format("picture", "p.png")
+
+
 def test_sniff_glove_named_txt(tmp_path):
     kv = make_kv()
     wio.save_word2vec(kv, tmp_path / "glove.6B.txt", header=False)

@@ -120,6 +120,58 @@ def test_info(client, kv):
     assert info["index"] is None
 
 
+def _spoil(path, damage: str) -> None:
+    """Damage the index file at ``path``: a flipped byte in the middle, cut short, or garbage."""
+    data = path.read_bytes()
+    mid = len(data) // 2
+    path.write_bytes({
+        "flipped": data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :],
+        "truncated": data[: len(data) // 3],
+        "garbage": b"not an index\n" * 40,
+    }[damage])  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated", "garbage"])
+def test_damaged_index_beside_the_model_answers_exactly(tmp_path, damage):
+    """The explorer's vectors as ``wordvec explore`` attaches them: a damaged index beside the
+    model is left unused with one line, and the app answers by exact search."""
+    from wordvec.ann import AnnIndex, index_path, use_index_beside
+
+    model = tmp_path / "toy.wv"
+    toy_vectors().save(model)
+    loaded = KeyedVectors.load(model)
+    AnnIndex.build(loaded, "flat").save(index_path(model))
+    _spoil(index_path(model), damage)
+    notes: list[str] = []
+    assert use_index_beside(loaded, model, notify=notes.append) is None
+    assert len(notes) == 1 and "not used" in notes[0] and f"wordvec index {model}" in notes[0]
+    exact = Explorer(toy_vectors())
+    with TestClient(create_app(loaded)) as c:
+        assert c.get("/api/info").json()["index"] is None
+        got = c.get("/api/neighbours", params={"word": "king", "topn": 5}).json()
+        assert got == exact.neighbours("king", 5)
+        an = c.post("/api/analogy", json={"a": "man", "b": "king", "c": "woman", "topn": 3})
+        assert an.json() == exact.analogy("man", "king", "woman", 3)
+
+
+def test_index_found_stale_while_serving_is_dropped_once(capsys):
+    """Vectors changed under an attached index: the index's guard refuses the rows it would
+    answer from; the explorer drops the index with one line and answers exactly."""
+    from wordvec.ann import AnnIndex
+
+    kv = toy_vectors()
+    kv.indexer = AnnIndex.build(kv, "flat")
+    exact = Explorer(toy_vectors())
+    with TestClient(create_app(kv)) as c:
+        kv.vectors[kv.key_to_index["queen"]] *= 2.0  # other bits, the same direction
+        for _ in range(2):
+            r = c.get("/api/neighbours", params={"word": "king", "topn": 5})
+            assert r.status_code == 200 and r.json() == exact.neighbours("king", 5)
+        assert c.get("/api/info").json()["index"] is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "index not used" in err and "searching exactly" in err
+
+
 def test_opening_picture_is_ready_before_the_first_request(client):
     opening = client.get("/api/info").json()["opening"]
     assert opening == {"top": 40, "method": "pca", "dims": 2}  # max_points=40 < 47 words
@@ -575,6 +627,36 @@ def test_explore_builds_and_uses_the_index(tmp_path, kv):
             proc.terminate()
             _, err = proc.communicate(timeout=10)
     assert "not used" in err and "rebuild" in err
+
+
+def test_explore_answers_exactly_beside_a_damaged_index(tmp_path, kv):
+    """``wordvec explore`` with a damaged MODEL.ann: serves exact answers, one line says the
+    index is not used and how to rebuild it."""
+    from wordvec.ann import AnnIndex, index_path
+
+    model = tmp_path / "toy.wv"
+    kv.save(model)
+    AnnIndex.build(kv, "flat").save(index_path(model))
+    _spoil(index_path(model), "flipped")
+    with subprocess.Popen(
+        [sys.executable, "-m", "wordvec.cli", "explore", str(model), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "BROWSER": "false"},
+    ) as proc:
+        try:
+            line = proc.stdout.readline()
+            m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            assert m, (line, proc.stderr.read() if proc.poll() is not None else "")
+            assert httpx.get(f"{m.group(0)}/api/info", timeout=10.0).json()["index"] is None
+            r = httpx.get(f"{m.group(0)}/api/neighbours?word=king&topn=5", timeout=10.0)
+            assert r.json() == Explorer(toy_vectors()).neighbours("king", 5)
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=10)
+    notes = [x for x in err.splitlines() if "not used" in x]
+    assert len(notes) == 1 and f"wordvec index {model}" in notes[0], err
 
 
 def test_commands_import_nothing_heavy():

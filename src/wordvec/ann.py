@@ -66,6 +66,7 @@ CANDIDATES = 4  # candidates asked of the index per neighbour wanted, then re-ra
 MIN_CANDIDATES = 40
 CALIBRATION_QUERIES = 200
 _CHUNK = 65536  # rows normalised, hashed or added at a time
+_REBUILD = "rebuild it (python -m wordvec.ann build MODEL)"
 _SIMD_WIDTH = 16  # SQ8 indexes are a multiple of this many values wide (see the docstring)
 # an odd multiplier per column: a row's hash is sum(bits * multiplier) mod 2**32, so a change
 # to any one value always changes it (odd numbers are invertible mod 2**32)
@@ -388,26 +389,30 @@ class AnnIndex:
 
         Raises :class:`StaleIndexError` when it was built from other vectors (with
         ``rebuild``, builds a new one with the same settings, saves it to ``path`` and
-        returns it instead), ``ValueError`` naming the file when it is not an index or is
-        truncated or corrupt, ``MissingDependency`` without faiss.
+        returns it instead), ``FormatError`` (a ``ValueError``) naming the file when it is not
+        an index or is truncated or corrupt, ``MissingDependency`` without faiss.
+        :func:`use_index_beside` turns all of these into exact search and a line on stderr.
         """
         faiss = _faiss()
         from .io import FormatError
 
         path = Path(path)
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
             prefix = f.read(_PREFIX.size)
             if len(prefix) < _PREFIX.size or prefix[:12] != MAGIC:
                 raise FormatError(f"{path}: not a wordvec ANN index (no WORDVEC-ANN mark)")
-            _, version, size = _PREFIX.unpack(prefix)
+            _, version, header_bytes = _PREFIX.unpack(prefix)
             if version not in _READS:
                 raise FormatError(
                     f"{path}: ANN index version {version}; this wordvec reads versions "
                     f"{', '.join(map(str, _READS))}"
                 )
+            if header_bytes > size - _PREFIX.size:  # read no more than the file holds
+                raise FormatError(f"{path}: truncated or corrupt ANN index (header)")
             try:
-                meta = json.loads(f.read(size))
-                rows, dims = int(meta["rows"]), int(meta["dims"])
+                meta = json.loads(f.read(header_bytes))
+                rows, dims, index_bytes = _check_header(meta)
             except (ValueError, KeyError, TypeError):
                 raise FormatError(f"{path}: corrupt ANN index header") from None
             model_rows, model_dims = kv.vectors.shape
@@ -416,9 +421,11 @@ class AnnIndex:
                     f"{path}: built for {rows} x {dims} vectors, the model has "
                     f"{model_rows} x {model_dims}"
                 )
+            elif _PREFIX.size + header_bytes + 4 * rows + index_bytes != size:
+                raise FormatError(f"{path}: truncated or corrupt ANN index ({size} bytes)")
             else:
                 hashes, got = _read(f, "<u4", rows)
-                if got != rows or zlib.crc32(hashes) != meta.get("hashes_crc32"):
+                if got != rows or zlib.crc32(hashes) != meta["hashes_crc32"]:
                     raise FormatError(f"{path}: truncated or corrupt ANN index (row hashes)")
                 changed = int(np.count_nonzero(row_hashes(kv.vectors) != hashes))
                 stale = (
@@ -427,22 +434,40 @@ class AnnIndex:
                     else None
                 )
             if stale is None:
-                blob, got = _read(f, np.uint8, int(meta["index_bytes"]))
-                if got != meta["index_bytes"] or zlib.crc32(blob) != meta["index_crc32"]:
+                blob, got = _read(f, np.uint8, index_bytes)
+                if got != index_bytes or zlib.crc32(blob) != meta["index_crc32"]:
                     raise FormatError(f"{path}: truncated or corrupt ANN index (faiss data)")
         if stale is not None:
             if not rebuild:
-                raise StaleIndexError(f"{stale}: rebuild it (python -m wordvec.ann build MODEL)")
-            index = cls.build(
-                kv, meta.get("kind", "auto"), target_recall=meta.get("target_recall", 0.95)
-            )
+                raise StaleIndexError(f"{stale}: {_REBUILD}")
+            index = cls.build(kv, meta["kind"], target_recall=meta.get("target_recall", 0.95))
             index.save(path)
             return index
         try:
             index = faiss.deserialize_index(blob)
-        except RuntimeError as e:
-            raise FormatError(f"{path}: faiss cannot read the index: {e}") from None
-        return cls(kv, index, hashes.astype(np.uint32), meta)
+            if index.ntotal != rows or not dims <= index.d <= dims + _SIMD_WIDTH:
+                raise ValueError(f"{index.ntotal} rows of {index.d} values")
+            return cls(kv, index, hashes.astype(np.uint32), meta)
+        except (RuntimeError, ValueError) as e:
+            msg = " ".join(str(e).split())
+            raise FormatError(f"{path}: faiss cannot read the index: {msg}") from None
+
+
+def _check_header(meta: dict) -> tuple[int, int, int]:
+    """(rows, dims, index bytes) of an index file's header; ``ValueError``, ``KeyError`` or
+    ``TypeError`` when a field the loader uses is missing or of the wrong kind (the header has
+    no checksum of its own: a damaged one must fail here, not deep in faiss)."""
+    rows, dims, index_bytes = (meta[k] for k in ("rows", "dims", "index_bytes"))
+    ints = [rows, dims, index_bytes, meta["hashes_crc32"], meta["index_crc32"]]
+    if not all(type(v) is int and v >= 0 for v in ints) or rows < 2 or dims < 1:
+        raise ValueError("sizes and checksums must be integers")
+    name = _SETTINGS[meta["kind"]][0]
+    search = meta["search"]
+    if search["name"] != name or type(search["value"]) is not int or search["value"] < 0:
+        raise ValueError(f"search setting {search!r} for a {meta['kind']} index")
+    if not isinstance(meta["factory"], str) or not isinstance(meta["recall"], int | float):
+        raise TypeError("factory and recall")
+    return rows, dims, index_bytes
 
 
 def _read(f, dtype, count: int) -> tuple[np.ndarray, int]:
@@ -460,29 +485,52 @@ def use_index_beside(
     notify: Callable[[str], None] | None = None,
 ) -> AnnIndex | None:
     """Attach the index kept beside ``model_path`` to ``kv`` (``kv.indexer``) when there is a
-    usable one; with ``build``, build (or rebuild a stale one) and save it first.
+    usable one; with ``build``, build (or rebuild a stale or damaged one) and save it first.
 
-    Never attaches a stale index: without ``build`` one is left unused and ``notify`` (stderr
-    by default) says why, as it does when faiss is missing; ``kv`` then searches exactly.
+    The index is derived data: a stale one (built from other vectors), a damaged one
+    (truncated, a flipped byte, not an index at all), an unreadable one, or faiss missing,
+    never stops a query. Without ``build`` the index is left unused, ``notify`` (stderr by
+    default) says why and how to rebuild it in one line, and ``kv`` searches exactly.
     Returns the index attached, or None.
     """
+    import shlex
+
+    from .io import FormatError
+
     say = notify or (lambda msg: print(msg, file=sys.stderr))
     path = index_path(model_path)
+    model = shlex.quote(str(model_path))
+    fallback = f"searching exactly (rebuild the index: wordvec index {model})"
     try:
-        if path.exists():
-            index = AnnIndex.load(path, kv, rebuild=build)
-        elif build:
+        if not path.exists():
+            if not build:
+                return None
             index = AnnIndex.build(kv)
             index.save(path)
         else:
-            return None
+            try:
+                index = AnnIndex.load(path, kv, rebuild=build)
+            except FormatError as e:
+                if not build:
+                    raise
+                say(f"{e}: building a new one")
+                index = AnnIndex.build(kv)
+                index.save(path)
     except MissingDependency as e:
         if build:
             raise
         say(f"{path} not used: {e}")
         return None
     except StaleIndexError as e:
-        say(f"not used: {e}")
+        say(f"not used: {str(e).removesuffix(': ' + _REBUILD)}; {fallback}")
+        return None
+    except FormatError as e:
+        say(f"not used: {e}; {fallback}")
+        return None
+    except OSError as e:
+        if build:
+            raise
+        say(f"not used: {path}: {e.strerror or e}; {fallback}")
         return None
     kv.indexer = index
     return index

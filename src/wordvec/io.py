@@ -2,8 +2,10 @@
 formats (fastText's ``.vec`` is the text one), GloVe text (no header line), the TensorFlow
 Embedding Projector's ``vectors.tsv`` + ``metadata.tsv``, and the word vectors of a fastText
 ``.bin`` model (read only). ``load_vectors``/``save_vectors`` pick the format: by the file's
-bytes when reading, by its name when writing (``output_format``: the one rule every command
-uses). Any of them may be gzip, bzip2 or xz compressed (``v.txt.gz``).
+bytes when reading, by its name when writing (``output_format``). Any of them may be gzip, bzip2
+or xz compressed (``v.txt.gz``). ``artefact_format`` is the one suffix rule of every command that
+writes a file: vectors by ``output_format``, and the other things a command writes (a
+co-occurrence matrix, learned phrases, a figure, a JSON report) by their own short lists.
 
 The byte-level codecs live in ``wordvec.formats`` (the atomic writer, compression, recognition,
 the checks, the native format), ``wordvec.w2v_formats`` and ``wordvec.fasttext_bin``, which
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from .encoded import UnicodeErrors
 from .fasttext_bin import read_fasttext_bin
@@ -57,6 +60,7 @@ __all__ = [
     "Format",
     "FormatError",
     "UnicodeErrors",
+    "artefact_format",
     "atomic_write",
     "check_format",
     "check_writable",
@@ -220,3 +224,42 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, format: str | None =
     else:
         save_word2vec(kv, path, binary=fmt == "binary", header=fmt != "glove")
     return fmt
+
+
+# -- what each command writes, by suffix ---------------------------------------------------------
+Artefact = Literal["vectors", "cooccurrence", "phrases", "figure", "json"]
+# kind -> (what it is, {suffix: format} where "" is a name without one, the suffixes in words);
+# only native files may be compressed (.gz/.bz2/.xz after the suffix): the others are written as is
+_ARTEFACTS: dict[str, tuple[str, dict[str, str], str]] = {
+    "cooccurrence": ("a co-occurrence matrix", {".npz": "npz", ".wv": "native", "": "native"},
+                     ".npz (NumPy) or .wv, or have no suffix (native; .gz/.bz2/.xz after it "
+                     "compresses)"),
+    "phrases": ("learned phrases", {".wv": "native", "": "native"},
+                ".wv, or have no suffix (native; .gz/.bz2/.xz after it compresses)"),
+    "figure": ("a figure", {".png": "png", ".svg": "svg", ".pdf": "pdf"}, ".png, .svg or .pdf"),
+    "json": ("a JSON report", {".json": "json"}, ".json"),
+}  # fmt: skip
+
+
+def artefact_format(kind: Artefact, path: str | os.PathLike) -> str:
+    """The format a command writes ``kind`` in at ``path``, from the name alone: the one rule
+    every command checks before any work.
+
+    ``"vectors"`` (``train``, ``convert``, ``demo``, ``ppmi``, ``glove``) is ``output_format``'s
+    rule; ``"cooccurrence"`` is ``.npz`` or native; ``"phrases"`` native; ``"figure"``
+    ``.png``/``.svg``/``.pdf``; ``"json"`` ``.json``. Any other suffix raises ``ValueError``
+    naming the file and the suffixes accepted. (A phrased corpus is text under any name.)
+    """
+    if kind == "vectors":
+        return output_format(path)
+    if kind not in _ARTEFACTS:
+        raise ValueError(f"unknown kind of output {kind!r}: choose from vectors, "
+                         f"{', '.join(_ARTEFACTS)}")  # fmt: skip
+    if path is None or not os.fspath(path).strip():
+        raise ValueError("the output file name is empty")
+    what, suffixes, accepted = _ARTEFACTS[kind]
+    plain, compression = split_compression(path)
+    fmt = suffixes.get(plain.suffix.lower()) if plain.name else None
+    if fmt is not None and (compression is None or fmt == "native"):
+        return fmt
+    raise ValueError(f"cannot write {what} as {str(path)!r}: its name must end in {accepted}")

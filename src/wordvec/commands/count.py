@@ -4,8 +4,10 @@
     wordvec ppmi corpus.txt -o ppmi.wv                          # PPMI + SVD (Levy et al. 2015)
     wordvec glove corpus.txt -o glove.wv --epochs 15            # GloVe
 
-Vectors are saved by the output's suffix as ``wordvec train`` does: ``.bin``/``.txt``/``.vec``
-word2vec formats, ``.glove`` GloVe text, anything else the native model file.
+Every output is named by the one rule of ``wordvec.io.artefact_format``, checked before the
+corpus is read: vectors as ``wordvec train`` writes them (``.wv`` or no suffix the native model,
+``.bin``/``.txt``/``.vec``/``.glove``/``.tsv`` vectors in that format), the matrix ``.npz`` or
+native (``.wv`` or no suffix); any other suffix is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import sys
 from pathlib import Path
 
 _COUNT_HELP = "text file, directory, or .gz/.bz2/.xz file"
+_VECTORS_HELP = ("by suffix: .wv native model (also without a suffix), vectors as .bin word2vec "
+                 "binary, .txt/.vec text, .glove, .tsv projector; .gz/.bz2/.xz after it "
+                 "compresses")  # fmt: skip
 
 
 def _count_options(p: argparse.ArgumentParser, window: int, weighting: str, sample: float) -> None:
@@ -58,14 +63,15 @@ _GLOVE_KEYS = ("vector_size", "x_max", "alpha", "eta", "epochs", "add_context", 
 def register(sub) -> None:
     p = sub.add_parser("cooccur", help="count a word-word co-occurrence matrix")
     p.add_argument("corpus", help=_COUNT_HELP)
-    p.add_argument("-o", "--output", required=True, help=".npz (NumPy, no pickle) or native")
+    p.add_argument("-o", "--output", required=True,
+                   help=".npz (NumPy, no pickle), or .wv / no suffix (native)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _count_options(p, 5, "uniform", 0.0)
     p.set_defaults(run=run)
 
     p = sub.add_parser("ppmi", help="word vectors from PPMI + truncated SVD (Levy et al. 2015)")
     p.add_argument("corpus", help=_COUNT_HELP)
-    p.add_argument("-o", "--output", required=True, help="native (.wv), .bin, .txt/.vec, .glove")
+    p.add_argument("-o", "--output", required=True, help=_VECTORS_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _count_options(p, 2, "dynamic", 1e-5)
     g = p.add_argument_group("PPMI + SVD")
@@ -79,7 +85,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("glove", help="train GloVe word vectors")
     p.add_argument("corpus", help=_COUNT_HELP)
-    p.add_argument("-o", "--output", required=True, help="native (.wv), .bin, .txt/.vec, .glove")
+    p.add_argument("-o", "--output", required=True, help=_VECTORS_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _count_options(p, 10, "harmonic", 0.0)
     g = p.add_argument_group("GloVe")
@@ -99,28 +105,33 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def _save_vectors(model, output: str) -> str:
-    suffix = Path(output).suffix.lower()
-    if suffix in (".bin", ".txt", ".vec"):
-        from wordvec.io import save_word2vec
+def _check_output(args: argparse.Namespace) -> str:
+    """The output's format by ``artefact_format``, and every file it names checked writable
+    (the projector writes two), before any work."""
+    from wordvec.io import artefact_format, check_writable, output_paths
 
-        save_word2vec(model.wv, output, binary=suffix == ".bin")
-        return "word2vec " + ("binary" if suffix == ".bin" else "text")
-    if suffix == ".glove":
-        from wordvec.io import save_glove
+    cooccur = args.command == "cooccur"
+    fmt = artefact_format("cooccurrence" if cooccur else "vectors", args.output)
+    for path in [Path(args.output)] if cooccur else output_paths(args.output, fmt):
+        check_writable(path)
+    return fmt
 
-        save_glove(model.wv, output)
-        return "GloVe text"
-    model.save(output)
-    return "native"
+
+def _save(model, output: str, fmt: str) -> str:
+    """Native: the whole model (``PPMI.load``/``GloVe.load`` read it); else its vectors."""
+    if fmt == "native":
+        model.save(output)
+        return "native model"
+    from wordvec.io import save_vectors
+
+    save_vectors(model.wv, output, fmt)
+    return f"{fmt} vectors"
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    out = Path(args.output)
-    if not out.parent.exists():
-        raise ValueError(f"output directory does not exist: {out.parent}")
+    fmt = _check_output(args)
     if not Path(args.corpus).exists():
         raise ValueError(f"no such corpus: {args.corpus}")
     disable = args.quiet or None  # None: tqdm turns itself off when stderr is not a terminal
@@ -152,8 +163,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{m.shape[0]:,} words, {m.nnz:,} non-zero pairs; saved to {args.output}",
               file=sys.stderr)  # fmt: skip
         return 0
-    kind = _save_vectors(model, args.output)
+    what = _save(model, args.output, fmt)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in model.seconds_.items())
-    print(f"{len(model.wv):,} words x {model.wv.vector_size}; {times}; saved {kind} vectors to "
+    print(f"{len(model.wv):,} words x {model.wv.vector_size}; {times}; saved the {what} to "
           f"{args.output}", file=sys.stderr)  # fmt: skip
     return 0

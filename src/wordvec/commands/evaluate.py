@@ -41,13 +41,13 @@ def register(sub) -> None:
     )
     p.add_argument("--no-case-fold", dest="case_insensitive", action="store_false",
                    help="compare words as written (default: upper-cased, as gensim)")  # fmt: skip
-    p.add_argument("--json", metavar="OUT", help="also write the results here as JSON")
+    p.add_argument("--json", metavar="OUT.json", help="also write the results here as JSON")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
-    from wordvec.io import atomic_write, check_writable, load_vectors
+    from wordvec.io import artefact_format, atomic_write, check_writable, load_vectors
 
     if not (args.analogies or args.pairs):
         raise ValueError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and not Path(path).is_file():
             raise FileNotFoundError(2, "no such file", path)
     if args.json:
-        check_writable(args.json)
+        check_writable(args.json)  # first: a directory is named as one, not as a bad suffix
+        artefact_format("json", args.json)
     kv = load_vectors(args.model, mmap=True)
     report: dict = {"model": args.model, "words": len(kv), "dimensions": kv.vector_size}
     if args.analogies:

@@ -28,7 +28,8 @@ def register(sub) -> None:
     p.add_argument("--delimiter", default=None, help="joins the words of a phrase (default _)")
     p.add_argument("--connector-words", choices=("none", "english"), default=None,
                    help="english: a, the, of ... may sit inside phrases")  # fmt: skip
-    p.add_argument("--save-model", metavar="FILE", help="also save the learned phrases")
+    p.add_argument("--save-model", metavar="FILE",
+                   help="also save the learned phrases (.wv or no suffix: native)")  # fmt: skip
     p.add_argument("--model", metavar="FILE",
                    help="apply phrases saved with --save-model instead of learning")  # fmt: skip
     p.add_argument("--top", type=int, default=10, help="show this many phrases (default 10)")
@@ -38,20 +39,22 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from wordvec.io import check_writable
+    from wordvec.io import artefact_format, check_writable
     from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     given = [f"--{n.replace('_', '-')}" for n in _LEARNING if getattr(args, n) is not None]
     if args.top < 0:
         raise ValueError(f"--top must be >= 0, got {args.top}")
     for out in (args.output, args.save_model):
-        if out is None:
-            continue
-        if os.path.realpath(out) == os.path.realpath(args.corpus):
+        if out is not None and os.path.realpath(out) == os.path.realpath(args.corpus):
             raise ValueError(f"{out} is the corpus: write the output to another file")
-        check_writable(out)
     if args.save_model and os.path.realpath(args.save_model) == os.path.realpath(args.output):
         raise ValueError(f"-o and --save-model are the same file: {args.output}")
+    if args.save_model:
+        artefact_format("phrases", args.save_model)  # the phrased corpus is text by any name
+    for out in (args.output, args.save_model):
+        if out is not None:
+            check_writable(out)
     t0 = time.perf_counter()
     if args.model:
         if given:

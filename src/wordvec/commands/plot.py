@@ -52,22 +52,18 @@ def _size(text: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
+    from ..io import artefact_format, check_writable
     from ..project import MissingDependency
     from . import UserError
     from .query import load_vectors
 
-    fmt = os.path.splitext(args.output)[1].lower()
-    if fmt not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"-o must end in .png, .svg or .pdf; got {args.output!r}")
+    artefact_format("figure", args.output)
     figsize = _size(args.size)
     if args.dpi <= 0 or args.dpi > 1200:
         raise ValueError(f"--dpi must be in (0, 1200]; got {args.dpi}")
     if (args.analogy or args.pairs) and args.dims == 3:
         raise ValueError("analogy plots are 2-D; drop --dims 3")
     from .. import plot  # NumPy only; matplotlib is imported when the figure is made
-    from ..io import check_writable
 
     check_writable(args.output)
     kv = load_vectors(args.model)

@@ -15,6 +15,9 @@ had made 50 x cores BLAS threads fight). Requests beyond ``workers`` wait in lin
 With an approximate index attached to the vectors (``kv.indexer``, see ``wordvec.ann``),
 neighbours, 3CosAdd and neighbourhood projections go through it; 3CosMul, which has no index
 form, is scored exactly on the union of 3CosAdd's candidates and the neighbours of b and c.
+The index is derived data and never stops a query: one found stale while serving (its guard
+refuses a row that changed) is dropped with one line on stderr, and search is exact from then on
+(``wordvec.ann.use_index_beside``, which attaches it, treats a stale or damaged file the same).
 The page opens on a picture: the ``opening`` most frequent words projected by PCA, computed
 when the explorer starts.
 
@@ -30,6 +33,7 @@ import functools
 import importlib.util
 import json
 import os
+import sys
 import threading
 import time
 from bisect import bisect_left
@@ -47,6 +51,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..ann import StaleIndexError
 from ..keyedvectors import KeyedVectors
 from ..project import METHODS, MIN_POINTS, MissingDependency, project
 from . import openapi
@@ -169,6 +174,21 @@ class Explorer:
             raise ApiError(422, f"{name} must be an integer from 1 to {hi}; got {topn!r}")
         return topn
 
+    def _most_similar(self, *args: Any, **kwargs: Any) -> list[tuple[str, float]]:
+        """``kv.most_similar``, exact when the attached index turns out stale: the index is
+        dropped (once, with a line on stderr) and the query answered without it."""
+        indexer = self.kv.indexer
+        try:
+            return self.kv.most_similar(*args, **kwargs)
+        except StaleIndexError as e:
+            if indexer is None:
+                raise
+            with self._lock:
+                if self.kv.indexer is indexer:
+                    self.kv.indexer = None
+                    print(f"index not used from now on: {e}; searching exactly", file=sys.stderr)
+            return self.kv.most_similar(*args, **kwargs)
+
     @staticmethod
     def _scored(pairs: list[tuple[str, float]]) -> list[dict]:
         return [{"word": w, "score": round(float(s), 6)} for w, s in pairs]
@@ -212,14 +232,14 @@ class Explorer:
     def neighbours(self, word: str, topn: int = 10) -> dict:
         self.index(word)
         topn = self._topn(topn)
-        return {"word": word, "neighbours": self._scored(self.kv.most_similar(word, topn=topn))}
+        return {"word": word, "neighbours": self._scored(self._most_similar(word, topn=topn))}
 
     def analogy(self, a: str, b: str, c: str, topn: int = 10) -> dict:
         for w in (a, b, c):
             self.index(w)
         topn = self._topn(topn)
         pos, neg = [b, c], [a]
-        cosadd = self.kv.most_similar(positive=pos, negative=neg, topn=topn)
+        cosadd = self._most_similar(positive=pos, negative=neg, topn=topn)
         if self.kv.indexer is None:
             cosmul = self.kv.most_similar_cosmul(positive=pos, negative=neg, topn=topn)
         else:
@@ -238,9 +258,9 @@ class Explorer:
         exactly as ``KeyedVectors.most_similar_cosmul`` scores them."""
         kv = self.kv
         n = max(COSMUL_CANDIDATES, topn)
-        words = {w for w, _ in kv.most_similar(positive=[b, c], negative=[a], topn=n)}
+        words = {w for w, _ in self._most_similar(positive=[b, c], negative=[a], topn=n)}
         for w in (b, c):
-            words.update(x for x, _ in kv.most_similar(w, topn=n // 2))
+            words.update(x for x, _ in self._most_similar(w, topn=n // 2))
         words -= {a, b, c}
         if not words:
             return []
@@ -285,7 +305,7 @@ class Explorer:
         centre = body["neighbours_of"]
         self.index(centre)
         topn = self._topn(body.get("topn", 50), "topn", min(self.max_topn, self.max_points - 1))
-        return [centre] + [w for w, _ in self.kv.most_similar(centre, topn=topn)], centre
+        return [centre] + [w for w, _ in self._most_similar(centre, topn=topn)], centre
 
     def projection(self, body: dict) -> dict:
         """Coordinates of a word set by PCA, t-SNE or UMAP, from the cache when it has them."""
