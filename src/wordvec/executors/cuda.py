@@ -12,6 +12,11 @@ weights without locks, as the CPU's Hogwild mode. A seed fixes every random choi
 words, windows, noise words, learning rates; so the pairs and kept counts) but not the order
 of concurrent updates: see ``wordvec.kernels.cuda_train`` for what is and is not reproducible.
 
+The kernels take the CPU kernels' ``Corpus``, ``Weights``, ``Tables`` and ``Options`` bundles
+and ``cuda_train``'s ``Launch`` and ``Scratch``: built here by field name on the host
+(``host_bundles``, ``round_launch``, ``make_scratch``; ``tests/test_cuda_compile.py`` compiles
+the kernels for their types) and copied to the device field by field (``on_device``).
+
 Negative sampling only (skip-gram or CBOW); anything else is refused with one line.
 """
 
@@ -107,7 +112,7 @@ class CudaExecutor:
         cuda = _cuda()
         from ..kernels.cuda_train import KERNELS
 
-        corpus, tables = objective.corpus, objective.tables
+        corpus = objective.corpus
         need = gpu_bytes(weights[0].shape[0], d, corpus.ids.shape[0], corpus.rare.shape[0],
                          corpus.bounds.shape[0] - 1, round_words)  # fmt: skip
         free = cuda.current_context().get_memory_info()[0]
@@ -119,24 +124,14 @@ class CudaExecutor:
         self._kernel = KERNELS[objective.kind]
         self.round_words = int(round_words)
         self.warps = warps
-        self.opts = opts
+        self.opts = opts  # the kernels' Options bundle, as it is: numbers only
         self.host = (weights[0], weights[1])
-        self.bounds = np.ascontiguousarray(corpus.bounds, np.int64)
-        put = cuda.to_device
-        rare = corpus.rare if corpus.rare.shape[0] else np.zeros(1, np.int32)
-        self._corpus = (
-            put(np.ascontiguousarray(corpus.ids)),
-            put(np.ascontiguousarray(rare, np.int32)),
-            put(np.ascontiguousarray(corpus.rare_starts, np.int64)),
-            put(self.bounds),
-        )
-        self._tables = (
-            put(np.ascontiguousarray(tables.keep, np.uint64)),
-            put(np.ascontiguousarray(tables.noise_p, np.uint64)),
-            put(np.ascontiguousarray(tables.noise_a, np.int32)),
-        )
-        self._weights = tuple(put(np.ascontiguousarray(w)) for w in self.host)
-        self._scratch = None  # (kept ids, kept states), grown to the largest round
+        corpus_h, weights_h, tables_h = host_bundles(objective, weights)
+        self.bounds = corpus_h.bounds
+        self._corpus = on_device(corpus_h, cuda)
+        self._weights = on_device(weights_h, cuda)
+        self._tables = on_device(tables_h, cuda)
+        self._scratch = None  # Scratch (kept ids, kept states), grown to the largest round
         self._stats = None  # float64[B, 3], grown to the largest round
         self.device_bytes = sum(a.nbytes for a in (*self._corpus, *self._tables, *self._weights))
         self._closed = False
@@ -149,42 +144,28 @@ class CudaExecutor:
         jobs = [job for job in jobs if job.s1 > job.s0]
         if not jobs:
             return
-        cuda = self._cuda
         per_job = np.array([job.s1 - job.s0 for job in jobs], np.int64)
-        sents = np.concatenate([np.arange(job.s0, job.s1, dtype=np.int64) for job in jobs])
-        lengths = self.bounds[sents + 1] - self.bounds[sents]
-        offs = np.zeros(sents.shape[0], np.int64)
-        np.cumsum(lengths[:-1], out=offs[1:])
-        n_tokens = int(lengths.sum())
-        self._grow(n_tokens, sents.shape[0])
-        put = cuda.to_device
-        launch = (
-            put(sents),
-            put(offs),
-            put(np.repeat(np.arange(len(jobs), dtype=np.int32), per_job)),
-            put(np.array([job.s0 for job in jobs], np.int64)),
-            put(np.array([job.s1 for job in jobs], np.int64)),
-            put(np.array([job.alpha0 for job in jobs], np.float64)),
-            put(np.array([job.alpha1 for job in jobs], np.float64)),
-            put(np.array([job.seed for job in jobs], np.uint64)),
-        )
+        launch, n_tokens = round_launch(jobs, self.bounds)
+        n_blocks = launch.sents.shape[0]
+        self._grow(n_tokens, n_blocks)
+        launch = on_device(launch, self._cuda)
         from ..kernels.cuda_train import WARP, shared_bytes
 
         o = self.opts
-        warps = self.warps or int(np.clip(n_tokens // max(sents.shape[0], 1) // TOKENS_PER_WARP,
-                                          1, MAX_WARPS))  # fmt: skip
+        warps = self.warps or int(np.clip(n_tokens // max(n_blocks, 1) // TOKENS_PER_WARP, 1,
+                                          MAX_WARPS))  # fmt: skip
         while warps > 1 and shared_bytes(warps, o.window, o.negative) > SHARED_BYTES:
             warps -= 1
         shmem = shared_bytes(warps, o.window, o.negative)
         with warnings.catch_warnings():  # a small corpus is a small grid: say nothing of it
             warnings.filterwarnings("ignore", r"Grid size \d+ will likely result in GPU under")
-            self._kernel[sents.shape[0], warps * WARP, 0, shmem](
-                *self._corpus, *self._tables, *self._weights, *launch, o.window, o.shrink,
-                o.negative, o.cbow_mean, *self._scratch, self._stats)  # fmt: skip
+            self._kernel[n_blocks, warps * WARP, 0, shmem](
+                self._corpus, self._weights, self._tables, o, launch, self._scratch, self._stats
+            )
         interrupted = False
         while True:  # a Ctrl-C lets the round finish (the protocol), then is raised
             try:
-                per_sentence = self._stats[: sents.shape[0]].copy_to_host()  # waits for it
+                per_sentence = self._stats[:n_blocks].copy_to_host()  # waits for it
                 break
             except KeyboardInterrupt:
                 interrupted = True
@@ -200,7 +181,8 @@ class CudaExecutor:
         """Copy the device's weights into the host arrays, in place."""
         if self._closed:
             return
-        for dev, host in zip(self._weights, self.host, strict=True):
+        dev_weights = (self._weights.syn0, self._weights.syn1neg)
+        for dev, host in zip(dev_weights, self.host, strict=True):
             if host.flags.c_contiguous:
                 dev.copy_to_host(host)
             else:
@@ -225,13 +207,85 @@ class CudaExecutor:
     def _grow(self, tokens: int, sentences: int) -> None:
         """Scratch for ``tokens`` kept words and stats for ``sentences`` blocks."""
         cuda = self._cuda
-        if self._scratch is None or self._scratch[0].shape[0] < tokens:
-            size = max(tokens, 1)
-            self._scratch = (cuda.device_array(size, np.int32), cuda.device_array(size, np.uint64))
+        if self._scratch is None or self._scratch.kept_ids.shape[0] < tokens:
+            self._scratch = make_scratch(max(tokens, 1), cuda.device_array)
         if self._stats is None or self._stats.shape[0] < sentences:
             self._stats = cuda.device_array((max(sentences, 1), 3), np.float64)
         held = (*self._corpus, *self._tables, *self._weights, *self._scratch, self._stats)
         self.device_bytes = sum(a.nbytes for a in held)
+
+
+def host_bundles(objective, weights) -> tuple:
+    """The kernels' ``(Corpus, Weights, Tables)`` bundles of a run, on the host: C-contiguous
+    arrays of the dtypes the kernels are compiled for (``on_device`` moves them;
+    ``tests/test_cuda_compile.py`` takes their Numba types). ``weights``: the host's (syn0,
+    syn1neg, ...) float32 arrays; negative sampling only (the executor refuses the rest)."""
+    from ..kernels.train import Corpus, Tables, Weights
+
+    corpus, tables = objective.corpus, objective.tables
+    rare = corpus.rare if corpus.rare.shape[0] else np.zeros(1, np.int32)  # never empty
+    d = weights[0].shape[1]
+    return (
+        Corpus(
+            ids=np.ascontiguousarray(corpus.ids),  # uint16
+            rare=np.ascontiguousarray(rare, np.int32),
+            rare_starts=np.ascontiguousarray(corpus.rare_starts, np.int64),
+            bounds=np.ascontiguousarray(corpus.bounds, np.int64),
+        ),
+        Weights(
+            syn0=np.ascontiguousarray(weights[0]),
+            syn1neg=np.ascontiguousarray(weights[1]),
+            syn1=np.zeros((1, d), weights[0].dtype),  # unused: no hierarchical or full softmax
+        ),
+        Tables(
+            keep=np.ascontiguousarray(tables.keep, np.uint64),
+            noise_p=np.ascontiguousarray(tables.noise_p, np.uint64),
+            noise_a=np.ascontiguousarray(tables.noise_a, np.int32),
+            # unused (no Huffman tree, no NCE): one-element placeholders, as make_objective's
+            codes=np.zeros((1, 1), np.uint8),
+            points=np.zeros((1, 1), np.int32),
+            code_len=np.zeros(1, np.int32),
+            nce_shift=np.zeros(1, np.float32),
+        ),
+    )
+
+
+def round_launch(jobs, bounds: np.ndarray):
+    """The ``Launch`` of a round's ``jobs`` (``schedule.Job``s, none empty) over a corpus with
+    sentence starts ``bounds`` (int64[S + 1]), on the host: one block a sentence in job order,
+    each block's scratch after the raw tokens of the blocks before it. Returns (launch, raw
+    tokens of the round: the scratch it needs)."""
+    from ..kernels.cuda_train import Launch
+
+    per_job = np.array([job.s1 - job.s0 for job in jobs], np.int64)
+    sents = np.concatenate([np.arange(job.s0, job.s1, dtype=np.int64) for job in jobs])
+    lengths = bounds[sents + 1] - bounds[sents]
+    offs = np.zeros(sents.shape[0], np.int64)
+    np.cumsum(lengths[:-1], out=offs[1:])
+    launch = Launch(
+        sents=sents,
+        offs=offs,
+        job_of=np.repeat(np.arange(len(jobs), dtype=np.int32), per_job),
+        job_s0=np.array([job.s0 for job in jobs], np.int64),
+        job_s1=np.array([job.s1 for job in jobs], np.int64),
+        job_alpha0=np.array([job.alpha0 for job in jobs], np.float64),
+        job_alpha1=np.array([job.alpha1 for job in jobs], np.float64),
+        job_seed=np.array([job.seed for job in jobs], np.uint64),
+    )
+    return launch, int(lengths.sum())
+
+
+def make_scratch(tokens: int, empty):
+    """A ``Scratch`` of ``tokens`` slots made by ``empty(n, dtype)`` (``cuda.device_array`` or
+    ``np.empty``)."""
+    from ..kernels.cuda_train import Scratch
+
+    return Scratch(kept_ids=empty(tokens, np.int32), kept_state=empty(tokens, np.uint64))
+
+
+def on_device(bundle, cuda):
+    """``bundle`` (a NamedTuple of host arrays) with each field copied to the device."""
+    return bundle._replace(**{name: cuda.to_device(a) for name, a in bundle._asdict().items()})
 
 
 def simulated() -> bool:

@@ -37,33 +37,51 @@ Hierarchical softmax and the full softmax are not built: the Huffman nodes near 
 on every path, so a block of 32 lanes per window would serialise on them, and keeping them
 out keeps the NS kernels free of that branch.
 
-Arguments (V words, d dimensions, S sentences of the corpus, B sentences in the launch, J jobs
-in the launch, T tokens of those sentences):
+Arguments: the CPU kernels' bundles where the fields are the same, two of this module's for
+the launch (V words, d dimensions, S sentences of the corpus, B sentences in the launch, J jobs
+in the launch, T tokens of those sentences); ``KERNELS[kind](corpus, weights, tables, opts,
+launch, scratch, stats)``:
 
-- the corpus: ``ids`` uint16[n] (``ESCAPE``: the next id of ``rare`` int32[r]), ``rare_starts``
-  int64[S + 1], ``bounds`` int64[S + 1] (see ``wordvec.encoded``)
-- the tables: ``keep`` uint64[V], ``noise_p`` uint64[V], ``noise_a`` int32[V]
-- the weights: ``syn0``, ``syn1neg`` float32[V, d], updated in place
-- the launch: ``sents`` int64[B] sentence of each block, ``offs`` int64[B] its first slot in
-  the scratch, ``job_of`` int32[B] its job; per job ``job_s0``/``job_s1`` int64[J] sentence
-  range, ``job_a0``/``job_a1`` float64[J] learning rate at its first token and after its last,
-  ``job_seed`` uint64[J]
-- options: ``window``, ``shrink`` (0/1), ``negative`` (1 .. MAX_OUT - 1), ``cbow_mean`` (0/1)
-- scratch: ``kept_ids`` int32[T], ``kept_state`` uint64[T] (the kept words and their random
-  states); ``stats`` float64[B, 3] gets each sentence's (loss sum, pairs, words kept)
-- dynamic shared memory: ``4 * warps * 2 * window * (1 + negative)`` bytes
+- ``corpus``: ``kernels.train.Corpus``: ``ids`` uint16[n] (``ESCAPE``: the next id of ``rare``
+  int32[r]), ``rare_starts`` int64[S + 1], ``bounds`` int64[S + 1] (see ``wordvec.encoded``)
+- ``weights``: ``kernels.train.Weights``: ``syn0``, ``syn1neg`` float32[V, d], updated in
+  place; ``syn1`` unused (float32[1, d])
+- ``tables``: ``kernels.train.Tables``: ``keep`` uint64[V], ``noise_p`` uint64[V],
+  ``noise_a`` int32[V]; the Huffman and NCE fields unused (one-element placeholders)
+- ``opts``: ``kernels.train.Options``: ``window``, ``shrink`` (0/1), ``negative``
+  (1 .. MAX_OUT - 1), ``cbow_mean`` (0/1) are read; ``hs``, ``nce`` are 0 and ``sg`` is the
+  kernel's
+- ``launch``: ``Launch``: the block of each sentence and the jobs they belong to
+- ``scratch``: ``Scratch``: the kept words and their random states, T slots
+- ``stats``: float64[B, 3] gets each sentence's (loss sum, pairs, words kept)
+- dynamic shared memory: ``shared_bytes(warps, window, negative)``
+
+Shared with the CPU kernels (``kernels.train``, imported, not copied): ``_next``
+(xorshift64*), ``_noise`` (the alias draw) and ``_grad_and_loss`` (the tabulated sigmoid and
+its loss, whose tables Numba freezes into constant memory): the same ``@njit`` functions,
+compiled for the device by Numba's CUDA target (in the simulator, their Python). ``_mix``
+stays here, as ``kernels.train`` has none to share (its host twin, on Python ints, is
+``wordvec.schedule._mix64``); so does everything that names a thread, a warp or shared memory.
+
+Compiled once a process, at the first launch: the kernels are ``@cuda.jit`` without
+``cache=True``. Numba's on-disk cache keys a kernel on its own source file only, so a cached
+kernel would keep an old copy of a helper edited in ``kernels.train``; without the cache there
+is no copy to go stale. The cost is a few seconds a run (typing and NVVM: about 3 s for the
+first kernel, 1 s for the second on a 2-core machine, as ``tests/test_cuda_compile.py``
+prints), plus the driver's assembly of the PTX.
 """
 
 import os
 import threading
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 from numba import cuda, float32, float64, int32, int64
 from numba.core import config
 
 from ..encoded import ESCAPE
-from .train import MAX_EXP, NEG_LOG_SIGMOID, SIGMOID, TABLE_SIZE
+from .train import _grad_and_loss, _next, _noise
 
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 # lanes a warp. In the simulator every lane is a Python thread and every warp barrier costs
@@ -73,8 +91,30 @@ MAX_OUT = 32  # 1 + negative: the centre word and its noise words, in registers
 MAX_DL = 32  # CBOW: dimensions a lane holds (d <= 1024)
 MAX_THREADS = 1024  # a block: the prefix-sum buffer
 MAX_BLOCK_WARPS = MAX_THREADS // WARP
-SCALE = TABLE_SIZE / (2 * MAX_EXP)
 FULL_MASK = 0xFFFFFFFF
+
+if SIMULATOR:  # the simulator runs device code as Python, on arrays compiled code cannot take
+    _grad_and_loss, _next, _noise = _grad_and_loss.py_func, _next.py_func, _noise.py_func
+
+
+class Launch(NamedTuple):
+    """One round's launch: B blocks (one a sentence) over J jobs."""
+
+    sents: np.ndarray  # int64[B] the sentence of each block
+    offs: np.ndarray  # int64[B] its first slot in the scratch
+    job_of: np.ndarray  # int32[B] its job: an index into the job_ arrays
+    job_s0: np.ndarray  # int64[J] a job's sentences: s0 .. s1 - 1
+    job_s1: np.ndarray  # int64[J]
+    job_alpha0: np.ndarray  # float64[J] learning rate at the job's first token
+    job_alpha1: np.ndarray  # float64[J] ... and after its last
+    job_seed: np.ndarray  # uint64[J]
+
+
+class Scratch(NamedTuple):
+    """Where a block leaves its sentence's kept words: slots ``offs[b] ..`` of T."""
+
+    kept_ids: np.ndarray  # int32[T]
+    kept_state: np.ndarray  # uint64[T] each one's random state after its keep test
 
 
 # -- warp primitives -------------------------------------------------------------------------
@@ -131,16 +171,7 @@ else:  # Numba's simulator has no warp shuffles: the same butterfly on a per-war
         _warp_state()[2].wait()
 
 
-# -- what one update needs: the CPU kernels' maths -------------------------------------------
-@cuda.jit(device=True)
-def _next(state):
-    """xorshift64*: returns (new state, 64 random bits)."""
-    state ^= state >> np.uint64(12)
-    state ^= state << np.uint64(25)
-    state ^= state >> np.uint64(27)
-    return state, state * np.uint64(2685821657736338717)
-
-
+# -- what one update needs: the CPU kernels' maths (_next, _noise, _grad_and_loss imported) -
 @cuda.jit(device=True)
 def _mix(x):
     """splitmix64's finaliser: a well-spread, non-zero 64-bit state from any integer."""
@@ -154,42 +185,20 @@ def _mix(x):
 
 
 @cuda.jit(device=True)
-def _noise(r, noise_p, noise_a):
-    """One draw from the alias table using the 64 random bits ``r``."""
-    i = np.int64(((r >> np.uint64(32)) * np.uint64(noise_p.shape[0])) >> np.uint64(32))
-    if (r & np.uint64(0xFFFFFFFF)) < noise_p[i]:
-        return i
-    return np.int64(noise_a[i])
-
-
-@cuda.jit(device=True)
-def _grad_and_loss(f, label, alpha):
-    """(g, loss) of one logistic output; ``g`` is the gradient times the learning rate."""
-    if f >= MAX_EXP:
-        return (label - 1.0) * alpha, (0.0 if label > 0.5 else f)
-    if f <= -MAX_EXP:
-        return label * alpha, (-f if label > 0.5 else 0.0)
-    t = int((f + MAX_EXP) * SCALE)
-    p = SIGMOID[t]
-    # -log sigmoid(f) for a positive label, -log sigmoid(-f) = -log(1 - sigmoid(f)) otherwise
-    loss = NEG_LOG_SIGMOID[t] if label > 0.5 else NEG_LOG_SIGMOID[TABLE_SIZE - 1 - t]
-    return (label - p) * alpha, loss
-
-
-@cuda.jit(device=True)
-def _draws(w, state, window, shrink, negative, noise_p, noise_a, outs):
+def _draws(w, state, opts, tables, outs):
     """A kept centre word's choices, from its random state after the keep test: the window
-    reduction (uniform in 0 .. window - 1 with ``shrink``), then ``negative`` noise words.
-    ``outs[0] = w``, then the noise words that are not ``w``. Returns (outputs, reduction)."""
+    reduction (uniform in 0 .. window - 1 with ``opts.shrink``), then ``opts.negative`` noise
+    words. ``outs[0] = w``, then the noise words that are not ``w``. Returns (outputs,
+    reduction)."""
     cut = 0
-    if shrink:
+    if opts.shrink:
         state, r = _next(state)
-        cut = np.int64((r >> np.uint64(33)) % np.uint64(window))
+        cut = np.int64((r >> np.uint64(33)) % np.uint64(opts.window))
     outs[0] = w
     k = 1
-    for _ in range(negative):
+    for _ in range(opts.negative):
         state, r = _next(state)
-        o = _noise(r, noise_p, noise_a)
+        o = _noise(r, tables.noise_p, tables.noise_a)
         if o != w:
             outs[k] = o
             k += 1
@@ -219,12 +228,15 @@ def _block_scan(v, buf):
 
 
 @cuda.jit(device=True)
-def _prepare(ids, rare, escapes, r0, start, end, keep, seed, out, kept_ids, kept_state):
-    """Subsample tokens ``start .. end - 1`` (``escapes``: some are escaped, the first at
-    ``rare[r0]``): every
-    thread takes every ``blockDim``-th token, draws its keep test from its own stream, and a
-    prefix sum packs the kept words (and their random states after the test) in order into
-    ``kept_ids``/``kept_state`` from ``out``. Returns the number kept."""
+def _prepare(corpus, keep, s, seed, scratch, out):
+    """Subsample sentence ``s`` of ``corpus`` with the keep thresholds ``keep``: every thread
+    takes every ``blockDim``-th token, draws its keep test from its own stream (started from
+    ``seed``), and a prefix sum packs the kept words (and their random states after the test)
+    in order into ``scratch`` from slot ``out``. Returns the number kept."""
+    ids, rare, kept_ids, kept_state = corpus.ids, corpus.rare, scratch.kept_ids, scratch.kept_state
+    start, end = corpus.bounds[s], corpus.bounds[s + 1]
+    r0 = corpus.rare_starts[s]  # the sentence's first escaped id, if it has any
+    escapes = corpus.rare_starts[s + 1] > r0
     tid = cuda.threadIdx.x
     nt = cuda.blockDim.x
     buf = cuda.shared.array(MAX_THREADS, int32)
@@ -289,48 +301,50 @@ def _finish(stats, b, loss, pairs, n):
 
 
 # -- which pairs exist: one kernel per objective ---------------------------------------------
-@cuda.jit(cache=True)
-def train_sg_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, syn1neg, sents,
-                offs, job_of, job_s0, job_s1, job_a0, job_a1, job_seed, window, shrink,
-                negative, cbow_mean, kept_ids, kept_state, stats):  # fmt: skip
-    """Skip-gram with negative sampling, one block per sentence ``sents[blockIdx]``: for each
-    kept centre word, every context row of its window against the centre word's output row
-    and its noise words' (the block update; see the module docstring)."""
+@cuda.jit
+def train_sg_ns(corpus, weights, tables, opts, launch, scratch, stats):
+    """Skip-gram with negative sampling, one block per sentence ``launch.sents[blockIdx]``: for
+    each kept centre word, every context row of its window against the centre word's output
+    row and its noise words' (the block update; see the module docstring)."""
     b = cuda.blockIdx.x
-    s = sents[b]
-    jb = job_of[b]
+    s = launch.sents[b]
+    jb = launch.job_of[b]
+    bounds = corpus.bounds
     start, end = bounds[s], bounds[s + 1]
-    seed = _mix(job_seed[jb] ^ np.uint64(s))
-    out = offs[b]
-    n = _prepare(ids, rare, rare_starts[s + 1] > rare_starts[s], rare_starts[s], start, end,
-                 keep, seed, out, kept_ids, kept_state)  # fmt: skip
+    out = launch.offs[b]
+    n = _prepare(corpus, tables.keep, s, _mix(launch.job_seed[jb] ^ np.uint64(s)), scratch, out)
+    kept_ids, kept_state = scratch.kept_ids, scratch.kept_state
+    syn0, syn1neg = weights.syn0, weights.syn1neg
+    window = opts.window
     lane = cuda.threadIdx.x % WARP
     warp = cuda.threadIdx.x // WARP
     n_warps = cuda.blockDim.x // WARP
     d = syn0.shape[1]
-    n_out = negative + 1
+    n_out = opts.negative + 1
     g = cuda.shared.array(0, float32)  # per warp: float32[2 window, 1 + negative]
     g0 = warp * 2 * window * n_out
     outs = cuda.local.array(MAX_OUT, int64)
     part = cuda.local.array(MAX_OUT, float32)
     dy = cuda.local.array(MAX_OUT, float32)
     # the learning rate falls linearly over the job's raw tokens, the sentence's kept tokens
-    # spread evenly over its raw length (as on the CPU)
-    t0 = bounds[job_s0[jb]]
-    step = (job_a1[jb] - job_a0[jb]) / max(bounds[job_s1[jb]] - t0, 1)
+    # spread evenly over its raw length (as on the CPU). These lines and the sentence's above
+    # are written out in both kernels: a device function returning them took skip-gram from 75
+    # registers a thread to 90 (ptxas, sm_90), two blocks an SM instead of three
+    t0 = bounds[launch.job_s0[jb]]
+    step = (launch.job_alpha1[jb] - launch.job_alpha0[jb]) / max(bounds[launch.job_s1[jb]] - t0, 1)
     frac = (end - start) / max(n, 1)
     seg = (n + n_warps - 1) // n_warps
     loss = 0.0
     pairs = 0
     for i in range(warp * seg, min(n, (warp + 1) * seg)):
         w = np.int64(kept_ids[out + i])
-        k, cut = _draws(w, kept_state[out + i], window, shrink, negative, noise_p, noise_a, outs)
+        k, cut = _draws(w, kept_state[out + i], opts, tables, outs)
         lo = max(0, i - window + cut)
         hi = min(n, i + window + 1 - cut)
         m = hi - lo - 1
         if m <= 0:
             continue
-        alpha = job_a0[jb] + step * (start - t0 + i * frac)
+        alpha = launch.job_alpha0[jb] + step * (start - t0 + i * frac)
         # scores and gradients (times the learning rate) of all pairs, from the old rows
         j = 0
         for c in range(lo, hi):
@@ -378,21 +392,21 @@ def train_sg_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, sy
     _finish(stats, b, loss, pairs, n)
 
 
-@cuda.jit(cache=True)
-def train_cbow_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, syn1neg, sents,
-                  offs, job_of, job_s0, job_s1, job_a0, job_a1, job_seed, window, shrink,
-                  negative, cbow_mean, kept_ids, kept_state, stats):  # fmt: skip
+@cuda.jit
+def train_cbow_ns(corpus, weights, tables, opts, launch, scratch, stats):
     """CBOW with negative sampling, one block per sentence: the sum (or mean) of the window's
     context rows predicts the centre word against its noise words, one output at a time (as
     the C tool); the summed input step is added to every context row."""
     b = cuda.blockIdx.x
-    s = sents[b]
-    jb = job_of[b]
+    s = launch.sents[b]
+    jb = launch.job_of[b]
+    bounds = corpus.bounds
     start, end = bounds[s], bounds[s + 1]
-    seed = _mix(job_seed[jb] ^ np.uint64(s))
-    out = offs[b]
-    n = _prepare(ids, rare, rare_starts[s + 1] > rare_starts[s], rare_starts[s], start, end,
-                 keep, seed, out, kept_ids, kept_state)  # fmt: skip
+    out = launch.offs[b]
+    n = _prepare(corpus, tables.keep, s, _mix(launch.job_seed[jb] ^ np.uint64(s)), scratch, out)
+    kept_ids, kept_state = scratch.kept_ids, scratch.kept_state
+    syn0, syn1neg = weights.syn0, weights.syn1neg
+    window = opts.window
     lane = cuda.threadIdx.x % WARP
     warp = cuda.threadIdx.x // WARP
     n_warps = cuda.blockDim.x // WARP
@@ -402,28 +416,30 @@ def train_cbow_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, 
     h = cuda.local.array(MAX_DL, float32)  # this lane's dimensions of the window's input
     e = cuda.local.array(MAX_DL, float32)  # ... and of its step
     n_dims = (d - lane + WARP - 1) // WARP  # dimensions lane, lane + WARP, ... below d
-    t0 = bounds[job_s0[jb]]
-    step = (job_a1[jb] - job_a0[jb]) / max(bounds[job_s1[jb]] - t0, 1)
+    # the learning rate falls linearly over the job's raw tokens, the sentence's kept tokens
+    # spread evenly over its raw length (as on the CPU)
+    t0 = bounds[launch.job_s0[jb]]
+    step = (launch.job_alpha1[jb] - launch.job_alpha0[jb]) / max(bounds[launch.job_s1[jb]] - t0, 1)
     frac = (end - start) / max(n, 1)
     seg = (n + n_warps - 1) // n_warps
     loss = 0.0
     pairs = 0
     for i in range(warp * seg, min(n, (warp + 1) * seg)):
         w = np.int64(kept_ids[out + i])
-        k, cut = _draws(w, kept_state[out + i], window, shrink, negative, noise_p, noise_a, outs)
+        k, cut = _draws(w, kept_state[out + i], opts, tables, outs)
         lo = max(0, i - window + cut)
         hi = min(n, i + window + 1 - cut)
         m = hi - lo - 1
         if m <= 0:
             continue
-        alpha = job_a0[jb] + step * (start - t0 + i * frac)
+        alpha = launch.job_alpha0[jb] + step * (start - t0 + i * frac)
         inv = float32(1.0 / m)
         for u in range(n_dims):  # dimension t = lane + u WARP
             acc = float32(0.0)
             for c in range(lo, hi):
                 if c != i:
                     acc += syn0[kept_ids[out + c], lane + u * WARP]
-            h[u] = acc * inv if cbow_mean else acc
+            h[u] = acc * inv if opts.cbow_mean else acc
             e[u] = 0.0
         for q in range(k):
             o = outs[q]
@@ -449,7 +465,7 @@ def train_cbow_ns(ids, rare, rare_starts, bounds, keep, noise_p, noise_a, syn0, 
     _finish(stats, b, loss, pairs, n)
 
 
-# objective kind -> kernel; both take the arguments listed in the module docstring
+# objective kind -> kernel; both take (corpus, weights, tables, opts, launch, scratch, stats)
 KERNELS = {"sg": train_sg_ns, "cbow": train_cbow_ns}
 
 
