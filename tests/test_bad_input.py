@@ -172,7 +172,8 @@ for opts, expect in [
     ("--workers 0", "workers"), ("--workers -2", "workers"), ("--seed x", "invalid int"),
     ("--max-vocab-size 0", "max_vocab_size"), ("--max-final-vocab 0", "max_final_vocab"),
     ("--unicode-errors bogus", "invalid choice"), ("--device tpu", "invalid choice"),
-    ("--cluster nowhere", "cluster"), ("--checkpoint-every 0 --checkpoint {out}/c.ckpt", "checkpoint-every"),
+    ("--ray nowhere", "not HOST:PORT"), ("--ray 127.0.0.1:1", "no Ray cluster answers at 127.0.0.1:1"),
+    ("--cluster ray", "unrecognized"), ("--checkpoint-every 0 --checkpoint {out}/c.ckpt", "checkpoint-every"),
     ("--progress-every -1", "progress-every"), ("--no-such-option 1", "unrecognized"),
     ("--vector-size 1000000000", "needs about"), ("--window 1000000000", "needs about"),
     ("--vector-size 100000000 --workers 64", "needs about"),
@@ -194,6 +195,23 @@ for out, expect in [
     ("{out}/vectors.tsv --checkpoint {out}/metadata.tsv", "same file"),
 ]:  # fmt: skip
     case(f"output-{len(CASES)}", [*OUT.split(), *out.split()] if out else [*OUT.split(), ""], expect)
+
+# -- every command that writes a file: one suffix rule (wordvec.io.artefact_format) -------------
+C = " --min-count 1 --window 3 --quiet"
+for argv, expect in [
+    ("cooccur {corpus.txt} -o {out}/counts.txt" + C, "must end in .npz (NumPy) or .wv"),
+    ("cooccur {corpus.txt} -o {out}/counts.foo" + C, "must end in .npz"),
+    ("cooccur {corpus.txt} -o {out}/counts.npz.gz" + C, "must end in .npz"),
+    ("ppmi {corpus.txt} -o {out}/p.foo --vector-size 4" + C, "cannot tell a format"),
+    ("glove {corpus.txt} -o {out}/g.foo --vector-size 4 --epochs 1" + C, "cannot tell a format"),
+    ("glove {corpus.txt} -o {out}/g.wv.zip --vector-size 4 --epochs 1" + C, "cannot tell"),
+    ("phrases {corpus.txt} -o {out}/ph.txt --save-model {out}/ph.txt2", "must end in .wv"),
+    ("evaluate {kv.wv} --analogies {q.txt} --json {out}/e.txt", "must end in .json"),
+    ("plot {kv.wv} --words w1 w2 -o {out}/p.txt", "must end in .png, .svg or .pdf"),
+    ("convert {kv.wv} {out}/o.npz", "cannot tell a format"),
+    ("demo -o {out}/m.foo", "cannot tell a format"),
+]:  # fmt: skip
+    case(f"suffix-{argv.split()[0]}-{len(CASES)}", argv, expect)
 
 # -- model files: truncated, corrupt, something else -----------------------------------------------
 BROKEN = (
@@ -234,7 +252,7 @@ for argv, expect in [
     ("similar {kv.wv} w1 --topn x", "invalid int"), ("similar {kv.wv}", "required"),
     ("analogy {kv.wv} w1 w2 nope", "not in vocabulary"), ("analogy {kv.wv} w1 w2", "required"),
     ("analogy {v.txt} w1 w2 w3 --topn -2", "topn"),
-    ("evaluate {kv.wv}", "nothing to evaluate"),
+    ("evaluate {kv.wv} --pairs wordsim354", "no such file"),  # a shipped set misspelt
     ("evaluate {kv.wv} --analogies {out}/none.txt", "no such file"),
     ("evaluate {kv.wv} --pairs {out}/none.tsv", "no such file"),
     ("evaluate {kv.wv} --analogies {q-bad.txt}", "expected 4 words"),

@@ -1,7 +1,12 @@
 """The CLI, run in-process: the main job and each user mistake (one line, non-zero, no traceback)."""
 
+import importlib.util
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -181,7 +186,7 @@ def test_progress_lines_without_a_terminal(tmp_path, corpus, capsys, monkeypatch
                        "--vector-size", "4", "--epochs", "3", "--progress-every", "0")  # fmt: skip
     assert code == 0, err
     lines = err.splitlines()
-    assert sum("compiling the training kernels" in ln for ln in lines) == 2  # scan, then train
+    assert sum("compiling the training kernels" in ln for ln in lines) == 1  # once a run
     progress = [ln for ln in lines if ln.startswith("training:")]
     assert progress, err
     assert re.fullmatch(r"training: +\d+\.\d% \([\d,]+ of [\d,]+ words\), [\d,]+ words/s, "
@@ -196,3 +201,114 @@ def test_help_shows_the_cli_defaults(capsys):
     assert "default: 1; the library's: 0" in out  # --sg
     assert "default: 0.0001; the library's: 0.001" in out  # --sample
     assert "default: 2; the library's: 3" in out  # --workers
+
+
+# -- resume, the cluster option -------------------------------------------------------------------
+RESUMABLE = ("--min-count", "1", "--vector-size", "16", "--epochs", "3", "--workers", "1",
+             "--seed", "3", "--quiet")  # fmt: skip
+
+
+def test_resume_from_the_command_line_finishes_the_run(tmp_path, corpus, capsys, monkeypatch):
+    """Ctrl-C after the first epoch leaves a checkpoint and says how to go on; the same command
+    with --resume (its options repeated: the checkpoint has them) finishes the run, and writes
+    the model an uninterrupted run writes."""
+    from wordvec import train
+
+    ckpt, model = tmp_path / "run.ckpt", tmp_path / "m.wv"
+    save, pressed = train.Word2Vec.save_checkpoint, []
+
+    def save_then_ctrl_c(self, path):  # the first checkpoint (end of epoch 1), then Ctrl-C
+        save(self, path)
+        if not pressed:
+            pressed.append(path)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train.Word2Vec, "save_checkpoint", save_then_ctrl_c)
+    code, _, err = run(capsys, "train", corpus, "-o", model, "--checkpoint", ckpt, *RESUMABLE)
+    assert code == 130 and f"continue with --resume {ckpt}" in err, err
+    assert not model.exists()
+    monkeypatch.undo()
+    code, _, err = run(capsys, "train", corpus, "-o", model, "--checkpoint", ckpt,
+                       "--checkpoint-every", "60", "--resume", ckpt, *RESUMABLE)  # fmt: skip
+    assert code == 0, err
+    assert f"saved native model to {model}" in err
+    resumed = Word2Vec.load(model)
+    assert resumed.vector_size == 16 and resumed.wv.vectors.shape == (16, 16)
+    assert resumed.epochs_trained_ == 3 and len(resumed.loss_history_) == 3
+    code, _, err = run(capsys, "train", corpus, "-o", tmp_path / "clean.wv", *RESUMABLE)
+    assert code == 0, err
+    clean = Word2Vec.load(tmp_path / "clean.wv")
+    assert np.array_equal(resumed.wv.vectors, clean.wv.vectors)
+    assert resumed.loss_history_ == clean.loss_history_
+
+
+def test_resume_refuses_options_the_checkpoint_contradicts(tmp_path, corpus, capsys, monkeypatch):
+    """A resumed run is the checkpoint's run: a training option given with --resume that
+    differs from the checkpoint is refused in one line naming it, before any work."""
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "x.wv"
+    code, _, err = run(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--checkpoint", ckpt,
+                       "--min-count", "1", "--vector-size", "16", "--epochs", "1", "--quiet")  # fmt: skip
+    assert code == 0, err
+    monkeypatch.setattr(Word2Vec, "resume", lambda *a, **k: pytest.fail("resumed"))
+    again = ("train", corpus, "-o", out, "--resume", ckpt, "--quiet")
+    err = one_line_error(capsys, *again, "--vector-size", "37")
+    assert "--resume continues the checkpoint's run: --vector-size 37 cannot apply (the " \
+           "checkpoint has 16); leave it out" in err  # fmt: skip
+    other = tmp_path / "other.ckpt"
+    err = one_line_error(capsys, *again, "--epochs", "9", "--vector-size", "16", "--ray",
+                         "--nondeterministic", "--checkpoint", other)  # fmt: skip
+    for says in ("--epochs 9 cannot apply (the checkpoint has 1)", "--ray cannot apply",
+                 "--nondeterministic cannot apply", f"--checkpoint {other} cannot apply",
+                 "leave them out"):  # fmt: skip
+        assert says in err, err
+    assert "--vector-size" not in err  # the checkpoint's own value: nothing to refuse
+    assert not out.exists() and not other.exists()
+
+
+def test_help_offers_one_spelling_of_the_cluster(capsys):
+    from wordvec.cli import build_parser
+    from wordvec.params import from_args
+
+    assert main(["train", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--ray [ADDRESS]" in out and "--cluster" not in out
+
+    def cluster(*opts):
+        args = build_parser().parse_args(["train", "c.txt", "-o", "m.wv", *opts])
+        return from_args(args)["cluster"]
+
+    assert cluster() is None and cluster("--ray") == "ray"
+    assert cluster("--ray", "10.0.0.1:6379") == "ray:10.0.0.1:6379"
+    assert "unrecognized arguments: --cluster" in one_line_error(
+        capsys, "train", "c.txt", "-o", "m.wv", "--cluster", "ray"
+    )
+
+
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("", 0))  # free on every interface (Ray dials the machine's address, not loopback)
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs Ray (wordvec[ray])")
+@pytest.mark.parametrize(("address", "env"), [("127.0.0.1:1", None), ("localhost:{port}", None),
+                                              ("", "127.0.0.1:{port}")])  # fmt: skip
+def test_ray_where_no_cluster_answers_is_one_line_within_seconds(tmp_path, corpus, address, env):
+    """ray.init would retry for minutes, printing its own warnings: nothing answering at the
+    address (given, or RAY_ADDRESS's for a bare --ray) is one line, exit code 2, at once."""
+    port = _unused_port()
+    address, env = address.format(port=port), env and env.format(port=port)
+    environ = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    if env:
+        environ["RAY_ADDRESS"] = env
+    argv = ["train", str(corpus), "-o", str(tmp_path / "m.wv"), "--quiet", "--ray"]
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "wordvec.cli", *argv, *([address] if address
+                          else [])], capture_output=True, text=True, timeout=120, env=environ)  # fmt: skip
+    assert time.monotonic() - t0 < 20
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"no Ray cluster answers at {address or env}" in out.stderr
+    assert "ray start --head" in out.stderr
+    assert ("RAY_ADDRESS" if env else "`--ray` alone") in out.stderr  # what to do instead
+    assert not (tmp_path / "m.wv").exists()

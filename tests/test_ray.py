@@ -7,6 +7,8 @@ between runs by the executor, so each test pays for training, not for process st
 
 import gzip
 import importlib
+import os
+import socket
 import subprocess
 import sys
 import warnings
@@ -91,6 +93,59 @@ def test_missing_extra_gives_one_clear_line(monkeypatch, corpus):
     assert str(e.value) == "training on a cluster needs Ray: pip install 'wordvec[ray]'"
     with pytest.raises(ImportError, match=r"pip install 'wordvec\[ray\]'$"):
         Word2Vec(**PARAMS, workers=1, cluster="ray").fit(corpus)
+
+
+# -- joining a cluster that is not there -----------------------------------------------------------
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("", 0))  # free on every interface (Ray dials the machine's address, not loopback)
+        return s.getsockname()[1]
+
+
+NO_CLUSTER = """
+import sys, time
+from wordvec import Word2Vec
+for corpus in (sys.argv[2], [["a", "b", "c"]] * 50):  # read on the actors; trained on them
+    t0 = time.monotonic()
+    try:
+        Word2Vec(min_count=1, workers=1, cluster=sys.argv[1]).fit(corpus)
+    except ConnectionError as e:
+        print(type(e).__name__, round(time.monotonic() - t0, 1), e, sep="|")
+"""
+
+
+@needs_ray
+@pytest.mark.parametrize("address", ["127.0.0.1:1", "localhost:{port}"])
+def test_no_cluster_at_the_address_is_one_clear_error_within_seconds(tmp_path, corpus, address):
+    """Where nothing answers, ray.init would retry for minutes: the address is probed first."""
+    address = address.format(port=_unused_port())
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    out = subprocess.run([sys.executable, "-c", NO_CLUSTER, f"ray:{address}", str(corpus)],
+                         capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stdout + out.stderr
+    for line in lines:
+        kind, seconds, message = line.split("|")
+        assert kind == "ClusterUnreachable" and float(seconds) < 15, line
+        assert f"no Ray cluster answers at {address}" in message and "ray start --head" in message
+    assert "Traceback" not in out.stderr
+
+
+@needs_ray
+def test_a_joined_cluster_that_went_away_is_left_with_one_clear_error(monkeypatch):
+    """A process that joined a cluster which has since gone away is told so (not left waiting
+    on it) and leaves it, so that a later run can join or start another."""
+    rayx = importlib.import_module("wordvec.executors.ray")
+    gone = f"127.0.0.1:{_unused_port()}"
+    left = []
+    monkeypatch.setattr(rayx, "_IDLE", {1.0: ["a warm actor of the cluster gone"]})
+    monkeypatch.setattr(rayx.ray, "is_initialized", lambda: True)
+    monkeypatch.setattr(rayx.ray, "get_runtime_context",
+                        lambda: type("Context", (), {"gcs_address": gone})())  # fmt: skip
+    monkeypatch.setattr(rayx.ray, "shutdown", lambda: left.append(True))
+    with pytest.raises(rayx.ClusterUnreachable, match=f"joined at {gone} no longer answers"):
+        rayx.connect("ray")
+    assert left == [True] and rayx._IDLE == {}
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7])

@@ -117,57 +117,105 @@ def _short(value: Any) -> str:
 
 # -- the command line -----------------------------------------------------------------------------
 _CLI_SKIP = {"batch_words", "max_sentence_length", "round_words"}  # tuning knobs: library only
+# options without a value (store_true, store_false): parameter -> its option
+_SWITCHES = {
+    "deterministic": "--nondeterministic",
+    "shrink_windows": "--no-shrink-windows",
+    "softmax": "--softmax",
+    "nce": "--nce",
+}
+
+
+def option(name: str) -> str:
+    """The command line's spelling of parameter ``name``: ``--vector-size``, ``--ray``..."""
+    if name == "cluster":
+        return "--ray"
+    return _SWITCHES.get(name, "--" + name.replace("_", "-"))
+
+
+def cli_default(name: str) -> Any:
+    """Parameter ``name``'s value when its option is not given (as the option would give it)."""
+    p = PARAMS[NAMES.index(name)]
+    default = p.default if p.cli_default is _SAME else p.cli_default
+    return int(default) if p.check == "flag" and name not in _SWITCHES else default
+
+
+def _ray_address(text: str) -> str:
+    """``--ray [ADDRESS]`` as the ``cluster`` parameter: "ray", or "ray:ADDRESS"."""
+    return f"ray:{text}" if text else "ray"
 
 
 def add_arguments(group: argparse._ArgumentGroup) -> None:
-    """The parameters as ``--vector-size`` style options, with the command line's defaults."""
+    """The parameters as ``--vector-size`` style options; ``--help`` shows the command line's
+    defaults. An option not given sets nothing (its default is ``argparse.SUPPRESS``):
+    ``from_args`` fills in the defaults and ``given`` names the options that were given."""
     for p in PARAMS:
         if p.name in _CLI_SKIP:
             continue
-        flag = "--" + p.name.replace("_", "-")
-        default = p.default if p.cli_default is _SAME else p.cli_default
+        flag = option(p.name)
+        default = cli_default(p.name)
         help_ = p.help + (
             f" (default: {default}"
             + ("" if p.cli_default is _SAME else f"; the library's: {p.default}")
             + ")"
         )
+        kw: dict[str, Any] = {"dest": p.name, "default": argparse.SUPPRESS}
         if p.name == "deterministic":
             group.add_argument(
-                "--nondeterministic",
-                dest="deterministic",
-                action="store_false",
+                flag, action="store_false", **kw,
                 help="fastest mode with several workers (Hogwild): runs differ in "
                 "the last bits; default: the same vectors on every run",
-            )
+            )  # fmt: skip
         elif p.name == "shrink_windows":
-            group.add_argument(
-                "--no-shrink-windows",
-                dest="shrink_windows",
-                action="store_false",
-                help="use the full window for every word",
-            )
+            group.add_argument(flag, action="store_false", **kw,
+                               help="use the full window for every word")  # fmt: skip
         elif p.name == "softmax":
-            group.add_argument(
-                "--softmax", action="store_true", help=p.help + " (needs --negative 0)"
-            )
+            group.add_argument(flag, action="store_true", **kw,
+                               help=p.help + " (needs --negative 0)")  # fmt: skip
         elif p.name == "nce":
-            group.add_argument("--nce", action="store_true", help=p.help + " (needs --hs 0)")
+            group.add_argument(flag, action="store_true", **kw, help=p.help + " (needs --hs 0)")
+        elif p.name == "cluster":  # the one spelling of the cluster: --ray [ADDRESS]
+            group.add_argument(
+                flag, nargs="?", const="", type=_ray_address, metavar="ADDRESS", **kw,
+                help="train on Ray actors (--workers of them): the cluster at ADDRESS "
+                "(HOST:PORT, or auto), else RAY_ADDRESS or this machine's `ray start` cluster, "
+                "else a new local one (the library's cluster=\"ray[:ADDRESS]\"; "
+                "pip install 'wordvec[ray]'; docs/cluster.md)",
+            )  # fmt: skip
         elif p.name in ("unicode_errors", "device"):
             unicode = ("strict", "replace", "ignore")
             choices = unicode if p.name == "unicode_errors" else ("cpu", "cuda")
-            group.add_argument(flag, default=default, choices=choices, help=help_)
+            group.add_argument(flag, choices=choices, help=help_, **kw)
         elif p.check == "flag":
-            group.add_argument(flag, type=int, default=int(default), choices=(0, 1), help=help_)
+            group.add_argument(flag, type=int, choices=(0, 1), help=help_, **kw)
         else:
-            kind = {"sample": float, "alpha": float, "min_alpha": float, "exponent": float,
-                    "cluster": str}.get(p.check, int)  # fmt: skip
-            group.add_argument(flag, type=kind, default=default, help=help_)
+            kind = {"sample": float, "alpha": float, "min_alpha": float,
+                    "exponent": float}.get(p.check, int)  # fmt: skip
+            group.add_argument(flag, type=kind, help=help_, **kw)
 
 
 def from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The estimator's parameters from parsed options (the library's defaults for the rest)."""
+    """The estimator's parameters from parsed options: the command line's defaults for the
+    options not given, the library's for the parameters that are no options."""
     params = dict(DEFAULTS)
     for name in NAMES:
         if hasattr(args, name):
             params[name] = getattr(args, name)
+        elif name not in _CLI_SKIP:
+            params[name] = cli_default(name)
     return params
+
+
+def given(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters whose options were given on the command line, with their values."""
+    return {name: getattr(args, name) for name in NAMES if hasattr(args, name)}
+
+
+def as_option(name: str, value: Any) -> str:
+    """Parameter ``name`` = ``value`` as it is typed: ``--vector-size 37``, ``--ray HOST:PORT``,
+    ``--nondeterministic``."""
+    if name in _SWITCHES:
+        return option(name)
+    if name == "cluster":
+        return "--ray" if value == "ray" else f"--ray {str(value).removeprefix('ray:')}"
+    return f"{option(name)} {value}"

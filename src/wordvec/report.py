@@ -35,10 +35,14 @@ class TrainingReport:
 
     def summary(self) -> str:
         """The report as a few readable lines."""
+        cut = (
+            f" ({_count(self.sentences_split, 'long one')} cut into pieces, no token lost)"
+            if self.sentences_split
+            else ""
+        )
         lines = [
             f"tokens: {self.raw_tokens:,} read, {self.vocab_tokens:,} in the vocabulary of "
-            f"{self.vocab_size:,} words; {self.sentences:,} sentences "
-            f"({self.sentences_split:,} long ones cut into pieces, no token lost)",
+            f"{_count(self.vocab_size, 'word')}; {_count(self.sentences, 'sentence')}{cut}",
             f"time: vocabulary {self.seconds_vocab:.2f} s, training {self.seconds_train:.2f} s; "
             f"subsampling dropped {self.tokens_dropped_by_subsampling:,} token occurrences",
         ]
@@ -46,3 +50,8 @@ class TrainingReport:
             lines.append(f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, "
                          f"{e.words_per_sec:,.0f} words/s, {e.seconds:.1f} s")  # fmt: skip
         return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 sentence``, ``2 sentences``: a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -10,6 +10,15 @@ import sys
 from pathlib import Path
 
 GENSIM_CUTOFF = 300_000  # gensim's default restrict_vocab for evaluate_word_analogies
+# the evaluation sets shipped in wordvec/data (src/wordvec/data/README.md: provenance, licences)
+BUNDLED = {"questions-words": "questions-words.txt", "wordsim353": "wordsim353.tsv"}
+
+
+def bundled(name: str) -> Path:
+    """The path of a shipped evaluation set (``BUNDLED``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("wordvec") / "data" / BUNDLED[name]))
 
 
 def register(sub) -> None:
@@ -17,12 +26,15 @@ def register(sub) -> None:
         "evaluate",
         help="analogy accuracy and word-similarity correlation",
         description="Evaluate word vectors on analogy questions (Google layout or four words "
-        "a line) and on scored word pairs (e.g. WordSim-353). Numbers match gensim's "
-        "evaluate_word_analogies (3cosadd) and evaluate_word_pairs.",
+        "a line) and on scored word pairs (e.g. WordSim-353); without --analogies or --pairs, "
+        "on Google's analogies and WordSim-353, which ship with wordvec. Numbers match "
+        "gensim's evaluate_word_analogies (3cosadd) and evaluate_word_pairs.",
     )
     p.add_argument("model", help="native model or vectors (.wv), or word2vec text/binary")
-    p.add_argument("--analogies", metavar="FILE", help="analogy questions, e.g. questions-words")
-    p.add_argument("--pairs", metavar="FILE", help="word pairs with human scores")
+    p.add_argument("--analogies", metavar="FILE",
+                   help="analogy questions (questions-words: Google's set, shipped with wordvec)")
+    p.add_argument("--pairs", metavar="FILE",
+                   help="word pairs with human scores (wordsim353: WordSim-353, shipped)")
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
     cut = p.add_mutually_exclusive_group()
     cut.add_argument(
@@ -49,8 +61,12 @@ def run(args: argparse.Namespace) -> int:
     from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
     from wordvec.io import artefact_format, atomic_write, check_writable, load_vectors
 
-    if not (args.analogies or args.pairs):
-        raise ValueError("nothing to evaluate: give --analogies FILE and/or --pairs FILE")
+    if not (args.analogies or args.pairs):  # the two sets shipped with wordvec
+        args.analogies, args.pairs = (str(bundled(name)) for name in BUNDLED)
+        print("evaluating on the sets shipped with wordvec (Google analogies, WordSim-353); "
+              "--analogies FILE / --pairs FILE for others", file=sys.stderr)  # fmt: skip
+    args.analogies = str(bundled(args.analogies)) if args.analogies in BUNDLED else args.analogies
+    args.pairs = str(bundled(args.pairs)) if args.pairs in BUNDLED else args.pairs
     if args.restrict_vocab < 1:
         raise ValueError(f"--restrict-vocab must be >= 1, got {args.restrict_vocab}")
     for path in (args.model, args.analogies, args.pairs):

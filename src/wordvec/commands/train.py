@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+# what a first run spends compiling the kernels (measured: bench/results/first-run.md)
+COMPILE_COST = "about 20-30 s on 2 cores"
 HELP_FORMATS = ("by suffix: .wv native model (the default without a suffix: trainable, "
                 "queryable), vectors as .bin word2vec binary, .txt/.vec text, .glove, .tsv "
                 "projector; .gz/.bz2/.xz after it compresses")  # fmt: skip
@@ -50,13 +52,10 @@ def register(sub) -> None:
     p.add_argument("--checkpoint", help="write a resumable checkpoint here (each epoch, Ctrl-C)")
     p.add_argument("--checkpoint-every", type=float, default=600.0, metavar="SECONDS",
                    help="also checkpoint this often (default 600)")  # fmt: skip
-    p.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT")
-    add_training_options(p)
-    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="train on Ray actors (--workers of them): the cluster at ADDRESS, else "
-                   "RAY_ADDRESS or this machine's `ray start` cluster, else a new local one "
-                   "(the same as --cluster ray[:ADDRESS]; pip install 'wordvec[ray]'; "
-                   "docs/cluster.md)")  # fmt: skip
+    p.add_argument("--resume", metavar="CHECKPOINT",
+                   help="continue the run saved in CHECKPOINT, with its parameters (a training "
+                   "option that differs from them is refused) and checkpointing to it")  # fmt: skip
+    add_training_options(p)  # --ray [ADDRESS] among them (the cluster parameter)
     p.set_defaults(run=run)
 
 
@@ -100,13 +99,13 @@ def _model_bytes(model, fmt: str) -> int:
 
 
 # -- progress -------------------------------------------------------------------------------------
-def kernels_cached(names: tuple[str, ...] = ("scan", "train")) -> bool:
-    """Whether Numba's cache holds the kernels of ``wordvec.kernels.<name>`` compiled from the
-    current sources (else the first run compiles them: tens of seconds)."""
+def kernels_cached(names: tuple[str, ...] = ("scan", "train", "merge")) -> bool:
+    """Whether Numba's cache holds the kernels of ``wordvec.kernels.<name>`` (those a training
+    run compiles) built from the current sources; else the first run compiles them."""
     kernels = Path(__file__).resolve().parents[1] / "kernels"
-    roots = [kernels / "__pycache__"]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        roots.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    # Numba caches beside the sources, or only in NUMBA_CACHE_DIR when that is set
+    roots = [Path(os.environ["NUMBA_CACHE_DIR"])] if os.environ.get("NUMBA_CACHE_DIR") else []
+    roots = roots or [kernels / "__pycache__"]
     for name in names:
         source = (kernels / f"{name}.py").stat().st_mtime
         found = any(
@@ -134,7 +133,7 @@ class ProgressLines:
 
     def __init__(self, every: float, file=None, corpus_bytes: int | None = None):
         self.every, self.file, self.corpus_bytes = every, file or sys.stderr, corpus_bytes
-        self.start_training = self.last = time.monotonic()
+        self.begin_training()
         self.read = 0
 
     def _due(self, finished: bool) -> bool:
@@ -151,17 +150,27 @@ class ProgressLines:
             print(f"vocabulary: {self.read / 1e6:,.1f}{of} MB read", file=self.file, flush=True)
 
     def training(self, done: int, total: int, loss: float) -> None:
-        if done == 0 or not self._due(done >= total):
+        """Words/s and the ETA are measured from the first report on, so that the seconds
+        before it (a first run compiling the kernels) do not count as training time."""
+        if done == 0:
             return
-        elapsed = max(time.monotonic() - self.start_training, 1e-9)
-        rate = done / elapsed
-        eta = (total - done) / max(rate, 1e-9)
+        now = time.monotonic()
+        if self.anchor is None:
+            self.anchor = (now, done)
+        if not self._due(done >= total):
+            return
+        t0, done0 = self.anchor
+        if done > done0 and now > t0:
+            rate = (done - done0) / (now - t0)
+            speed = f"{rate:,.0f} words/s, loss {loss:.4f}, ETA {_duration((total - done) / rate)}"
+        else:  # one report so far: no rate to measure yet
+            speed = f"loss {loss:.4f}, ETA when the next report comes"
         print(f"training: {100 * done / max(total, 1):5.1f}% ({done:,} of {total:,} words), "
-              f"{rate:,.0f} words/s, loss {loss:.4f}, ETA {_duration(eta)}",
-              file=self.file, flush=True)  # fmt: skip
+              f"{speed}", file=self.file, flush=True)  # fmt: skip
 
     def begin_training(self) -> None:
         self.start_training = self.last = time.monotonic()
+        self.anchor: tuple[float, int] | None = None
 
 
 def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=None,
@@ -171,10 +180,9 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
     otherwise); with ``output``, check its disk space once the vocabulary is known."""
     from wordvec import Word2Vec
 
-    def notice(names: tuple[str, ...]) -> None:
-        if not quiet and not kernels_cached(names):
-            print("compiling the training kernels for this machine (first run only, about "
-                  "20-30 s; later runs load them from Numba's cache)", file=sys.stderr, flush=True)
+    if not quiet and not kernels_cached():
+        print(f"compiling the training kernels for this machine (first run only, {COMPILE_COST}; "
+              "later runs load them from Numba's cache)", file=sys.stderr, flush=True)  # fmt: skip
 
     terminal = sys.stderr.isatty()
     bars = _Bars(quiet or not terminal, _corpus_bytes(corpus))
@@ -184,13 +192,11 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
     try:
         with bars:
             if resume:
-                notice(("scan", "train"))
                 lines.begin_training()
                 model = Word2Vec.resume(resume, corpus, progress=train_progress,
                                         checkpoint_every=checkpoint_every)  # fmt: skip
             else:
                 model = Word2Vec(**params)
-                notice(("scan",))
                 model.build_vocab(corpus, progress=vocab_progress)
                 bars.vocab_done()
                 if output is not None:
@@ -198,7 +204,6 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
 
                     fmt = output_format(output)
                     check_writable(output, nbytes=_model_bytes(model, fmt))
-                notice(("train",))
                 lines.begin_training()
                 model.train(progress=train_progress, checkpoint=checkpoint,
                             checkpoint_every=checkpoint_every)  # fmt: skip
@@ -265,18 +270,51 @@ def run(args: argparse.Namespace) -> int:
     if args.checkpoint_every <= 0:
         raise ValueError(f"--checkpoint-every must be > 0, got {args.checkpoint_every}")
     params = model_params(args)
-    if getattr(args, "ray", None) is not None:
-        params["cluster"] = f"ray:{args.ray}" if args.ray else "ray"
     validate(params)  # a bad parameter is refused before the corpus is read
     if not Path(args.corpus).exists():
         raise FileNotFoundError(2, "corpus not found", args.corpus)
-    if args.resume and not Path(args.resume).is_file():
-        raise FileNotFoundError(2, "no such checkpoint file", args.resume)
+    if args.resume:
+        if not Path(args.resume).is_file():
+            raise FileNotFoundError(2, "no such checkpoint file", args.resume)
+        refuse_contradictions(args)
+    checkpointing = args.checkpoint or args.resume  # a resumed run checkpoints to its own file
     model = train_with_progress(
         args.corpus, params, args.quiet, checkpoint=args.checkpoint,
-        checkpoint_every=args.checkpoint_every if args.checkpoint else None, resume=args.resume,
+        checkpoint_every=args.checkpoint_every if checkpointing else None, resume=args.resume,
         progress_every=args.progress_every, output=args.output,
     )  # fmt: skip
     kind = save_model(model, args.output)
     print(f"saved {kind} to {args.output}", file=sys.stderr)
     return 0
+
+
+def refuse_contradictions(args: argparse.Namespace) -> None:
+    """``--resume`` continues the checkpoint's run with the checkpoint's parameters: refuse,
+    in one line, every training option given on the command line that differs from them (one
+    that repeats the checkpoint's value changes nothing and is let through), and a
+    ``--checkpoint`` other than the file resumed (the resumed run checkpoints to that one)."""
+    from wordvec.io import load_native
+    from wordvec.params import as_option, given
+
+    wrong = []
+    if args.checkpoint and os.path.realpath(args.checkpoint) != os.path.realpath(args.resume):
+        wrong.append((f"--checkpoint {args.checkpoint}", f"it checkpoints to {args.resume}"))
+    options = given(args)
+    if options:
+        meta = load_native(args.resume, mmap=True, lazy=True)[0]  # the header only
+        saved = meta.get("params") if "run" in meta else None
+        if isinstance(saved, dict):  # else not a checkpoint: resuming it says so
+            wrong += [(as_option(name, value), f"the checkpoint has {_shown(name, saved[name])}")
+                      for name, value in options.items()
+                      if name in saved and saved[name] != value]  # fmt: skip
+    if wrong:
+        them = "them" if len(wrong) > 1 else "it"
+        raise ValueError(f"--resume continues the checkpoint's run: "
+                         f"{'; '.join(f'{o} cannot apply ({why})' for o, why in wrong)}; "
+                         f"leave {them} out")  # fmt: skip
+
+
+def _shown(name: str, value) -> str:
+    """A checkpoint's parameter in a message: ``100``; ``deterministic=True``, ``cluster=None``
+    where the value alone would say little."""
+    return f"{name}={value}" if isinstance(value, bool) or value is None else str(value)
