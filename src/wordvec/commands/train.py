@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 # what a first run spends compiling the kernels (measured: bench/results/first-run.md)
-COMPILE_COST = "about 20-30 s on 2 cores"
+COMPILE_COST = "about 15 s on 2 cores"
 HELP_FORMATS = ("by suffix: .wv native model (the default without a suffix: trainable, "
                 "queryable), vectors as .bin word2vec binary, .txt/.vec text, .glove, .tsv "
                 "projector; .gz/.bz2/.xz after it compresses")  # fmt: skip
