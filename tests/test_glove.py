@@ -20,7 +20,7 @@ def entry_loss(w, c, bw, bc, logx, fx):
 
 
 def test_gradient_matches_finite_differences():
-    from wordvec.kernels.glove import train_range
+    from wordvec.kernels.glove import Entries, Params, train_range
 
     rng = np.random.default_rng(0)
     d, eta = 6, 1e-7
@@ -30,7 +30,8 @@ def test_gradient_matches_finite_differences():
     logx, fx = np.array([0.7]), np.array([0.4])
     grads = [np.ones_like(a) for a in (w, c, bw, bc)]  # AdaGrad sums of 1: the step is eta * g
     before = [a.copy() for a in (w, c, bw, bc)]
-    loss = train_range(rows, cols, logx, fx, 0, 1, w, c, bw, bc, *grads, eta, 1e9)
+    entries, params, sums = Entries(rows, cols, logx, fx), Params(w, c, bw, bc), Params(*grads)
+    loss = train_range(entries, params, sums, 0, 1, eta, 1e9)
     assert loss == pytest.approx(entry_loss(before[0][0], before[1][1], before[2][0],
                                             before[3][1], 0.7, 0.4))  # fmt: skip
 
@@ -74,7 +75,7 @@ def numpy_steps(rows, cols, logx, fx, w, c, bw, bc, gw, gc, gbw, gbc, eta, clip)
 
 
 def test_adagrad_steps_match_numpy():
-    from wordvec.kernels.glove import train_range
+    from wordvec.kernels.glove import Entries, Params, train_range
 
     rng = np.random.default_rng(1)
     v, d, n = 7, 5, 40
@@ -90,7 +91,8 @@ def test_adagrad_steps_match_numpy():
     ours = [a.astype(np.float32) for a in state]
     ref = [a.astype(np.float32).astype(np.float64) for a in state]
     clip = 0.3  # small enough that some gradients are clipped
-    got = train_range(rows, cols, logx, fx, 0, n, *ours, np.float32(0.05), np.float32(clip))
+    entries, params, sums = Entries(rows, cols, logx, fx), Params(*ours[:4]), Params(*ours[4:])
+    got = train_range(entries, params, sums, 0, n, np.float32(0.05), np.float32(clip))
     want = numpy_steps(rows, cols, logx.astype(np.float64), fx.astype(np.float64), *ref,
                        0.05, clip)  # fmt: skip
     assert got == pytest.approx(want, rel=1e-4)

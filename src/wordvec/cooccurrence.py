@@ -180,7 +180,9 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
     dense = np.zeros(int(width.sum()), np.float64)
     cap = max(mem // 10 // 16 // workers, 4 * window + 16)
     runs_budget = mem * 2 // 5
-    bufs = [(np.empty(cap, np.int64), np.empty(cap, np.float64)) for _ in range(workers)]
+    win = k.Window(size=window, left=left, right=right, weights=weights)
+    tables = [k.Table(width=width, offset=offset, dense=dense, keys=np.empty(cap, np.int64),
+                      vals=np.empty(cap, np.float64)) for _ in range(workers)]  # fmt: skip
     runs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(workers)]
 
     def merge(w: int) -> None:
@@ -190,14 +192,13 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
             runs[w] = [k.reduce_run(keys, vals, keys.shape[0])]
 
     def work(w: int, p0: int, p1: int) -> None:
-        keys, vals = bufs[w]
+        corpus, table = k.Tokens(tokens=tokens, bounds=bounds), tables[w]
         pos, fill = p0, 0
         while True:
-            pos, fill = k.count_range(tokens, bounds, pos, p1, w, workers, window, left, right,
-                                      weights, width, offset, dense, keys, vals, fill)  # fmt: skip
+            pos, fill = k.count_range(corpus, win, table, pos, p1, w, workers, fill)
             if pos >= p1 or fill:
                 if fill:
-                    runs[w].append(k.reduce_run(keys, vals, fill))
+                    runs[w].append(k.reduce_run(table.keys, table.vals, fill))
                     fill = 0
                 # merge when the new runs outgrow both their budget and the merged run (so
                 # each pair is re-sorted O(log n) times, not once per flush)
@@ -214,7 +215,7 @@ def count_matrix(vocab: Vocab, enc, p: dict, progress: ProgressFn | None = None)
             if progress:
                 progress(p1, m)
         list(pool.map(merge, range(workers)))
-    bufs.clear()
+    tables.clear()
     tokens = tokens[:0]  # the decoded corpus is not needed any more
     done = [r[0] for r in runs if r]  # one sorted run per worker, rows disjoint
     runs.clear()

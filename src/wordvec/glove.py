@@ -181,16 +181,18 @@ class GloVe:
                 for r in range(STRATA)]  # fmt: skip
 
     def _train(self, callbacks: Sequence, progress: ProgressFn | None) -> None:
-        from .kernels.glove import train_range
+        from .kernels.glove import Entries, Params, train_range
 
         eta, clip = np.float32(self.eta), np.float32(self.grad_clip)
-        args = (self.W_, self.C_, self.bw_, self.bc_, *self._g, eta, clip)
-        data = (self._rows, self._cols, self._logx, self._fx)
+        entries = Entries(rows=self._rows, cols=self._cols, logx=self._logx, fx=self._fx)
+        params = Params(w=self.W_, c=self.C_, bw=self.bw_, bc=self.bc_)
+        gw, gc, gbw, gbc = self._g
+        sums = Params(w=gw, c=gc, bw=gbw, bc=gbc)  # AdaGrad's
         n = int(self._starts[-1])
         rounds = self._tasks()
 
         def run(task: tuple[int, int]) -> float:
-            return train_range(*data, task[0], task[1], *args)
+            return train_range(entries, params, sums, task[0], task[1], eta, clip)
 
         self.stop_training = False
         _call(callbacks, "on_train_begin", self)

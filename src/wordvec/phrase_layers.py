@@ -61,18 +61,22 @@ class Connectors:
 
 
 class LayerTables:
-    """A layer's lookup tables for the kernels: phrase table, and a word table for raw bytes."""
+    """A layer's lookup tables for the kernels: ``phrases``, the phrase table
+    (``kernels.phrases.PhraseTable``), and ``words``, a word table for raw bytes (``WordTable``)."""
 
     def __init__(self, layer: PhraseLayer, connectors: Connectors):
         from .kernels import phrases as k
 
-        self.ptab = k.build_phrase_table(layer.first, layer.second, layer.inner)
+        ptab = k.build_phrase_table(layer.first, layer.second, layer.inner)
+        self.phrases = k.PhraseTable(ptab=ptab, first=layer.first, second=layer.second,
+                                     inner=layer.inner, bits=connectors.bits,
+                                     max_run=connectors.max_run)  # fmt: skip
         words = layer.words + connectors.words  # ids >= len(layer.words) are connectors
-        self.arena = np.frombuffer(b"".join(words), np.uint8) if words else np.zeros(0, np.uint8)
-        self.offsets = np.zeros(len(words) + 1, np.int64)
-        np.cumsum([len(w) for w in words], out=self.offsets[1:])
-        self.wtab = k.build_word_table(self.arena, self.offsets)
-        self.n_words = len(layer.words)
+        arena = np.frombuffer(b"".join(words), np.uint8) if words else np.zeros(0, np.uint8)
+        offsets = np.zeros(len(words) + 1, np.int64)
+        np.cumsum([len(w) for w in words], out=offsets[1:])
+        self.words = k.WordTable(wtab=k.build_word_table(arena, offsets), arena=arena,
+                                 offsets=offsets, n_words=len(layer.words))  # fmt: skip
 
 
 class Stream:
@@ -91,17 +95,14 @@ class Stream:
 
     def feed(self, data: np.ndarray, final: bool) -> np.ndarray:
         """Bytes of ``data`` (plus what earlier calls held back), phrases joined."""
-        k, c = self.k, self.connectors
+        k = self.k
         if not data.flags.writeable:  # one array type for the kernel: one compiled version
             data = data.copy()
-        for i, (layer, t) in enumerate(zip(self.layers, self.tables, strict=True)):
+        for i, t in enumerate(self.tables):
             buf = np.concatenate((self.carry[i], data)) if self.carry[i].size else data
             out = np.empty(buf.shape[0] * max(self.delim.shape[0], 1), np.uint8)
-            used, n, joined, status = k.apply_bytes(
-                buf, buf.shape[0], final, t.wtab, t.arena, t.offsets, t.n_words, c.bits,
-                c.max_run, t.ptab, layer.first, layer.second, layer.inner, self.delim, out,
-                MAX_TOKEN_BYTES,
-            )  # fmt: skip
+            used, n, joined, status = k.apply_bytes(buf, buf.shape[0], final, t.words, t.phrases,
+                                                    self.delim, out, MAX_TOKEN_BYTES)  # fmt: skip
             if status != k.OK:
                 raise CorpusError(f"a token longer than {MAX_TOKEN_BYTES:,} bytes: not text")
             self.carry[i] = buf[used:].copy()

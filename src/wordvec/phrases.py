@@ -229,10 +229,8 @@ class Phrases:
             tables = LayerTables(layer, connectors)
             slot_word = slot_map(words, layer.words)
             phrase_slot, words = phrase_slots(layer, words, connectors, delim)  # new slots
-            tokens, line_ends = k.apply_ids(
-                tokens, line_ends, slot_word, slot_conn, connectors.bits, connectors.max_run,
-                tables.ptab, layer.first, layer.second, layer.inner, phrase_slot,
-            )  # fmt: skip
+            tokens, line_ends = k.apply_ids(tokens, line_ends, slot_word, slot_conn, tables.phrases,
+                                            phrase_slot)  # fmt: skip
             counts = np.bincount(tokens, minlength=len(words)).astype(np.int64)
         self.layers_ = layers
         self._connectors = connectors

@@ -8,11 +8,12 @@ Shapes (V words, n tokens, s sentences):
   ``bounds``: int64[s + 1] sentence starts -> ``tokens``: int32[m] kept ids, ``out_bounds``:
   int64[s' + 1] (sentences left with fewer than two tokens are dropped).
 - ``count_range``: the focal positions ``p0 .. p1 - 1`` whose word ``i`` has
-  ``i % n_parts == part`` (so workers own disjoint rows and never write the same memory). The
-  pair (i, j) at distance ``d`` adds ``weights[d]`` to row ``i``: into
-  ``dense[offset[i] + j]`` when ``j < width[i]`` (the GloVe C tool's rule: frequent x frequent
-  pairs, ``(i + 1) * (j + 1)`` small, live in a dense table), else as ``keys[fill] = i * V + j``,
-  ``vals[fill] = w`` in the overflow buffer.
+  ``i % n_parts == part`` (so workers own disjoint rows and never write the same memory), over
+  the ``Tokens`` that ``decode`` wrote, with a ``Window`` and into a ``Table``. The pair (i, j)
+  at distance ``d`` adds ``weights[d]`` to row ``i``: into ``dense[offset[i] + j]`` when
+  ``j < width[i]`` (the GloVe C tool's rule: frequent x frequent pairs, ``(i + 1) * (j + 1)``
+  small, live in a dense table), else as ``keys[fill] = i * V + j``, ``vals[fill] = w`` in the
+  overflow buffer.
 
 Weights are integers held in float64 (the caller scales 1/d and (window - d + 1)/window by the
 least common multiple of their denominators), so every sum is exact and the result does not
@@ -21,8 +22,30 @@ depend on the order of the additions: 1 or 2 workers, any buffer size, give the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
+
+
+class Tokens(NamedTuple):  # the decoded corpus: ``decode``'s output
+    tokens: np.ndarray  # int32[m] kept word ids
+    bounds: np.ndarray  # int64[s' + 1] sentence starts
+
+
+class Window(NamedTuple):  # which pairs count, and how much
+    size: int  # the window: pairs up to ``size`` tokens apart
+    left: int  # 1: count the contexts before the focal word
+    right: int  # 1: count those after it
+    weights: np.ndarray  # float64[size + 1] integer weight of distance d
+
+
+class Table(NamedTuple):  # where a pair's weight goes
+    width: np.ndarray  # int64[V] row i's dense columns: 0 .. width[i] - 1
+    offset: np.ndarray  # int64[V] row i's start in ``dense``
+    dense: np.ndarray  # float64[sum(width)] the dense table, shared by the workers
+    keys: np.ndarray  # int64[cap] the overflow buffer, one a worker: ``i * V + j``
+    vals: np.ndarray  # float64[cap] and the weight
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -66,14 +89,17 @@ def decode(ids, rare, bounds, escape, keep, seed, tokens, out_bounds):
 
 
 @njit(cache=True, nogil=True)
-def count_range(tokens, bounds, p0, p1, part, n_parts, window, left, right, weights, width,
-                offset, dense, keys, vals, fill):  # fmt: skip
+def count_range(corpus, win, table, p0, p1, part, n_parts, fill):
     """Add the window pairs of focal positions ``p0 .. p1 - 1`` owned by ``part``.
 
-    ``left``/``right`` (0/1): count contexts before/after the focal word; ``weights``:
-    float64[window + 1] integer weight of distance d. Stops early, before the overflow buffer
-    could overflow. Returns (next focal position, new fill).
+    ``corpus``: ``Tokens``; ``win``: ``Window``; ``table``: ``Table``, its overflow buffer
+    filled up to ``fill``. Stops early, before the overflow buffer could overflow. Returns
+    (next focal position, new fill).
     """
+    tokens, bounds = corpus.tokens, corpus.bounds
+    window, left, right, weights = win.size, win.left, win.right, win.weights
+    width, offset, dense = table.width, table.offset, table.dense
+    keys, vals = table.keys, table.vals
     n_words = np.int64(width.shape[0])
     cap = keys.shape[0]
     s = np.searchsorted(bounds, p0, side="right") - 1

@@ -10,9 +10,10 @@ Shapes (V words, d dimensions, n non-zeros of the co-occurrence matrix, S strata
   factor) touch disjoint rows of W and disjoint rows of C, so they can run on any threads at
   once with no race (stratified SGD), and the result never depends on ``workers``. ``S = 1``
   is one block shuffled whole: the Hogwild layout.
-- ``train_range``: entries ``start .. end - 1``; weights ``w``, ``c``: float32[V, d] (word and
-  context vectors), ``bw``, ``bc``: float32[V] biases; ``gw``, ``gc``, ``gbw``, ``gbc``: their
-  AdaGrad sums of squared steps (start at 1, as the reference C code). Returns the loss sum.
+- ``train_range``: entries ``start .. end - 1`` of ``Entries`` (``layout``'s output), steps on
+  ``Params`` (word and context vectors ``w``, ``c``: float32[V, d], biases ``bw``, ``bc``:
+  float32[V]) with ``Params`` of the same shapes holding their AdaGrad sums of squared steps
+  (start at 1, as the reference C code). Returns the loss sum.
 
 The update is the reference C code's (``glove.c`` at d8173f7): ``diff = w_i . c_j + bw_i + bc_j
 - log X``, ``g = f(X) * diff``; each coordinate's gradient ``g * c_jk`` (resp. ``g * w_ik``) is
@@ -25,6 +26,7 @@ loss is ``0.5 * f(X) * diff ** 2`` per entry, summed in float64.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -34,6 +36,20 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 # the step only sees finite values (AdaGrad sums >= 1): 'nnan' turns sqrtf calls into the
 # vectorisable sqrt instruction
 _FAST_NNAN = _FAST | {"nnan"}
+
+
+class Entries(NamedTuple):  # the training entries, in the order they are trained
+    rows: np.ndarray  # int32[n] i
+    cols: np.ndarray  # int32[n] j
+    logx: np.ndarray  # float32[n] log X_ij
+    fx: np.ndarray  # float32[n] f(X_ij)
+
+
+class Params(NamedTuple):  # what trains (or its AdaGrad sums of squared steps, same shapes)
+    w: np.ndarray  # float32[V, d] word vectors
+    c: np.ndarray  # float32[V, d] context vectors
+    bw: np.ndarray  # float32[V] word biases
+    bc: np.ndarray  # float32[V] context biases
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -102,9 +118,14 @@ def _step_vectors(w, c, gw, gc, i, j, fdiff, eta, clip):
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST)
-def train_range(rows, cols, logx, fx, start, end, w, c, bw, bc, gw, gc, gbw, gbc, eta, clip):
-    """One AdaGrad step per entry ``start .. end - 1``, in order (see the module docstring).
-    ``eta``, ``clip``: float32. Returns float64, the sum of the entries' losses."""
+def train_range(entries, params, sums, start, end, eta, clip):
+    """One AdaGrad step per entry ``start .. end - 1`` of ``entries`` (``Entries``), on
+    ``params`` (``Params``) whose AdaGrad sums are ``sums`` (``Params``), in order (see the
+    module docstring). ``eta``, ``clip``: float32. Returns float64, the sum of the entries'
+    losses."""
+    rows, cols, logx, fx = entries.rows, entries.cols, entries.logx, entries.fx
+    w, c, bw, bc = params.w, params.c, params.bw, params.bc
+    gw, gc, gbw, gbc = sums.w, sums.c, sums.bw, sums.bc
     d = w.shape[1]
     loss = 0.0
     for t in range(start, end):

@@ -19,14 +19,33 @@ candidate itself. A newline ends the sentence and releases everything.
 Phrase lookup tables (``ptab``): int64[cap] open addressing (cap a power of two) of phrase
 indices into ``first``/``second``/``inner`` (int32, int32, int64 per phrase); -1 = empty.
 Word tables (``wtab``): int64[2 * cap] of (FNV-1a hash, word id) pairs (``find_slot``);
-word ids ``>= n_words`` are connector words (connector index ``id - n_words + 1``).
+word ids ``>= n_words`` are connector words (connector index ``id - n_words + 1``). The joining
+kernels take a layer's tables in two bundles, ``PhraseTable`` and ``WordTable``.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 FNV_OFFSET = np.uint64(14695981039346656037)  # FNV-1a
 FNV_PRIME = np.uint64(1099511628211)
+
+
+class PhraseTable(NamedTuple):  # one layer's phrases, and how a connector run is packed
+    ptab: np.ndarray  # int64[cap] phrase table (``build_phrase_table``)
+    first: np.ndarray  # int32[p] phrase-word id of each phrase's first word
+    second: np.ndarray  # int32[p] and of its last word
+    inner: np.ndarray  # int64[p] its connector run (0 = adjacent words)
+    bits: int  # bits of one connector index in a run
+    max_run: int  # connectors a run holds at most
+
+
+class WordTable(NamedTuple):  # one layer's words (then the connector words), found by their bytes
+    wtab: np.ndarray  # int64[2 * cap] word table (``build_word_table``)
+    arena: np.ndarray  # uint8[...] the words' bytes: word i is ``arena[offsets[i]:offsets[i + 1]]``
+    offsets: np.ndarray  # int64[w + 1]
+    n_words: int  # ids >= n_words are connector words
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -293,14 +312,15 @@ def _find_word(table, arena, offsets, buf, start, end, h):
 
 # -- joining ------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def apply_ids(tokens, line_ends, slot_word, slot_conn, bits, max_run, ptab, first, second,
-              inner, phrase_slot):  # fmt: skip
-    """Join the phrases of an id-encoded corpus.
+def apply_ids(tokens, line_ends, slot_word, slot_conn, phrases, phrase_slot):
+    """Join the phrases (a ``PhraseTable``) of an id-encoded corpus.
 
     slot_word: int32[n_slots] phrase-word id of each slot (-1 = in no phrase); slot_conn:
     int32[n_slots] connector index (0 = none); phrase_slot: int32[p] slot id of each joined
     phrase. Returns (tokens int32[m], line_ends int64[s']) of the joined corpus.
     """
+    ptab, first, second, inner = phrases.ptab, phrases.first, phrases.second, phrases.inner
+    bits, max_run = phrases.bits, phrases.max_run
     out = np.empty(tokens.shape[0], np.int32)
     out_ends = np.empty(line_ends.shape[0], np.int64)
     o = 0
@@ -349,9 +369,9 @@ def apply_ids(tokens, line_ends, slot_word, slot_conn, bits, max_run, ptab, firs
 
 
 @njit(cache=True, nogil=True)
-def apply_bytes(buf, end, final, wtab, warena, woffsets, n_words, bits, max_run, ptab, first,
-                second, inner, delim, out, max_token):  # fmt: skip
-    """Join the phrases of raw text ``buf[:end]``, writing the result to ``out``.
+def apply_bytes(buf, end, final, words, phrases, delim, out, max_token):
+    """Join the phrases (a ``PhraseTable``; their words found in ``words``, a ``WordTable``) of
+    raw text ``buf[:end]``, writing the result to ``out``.
 
     Bytes are copied as they are, except that the whitespace between the parts of a phrase is
     replaced by ``delim`` (uint8[d]). ``out`` needs room for ``end * max(d, 1)`` bytes. Unless
@@ -359,6 +379,9 @@ def apply_bytes(buf, end, final, wtab, warena, woffsets, n_words, bits, max_run,
     before a token that touches ``end``). Returns (bytes consumed, bytes written, phrases
     joined, status).
     """
+    wtab, warena, woffsets, n_words = words.wtab, words.arena, words.offsets, words.n_words
+    ptab, first, second, inner = phrases.ptab, phrases.first, phrases.second, phrases.inner
+    bits, max_run = phrases.bits, phrases.max_run
     o = 0
     joined = 0
     w = 0  # buf[w:s0] (or buf[w:pos] when nothing is pending) still has to be copied

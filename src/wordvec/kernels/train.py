@@ -4,41 +4,28 @@ Three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split: (1) what 
 does: the binary-logistic blocks that negative sampling, NCE and hierarchical softmax share
 (a logistic output ``k`` scores ``x . y_k + shift[k]``: ``shift`` is 0 but for NCE, and each
 block leaves every output's gradient in its ``g`` buffer, what NCE's biases move by), and the
-full softmax step; (2) the per-sentence preparation, written once (``_prepare``: subsampling,
-window reductions, noise words); (3) which pairs exist: ``train_sg``, ``train_cbow`` and
-``train_softmax``, with the same arguments, found through ``KERNELS``. All in one module:
-Numba's on-disk cache does not see edits to helpers in another file.
+full softmax step; (2) what every kernel does alike, written once: the per-sentence preparation
+(``_prepare``: subsampling, window reductions, noise words), each position's context and
+outputs, the sums; (3) which pairs exist: ``train_sg``, ``train_cbow`` and ``train_softmax``,
+with the same arguments, found through ``KERNELS``. All in one module: Numba's on-disk cache
+does not see edits to helpers in another file.
 
 Skip-gram with negative sampling trains a window as one block (Ji et al. 2016, "HogBatch"):
 every context word of a centre word is an input against the same outputs (the centre word and
 ``negative`` noise words shared by the window), all gradients taken from the weights as they
 were before the block: ``1 + negative`` output rows a centre word, not a (context, centre) pair.
 
-Arguments travel in four bundles (V words, d dimensions, L = longest Huffman code):
-
-- ``Corpus``: ``ids``: uint16[n] word ids, ``ESCAPE`` standing for the next id of ``rare``:
-  int32[r]; ``rare_starts``: int64[s + 1] index in ``rare`` at each sentence start;
-  ``bounds``: int64[s + 1] sentence starts (see ``wordvec.encoded.EncodedCorpus``)
-- ``Weights``: ``syn0``: float32[V, d] input vectors; ``syn1neg``: float32[V, d] output vectors of
-  negative sampling (and of NCE); ``syn1``: float32[V - 1, d] inner nodes of the Huffman tree,
-  float32[V, d] output vectors of the full softmax, or with NCE float32[V, 1] the output
-  biases (an unused matrix is float32[1, d])
-- ``Tables``: ``keep``: uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``);
-  ``noise_p``/``noise_a``: uint64[V]/int32[V] alias table of the noise distribution;
-  ``codes``/``points``: uint8[V, L]/int32[V, L]; ``code_len``: int32[V]; ``nce_shift``:
-  float32[V] ``log(k P_n(w))``, ``k = negative`` (float32[1] without NCE)
-- ``Options``: window, shrink_windows, negative, hs, sg, cbow_mean, nce (int64 each)
-
 NCE (``nce=1``, Mnih & Teh 2012) trains the same blocks as negative sampling with two changes:
-each output's score is ``x . y_w + b_w - log(k P_n(w))`` (its bias, and the log-odds of the
-noise), and a noise draw equal to the true word is kept as noise; the biases move with the
-weights.
+each output's score is ``x . y_w + b_w - log(k P_n(w))`` (its bias, and the log-odds of the noise),
+and a noise draw equal to the true word is kept as noise; the biases move with the weights.
 
-and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at the
-first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in place;
-``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after subsampling);
-``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg / syn1: what a
-deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
+Arguments travel in four bundles, ``Corpus``, ``Weights``, ``Tables`` and ``Options`` (their
+fields' shapes are given below: V words, d dimensions, L = longest Huffman code, s sentences),
+and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at
+the first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in
+place; ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after
+subsampling); ``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg /
+syn1: what a deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
 
 Loss is the objective's negative log-likelihood per (input, target) pair, computed from the same
 sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
@@ -62,32 +49,32 @@ NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
 
 
-class Corpus(NamedTuple):
-    ids: np.ndarray
-    rare: np.ndarray
-    rare_starts: np.ndarray
-    bounds: np.ndarray
+class Corpus(NamedTuple):  # packed as ``wordvec.encoded.EncodedCorpus``
+    ids: np.ndarray  # uint16[n] word ids, ``ESCAPE`` standing for the next id of ``rare``
+    rare: np.ndarray  # int32[r]
+    rare_starts: np.ndarray  # int64[s + 1] index in ``rare`` at each sentence start
+    bounds: np.ndarray  # int64[s + 1] sentence starts
 
 
-class Weights(NamedTuple):
-    syn0: np.ndarray
-    syn1neg: np.ndarray
-    syn1: np.ndarray
+class Weights(NamedTuple):  # an unused matrix is float32[1, d]
+    syn0: np.ndarray  # float32[V, d] input vectors
+    syn1neg: np.ndarray  # float32[V, d] output vectors of negative sampling (and of NCE)
+    syn1: np.ndarray  # float32[V - 1, d] Huffman tree nodes, [V, d] full softmax, [V, 1] NCE biases
 
 
 class Tables(NamedTuple):
-    keep: np.ndarray
-    noise_p: np.ndarray
-    noise_a: np.ndarray
-    codes: np.ndarray
-    points: np.ndarray
-    code_len: np.ndarray
-    nce_shift: np.ndarray
+    keep: np.ndarray  # uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``)
+    noise_p: np.ndarray  # uint64[V] thresholds and
+    noise_a: np.ndarray  # int32[V] aliases: the alias table of the noise distribution
+    codes: np.ndarray  # uint8[V, L] Huffman codes
+    points: np.ndarray  # int32[V, L] their inner nodes
+    code_len: np.ndarray  # int32[V]
+    nce_shift: np.ndarray  # float32[V] log(k P_n(w)), k = negative (float32[1] without NCE)
 
 
-class Options(NamedTuple):
+class Options(NamedTuple):  # int64 each
     window: int
-    shrink: int
+    shrink: int  # shrink_windows
     negative: int
     hs: int
     sg: int
@@ -287,8 +274,8 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
     return loss
 
 
-# -- 2. the per-sentence preparation, the same for every objective ----------------------------
-
+# -- 2. what every kernel does alike, written once -----------------------------------------------
+# (the position loop's helpers take arrays, not bundles of arrays: measured 5-10 % faster)
 AHEAD = 3  # positions between a prefetch and the use of its rows
 IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
@@ -329,50 +316,76 @@ def _subsample(ids, rare, r, start, end, keep, sent, state):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _draw(n, window, shrink, negative, noise_p, noise_a, cut, negs, state):
-    """Random choices for a whole (subsampled) sentence of ``n`` words, drawn up front so the
-    rows they touch can be prefetched: for each position, the window reduction ``cut[i]``
-    (uniform in 0..window-1 with ``shrink``, as in the C tool, so near words weigh more), then
-    ``negative`` noise words ``negs[i]``. Returns the rng state."""
-    for i in range(n):
-        cut[i] = 0
-        if shrink:
-            state, r = _next(state)
-            cut[i] = np.int64((r >> np.uint64(33)) % np.uint64(window))
-        for k in range(negative):
-            state, r = _next(state)
-            negs[i, k] = _noise(r, noise_p, noise_a)
-    return state
+def _prefetch(sent, n, i, negs, opts, syn0, syn1neg):
+    """Start loading the rows position ``i`` will need: its centre word's and noise words'
+    output rows, and the input row of the word entering the window."""
+    if i < n:
+        if opts.negative > 0:
+            prefetch_row(syn1neg, sent[i])
+            for k in range(opts.negative):
+                prefetch_row(syn1neg, negs[i, k])
+        if i + opts.window < n:
+            prefetch_row(syn0, sent[i + opts.window])
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fill_noise(w, negs_i, outputs, labels):
-    """outputs[0] = w (label 1), then the drawn noise words that are not w; returns the count."""
+def _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg):
+    """Sentence ``s`` ready to train: its kept words in ``sent``, each position's random choices
+    drawn up front so the rows they touch can be prefetched (the window reduction ``cut[i]``,
+    uniform in 0..window-1 with ``shrink`` as in the C tool, so near words weigh more; then
+    ``negative`` noise words ``negs[i]``), the first ``AHEAD`` positions' loads started.
+    Returns (kept count, rng state, raw tokens of the call before the sentence, raw tokens per
+    kept token: tokens are spread evenly over the sentence's raw length for the learning rate)."""
+    start, end = corpus.bounds[s], corpus.bounds[s + 1]
+    n, state = _subsample(corpus.ids, corpus.rare, corpus.rare_starts[s], start, end, tables.keep,
+                          sent, state)  # fmt: skip
+    for i in range(n):
+        cut[i] = 0
+        if opts.shrink:
+            state, r = _next(state)
+            cut[i] = np.int64((r >> np.uint64(33)) % np.uint64(opts.window))
+        for k in range(opts.negative):
+            state, r = _next(state)
+            negs[i, k] = _noise(r, tables.noise_p, tables.noise_a)
+    for i in range(min(AHEAD, n)):
+        _prefetch(sent, n, i, negs, opts, syn0, syn1neg)
+    return n, state, start - corpus.bounds[s0], (end - start) / max(n, 1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched):
+    """The loads of position ``i + AHEAD`` started, then the context word ids of position ``i``
+    into ``ctx``, their rows marked as touched; returns their count."""
+    _prefetch(sent, n, i + AHEAD, negs, opts, syn0, syn1neg)
+    lo = max(0, i - opts.window + cut[i])
+    hi = min(n, i + opts.window + 1 - cut[i])
+    m = 0
+    for c in range(lo, hi):
+        if c != i:
+            ctx[m] = sent[c]
+            m += 1
+    _mark(touched, IN, ctx, m)
+    return m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_ns(w, negs_i, bias, nce_shift, opts, outputs, labels, shift, touched):
+    """The outputs of negative sampling, marked as touched: the true word ``w`` (label 1), then
+    the drawn noise words that are not ``w``; with NCE all of them, each score shifted by
+    ``bias[o] - log(k P_n(o))`` (``nce_shift[o]``), and the biases marked. Returns the count."""
     outputs[0] = w
     labels[0] = 1.0
     n = 1
     for o in negs_i:
-        if o != w:
+        if opts.nce or o != w:
             outputs[n] = o
             labels[n] = 0.0
             n += 1
-    return n
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _fill_nce(w, negs_i, bias, nce_shift, outputs, labels, shift):
-    """NCE's outputs: the true word ``w`` (label 1), then all ``k`` drawn noise words, ``w``
-    included when drawn (they are a sample of the noise distribution); each score shifted by
-    ``bias[o] - log(k P_n(o))`` (``nce_shift[o]``). Returns 1 + k."""
-    outputs[0] = w
-    labels[0] = 1.0
-    shift[0] = bias[w] - nce_shift[w]
-    n = 1
-    for o in negs_i:
-        outputs[n] = o
-        labels[n] = 0.0
-        shift[n] = bias[o] - nce_shift[o]
-        n += 1
+    if opts.nce:
+        for k in range(n):
+            shift[k] = bias[outputs[k]] - nce_shift[outputs[k]]
+        _mark(touched, OUT_HS, outputs, n)  # the biases
+    _mark(touched, OUT_NEG, outputs, n)
     return n
 
 
@@ -388,125 +401,82 @@ def _move_bias(bias, outputs, n_out, g, n_in):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fill_path(w, codes, points, code_len, outputs, labels):
-    """outputs/labels = the Huffman path of ``w``; returns its length."""
+def _fill_path(w, codes, points, code_len, outputs, labels, touched):
+    """outputs/labels = the Huffman path of ``w``, marked as touched; returns its length."""
     n = code_len[w]
     for k in range(n):
         outputs[k] = points[w, k]
         labels[k] = 1.0 - codes[w, k]
+    _mark(touched, OUT_HS, outputs, n)
     return n
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _window(sent, n, i, window, cut, ctx):
-    """Context word ids of position ``i`` into ``ctx``; returns their count."""
-    lo = max(0, i - window + cut)
-    hi = min(n, i + window + 1 - cut)
-    m = 0
-    for c in range(lo, hi):
-        if c != i:
-            ctx[m] = sent[c]
-            m += 1
-    return m
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg):
-    """Start loading the rows position ``i`` will need: its centre word's and noise words'
-    output rows, and the input row of the word entering the window."""
-    if i < n:
-        if negative > 0:
-            prefetch_row(syn1neg, sent[i])
-            for k in range(negative):
-                prefetch_row(syn1neg, negs[i, k])
-        if i + window < n:
-            prefetch_row(syn0, sent[i + window])
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _mark(touched, which, rows, n):
     """Note that rows ``rows[:n]`` of matrix ``which`` are updated (for a sparse merge); a
     ``touched`` of no columns means no merge follows, and nothing is noted."""
-    if touched.shape[1] == 0:
-        return
-    for k in range(n):
-        touched[which, rows[k]] = 1
+    if touched.shape[1] > 0:
+        for k in range(n):
+            touched[which, rows[k]] = 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _start(corpus, s0, s1, alpha0, alpha1, rng):
+    """The rng state, the learning rate's change per raw token, (loss, pairs, kept) at 0."""
+    return rng[0], (alpha1 - alpha0) / max(corpus.bounds[s1] - corpus.bounds[s0], 1), 0.0, 0, 0
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _buffers(corpus, tables, opts, s0, s1):
     """Work buffers for the longest sentence of ``s0 .. s1 - 1``: the kept word ids, the window
     reductions and the noise words of each position, the context ids of one position, and the
-    output rows and labels of one update."""
+    output rows, labels and score shifts of one update."""
     longest = 0
     for s in range(s0, s1):
         longest = max(longest, corpus.bounds[s + 1] - corpus.bounds[s])
-    sent = np.empty(longest, np.int32)
-    cut = np.empty(longest, np.int64)
-    negs = np.empty((longest, opts.negative), np.int64)
-    ctx = np.empty(2 * opts.window, np.int32)
+    sent, cut = np.empty(longest, np.int32), np.empty(longest, np.int64)
+    negs, ctx = np.empty((longest, opts.negative), np.int64), np.empty(2 * opts.window, np.int32)
     n_out = max(opts.negative + 1, tables.codes.shape[1])
     outputs, labels = np.empty(n_out, np.int64), np.empty(n_out, np.float32)
     return sent, cut, negs, ctx, outputs, labels, np.zeros(n_out, np.float32)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _prepare(corpus, tables, opts, s, sent, cut, negs, state):
-    """Sentence ``s`` ready to train: its kept words in ``sent``, each position's window
-    reduction and noise words drawn. Returns (kept count, rng state, raw tokens per kept token:
-    tokens are spread evenly over the sentence's raw length for the learning rate)."""
-    start = corpus.bounds[s]
-    end = corpus.bounds[s + 1]
-    n, state = _subsample(corpus.ids, corpus.rare, corpus.rare_starts[s], start, end, tables.keep,
-                          sent, state)  # fmt: skip
-    state = _draw(n, opts.window, opts.shrink, opts.negative, tables.noise_p, tables.noise_a,
-                  cut, negs, state)  # fmt: skip
-    return n, state, (end - start) / max(n, 1)
+def _finish(rng, stats, state, loss, pairs, kept):
+    """The rng state handed back, this call's sums added to ``stats``."""
+    rng[0] = state
+    stats[0] += loss
+    stats[1] += pairs
+    stats[2] += kept
 
 
-# -- 3. which pairs exist ----------------------------------------------------------------------
-
-
+# -- 3. which pairs exist ------------------------------------------------------------------------
 @njit(cache=True, nogil=True, fastmath=True)
 def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
     """Skip-gram over sentences ``s0 .. s1 - 1``: each context word of a window is an input for
     the centre word, with negative sampling (``negative > 0``) and/or hierarchical softmax."""
     syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
-    window, negative = opts.window, opts.negative
     d = syn0.shape[1]
-    state = rng[0]
-    bounds = corpus.bounds
-    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    state, step, loss, pairs, kept = _start(corpus, s0, s1, alpha0, alpha1, rng)
     sent, cut, negs, ctx, outputs, labels, shift = _buffers(corpus, tables, opts, s0, s1)
     bias = syn1[:, 0]  # with NCE, syn1 is float32[V, 1]: the output biases
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
-    e_in = np.empty((2 * window, d), np.float32)
-    g = np.empty((2 * window, outputs.shape[0]), np.float32)
-    loss = 0.0
-    pairs = 0
-    kept = 0
+    e_in = np.empty((2 * opts.window, d), np.float32)
+    g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
     for s in range(s0, s1):
-        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
+        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
+                                        syn0, syn1neg)  # fmt: skip
         kept += n
-        base = bounds[s] - bounds[s0]
-        for i in range(min(AHEAD, n)):
-            _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
         for i in range(n):
-            _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
             alpha = alpha0 + step * (base + i * frac)
-            m = _window(sent, n, i, window, cut[i], ctx)
+            m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
             if m == 0:
                 continue
-            _mark(touched, IN, ctx, m)
             w = sent[i]
             pairs += m
-            if negative > 0:
-                if opts.nce:
-                    k = _fill_nce(w, negs[i], bias, tables.nce_shift, outputs, labels, shift)
-                    _mark(touched, OUT_HS, outputs, k)  # the biases
-                else:
-                    k = _fill_noise(w, negs[i], outputs, labels)
-                _mark(touched, OUT_NEG, outputs, k)
+            if opts.negative > 0:
+                k = _fill_ns(w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift,
+                             touched)  # fmt: skip
                 if k == 6:
                     loss += _logistic_block6(syn0, ctx, m, syn1neg, outputs, labels, shift,
                                              alpha, e_in, g)  # fmt: skip
@@ -518,8 +488,8 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
             if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality
-                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels)
-                _mark(touched, OUT_HS, outputs, k)
+                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels,
+                               touched)  # fmt: skip
                 e = e_in[0]
                 for j in range(m):
                     x = syn0[ctx[j]]
@@ -527,10 +497,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                     loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
                     for t in range(d):
                         x[t] += e[t]
-    rng[0] = state
-    stats[0] += loss
-    stats[1] += pairs
-    stats[2] += kept
+    _finish(rng, stats, state, loss, pairs, kept)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -538,32 +505,21 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
     """CBOW over sentences ``s0 .. s1 - 1``: the sum (or mean) of the context vectors predicts
     the centre word; the error is added back to every context vector, as in the C tool."""
     syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
-    window, negative = opts.window, opts.negative
     d = syn0.shape[1]
-    state = rng[0]
-    bounds = corpus.bounds
-    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    state, step, loss, pairs, kept = _start(corpus, s0, s1, alpha0, alpha1, rng)
     sent, cut, negs, ctx, outputs, labels, shift = _buffers(corpus, tables, opts, s0, s1)
     bias = syn1[:, 0]  # with NCE, syn1 is float32[V, 1]: the output biases
     g = np.empty((1, outputs.shape[0]), np.float32)
-    h = np.empty(d, np.float32)
-    e = np.empty(d, np.float32)
-    loss = 0.0
-    pairs = 0
-    kept = 0
+    h, e = np.empty(d, np.float32), np.empty(d, np.float32)  # the context's sum, its error
     for s in range(s0, s1):
-        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
+        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
+                                        syn0, syn1neg)  # fmt: skip
         kept += n
-        base = bounds[s] - bounds[s0]
-        for i in range(min(AHEAD, n)):
-            _prefetch(sent, n, i, window, negative, negs, syn0, syn1neg)
         for i in range(n):
-            _prefetch(sent, n, i + AHEAD, window, negative, negs, syn0, syn1neg)
             alpha = alpha0 + step * (base + i * frac)
-            m = _window(sent, n, i, window, cut[i], ctx)
+            m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
             if m == 0:
                 continue
-            _mark(touched, IN, ctx, m)
             h[:] = 0.0
             for j in range(m):
                 x = syn0[ctx[j]]
@@ -576,58 +532,43 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
             e[:] = 0.0
             w = sent[i]
             pairs += 1
-            if negative > 0:
-                if opts.nce:
-                    k = _fill_nce(w, negs[i], bias, tables.nce_shift, outputs, labels, shift)
-                    _mark(touched, OUT_HS, outputs, k)  # the biases
-                else:
-                    k = _fill_noise(w, negs[i], outputs, labels)
-                _mark(touched, OUT_NEG, outputs, k)
+            if opts.negative > 0:
+                k = _fill_ns(w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift,
+                             touched)  # fmt: skip
                 loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0])
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, 1)
             if opts.hs:
-                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels)
-                _mark(touched, OUT_HS, outputs, k)
+                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels,
+                               touched)  # fmt: skip
                 loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0])
             for j in range(m):
                 x = syn0[ctx[j]]
                 for t in range(d):
                     x[t] += e[t]
-    rng[0] = state
-    stats[0] += loss
-    stats[1] += pairs
-    stats[2] += kept
+    _finish(rng, stats, state, loss, pairs, kept)
 
 
 @njit(cache=True, nogil=True)
 def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
     """The exact objective of the seeds, O(V d) per pair, over ``weights.syn1`` (float32[V, d]):
     skip-gram (each context word predicts the centre word, as in the C tool) or CBOW."""
-    syn0, syn1 = weights.syn0, weights.syn1
-    window = opts.window
+    syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
     d = syn0.shape[1]
-    state = rng[0]
-    bounds = corpus.bounds
-    step = (alpha1 - alpha0) / max(bounds[s1] - bounds[s0], 1)
+    state, step, loss, pairs, kept = _start(corpus, s0, s1, alpha0, alpha1, rng)
     sent, cut, negs, ctx, _, _, _ = _buffers(corpus, tables, opts, s0, s1)  # negative is 0
     scores = np.empty(syn1.shape[0], np.float64)
     touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
-    h = np.empty(d, np.float32)
-    e = np.empty(d, np.float32)
-    loss = 0.0
-    pairs = 0
-    kept = 0
+    h, e = np.empty(d, np.float32), np.empty(d, np.float32)  # the context's sum, its error
     for s in range(s0, s1):
-        n, state, frac = _prepare(corpus, tables, opts, s, sent, cut, negs, state)
+        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
+                                        syn0, syn1neg)  # fmt: skip
         kept += n
-        base = bounds[s] - bounds[s0]
         for i in range(n):
             alpha = alpha0 + step * (base + i * frac)
-            m = _window(sent, n, i, window, cut[i], ctx)
+            m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
             if m == 0:
                 continue
-            _mark(touched, IN, ctx, m)
             w = sent[i]
             if opts.sg:
                 for j in range(m):
@@ -651,10 +592,7 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
                     for t in range(d):
                         syn0[ctx[j], t] += e[t]
                 pairs += 1
-    rng[0] = state
-    stats[0] += loss
-    stats[1] += pairs
-    stats[2] += kept
+    _finish(rng, stats, state, loss, pairs, kept)
 
 
 # objective -> kernel; every kernel takes (corpus, weights, tables, opts, s0, s1, alpha0, alpha1,
