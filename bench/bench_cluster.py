@@ -38,7 +38,7 @@ def _slice(corpus: Path, n_bytes: int | None) -> Path:
 
 
 def _quality(model, analogies: Path, pairs: Path) -> tuple[float, float]:
-    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     a = evaluate_analogies(model.wv, analogies, restrict_vocab=30_000, method="3cosadd")
     p = evaluate_word_pairs(model.wv, pairs)
@@ -47,7 +47,7 @@ def _quality(model, analogies: Path, pairs: Path) -> tuple[float, float]:
 
 def _run(params: dict, corpus: Path, cluster: bool, analogies: Path, pairs: Path) -> dict:
     from wordvec import Word2Vec
-    from wordvec.executors import ray as rx
+    from wordvec.core.executors import ray as rx
 
     seen: list = []
     close = rx.RayExecutor.close
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.merge:
         Word2Vec._replica_merge = args.merge  # as bench/replicas.py compares them
-    from wordvec.executors import ray as rx
+    from wordvec.core.executors import ray as rx
 
     rx.EXCHANGE = args.exchange
     base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     remote = [(int(a), True) for a in args.actors.split(",") if a]
     runs = local + remote if args.order.startswith("local") else remote + local
     if args.local_plan == "cluster":  # the same plan both ways (the actors' own is unchanged)
-        import wordvec.replicas as replicas
+        import wordvec.core.replicas as replicas
 
         replicas.PAIR_ROUND_WORDS = replicas.CLUSTER_PAIR_ROUND_WORDS
     for workers, cluster in runs:

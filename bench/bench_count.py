@@ -12,7 +12,7 @@ Each wordvec run is a process of its own (peak memory = ``VmHWM`` of that proces
 the ``fit``, vocabulary included, imports excluded); the reference is its four programs in turn
 (time = their sum, peak memory = the largest of the four, from ``wait4``). The systems take turns
 for each repeat so the machine's noise falls on all alike. Every system's vectors are scored by
-the same code: ``wordvec.evaluate`` (3CosAdd analogies over the 30,000 most frequent words,
+the same code: ``wordvec.vectors.evaluate`` (3CosAdd analogies over the 30,000 most frequent words,
 WordSim-353 Spearman).
 """
 
@@ -38,14 +38,14 @@ def child(system: str, corpus: str, out: str, s: dict) -> None:
     """Train one wordvec system in this process; print one JSON line."""
     t0 = time.perf_counter()
     if system == "wordvec-glove":
-        from wordvec.glove import GloVe
+        from wordvec.count.glove import GloVe
 
         model = GloVe(vector_size=s["size"], window=s["window"], min_count=s["min_count"],
                       x_max=s["x_max"], epochs=s["iter"], workers=2, seed=1,
                       deterministic=not s["hogwild"]).fit(corpus)  # fmt: skip
         extra = {"loss": model.loss_history_[-1], "parts": model.seconds_}
     elif system == "ppmi-svd":
-        from wordvec.ppmi import PPMI
+        from wordvec.count.ppmi import PPMI
 
         model = PPMI(vector_size=s["ppmi_size"], min_count=s["min_count"], workers=2).fit(corpus)
         extra = {"parts": model.seconds_}
@@ -132,8 +132,8 @@ def run_reference(bin_dir: Path, corpus: Path, work: Path, s: dict) -> dict:
 
 
 def evaluate(path: str) -> dict:
-    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
     from wordvec.io import load_glove, load_word2vec
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     kv = load_glove(path) if path.endswith(".txt") else load_word2vec(path)
     a = evaluate_analogies(kv, DATA / "questions-words.txt", restrict_vocab=30_000)

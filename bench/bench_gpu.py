@@ -16,7 +16,7 @@ Steps:
    1e-4, min_count 5, ``--epochs`` 5): the GPU run, then the CPU runs (``--cpu-workers``,
    default 2 and every core, Hogwild: the CPU trainer's fastest mode); each records the
    vocabulary and training time, seconds per epoch, words/s, the loss per epoch, analogy
-   accuracy (3CosAdd, 30,000 most frequent words, wordvec.evaluate) and WS353 Spearman; the
+   accuracy (3CosAdd, 30,000 most frequent words, wordvec.vectors.evaluate) and WS353 Spearman; the
    GPU runs also the device memory (the executor's arrays, and the context's peak use seen at
    epoch ends).
 
@@ -191,7 +191,7 @@ class Watch:
 
 def train_and_score(name: str, device: str, workers: int, args) -> dict:
     from wordvec import Word2Vec
-    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     base_used = 0
     if device == "cuda":
@@ -219,7 +219,7 @@ def train_and_score(name: str, device: str, workers: int, args) -> dict:
         "loss_history": model.loss_history_, "epochs": watch.epochs,
     }  # fmt: skip
     if device == "cuda":
-        from wordvec.executors.cuda import gpu_bytes
+        from wordvec.core.executors.cuda import gpu_bytes
 
         c = model.corpus_
         run["gpu_executor_mb"] = watch.executor_bytes / 2**20

@@ -1,5 +1,5 @@
 """Memory you can predict: the peak resident memory of training (both modes) and of loading a
-model, measured in fresh processes, against ``wordvec.memory.training_bytes`` (what
+model, measured in fresh processes, against ``wordvec.core.memory.training_bytes`` (what
 ``Word2Vec.estimate_memory`` returns).
 
     nice -n 10 python bench/bench_memory.py                  # 100k, 500k, 2.1M words
@@ -54,7 +54,7 @@ def zipf_corpus(path: Path, vocab: int, zipf_tokens: int, seed: int = 0, line: i
 def proposed_estimate(model) -> dict[str, int]:
     """``training_bytes`` with the corpus's sizes: what ``Word2Vec.estimate_memory`` gives
     once it passes them (bench/results/memory.md)."""
-    from wordvec.memory import training_bytes
+    from wordvec.core.memory import training_bytes
 
     m, enc = model, model.corpus_
     replicas = m.workers if (m.deterministic and m.workers > 1) else 0

@@ -49,7 +49,7 @@ def split_corpus(src: Path, dst: Path, n_bytes: int) -> int:
 
 
 def run_wordvec(corpus: Path, out: Path, params: dict):
-    from wordvec.phrases import Phrases
+    from wordvec.corpus.phrases import Phrases
 
     t0 = time.perf_counter()
     model = Phrases(**params).fit(corpus)
@@ -109,7 +109,7 @@ def main() -> None:
     params = dict(min_count=args.min_count, threshold=args.threshold, scoring=args.scoring,
                   passes=args.passes)  # fmt: skip
 
-    from wordvec.phrases import Phrases
+    from wordvec.corpus.phrases import Phrases
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

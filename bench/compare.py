@@ -8,7 +8,7 @@ Each training runs in a process of its own (bench/run_one.py), so peak memory is
 alone, and the systems take turns (for each repeat and configuration: wordvec, gensim,
 gensim-file, fastText) so that noise from the machine falls on all of them alike. Every system
 writes word2vec binary vectors, and the same code scores every file: ``wordvec.load_word2vec``,
-then ``wordvec.evaluate`` (3CosAdd analogies over the 30,000 most frequent words,
+then ``wordvec.vectors.evaluate`` (3CosAdd analogies over the 30,000 most frequent words,
 case-insensitive; WordSim-353 Spearman).
 
 gensim reads a copy of the corpus cut into lines of 1,000 tokens (made once, kept in
@@ -126,7 +126,8 @@ def run_one(s: dict) -> dict:
 
 def score(vectors: Path, questions: Path, wordsim: Path) -> dict:
     """The one evaluator every system's output goes through."""
-    from wordvec import evaluate, load_word2vec
+    from wordvec import load_word2vec
+    from wordvec.vectors import evaluate
 
     kv = load_word2vec(vectors)
     a = evaluate.evaluate_analogies(

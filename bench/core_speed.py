@@ -27,7 +27,7 @@ RUN = """
 import json, sys, time
 import wordvec
 from wordvec import Word2Vec
-from wordvec.evaluate import evaluate_analogies
+from wordvec.vectors.evaluate import evaluate_analogies
 spec = json.loads(sys.argv[1])
 t0 = time.perf_counter()
 m = Word2Vec(vector_size=100, window=5, sample=1e-4, negative=5, epochs=5, workers=2, seed=1,

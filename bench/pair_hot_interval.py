@@ -23,9 +23,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MODES = {"sg-ns": dict(sg=1), "cbow-ns": dict(sg=0)}
 RUN = """
 import json, sys, time
-import wordvec.replicas as replicas
+import wordvec.core.replicas as replicas
 from wordvec import Word2Vec
-from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 spec = json.loads(sys.argv[1])
 replicas.PAIR_ROUND_WORDS = spec["every"]
 replicas.PAIR_HOT_ROWS = spec["rows"]

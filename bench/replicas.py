@@ -31,7 +31,7 @@ MODES = {
 
 def run(corpus: Path, mode: str, epochs: int, setting: str, seed: int):
     from wordvec import Word2Vec
-    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     merge, n, *rest = setting.split("@")
     params = dict(vector_size=100, window=5, sample=1e-4, min_count=5, epochs=epochs, seed=seed,

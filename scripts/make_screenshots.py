@@ -41,7 +41,7 @@ def demo_model(directory: str) -> str:
 
 
 def plot_png(kv, out: Path) -> None:
-    from wordvec.plot import analogy_pairs, plot_analogy, save_figure
+    from wordvec.viz.plot import analogy_pairs, plot_analogy, save_figure
 
     fig = plot_analogy(kv, analogy_pairs(kv, ["man", "king", "woman", "queen"]), figsize=(7, 5.5))
     save_figure(fig, out)

@@ -9,7 +9,7 @@ from multiprocessing import shared_memory
 import numpy as np
 import pytest
 
-from wordvec.executors.board import Board, PeerLost
+from wordvec.core.executors.board import Board, PeerLost
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shared memory and pipes")
 

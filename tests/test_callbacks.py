@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from wordvec import Word2Vec
-from wordvec.callbacks import EarlyStopping, EvaluateAnalogies, SaveEvery
+from wordvec.word2vec.callbacks import EarlyStopping, EvaluateAnalogies, SaveEvery
 
 
 def topic_corpus(n=400):

@@ -106,7 +106,7 @@ def test_demo_corpus_is_shipped_and_small():
 @pytest.fixture
 def no_training(monkeypatch):
     """Any vocabulary scan or training fails the test: the error must come first."""
-    from wordvec import train
+    from wordvec.word2vec import model as train
 
     def forbidden(*_, **__):
         raise AssertionError("training started")
@@ -144,7 +144,7 @@ def test_read_only_folder_before_training(tmp_path, corpus, capsys, no_training)
 def test_full_disk_refused_before_training(tmp_path, corpus, capsys, monkeypatch):
     import shutil
 
-    from wordvec import train
+    from wordvec.word2vec import model as train
 
     monkeypatch.setattr(shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 100))
     monkeypatch.setattr(train.Word2Vec, "train", lambda *a, **k: pytest.fail("trained"))
@@ -155,7 +155,7 @@ def test_full_disk_refused_before_training(tmp_path, corpus, capsys, monkeypatch
 
 @pytest.mark.parametrize("opt", [["--vector-size", "1000000000"], ["--window", "1000000000"]])
 def test_memory_refusal(tmp_path, corpus, capsys, monkeypatch, opt):
-    from wordvec import train
+    from wordvec.word2vec import model as train
 
     monkeypatch.setattr(train.Word2Vec, "train", lambda *a, **k: pytest.fail("trained"))
     err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1",
@@ -212,7 +212,7 @@ def test_resume_from_the_command_line_finishes_the_run(tmp_path, corpus, capsys,
     """Ctrl-C after the first epoch leaves a checkpoint and says how to go on; the same command
     with --resume (its options repeated: the checkpoint has them) finishes the run, and writes
     the model an uninterrupted run writes."""
-    from wordvec import train
+    from wordvec.word2vec import model as train
 
     ckpt, model = tmp_path / "run.ckpt", tmp_path / "m.wv"
     save, pressed = train.Word2Vec.save_checkpoint, []
@@ -267,7 +267,7 @@ def test_resume_refuses_options_the_checkpoint_contradicts(tmp_path, corpus, cap
 
 def test_help_offers_one_spelling_of_the_cluster(capsys):
     from wordvec.cli import build_parser
-    from wordvec.params import from_args
+    from wordvec.word2vec.params import from_args
 
     assert main(["train", "--help"]) == 0
     out = capsys.readouterr().out

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wordvec.cooccurrence import Cooccurrence
-from wordvec.corpus import CorpusError
+from wordvec.corpus.reader import CorpusError
+from wordvec.count.cooccurrence import Cooccurrence
 
 WORDS = [f"w{i}" for i in range(40)]
 
@@ -65,7 +65,7 @@ def test_counts_match_reference(weighting, context):
 
 def test_tiny_dense_table_forces_overflow_runs(monkeypatch):
     """With a table of one cell per row most pairs go through the sorted runs and their merges."""
-    import wordvec.cooccurrence as co
+    import wordvec.count.cooccurrence as co
 
     corpus = make_corpus(1, 200)
     ref = Cooccurrence(window=3, min_count=1, workers=1).fit(corpus).matrix_
@@ -143,8 +143,8 @@ def test_corpus_error_is_value_error():
 
 def test_cli_count_based_commands(tmp_path, capsys):
     from wordvec.cli import main
-    from wordvec.glove import GloVe
-    from wordvec.ppmi import PPMI
+    from wordvec.count.glove import GloVe
+    from wordvec.count.ppmi import PPMI
 
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(" ".join(s) for s in make_corpus(4, 200)) + "\n")

@@ -9,8 +9,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from wordvec.corpus import CorpusError, scan_corpus
-from wordvec.vocab import build_vocab, effective_min_count, keep_thresholds, noise_alias
+from wordvec.corpus.reader import CorpusError, scan_corpus
+from wordvec.corpus.vocab import build_vocab, effective_min_count, keep_thresholds, noise_alias
 
 TEXT = "the cat sat on the mat\nthe dog sat\n\n  on the log the end\n"
 
@@ -186,8 +186,8 @@ def test_noise_alias_table_gives_unigram_to_the_075():
 
 
 def test_packed_ids_round_trip_and_escape_ids_past_65534():
+    from wordvec.corpus.vocab import EncodedCorpus
     from wordvec.kernels.train import _subsample
-    from wordvec.vocab import EncodedCorpus
 
     rng = np.random.default_rng(2)
     ids = rng.integers(0, 70_000, 5000).astype(np.int32)

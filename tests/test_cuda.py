@@ -150,7 +150,7 @@ WINDOW, NEGATIVE, SAMPLE = 3, 5, 0.01  # about 40% of the tokens kept
 def problem(rare: bool, seed: int = 0):
     """A tiny corpus (12 words, a one-word sentence among four), its tables and weights; with
     ``rare`` words 6.. moved past the two-byte ids (the escape path)."""
-    from wordvec.vocab import keep_thresholds, noise_alias
+    from wordvec.corpus.vocab import keep_thresholds, noise_alias
 
     rng = np.random.default_rng(seed)
     v, d, n = 12, 8, 140
@@ -177,10 +177,10 @@ def problem(rare: bool, seed: int = 0):
 def run_kernels(case: str, out: Path, warps: int = 1, per_round: int | None = None) -> None:
     """Train ``case`` through ``CudaExecutor`` (simulated or real) and save what it did;
     ``per_round``: jobs a launch (default: the case's)."""
-    from wordvec.encoded import EncodedCorpus
-    from wordvec.executors.cuda import CudaExecutor
-    from wordvec.objective import make_objective
-    from wordvec.schedule import Job, Round
+    from wordvec.core.executors.cuda import CudaExecutor
+    from wordvec.core.objective import make_objective
+    from wordvec.core.schedule import Job, Round
+    from wordvec.corpus.encoded import EncodedCorpus
 
     sg, cbow_mean, rare, case_per_round = CASES[case]
     per_round = per_round or case_per_round
@@ -347,10 +347,10 @@ def test_without_a_gpu_the_cli_says_what_is_missing(tmp_path):
 
 def test_unsupported_objectives_are_refused_in_one_line():
     """Checked before any CUDA import: hierarchical softmax and the full softmax stay on CPU."""
-    from wordvec.encoded import EncodedCorpus
-    from wordvec.executors.cuda import CudaExecutor
-    from wordvec.huffman import build_huffman
-    from wordvec.objective import make_objective
+    from wordvec.core.executors.cuda import CudaExecutor
+    from wordvec.core.huffman import build_huffman
+    from wordvec.core.objective import make_objective
+    from wordvec.corpus.encoded import EncodedCorpus
 
     ids, bounds, keep, noise, syn0, syn1neg, _ = problem(False)
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
@@ -369,7 +369,7 @@ def test_unsupported_objectives_are_refused_in_one_line():
 
 
 def test_import_wordvec_imports_no_cuda():
-    code = ("import sys, wordvec, wordvec.executors.cuda; "
+    code = ("import sys, wordvec, wordvec.core.executors.cuda; "
             "print(any(m.startswith('numba') for m in sys.modules))")  # fmt: skip
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr

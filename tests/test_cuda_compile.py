@@ -7,7 +7,7 @@ needs no driver, only NVVM (and NVRTC, which numba-cuda asks for the architectur
 supports): the CUDA 12 wheels of the ``test`` extra (``cuda-toolkit[nvcc,nvrtc]``). The compile
 runs in a subprocess without ``NUMBA_ENABLE_CUDASIM`` (the simulator replaces the compiler and
 is chosen when ``numba.cuda`` is imported); the argument types are those of the bundles
-``wordvec.executors.cuda`` launches with, built on the host. numba-cuda compiles the device
+``wordvec.core.executors.cuda`` launches with, built on the host. numba-cuda compiles the device
 functions a kernel calls for the current device even under ``compile_ptx(cc=...)``, which needs
 a driver: the subprocess answers the H200's compute capability for it. Skipped, with the
 reason, only where NVVM cannot be loaded.
@@ -41,11 +41,11 @@ def argument_types():
     and a round of two jobs (the types do not depend on the sizes)."""
     import numba
 
-    from wordvec.encoded import EncodedCorpus
-    from wordvec.executors.cuda import host_bundles, make_scratch, round_launch
-    from wordvec.objective import make_objective
-    from wordvec.schedule import Job
-    from wordvec.vocab import keep_thresholds, noise_alias
+    from wordvec.core.executors.cuda import host_bundles, make_scratch, round_launch
+    from wordvec.core.objective import make_objective
+    from wordvec.core.schedule import Job
+    from wordvec.corpus.encoded import EncodedCorpus
+    from wordvec.corpus.vocab import keep_thresholds, noise_alias
 
     v, d = 6, 8
     counts = np.arange(v, 0, -1, dtype=np.int64)

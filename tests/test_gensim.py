@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from wordvec import gensim as wg
-from wordvec import train as wtrain
+from wordvec.word2vec import model as wtrain
 
 gensim_models = pytest.importorskip("gensim.models")
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

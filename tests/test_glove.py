@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wordvec.cooccurrence import Cooccurrence
-from wordvec.glove import GloVe
+from wordvec.count.cooccurrence import Cooccurrence
+from wordvec.count.glove import GloVe
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -188,7 +188,7 @@ def test_bad_input(corpus, params, match):
 @pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
 def test_quality_floor_on_a_wiki_slice(tmp_path):
-    from wordvec.evaluate import evaluate_word_pairs
+    from wordvec.vectors.evaluate import evaluate_word_pairs
 
     with (DATA / "wiki100m.txt").open("rb") as f:
         raw = f.read(20_000_000)

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordvec import FormatError, KeyedVectors, w2v_formats
+from wordvec import FormatError, KeyedVectors
 from wordvec import io as wio
 from wordvec.cli import main
+from wordvec.formats import word2vec as w2v_formats
 
 SUFFIX = {"native": ".wv", "text": ".txt", "binary": ".bin", "glove": ".glove",
           "projector": ".tsv"}  # fmt: skip

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from wordvec.huffman import build_huffman
+from wordvec.core.huffman import build_huffman
+from wordvec.corpus.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
 from wordvec.kernels import train as k
-from wordvec.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
 
 M64 = (1 << 64) - 1
 
@@ -154,9 +154,9 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
 
 def bundles(ids, bounds, keep, noise, tree, window, negative, hs, sg, cbow_mean, logp=None):
     """The kernels' (Corpus, Tables, Options): the corpus packed two bytes a token (ids past
-    65,534 escaped), as ``wordvec.objective.make_objective`` builds them; ``logp``: NCE's
+    65,534 escaped), as ``wordvec.core.objective.make_objective`` builds them; ``logp``: NCE's
     log P_n(w)."""
-    from wordvec.objective import make_objective
+    from wordvec.core.objective import make_objective
 
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
     obj = make_objective(enc, keep, noise, tree, window, True, negative, hs, sg, cbow_mean,

@@ -9,9 +9,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from wordvec import Word2Vec, memory
-from wordvec.memory import HELD, check_memory, training_bytes, word_bytes
-from wordvec.train import Callback
+from wordvec import Word2Vec
+from wordvec.core import memory
+from wordvec.core.memory import HELD, check_memory, training_bytes, word_bytes
+from wordvec.word2vec.model import Callback
 
 
 def estimate(model: Word2Vec) -> dict[str, int]:
@@ -106,7 +107,7 @@ PEAK_CHILD = textwrap.dedent("""
     import json, sys
     import numpy as np
     from wordvec import Word2Vec
-    from wordvec.memory import peak_rss
+    from wordvec.core.memory import peak_rss
     def rss():
         with open("/proc/self/status") as f:
             return next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmRSS:"))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from wordvec import Callback, Word2Vec
-from wordvec.vocab import noise_log_probs
+from wordvec.corpus.vocab import noise_log_probs
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=3, sg=1, nce=True,

@@ -11,9 +11,9 @@ import pytest
 
 from wordvec import FormatError
 from wordvec.cli import main
-from wordvec.corpus import CorpusError
+from wordvec.corpus.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+from wordvec.corpus.reader import CorpusError
 from wordvec.io import load_native, save_native
-from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
 WIKI = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wiki100m.txt"
 

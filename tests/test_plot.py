@@ -13,7 +13,7 @@ import pytest
 
 from wordvec import KeyedVectors
 from wordvec.cli import main
-from wordvec.plot import (
+from wordvec.viz.plot import (
     analogy_pairs,
     parse_pairs,
     plot_analogy,
@@ -21,7 +21,7 @@ from wordvec.plot import (
     save_figure,
     select_words,
 )
-from wordvec.project import MissingDependency, pca, project
+from wordvec.viz.project import MissingDependency, pca, project
 
 
 def toy_vectors() -> KeyedVectors:
@@ -340,12 +340,12 @@ def test_cli_plot_mistakes_are_one_line(model, tmp_path, capsys, monkeypatch, ar
 
 def test_plotting_never_imports_pyplot(tmp_path):
     code = (
-        "import sys, wordvec, wordvec.plot, wordvec.project\n"
+        "import sys, wordvec, wordvec.viz.plot, wordvec.viz.project\n"
         "assert 'matplotlib' not in sys.modules, 'import wordvec loaded matplotlib'\n"
         "import numpy as np\n"
         "from wordvec import KeyedVectors\n"
         "kv = KeyedVectors(['a', 'b', 'c'], np.eye(3, dtype=np.float32))\n"
-        f"wordvec.plot.save_figure(wordvec.plot.plot_words(kv, ['a', 'b', 'c']), {str(tmp_path / 'p.png')!r})\n"
+        f"wordvec.viz.plot.save_figure(wordvec.viz.plot.plot_words(kv, ['a', 'b', 'c']), {str(tmp_path / 'p.png')!r})\n"
         "print('matplotlib.pyplot' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from wordvec.cooccurrence import Cooccurrence
-from wordvec.ppmi import PPMI, ppmi_matrix, truncated_svd
+from wordvec.count.cooccurrence import Cooccurrence
+from wordvec.count.ppmi import PPMI, ppmi_matrix, truncated_svd
 
 
 def dense_ppmi(c: np.ndarray, cds: float, shift: float) -> np.ndarray:

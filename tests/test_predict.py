@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from wordvec import KeyedVectors, Word2Vec
-from wordvec import predict as P
-from wordvec.huffman import build_huffman
+from wordvec.core.huffman import build_huffman
+from wordvec.word2vec import predict as P
 
 
 def model(words, vectors, counts=None, *, syn1neg=None, syn1=None, hs=0, negative=0,
@@ -216,7 +216,7 @@ def gensim_log_sigmoid(z):
 
 @pytest.mark.parametrize(("sg", "cbow_mean"), [(1, 1), (0, 1), (0, 0)])
 def test_score_matches_gensim(gensim_w2v, monkeypatch, sg, cbow_mean):
-    from wordvec import predict
+    from wordvec.word2vec import predict
 
     g = gensim_w2v(CORPUS, vector_size=10, min_count=1, epochs=5, workers=1, seed=1, hs=1,
                    negative=0, sg=sg, cbow_mean=cbow_mean, window=2)  # fmt: skip

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 from wordvec import Callback, Word2Vec
-from wordvec.corpus import scan_corpus
+from wordvec.core.executors.shards import copy_pieces, list_inputs, plan_shards
+from wordvec.core.schedule import RunState, Schedule
+from wordvec.corpus.reader import scan_corpus
+from wordvec.corpus.vocab import build_vocab
 from wordvec.kernels.merge import MODES as MERGE_MODES  # whatever modes the merge offers
-from wordvec.schedule import RunState, Schedule
-from wordvec.shards import copy_pieces, list_inputs, plan_shards
-from wordvec.vocab import build_vocab
 
-replicas_module = importlib.import_module("wordvec.replicas")
+replicas_module = importlib.import_module("wordvec.core.replicas")
 
 try:
     with warnings.catch_warnings():
@@ -61,7 +61,7 @@ def cluster():
         warnings.simplefilter("ignore")
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
-    from wordvec.executors.ray import release
+    from wordvec.core.executors.ray import release
 
     release()
     ray.shutdown()
@@ -80,16 +80,16 @@ def _same(a: Word2Vec, b: Word2Vec) -> bool:
 
 # -- without Ray ----------------------------------------------------------------------------------
 def test_import_wordvec_does_not_import_ray():
-    code = "import sys, wordvec, wordvec.cluster; print('ray' in sys.modules)"
+    code = "import sys, wordvec, wordvec.core.executors.cluster_input; print('ray' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_missing_extra_gives_one_clear_line(monkeypatch, corpus):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
-    monkeypatch.delitem(sys.modules, "wordvec.executors.ray", raising=False)
+    monkeypatch.delitem(sys.modules, "wordvec.core.executors.ray", raising=False)
     with pytest.raises(ImportError) as e:
-        importlib.import_module("wordvec.executors.ray")
+        importlib.import_module("wordvec.core.executors.ray")
     assert str(e.value) == "training on a cluster needs Ray: pip install 'wordvec[ray]'"
     with pytest.raises(ImportError, match=r"pip install 'wordvec\[ray\]'$"):
         Word2Vec(**PARAMS, workers=1, cluster="ray").fit(corpus)
@@ -135,7 +135,7 @@ def test_no_cluster_at_the_address_is_one_clear_error_within_seconds(tmp_path, c
 def test_a_joined_cluster_that_went_away_is_left_with_one_clear_error(monkeypatch):
     """A process that joined a cluster which has since gone away is told so (not left waiting
     on it) and leaves it, so that a later run can join or start another."""
-    rayx = importlib.import_module("wordvec.executors.ray")
+    rayx = importlib.import_module("wordvec.core.executors.ray")
     gone = f"127.0.0.1:{_unused_port()}"
     left = []
     monkeypatch.setattr(rayx, "_IDLE", {1.0: ["a warm actor of the cluster gone"]})
@@ -181,7 +181,7 @@ def test_shard_plan_reads_every_token_once(tmp_path, n):
 @needs_ray
 @pytest.mark.parametrize("layout", ["directory", "one-line"])
 def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, layout):
-    from wordvec.cluster import build_vocab_on_actors, encode_on_actors
+    from wordvec.core.executors.cluster_input import build_vocab_on_actors, encode_on_actors
 
     if layout == "directory":
         src = tmp_path / "d"
@@ -217,9 +217,9 @@ def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus, exch
     """Actors train the shards they read: the same vectors as two local replicas on the same
     spans (the corpus has a newline near every cut, so the shards meet at sentence ends),
     the frequent rows exchanged over the node's shared memory or through the object store."""
-    from wordvec.cluster import build_vocab_on_actors
-    from wordvec.executors.ray import RayExecutor
-    from wordvec.executors.threads import ThreadExecutor
+    from wordvec.core.executors.cluster_input import build_vocab_on_actors
+    from wordvec.core.executors.ray import RayExecutor
+    from wordvec.core.executors.threads import ThreadExecutor
 
     vocab, bounds, spans, _, handle = build_vocab_on_actors(corpus, 2, min_count=2)
     model = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
@@ -281,7 +281,7 @@ def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkey
                                                          exchange):  # fmt: skip
     """With frequent-row steps over the board (exchange "auto") the other actor is stopped and
     both train the round again; through the object store the new actor replays its steps."""
-    from wordvec.executors import ray as rx
+    from wordvec.core.executors import ray as rx
 
     if exchange == "store" and not hot:
         pytest.skip("without frequent-row steps nothing is exchanged")
@@ -337,7 +337,7 @@ def test_resume_a_cluster_run(cluster, corpus, tmp_path):
 @needs_ray
 def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
     """Bytes per round are the touched rows (ids + rows), far below the vocabulary's size."""
-    from wordvec.executors import ray as rx
+    from wordvec.core.executors import ray as rx
 
     seen = []
     close = rx.RayExecutor.close
@@ -360,7 +360,7 @@ def test_traffic_is_the_touched_rows(cluster, corpus, monkeypatch):
 def test_driver_merge_of_touched_rows_equals_merge_touched(mode, replicas):
     """The driver's merge from the touched rows alone gives the bits ``merge_touched`` gives
     from whole replicas, signed zeros included."""
-    from wordvec.executors import ray as rx
+    from wordvec.core.executors import ray as rx
     from wordvec.kernels.merge import MODES, merge_touched
 
     rng = np.random.default_rng(replicas)
@@ -392,7 +392,7 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
     """An actor's merge of a range of rows from the rows each replica moved there
     (``merge_sparse``) gives the bits ``merge_touched`` gives from whole replicas, signed zeros
     included, to its own replica and to the base rows, and marks the rows any replica moved."""
-    from wordvec.executors.ray import _sent
+    from wordvec.core.executors.ray import _sent
     from wordvec.kernels.merge import MODES, merge_sparse, merge_touched
 
     rng = np.random.default_rng(replicas + 10)
@@ -425,7 +425,7 @@ def test_a_board_that_cannot_be_made_falls_back_to_the_object_store(cluster, cor
                                                                     monkeypatch):  # fmt: skip
     """No room for the board (an OSError): one warning, and the same vectors through the
     object store."""
-    from wordvec.executors import board
+    from wordvec.core.executors import board
 
     for name in ("PAIR_ROUND_WORDS", "CLUSTER_PAIR_ROUND_WORDS"):  # frequent-row steps
         monkeypatch.setattr(replicas_module, name, 2 * PARAMS["batch_words"])

@@ -1,6 +1,6 @@
 """The training report as a user reads it."""
 
-from wordvec.report import EpochStats, TrainingReport
+from wordvec.core.report import EpochStats, TrainingReport
 
 
 def test_summary_counts_in_the_right_number():

@@ -8,7 +8,15 @@ import time
 import numpy as np
 import pytest
 
-from wordvec.schedule import Job, Round, RunState, Schedule, equal_spans, job_seed, learning_rate
+from wordvec.core.schedule import (
+    Job,
+    Round,
+    RunState,
+    Schedule,
+    equal_spans,
+    job_seed,
+    learning_rate,
+)
 
 
 def bounds_of(lengths):
@@ -139,7 +147,7 @@ class SlowJobs:
 def test_thread_executor_rounds_end_with_every_worker_parked(workers, replicas):
     """At every tick (where checkpoints are taken) no job runs and the stats hold exactly the
     rounds done: the executor never lets a worker into the next round early."""
-    from wordvec.executors.threads import ThreadExecutor
+    from wordvec.core.executors.threads import ThreadExecutor
 
     bounds = bounds_of([5] * 400)
     spans = equal_spans(bounds, replicas)
@@ -188,7 +196,7 @@ def test_thread_executor_merges_the_frequent_rows_after_every_step(replicas, eve
     others only at the end of the round: a replica sees the frequent row move by its own jobs
     and by the other replicas' jobs of the steps before, the rare row only by its own, and the
     round's merge sums both."""
-    from wordvec.executors.threads import ThreadExecutor
+    from wordvec.core.executors.threads import ThreadExecutor
 
     bounds = bounds_of([5] * 12 * replicas)
     sched = Schedule(bounds, 5, 1, 0.025, 0.0001, 1, per_round=4,
@@ -208,7 +216,7 @@ def test_thread_executor_merges_the_frequent_rows_after_every_step(replicas, eve
 
 def test_import_wordvec_loads_no_numba_and_no_extras():
     code = (
-        "import sys, wordvec, wordvec.schedule, wordvec.executors, wordvec.params; "
+        "import sys, wordvec, wordvec.core.schedule, wordvec.core.executors, wordvec.word2vec.params; "
         "heavy = [m for m in ('numba', 'matplotlib', 'sklearn', 'starlette', 'ray', 'faiss') "
         "if m in sys.modules]; print(heavy)"
     )
@@ -224,7 +232,7 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     tokens in all (NS, NCE; 200,000 on Ray actors) or 20,000 (Huffman nodes)."""
     import warnings
 
-    from wordvec.replicas import MERGE, MERGE_LONG_JOBS, plan
+    from wordvec.core.replicas import MERGE, MERGE_LONG_JOBS, plan
 
     short = bounds_of([1000] * 50)
     one = plan(1, [5000, 5000, 1], "hs", short, 10_000, 1_000_000)

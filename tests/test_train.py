@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wordvec import CorpusError, FormatError, Word2Vec
-from wordvec.huffman import build_huffman
+from wordvec.core.huffman import build_huffman
 
 WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiki100m.txt"
 
@@ -258,11 +258,11 @@ def test_capped_merge_is_the_sum_of_two_and_at_most_twice_the_longest_change():
 
 def test_one_parameter_table_for_the_estimator_and_the_cli():
     """The constructor's defaults, get_params and the CLI's options all come from
-    ``wordvec.params``; the CLI differs only where the table says so."""
+    ``wordvec.word2vec.params``; the CLI differs only where the table says so."""
     import inspect
 
-    from wordvec import params
     from wordvec.cli import build_parser
+    from wordvec.word2vec import params
 
     sig = inspect.signature(Word2Vec.__init__).parameters
     assert {k: v.default for k, v in sig.items() if k != "self"} == params.DEFAULTS

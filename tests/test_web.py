@@ -368,7 +368,7 @@ def test_projection_neighbourhood_and_cache(kv, dims):
 def test_projection_pca_matches_numpy(client, kv):
     words = ["man", "woman", "king", "queen", "apple", "car"]
     coords = np.array(client.post("/api/projection", json={"words": words}).json()["coords"])
-    from wordvec.project import project
+    from wordvec.viz.project import project
 
     want = project(np.stack([kv[w] for w in words]), "pca", 2)
     np.testing.assert_allclose(coords, want, atol=1e-4)

@@ -4,14 +4,14 @@
 load from Numba's cache) the first time they run.
 """
 
-from .cooccurrence import Cooccurrence
-from .corpus import CorpusError
-from .glove import GloVe
-from .io import FormatError, load_vectors, load_word2vec, save_vectors
-from .keyedvectors import KeyedVectors
-from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
-from .ppmi import PPMI
-from .train import Callback, EpochStats, TrainingReport, Word2Vec
+from wordvec.corpus.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+from wordvec.corpus.reader import CorpusError
+from wordvec.count.cooccurrence import Cooccurrence
+from wordvec.count.glove import GloVe
+from wordvec.count.ppmi import PPMI
+from wordvec.io import FormatError, load_vectors, load_word2vec, save_vectors
+from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.word2vec.model import Callback, EpochStats, TrainingReport, Word2Vec
 
 __version__ = "0.1.0"
 

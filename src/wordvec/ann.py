@@ -53,8 +53,8 @@ from typing import Literal
 
 import numpy as np
 
-from .keyedvectors import KeyedVectors
-from .project import MissingDependency
+from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.viz.project import MissingDependency
 
 Kind = Literal["auto", "ivf", "hnsw", "flat"]
 SUFFIX = ".ann"
@@ -369,7 +369,7 @@ class AnnIndex:
     def save(self, path: str | os.PathLike) -> None:
         """Write the index to ``path`` (``index_path(model)`` keeps it beside the model), through
         a temporary file renamed into place."""
-        from .io import atomic_write
+        from wordvec.io import atomic_write
 
         self._check_same_array()
         blob = _faiss().serialize_index(self._index)  # uint8[...]
@@ -394,7 +394,7 @@ class AnnIndex:
         :func:`use_index_beside` turns all of these into exact search and a line on stderr.
         """
         faiss = _faiss()
-        from .io import FormatError
+        from wordvec.io import FormatError
 
         path = Path(path)
         with open(path, "rb") as f:
@@ -495,7 +495,7 @@ def use_index_beside(
     """
     import shlex
 
-    from .io import FormatError
+    from wordvec.io import FormatError
 
     say = notify or (lambda msg: print(msg, file=sys.stderr))
     path = index_path(model_path)
@@ -539,7 +539,7 @@ def use_index_beside(
 # -- python -m wordvec.ann build MODEL ----------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     """``python -m wordvec.ann build MODEL``: build the index and save it as ``MODEL.ann``."""
-    from .io import load_vectors
+    from wordvec.io import load_vectors
 
     ap = argparse.ArgumentParser(prog="python -m wordvec.ann", description=main.__doc__)
     sub = ap.add_subparsers(dest="command", required=True)

@@ -15,8 +15,8 @@ import pkgutil
 import sys
 import zlib
 
-from . import commands
-from .commands import UserError
+from wordvec import commands
+from wordvec.commands import UserError
 
 __all__ = ["UserError", "build_parser", "main"]
 
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from wordvec import __version__
 
     return __version__
 

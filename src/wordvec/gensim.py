@@ -31,10 +31,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .keyedvectors import KeyedVectors
-from .report import EpochStats, TrainingReport
-from .train import Callback
-from .train import Word2Vec as _Word2Vec
+from wordvec.core.report import EpochStats, TrainingReport
+from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.word2vec.model import Callback
+from wordvec.word2vec.model import Word2Vec as _Word2Vec
 
 __all__ = [
     "CallbackAny2Vec",
@@ -410,8 +410,8 @@ class Word2Vec(_Word2Vec):
         """Encode a corpus other than the one given to ``build_vocab`` (or any corpus after
         ``load``) with the model's vocabulary (words outside it are skipped, as gensim).
         ``corpus_count`` and ``corpus_total_words`` stay those of ``build_vocab``'s corpus."""
-        from .corpus import scan_corpus
-        from .encoded import encode_with, split_long
+        from wordvec.corpus.encoded import encode_with, split_long
+        from wordvec.corpus.reader import scan_corpus
 
         scan = scan_corpus(_reader_input(corpus, self.max_sentence_length), self.max_vocab_size,
                            workers=self.workers)  # fmt: skip
@@ -435,11 +435,11 @@ class Word2Vec(_Word2Vec):
     def load(cls, fname, *args, mmap=None, **kwargs) -> Word2Vec:
         """Load a model saved by ``save`` (wordvec's format; gensim's pickles are refused with
         a line saying how to convert them)."""
-        from .formats import identify
+        from wordvec.formats.native import identify
 
         what = identify(fname)
         if what is not None:
-            from .formats import FormatError
+            from wordvec.formats.native import FormatError
 
             raise FormatError(f"{fname}: {what}")
         model = super().load(fname, mmap=bool(mmap))

@@ -7,8 +7,8 @@ or xz compressed (``v.txt.gz``). ``artefact_format`` is the one suffix rule of e
 writes a file: vectors by ``output_format``, and the other things a command writes (a
 co-occurrence matrix, learned phrases, a figure, a JSON report) by their own short lists.
 
-The byte-level codecs live in ``wordvec.formats`` (the atomic writer, compression, recognition,
-the checks, the native format), ``wordvec.w2v_formats`` and ``wordvec.fasttext_bin``, which
+The byte-level codecs live in ``wordvec.formats.native`` (the atomic writer, compression, recognition,
+the checks, the native format), ``wordvec.formats.word2vec`` and ``wordvec.formats.fasttext``, which
 know no ``KeyedVectors``; their public names are re-exported here. Every writer is atomic,
 every reader names the file and the line or byte offset of the first problem (``FormatError``),
 NaN and infinite values are refused in every format unless ``allow_nonfinite=True``, and native
@@ -21,15 +21,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from .encoded import UnicodeErrors
-from .fasttext_bin import read_fasttext_bin
-from .formats import (
+from wordvec.formats.fasttext import read_fasttext_bin
+from wordvec.formats.native import (
     FORMATS,
     KV_KIND,
     MODEL_KIND,
     SUFFIX_HELP,
     Format,
     FormatError,
+    UnicodeErrors,
     atomic_write,
     check_format,
     check_writable,
@@ -43,14 +43,14 @@ from .formats import (
     sniff_format,
     split_compression,
 )
-from .keyedvectors import KeyedVectors
-from .w2v_formats import (
+from wordvec.formats.word2vec import (
     projector_metadata_path,
     read_projector,
     read_word2vec,
     write_projector,
     write_word2vec,
 )
+from wordvec.vectors.keyedvectors import KeyedVectors
 
 __all__ = [
     "FORMATS",

@@ -146,15 +146,15 @@ def run(args: argparse.Namespace) -> int:
 
     with bar:
         if args.command == "cooccur":
-            from wordvec.cooccurrence import Cooccurrence
+            from wordvec.count.cooccurrence import Cooccurrence
 
             model = Cooccurrence(**_params(args, ())).fit(args.corpus, progress=progress)
         elif args.command == "ppmi":
-            from wordvec.ppmi import PPMI
+            from wordvec.count.ppmi import PPMI
 
             model = PPMI(**_params(args, _PPMI_KEYS)).fit(args.corpus, progress=progress)
         else:
-            from wordvec.glove import GloVe
+            from wordvec.count.glove import GloVe
 
             model = GloVe(**_params(args, _GLOVE_KEYS)).fit(args.corpus, progress=progress)
     if args.command == "cooccur":

@@ -20,15 +20,15 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="train on the bundled corpus and show neighbours")
     p.add_argument("-o", "--output", default=None, help="also save the model here")
     p.add_argument("--quiet", action="store_true")
-    from .train import add_training_options
+    from wordvec.commands.train import add_training_options
 
     add_training_options(p)
     p.set_defaults(run=run, min_count=5, epochs=5)
 
 
 def run(args: argparse.Namespace) -> int:
-    from .query import _print
-    from .train import check_outputs, model_params, save_model, train_with_progress
+    from wordvec.commands.query import _print
+    from wordvec.commands.train import check_outputs, model_params, save_model, train_with_progress
 
     if args.output:
         check_outputs(args.output)

@@ -58,8 +58,8 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordvec.evaluate import evaluate_analogies, evaluate_word_pairs
     from wordvec.io import artefact_format, atomic_write, check_writable, load_vectors
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     if not (args.analogies or args.pairs):  # the two sets shipped with wordvec
         args.analogies, args.pairs = (str(bundled(name)) for name in BUNDLED)

@@ -44,17 +44,17 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from ..ann import index_path, use_index_beside
-    from ..io import load_vectors
-    from ..project import MissingDependency
-    from . import UserError
+    from wordvec.ann import index_path, use_index_beside
+    from wordvec.commands import UserError
+    from wordvec.io import load_vectors
+    from wordvec.viz.project import MissingDependency
 
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be from 0 to 65535; got {args.port}")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1; got {args.workers}")
     try:
-        from ..web import create_app, serve
+        from wordvec.web import create_app, serve
     except ImportError as e:
         raise UserError(f"the explorer needs {e.name!r}: pip install 'wordvec[web]'") from None
     print(f"loading {args.model} ...", file=sys.stderr)

@@ -39,8 +39,8 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from wordvec.corpus.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
     from wordvec.io import artefact_format, check_writable
-    from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     given = [f"--{n.replace('_', '-')}" for n in _LEARNING if getattr(args, n) is not None]
     if args.top < 0:

@@ -52,10 +52,10 @@ def _size(text: str) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import artefact_format, check_writable
-    from ..project import MissingDependency
-    from . import UserError
-    from .query import load_vectors
+    from wordvec.commands import UserError
+    from wordvec.commands.query import load_vectors
+    from wordvec.io import artefact_format, check_writable
+    from wordvec.viz.project import MissingDependency
 
     artefact_format("figure", args.output)
     figsize = _size(args.size)
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--dpi must be in (0, 1200]; got {args.dpi}")
     if (args.analogy or args.pairs) and args.dims == 3:
         raise ValueError("analogy plots are 2-D; drop --dims 3")
-    from .. import plot  # NumPy only; matplotlib is imported when the figure is made
+    from wordvec.viz import plot  # NumPy only; matplotlib is imported when the figure is made
 
     check_writable(args.output)
     kv = load_vectors(args.model)

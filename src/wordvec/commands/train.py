@@ -22,9 +22,9 @@ HELP_FORMATS = ("by suffix: .wv native model (the default without a suffix: trai
 
 
 def add_training_options(p: argparse.ArgumentParser) -> None:
-    """The Word2Vec parameters as options (gensim's names, ``wordvec.params``); shared with
+    """The Word2Vec parameters as options (gensim's names, ``wordvec.word2vec.params``); shared with
     ``demo``."""
-    from wordvec.params import add_arguments
+    from wordvec.word2vec.params import add_arguments
 
     add_arguments(p.add_argument_group("training"))
     p.add_argument(
@@ -34,7 +34,7 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
 
 
 def model_params(args: argparse.Namespace) -> dict:
-    from wordvec.params import from_args
+    from wordvec.word2vec.params import from_args
 
     return from_args(args)
 
@@ -262,7 +262,7 @@ def _corpus_bytes(corpus) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordvec.params import validate
+    from wordvec.word2vec.params import validate
 
     check_outputs(args.output, args.checkpoint, inputs=(args.corpus,))
     if args.progress_every < 0:
@@ -294,7 +294,7 @@ def refuse_contradictions(args: argparse.Namespace) -> None:
     that repeats the checkpoint's value changes nothing and is let through), and a
     ``--checkpoint`` other than the file resumed (the resumed run checkpoints to that one)."""
     from wordvec.io import load_native
-    from wordvec.params import as_option, given
+    from wordvec.word2vec.params import as_option, given
 
     wrong = []
     if args.checkpoint and os.path.realpath(args.checkpoint) != os.path.realpath(args.resume):

@@ -61,7 +61,7 @@ def decode(ids, rare, bounds, escape, keep, seed, tokens, out_bounds):
     """Unpack the corpus to int32 ids, dropping each token with the subsampling probability.
 
     A token at corpus position ``p`` is kept when the low 32 bits of ``hash(seed, p)`` are below
-    ``keep[id]`` (uint64[V], ``wordvec.vocab.keep_thresholds``): the draw depends on the
+    ``keep[id]`` (uint64[V], ``wordvec.corpus.vocab.keep_thresholds``): the draw depends on the
     position only. Returns (tokens written, sentences written); ``out_bounds[0] = 0``.
     """
     r = 0

@@ -1,7 +1,7 @@
 """GPU training kernels (Numba CUDA): skip-gram and CBOW with negative sampling.
 
 Importing this module imports ``numba.cuda`` (NVIDIA's ``numba-cuda`` when installed, which
-takes over that name; otherwise Numba's built-in target); only ``wordvec.executors.cuda``
+takes over that name; otherwise Numba's built-in target); only ``wordvec.core.executors.cuda``
 imports it. The maths and the tables are the CPU kernels' (``kernels.train``): the
 xorshift64* generator, the alias-table noise draw, the subsampling thresholds, the window
 reduction, the tabulated sigmoid and its loss, and the skip-gram block update of Ji et al.
@@ -43,7 +43,7 @@ in the launch, T tokens of those sentences); ``KERNELS[kind](corpus, weights, ta
 launch, scratch, stats)``:
 
 - ``corpus``: ``kernels.train.Corpus``: ``ids`` uint16[n] (``ESCAPE``: the next id of ``rare``
-  int32[r]), ``rare_starts`` int64[S + 1], ``bounds`` int64[S + 1] (see ``wordvec.encoded``)
+  int32[r]), ``rare_starts`` int64[S + 1], ``bounds`` int64[S + 1] (see ``wordvec.corpus.encoded``)
 - ``weights``: ``kernels.train.Weights``: ``syn0``, ``syn1neg`` float32[V, d], updated in
   place; ``syn1`` unused (float32[1, d])
 - ``tables``: ``kernels.train.Tables``: ``keep`` uint64[V], ``noise_p`` uint64[V],
@@ -61,7 +61,7 @@ Shared with the CPU kernels (``kernels.train``, imported, not copied): ``_next``
 its loss, whose tables Numba freezes into constant memory): the same ``@njit`` functions,
 compiled for the device by Numba's CUDA target (in the simulator, their Python). ``_mix``
 stays here, as ``kernels.train`` has none to share (its host twin, on Python ints, is
-``wordvec.schedule._mix64``); so does everything that names a thread, a warp or shared memory.
+``wordvec.core.schedule._mix64``); so does everything that names a thread, a warp or shared memory.
 
 Compiled once a process, at the first launch: the kernels are ``@cuda.jit`` without
 ``cache=True``. Numba's on-disk cache keys a kernel on its own source file only, so a cached
@@ -80,8 +80,8 @@ import numpy as np
 from numba import cuda, float32, float64, int32, int64
 from numba.core import config
 
-from ..encoded import ESCAPE
-from .train import _grad_and_loss, _next, _noise
+from wordvec.kernels import ESCAPE
+from wordvec.kernels.train import _grad_and_loss, _next, _noise
 
 SIMULATOR = bool(config.ENABLE_CUDASIM)
 # lanes a warp. In the simulator every lane is a Python thread and every warp barrier costs

@@ -5,7 +5,7 @@ word2vec C tool. Words are kept as raw bytes here (decoded to ``str`` once, for 
 vocabulary only), so a scan never builds a Python string per token.
 
 State lives in plain arrays so a scan can be paused when a buffer fills, grown by the caller, and
-resumed at the same byte (see ``wordvec.corpus``):
+resumed at the same byte (see ``wordvec.corpus.reader``):
 
 - ``table``: int64[2 * cap], open-addressing hash table (cap a power of two) of entries
   (prefix, slot << 24 | length) side by side; -1 = empty. ``prefix`` is the word's first 8

@@ -37,8 +37,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..encoded import ESCAPE
-from .prefetch import prefetch_row
+from wordvec.kernels import ESCAPE
+from wordvec.kernels.prefetch import prefetch_row
 
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
@@ -49,7 +49,7 @@ NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
 
 
-class Corpus(NamedTuple):  # packed as ``wordvec.encoded.EncodedCorpus``
+class Corpus(NamedTuple):  # packed as ``wordvec.corpus.encoded.EncodedCorpus``
     ids: np.ndarray  # uint16[n] word ids, ``ESCAPE`` standing for the next id of ``rare``
     rare: np.ndarray  # int32[r]
     rare_starts: np.ndarray  # int64[s + 1] index in ``rare`` at each sentence start
@@ -63,7 +63,7 @@ class Weights(NamedTuple):  # an unused matrix is float32[1, d]
 
 
 class Tables(NamedTuple):
-    keep: np.ndarray  # uint64[V] subsampling thresholds (``wordvec.vocab.keep_thresholds``)
+    keep: np.ndarray  # uint64[V] subsampling thresholds (``wordvec.corpus.vocab.keep_thresholds``)
     noise_p: np.ndarray  # uint64[V] thresholds and
     noise_a: np.ndarray  # int32[V] aliases: the alias table of the noise distribution
     codes: np.ndarray  # uint8[V, L] Huffman codes

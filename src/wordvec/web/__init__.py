@@ -5,7 +5,7 @@
 Needs ``pip install 'wordvec[web]'``. ``import wordvec`` does not import this package.
 """
 
-from .app import ApiError, Explorer, create_app
-from .server import running, serve
+from wordvec.web.app import ApiError, Explorer, create_app
+from wordvec.web.server import running, serve
 
 __all__ = ["ApiError", "Explorer", "create_app", "running", "serve"]

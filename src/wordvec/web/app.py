@@ -51,10 +51,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..ann import StaleIndexError
-from ..keyedvectors import KeyedVectors
-from ..project import METHODS, MIN_POINTS, MissingDependency, project
-from . import openapi
+from wordvec.ann import StaleIndexError
+from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.viz.project import METHODS, MIN_POINTS, MissingDependency, project
+from wordvec.web import openapi
 
 MAX_AUTOCOMPLETE = 100
 OPENING = 300  # words in the opening picture
@@ -441,7 +441,7 @@ def create_app(
     While the app runs (between its lifespan's startup and shutdown) BLAS and OpenMP libraries
     are held to one thread each: the explorer's ``workers`` threads are the parallelism.
     """
-    from .. import __version__
+    from wordvec import __version__
 
     ex = (
         kv

@@ -1,0 +1,1 @@
+"""Count-based models: the co-occurrence matrix, PPMI + SVD, GloVe."""

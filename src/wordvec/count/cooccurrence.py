@@ -1,0 +1,354 @@
+"""Word-word co-occurrence counts: the matrix count-based models (PPMI + SVD, GloVe) start from.
+
+``Cooccurrence(window=5).fit(corpus)`` reads the corpus with the same reader and vocabulary rules
+as ``Word2Vec`` (files, directories, compressed files, iterables of token lists; ``min_count``,
+``max_final_vocab``), then counts, for each word ``i`` and each context word ``j`` within
+``window`` tokens of it in the same sentence, a weight that depends on the distance ``d``:
+
+- ``weighting="uniform"``: 1 (Levy et al. 2015's plain window);
+- ``"harmonic"``: 1/d (GloVe);
+- ``"dynamic"``: (window - d + 1)/window, the expected weight of word2vec's window shrunk at
+  random (Levy et al.'s ``dyn``).
+
+``context="symmetric"`` counts both sides (the matrix is symmetric); ``"left"``/``"right"``
+only the words before/after (GloVe's ``-symmetric 0`` is ``"left"``). ``sample`` > 0 removes
+frequent tokens first, as word2vec does and Levy et al. recommend ("dirty" subsampling: windows
+then reach further), with a seeded draw per token position.
+
+Memory stays bounded: no V x V array is ever allocated. As the GloVe C tool, pairs of two
+frequent words (``(i + 1)(j + 1)`` under a bound chosen from ``max_memory``) are added in a dense
+table; the others go to a buffer that is sorted and summed into runs, merged when they outgrow
+their share of ``max_memory``. ``max_memory`` bounds the counting state; the result (8 bytes a
+non-zero) comes on top. Each of ``workers`` threads owns the rows ``i % workers == w`` and
+writes only there; weights are exact integers while counting (scaled, divided at the end), so
+any number of workers gives the same bits.
+
+Concession: everything is in memory (no temporary files), so ``max_memory`` is not a hard bound:
+the distinct rare pairs and the final merge of the runs must fit (on wiki100m.txt, window 5, the
+peak was 1.4-1.5 GB for ``max_memory`` of 1 GiB or 256 MiB); a corpus whose rare pairs do not fit
+needs a bigger machine or a larger ``min_count``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+from wordvec.core.report import CountProgress
+from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
+from wordvec.corpus.vocab import Vocab, build_vocab, keep_thresholds
+from wordvec.kernels import ESCAPE
+
+Weighting = Literal["uniform", "harmonic", "dynamic"]
+Context = Literal["symmetric", "left", "right"]
+WEIGHTINGS: tuple[str, ...] = ("uniform", "harmonic", "dynamic")
+CONTEXTS = {"symmetric": (1, 1), "left": (1, 0), "right": (0, 1)}  # (count left, count right)
+COOC_KIND = "wordvec.Cooccurrence"
+CHUNK_TOKENS = 1 << 21  # focal positions per step (a progress tick)
+_EXACT = 2.0**53  # float64 sums of integers stay exact below this
+
+# parameters every count-based model shares: (name, default)
+COUNT_PARAMS: dict[str, Any] = dict(
+    window=5, weighting="uniform", context="symmetric", min_count=5, max_vocab_size=None,
+    max_final_vocab=None, sample=0.0, seed=1, workers=2, max_memory=1 << 30,
+    unicode_errors="strict",
+)  # fmt: skip
+
+
+def is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def is_num(x: Any) -> bool:
+    return isinstance(x, int | float | np.number) and not isinstance(x, bool)
+
+
+def need(p: dict, ok: bool, name: str, what: str) -> None:
+    """Raise ValueError naming ``name`` unless ``ok``."""
+    if not ok:
+        raise ValueError(f"{name} must be {what}, got {p[name]!r}")
+
+
+def check_count_params(p: dict) -> None:
+    """Validate the shared co-occurrence parameters in ``p`` (ValueError naming the first bad
+    one)."""
+    for name in ("window", "workers"):
+        need(p, is_int(p[name]) and p[name] >= 1, name, "an integer >= 1")
+    need(p, is_int(p["min_count"]) and p["min_count"] >= 0, "min_count", "an integer >= 0")
+    for name in ("max_vocab_size", "max_final_vocab"):
+        need(p, p[name] is None or (is_int(p[name]) and p[name] >= 1), name, "None or >= 1")
+    need(p, p["weighting"] in WEIGHTINGS, "weighting", "'uniform', 'harmonic' or 'dynamic'")
+    need(p, p["context"] in CONTEXTS, "context", "'symmetric', 'left' or 'right'")
+    need(p, is_num(p["sample"]) and 0 <= p["sample"] < 1, "sample", "a number in [0, 1)")
+    need(p, is_int(p["seed"]), "seed", "an integer")
+    need(p, is_int(p["max_memory"]) and p["max_memory"] >= 1 << 20, "max_memory",
+         "an integer number of bytes >= 1 MiB")  # fmt: skip
+    need(p, p["unicode_errors"] in ("strict", "replace", "ignore"), "unicode_errors",
+         "'strict', 'replace' or 'ignore'")  # fmt: skip
+
+
+def distance_weights(window: int, weighting: str, n_tokens: int) -> tuple[np.ndarray, float]:
+    """float64[window + 1] integer weight of each distance and the scale that divides them.
+
+    Integers keep the sums exact (order-independent) when ``scale * 2 * window * n_tokens`` stays
+    under 2**53; beyond that (huge windows) the float weights are used as they are."""
+    d = np.arange(window + 1, dtype=np.float64)
+    if weighting == "uniform":
+        return np.where(d > 0, 1.0, 0.0), 1.0
+    scale = float(math.lcm(*range(1, window + 1))) if weighting == "harmonic" else float(window)
+    if scale * 2.0 * window * max(n_tokens, 1) >= _EXACT:
+        scale = 1.0
+    with np.errstate(divide="ignore"):
+        w = 1.0 / d if weighting == "harmonic" else (window - d + 1) / window
+    w[0] = 0.0
+    return (np.round(w * scale) if scale > 1 else w), scale
+
+
+def dense_layout(counts_len: int, entries: int) -> tuple[np.ndarray, np.ndarray]:
+    """GloVe's dense table for frequent pairs: row ``i`` holds columns ``j < width[i]`` with
+    ``width[i] = min(V, P // (i + 1))``, the largest ``P`` fitting ``entries`` cells.
+    Returns (width: int64[V], offset: int64[V])."""
+    v = counts_len
+    rank = np.arange(1, v + 1, dtype=np.int64)
+
+    def size(p: int) -> int:
+        return int(np.minimum(v, p // rank).sum())
+
+    lo, hi = 0, v * v
+    while lo < hi:  # the largest P with size(P) <= entries
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if size(mid) <= entries else (lo, mid - 1)
+    width = np.minimum(v, lo // rank)
+    offset = np.concatenate([[0], np.cumsum(width)[:-1]]).astype(np.int64)
+    return width.astype(np.int64), offset
+
+
+def read_corpus(corpus, p: dict, progress: ReadProgress | None = None):
+    """Scan and encode a corpus with the shared parameters: (Vocab, EncodedCorpus)."""
+    scan = scan_corpus(corpus, p["max_vocab_size"], progress, workers=p["workers"])
+    vocab, enc = build_vocab(scan, p["min_count"], p["max_final_vocab"], p["unicode_errors"])
+    del scan
+    if len(vocab) < 2:
+        raise CorpusError(
+            f"the vocabulary has {len(vocab)} word ({vocab.words[0]!r}): co-occurrence needs at "
+            "least two words; lower min_count or use a larger corpus"
+        )
+    return vocab, enc
+
+
+def count_matrix(vocab: Vocab, enc, p: dict, progress: CountProgress | None = None) -> sp.csr_matrix:
+    """The co-occurrence matrix of an encoded corpus: scipy CSR float32[V, V], sorted indices.
+
+    ``p`` holds the shared parameters (``COUNT_PARAMS``). Raises ValueError when the window
+    cannot matter (it spans every sentence) or when no pair occurs at all."""
+    from wordvec.kernels import cooccur as k
+
+    v, window, workers = len(vocab), p["window"], p["workers"]
+    lengths = np.diff(enc.bounds)
+    longest = int(lengths.max(initial=0))
+    if longest < 2:
+        raise ValueError("no pair of words co-occurs: every sentence has at most one "
+                         "vocabulary word, so the co-occurrence matrix is all zeros")  # fmt: skip
+    if window >= longest:
+        raise ValueError(
+            f"window {window} is larger than any sentence (the longest has {longest} vocabulary "
+            f"words): every window would be the whole sentence; use window < {longest}"
+        )
+    keep = keep_thresholds(vocab.counts, p["sample"])
+    tokens = np.empty(enc.n_tokens, np.int32)
+    out_bounds = np.empty(enc.bounds.shape[0], np.int64)
+    m, s = k.decode(enc.ids, enc.rare, enc.bounds, ESCAPE, keep, p["seed"], tokens, out_bounds)
+    tokens, bounds = tokens[:m], out_bounds[: s + 1].copy()
+    del out_bounds
+    if m == 0:
+        raise ValueError("no pair of words co-occurs after subsampling (sample="
+                         f"{p['sample']}): the co-occurrence matrix is all zeros")  # fmt: skip
+    weights, scale = distance_weights(window, p["weighting"], m)
+    left, right = CONTEXTS[p["context"]]
+    mem = p["max_memory"]
+    width, offset = dense_layout(v, max(mem * 2 // 5 // 8, v))
+    dense = np.zeros(int(width.sum()), np.float64)
+    cap = max(mem // 10 // 16 // workers, 4 * window + 16)
+    runs_budget = mem * 2 // 5
+    win = k.Window(size=window, left=left, right=right, weights=weights)
+    tables = [k.Table(width=width, offset=offset, dense=dense, keys=np.empty(cap, np.int64),
+                      vals=np.empty(cap, np.float64)) for _ in range(workers)]  # fmt: skip
+    runs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(workers)]
+
+    def merge(w: int) -> None:
+        if len(runs[w]) > 1:
+            keys = np.concatenate([r[0] for r in runs[w]])
+            vals = np.concatenate([r[1] for r in runs[w]])
+            runs[w] = [k.reduce_run(keys, vals, keys.shape[0])]
+
+    def work(w: int, p0: int, p1: int) -> None:
+        corpus, table = k.Tokens(tokens=tokens, bounds=bounds), tables[w]
+        pos, fill = p0, 0
+        while True:
+            pos, fill = k.count_range(corpus, win, table, pos, p1, w, workers, fill)
+            if pos >= p1 or fill:
+                if fill:
+                    runs[w].append(k.reduce_run(table.keys, table.vals, fill))
+                    fill = 0
+                # merge when the new runs outgrow both their budget and the merged run (so
+                # each pair is re-sorted O(log n) times, not once per flush)
+                sizes = [r[0].nbytes + r[1].nbytes for r in runs[w]]
+                if len(sizes) > 1 and sum(sizes[1:]) > max(runs_budget // workers, sizes[0]):
+                    merge(w)
+            if pos >= p1:
+                return
+
+    with ThreadPoolExecutor(workers) as pool:
+        for p0 in range(0, m, CHUNK_TOKENS):
+            p1 = min(p0 + CHUNK_TOKENS, m)
+            list(pool.map(lambda w, a=p0, b=p1: work(w, a, b), range(workers)))
+            if progress:
+                progress(p1, m)
+        list(pool.map(merge, range(workers)))
+    tables.clear()
+    tokens = tokens[:0]  # the decoded corpus is not needed any more
+    done = [r[0] for r in runs if r]  # one sorted run per worker, rows disjoint
+    runs.clear()
+    run_keys = np.concatenate([r[0] for r in done]) if done else np.empty(0, np.int64)
+    run_vals = np.concatenate([r[1] for r in done]) if done else np.empty(0)
+    del done
+    indptr = k.csr_counts(dense, width, offset, run_keys, v)
+    nnz = int(indptr[-1])
+    if nnz == 0:
+        raise ValueError("no pair of words co-occurs within the window: the co-occurrence "
+                         "matrix is all zeros")  # fmt: skip
+    indices = np.empty(nnz, np.int32)
+    data = np.empty(nnz, np.float32)
+    k.csr_fill(dense, width, offset, run_keys, run_vals, v, scale, indptr, indices, data)
+    return scipy_sparse().csr_matrix((data, indices, indptr), shape=(v, v))
+
+
+class Cooccurrence:
+    """The word-word co-occurrence matrix of a corpus (see the module docstring for the
+    parameters; they are shared with ``PPMI`` and ``GloVe``).
+
+    Usage::
+
+        cooc = Cooccurrence(window=5, weighting="harmonic").fit("corpus.txt")
+        cooc.matrix_            # scipy.sparse CSR float32[V, V]; row = word, column = context
+        cooc.words_, cooc.counts_
+
+    Learned state: ``matrix_``, ``words_`` (list of V words, most frequent first),
+    ``counts_`` (int64[V] corpus counts), ``seconds_`` (time of the vocabulary and count steps).
+    """
+
+    def __init__(
+        self,
+        window: int = 5,
+        weighting: Weighting = "uniform",
+        context: Context = "symmetric",
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+        sample: float = 0.0,
+        seed: int = 1,
+        workers: int = 2,
+        max_memory: int = 1 << 30,
+        unicode_errors: str = "strict",
+    ):
+        self.window, self.weighting, self.context = window, weighting, context
+        self.min_count, self.max_vocab_size = min_count, max_vocab_size
+        self.max_final_vocab, self.sample, self.seed = max_final_vocab, sample, seed
+        self.workers, self.max_memory, self.unicode_errors = workers, max_memory, unicode_errors
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in COUNT_PARAMS}
+
+    def check_params(self) -> None:
+        check_count_params(self.get_params())
+
+    def fit(
+        self,
+        corpus: str | os.PathLike | Iterable[list[str]],
+        progress: CountProgress | None = None,
+    ) -> Cooccurrence:
+        """Read the corpus, choose the vocabulary and count. ``progress(done, total)`` is called
+        as focal tokens are counted."""
+        self.check_params()
+        p = self.get_params()
+        t0 = time.perf_counter()
+        vocab, enc = read_corpus(corpus, p)
+        t1 = time.perf_counter()
+        self.matrix_ = count_matrix(vocab, enc, p, progress)
+        self.words_, self.counts_ = vocab.words, vocab.counts
+        self.seconds_ = {"vocabulary": t1 - t0, "count": time.perf_counter() - t1}
+        return self
+
+    @property
+    def vocab_(self) -> Vocab:
+        return Vocab(self.words_, self.counts_)
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save matrix, vocabulary and parameters: ``.npz`` (NumPy, no pickle: the words are one
+        UTF-8 blob) by suffix, otherwise wordvec's native format. Atomic either way."""
+        m = self.matrix_
+        arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr,
+                  "counts": self.counts_}  # fmt: skip
+        meta = {"kind": COOC_KIND, "params": self.get_params(), "words": self.words_}
+        if Path(path).suffix.lower() == ".npz":
+            import json
+
+            from wordvec.formats.native import atomic_write
+
+            blob = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+            with atomic_write(path) as f:
+                np.savez(f, meta=np.frombuffer(blob, np.uint8), **arrays)
+            return
+        from wordvec.formats.native import save_native
+
+        save_native(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Cooccurrence:
+        """Load a file written by ``save`` (``.npz`` or native)."""
+        from wordvec.formats.native import FormatError, load_native
+
+        if Path(path).suffix.lower() == ".npz":
+            import json
+            import zipfile
+
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    arrays = {name: z[name] for name in z.files}
+                meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+            except FileNotFoundError:
+                raise FileNotFoundError(f"no such file: {path}") from None
+            except (ValueError, KeyError, OSError, zipfile.BadZipFile) as e:
+                raise FormatError(f"{path}: not a co-occurrence .npz file: {e}") from None
+        else:
+            meta, arrays = load_native(path)
+        if meta.get("kind") != COOC_KIND:
+            raise FormatError(f"{path}: holds {meta.get('kind')!r}, not a co-occurrence matrix")
+        try:
+            self = cls(**meta["params"])
+            v = len(meta["words"])
+            self.matrix_ = scipy_sparse().csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]), shape=(v, v)
+            )
+            self.words_, self.counts_ = list(meta["words"]), arrays["counts"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise FormatError(f"{path}: inconsistent co-occurrence file: {e}") from None
+        return self
+
+
+def scipy_sparse():
+    """scipy.sparse, imported on first use (``import wordvec`` stays light)."""
+    import scipy.sparse
+
+    return scipy.sparse

@@ -1,0 +1,258 @@
+"""PPMI + truncated SVD: the count-based word vectors of Levy, Goldberg & Dagan 2015.
+
+``PPMI(vector_size=100).fit(corpus)`` counts co-occurrences (``wordvec.Cooccurrence``), turns
+them into positive pointwise mutual information with context-distribution smoothing,
+
+    PPMI(w, c) = max(log(#(w, c) * sum_c' #(c')**a / (#(w) * #(c)**a)) - log k, 0),
+
+and factorises the sparse matrix with a truncated SVD ``M ~ U S V^T`` of rank ``vector_size``;
+word vectors are ``U S**eig`` (plus the context vectors ``V S**eig`` when ``add_context``).
+
+Defaults follow the paper's recommendations for SVD (its Section 7 and Table 5): a window of 2
+with the dynamic (word2vec-style) weighting, "dirty" subsampling at 1e-5, context smoothing
+``cds=0.75``, no shift (``k = 1``: shifting hurts SVD), the symmetric eigenvalue weighting
+``eig=0.5``, and the word vectors alone. (The paper's dimension is 500; 100 here matches the
+other models.)
+
+The SVD is randomized (Halko, Martinsson & Tropp 2011: a Gaussian sketch of ``vector_size +
+oversample`` columns and ``n_iter`` power iterations with re-orthonormalisation; the sparse
+products run on ``workers`` threads): its cost is a
+fixed, small number of sparse products, it is seeded (same vectors on every run), and the top
+singular directions it returns are what the embedding needs. ``svd_solver="arpack"`` uses SciPy's
+exact Lanczos solver (``scipy.sparse.linalg.svds``) instead: slower on a 70k vocabulary, for
+checking.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+from wordvec.count.cooccurrence import (
+    COUNT_PARAMS,
+    Cooccurrence,
+    check_count_params,
+    count_matrix,
+    is_int,
+    is_num,
+    need,
+    read_corpus,
+    scipy_sparse,
+)
+from wordvec.formats.native import PPMI_KIND
+from wordvec.vectors.keyedvectors import KeyedVectors
+
+SvdSolver = Literal["randomized", "arpack"]
+_DEFAULTS = dict(COUNT_PARAMS, window=2, weighting="dynamic", sample=1e-5)
+_OWN = dict(vector_size=100, cds=0.75, shift=1.0, eig=0.5, add_context=False,
+            svd_solver="randomized", n_iter=3, oversample=20)  # fmt: skip
+
+
+def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
+    """PPMI of a co-occurrence matrix (rows = words, columns = contexts): CSR float32, the
+    non-positive cells removed. ``cds``: the exponent smoothing the context distribution;
+    ``shift``: k of the shifted PMI (``log k`` is subtracted)."""
+    m = scipy_sparse().csr_matrix(counts, dtype=np.float64, copy=True)
+    m.sum_duplicates()
+    row = np.asarray(m.sum(axis=1)).ravel()  # #(w)
+    col = np.asarray(m.sum(axis=0)).ravel() ** cds  # #(c)**a
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    with np.errstate(divide="ignore"):
+        pmi = np.log(m.data) + np.log(col.sum()) - np.log(row[rows]) - np.log(col[m.indices])
+    m.data = np.maximum(pmi - np.log(shift), 0.0)
+    m.eliminate_zeros()
+    return m.astype(np.float32)
+
+
+def spmm(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
+    """``m @ x`` for CSR float32 ``m`` and dense ``x``, on ``workers`` threads (Numba, no GIL;
+    SciPy's sparse product holds the GIL). float32[n, k]."""
+    from wordvec.kernels.cooccur import spmm_rows
+
+    x = np.ascontiguousarray(x, np.float32)
+    out = np.empty((m.shape[0], x.shape[1]), np.float32)
+    cuts = np.searchsorted(m.indptr, np.linspace(0, m.nnz, workers + 1)).tolist()
+    cuts[0], cuts[-1] = 0, m.shape[0]
+    if workers == 1:
+        spmm_rows(m.indptr, m.indices, m.data, x, out, 0, m.shape[0])
+        return out
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda w: spmm_rows(m.indptr, m.indices, m.data, x, out, cuts[w],
+                                          cuts[w + 1]), range(workers)))  # fmt: skip
+    return out
+
+
+def orthonormalize(y: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the columns of tall ``y`` [n, k], float32: Cholesky QR twice
+    (two k x k Gram matrices in float64 and two triangular solves: a fraction of LAPACK's QR
+    time for n >> k); LAPACK's QR when the Gram matrix is singular."""
+    from scipy.linalg import solve_triangular
+
+    q = np.asarray(y, np.float64)
+    for _ in range(2):  # the second pass restores orthogonality lost to rounding
+        try:
+            chol = np.linalg.cholesky(q.T @ q)
+        except np.linalg.LinAlgError:
+            return np.linalg.qr(y)[0].astype(np.float32)
+        q = solve_triangular(chol, q.T, lower=True, check_finite=False).T
+    return np.ascontiguousarray(q, np.float32)
+
+
+def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int = 1,
+                   workers: int = 1):  # fmt: skip
+    """Top ``k`` singular triplets of a sparse CSR matrix: (U: [n, k], s: [k], Vt: [k, p]),
+    s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
+    rng = np.random.default_rng(seed)
+    m = scipy_sparse().csr_matrix(m, dtype=np.float32)
+    n, p = m.shape
+    ell = min(k + oversample, n, p)
+    mt = m.T.tocsr()
+    q = spmm(m, rng.standard_normal((p, ell)).astype(np.float32), workers)
+    q = orthonormalize(q)
+    for _ in range(n_iter):  # power iterations: the spectrum's tail shrinks as s**(2 n_iter + 1)
+        q = orthonormalize(spmm(mt, q, workers))
+        q = orthonormalize(spmm(m, q, workers))
+    b = spmm(mt, q, workers).T.astype(np.float64)  # [ell, p] = Q^T M
+    ub, s, vt = np.linalg.svd(b, full_matrices=False)
+    return (q @ ub)[:, :k], s[:k], vt[:k]
+
+
+def truncated_svd(m, k: int, solver: str = "randomized", n_iter: int = 3, oversample: int = 20,
+                  seed: int = 1, workers: int = 1):  # fmt: skip
+    """(U, s, Vt) of rank ``k``, singular values descending, with the chosen solver; each
+    singular vector's sign is fixed (largest entry of U positive) so runs compare."""
+    if solver == "arpack":
+        from scipy.sparse.linalg import svds
+
+        v0 = np.random.default_rng(seed).standard_normal(min(m.shape))
+        u, s, vt = svds(m.astype(np.float64), k=k, solver="arpack", v0=v0)
+        order = np.argsort(-s)
+        u, s, vt = u[:, order], s[order], vt[order]
+    else:
+        u, s, vt = randomized_svd(m, k, n_iter, oversample, seed, workers)
+    sign = np.sign(u[np.abs(u).argmax(axis=0), np.arange(u.shape[1])])
+    sign[sign == 0] = 1
+    return u * sign, s, vt * sign[:, None]
+
+
+class PPMI:
+    """Word vectors from a truncated SVD of the PPMI matrix (see the module docstring).
+
+    Co-occurrence parameters as ``Cooccurrence`` (defaults: ``window=2, weighting="dynamic",
+    sample=1e-5``); ``vector_size``: the SVD's rank; ``cds``: context-distribution smoothing
+    exponent (1 = none); ``shift``: k of the shifted PPMI (1 = none); ``eig``: the weight
+    exponent of the singular values (0, 0.5 or 1; any value in [0, 1]); ``add_context``: return
+    W + C; ``svd_solver``: "randomized" (default) or "arpack"; ``n_iter``, ``oversample``: the
+    randomized solver's power iterations and extra sketch columns.
+
+    ``fit`` takes a corpus or a fitted ``Cooccurrence`` (to try several settings on one count).
+    Learned state: ``wv`` (KeyedVectors), ``singular_values_``, ``seconds_``.
+    """
+
+    def __init__(self, vector_size: int = 100, window: int = 2, weighting: str = "dynamic",
+                 context: str = "symmetric", min_count: int = 5, max_vocab_size: int | None = None,
+                 max_final_vocab: int | None = None, sample: float = 1e-5, cds: float = 0.75,
+                 shift: float = 1.0, eig: float = 0.5, add_context: bool = False,
+                 svd_solver: SvdSolver = "randomized", n_iter: int = 3, oversample: int = 20,
+                 seed: int = 1, workers: int = 2, max_memory: int = 1 << 30,
+                 unicode_errors: str = "strict"):  # fmt: skip
+        self.vector_size, self.window, self.weighting, self.context = (
+            vector_size, window, weighting, context)  # fmt: skip
+        self.min_count, self.max_vocab_size, self.max_final_vocab = (
+            min_count, max_vocab_size, max_final_vocab)  # fmt: skip
+        self.sample, self.cds, self.shift, self.eig = sample, cds, shift, eig
+        self.add_context, self.svd_solver, self.n_iter = add_context, svd_solver, n_iter
+        self.oversample, self.seed, self.workers = oversample, seed, workers
+        self.max_memory, self.unicode_errors = max_memory, unicode_errors
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (*_DEFAULTS, *_OWN)}
+
+    def check_params(self) -> None:
+        p = self.get_params()
+        check_count_params(p)
+        need(p, is_int(p["vector_size"]) and p["vector_size"] >= 1, "vector_size",
+             "an integer >= 1")  # fmt: skip
+        need(p, is_num(p["cds"]) and 0 < p["cds"] <= 1, "cds", "a number in (0, 1]")
+        need(p, is_num(p["shift"]) and p["shift"] >= 1, "shift", "a number >= 1 (k of log k)")
+        need(p, is_num(p["eig"]) and 0 <= p["eig"] <= 1, "eig", "a number in [0, 1]")
+        need(p, p["add_context"] in (0, 1, True, False), "add_context", "a bool")
+        need(p, p["svd_solver"] in ("randomized", "arpack"), "svd_solver",
+             "'randomized' or 'arpack'")  # fmt: skip
+        need(p, is_int(p["n_iter"]) and p["n_iter"] >= 0, "n_iter", "an integer >= 0")
+        need(p, is_int(p["oversample"]) and p["oversample"] >= 0, "oversample",
+             "an integer >= 0")  # fmt: skip
+
+    def fit(self, corpus: str | os.PathLike | Iterable[list[str]] | Cooccurrence,
+            progress=None) -> PPMI:  # fmt: skip
+        """Count (unless given a fitted ``Cooccurrence``), weight and factorise."""
+        self.check_params()
+        t0 = time.perf_counter()
+        if isinstance(corpus, Cooccurrence):
+            words, counts, matrix = corpus.words_, corpus.counts_, corpus.matrix_
+        else:
+            vocab, enc = read_corpus(corpus, self.get_params())
+            matrix = count_matrix(vocab, enc, self.get_params(), progress)
+            words, counts = vocab.words, vocab.counts
+            del enc
+        t1 = time.perf_counter()
+        self.fit_matrix(matrix, words, counts)
+        self.seconds_ = {"count": t1 - t0, "ppmi_svd": time.perf_counter() - t1}
+        return self
+
+    def fit_matrix(self, matrix: sp.spmatrix, words: list[str], counts=None) -> PPMI:
+        """Factorise a given co-occurrence matrix (rows and columns in the order of ``words``)."""
+        self.check_params()
+        v, k = len(words), self.vector_size
+        if matrix.shape != (v, v):
+            raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
+        if k >= v:
+            raise ValueError(f"vector_size ({k}) must be smaller than the vocabulary ({v} words) "
+                             "for a truncated SVD; lower vector_size or min_count")  # fmt: skip
+        m = ppmi_matrix(matrix, self.cds, self.shift)
+        if m.nnz == 0:
+            raise ValueError(
+                "the PPMI matrix is all zeros (no pair co-occurs more often than chance); "
+                "use a larger corpus or window, or a smaller shift"
+            )
+        u, s, vt = truncated_svd(
+            m, k, self.svd_solver, self.n_iter, self.oversample, self.seed, self.workers
+        )
+        w = u * s**self.eig
+        if self.add_context:
+            w = w + vt.T * s**self.eig
+        self.singular_values_ = s
+        self.wv = KeyedVectors(words, w.astype(np.float32), counts)
+        return self
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save parameters, vocabulary, vectors and singular values (native format)."""
+        from wordvec.formats.native import save_native
+
+        meta = {"kind": PPMI_KIND, "params": self.get_params(), "words": self.wv.index_to_key}
+        save_native(path, meta, {"vectors": self.wv.vectors, "counts": self.wv.counts,
+                                 "singular_values": self.singular_values_})  # fmt: skip
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> PPMI:
+        from wordvec.formats.native import FormatError, load_native
+
+        meta, arrays = load_native(path, mmap=mmap)
+        if meta.get("kind") != PPMI_KIND:
+            raise FormatError(f"{path}: holds {meta.get('kind')!r}, not {PPMI_KIND!r}")
+        try:
+            self = cls(**meta["params"])
+            self.wv = KeyedVectors(meta["words"], arrays["vectors"], arrays["counts"])
+            self.singular_values_ = arrays["singular_values"]
+        except (KeyError, TypeError, ValueError) as e:
+            raise FormatError(f"{path}: inconsistent PPMI file: {e}") from None
+        return self

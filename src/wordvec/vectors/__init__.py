@@ -1,0 +1,1 @@
+"""Word vectors and their queries (KeyedVectors) and intrinsic evaluation."""

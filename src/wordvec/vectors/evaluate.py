@@ -1,0 +1,423 @@
+"""Intrinsic benchmarks: word analogies (Mikolov et al. 2013) and word-pair similarity.
+
+Both give the numbers gensim's ``evaluate_word_analogies`` and ``evaluate_word_pairs`` give on
+the same vectors (3CosAdd; the same vocabulary cutoff and case folding). Analogies are solved a
+section at a time: one matrix product gives the cosines of the section's distinct words with
+every candidate, then a Numba loop combines them per question (``cos(x, b) + cos(x, c) -
+cos(x, a)`` for each candidate ``x``) and NumPy's argmax takes the best: 3 operations per
+candidate instead of the d of one matrix-vector product per question.
+
+Conventions (gensim's, which come from the C tool's ``compute-accuracy``):
+
+- Only the ``restrict_vocab`` most frequent words take part: a question counts only if its four
+  words are among them (else it is *skipped*), and the answer is searched among them.
+- With case folding, words are compared upper-cased and a folded word stands for its most
+  frequent spelling; every spelling of the three question words is excluded from the answers.
+- Sections whose name starts with ``gram`` are syntactic, the others semantic.
+
+Concession: when two candidates tie to the last bit, the lower row wins here; gensim's order of
+ties is unspecified, so on such a question the two may differ.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from wordvec.formats.native import FormatError
+
+
+class Vectors(Protocol):
+    """What the benchmarks read of a ``wordvec.KeyedVectors`` (so this module needs none)."""
+
+    index_to_key: list[str]
+
+    @property
+    def unit_vectors(self) -> np.ndarray: ...
+
+
+COSMUL_EPSILON = 1e-6  # Levy & Goldberg's epsilon in 3CosMul, as gensim
+
+Method = Literal["3cosadd", "3cosmul"]
+_BLOCK_FLOATS = 1 << 25  # cosines held at once (128 MB of float32)
+_ROWS = 16  # questions scored at once before an argmax
+
+
+# -- analogies ----------------------------------------------------------------------------------
+@dataclass
+class AnalogyResult:
+    """Analogy accuracy. ``sections``: name -> (correct, total) in file order; ``total`` counts
+    the questions answered, ``skipped`` those left out for a word outside the vocabulary cutoff.
+    Accuracies are fractions in [0, 1], NaN when there is no question to count."""
+
+    correct: int
+    total: int
+    skipped: int
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict)
+    method: str = "3cosadd"
+    restrict_vocab: int = 30000
+
+    @property
+    def accuracy(self) -> float:
+        return _ratio(self.correct, self.total)
+
+    def _kind(self, syntactic: bool) -> float:
+        parts = [v for k, v in self.sections.items() if k.startswith("gram") == syntactic]
+        if list(self.sections) == ["all"]:  # no section headers: kind unknown
+            parts = []
+        return _ratio(sum(c for c, _ in parts), sum(t for _, t in parts))
+
+    @property
+    def semantic(self) -> float:
+        """Accuracy over sections not named ``gram*`` (NaN for a file without sections)."""
+        return self._kind(False)
+
+    @property
+    def syntactic(self) -> float:
+        """Accuracy over sections named ``gram*`` (NaN for a file without sections)."""
+        return self._kind(True)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: NaN becomes None."""
+        return {
+            "method": self.method,
+            "restrict_vocab": self.restrict_vocab,
+            "accuracy": _json_float(self.accuracy),
+            "semantic": _json_float(self.semantic),
+            "syntactic": _json_float(self.syntactic),
+            "correct": self.correct,
+            "total": self.total,
+            "skipped": self.skipped,
+            "sections": {
+                k: {"correct": c, "total": t, "accuracy": _json_float(_ratio(c, t))}
+                for k, (c, t) in self.sections.items()
+            },
+        }
+
+
+
+def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np.ndarray:
+    """3CosMul's score (Levy & Goldberg 2014, eq. 4) from cosines: ``prod_p s_p / (prod_n s_n +
+    COSMUL_EPSILON)`` with ``s = (1 + cos) / 2`` in [0, 1], as gensim's ``most_similar_cosmul``.
+    ``positive``, ``negative``: float32[m] cosines of the m candidates with each query word
+    (the batched form for analogy sets is ``kernels.evaluate.scores_3cosmul``)."""
+    products = []
+    for group in (positive, negative):
+        prod = np.float32(1.0)  # the empty product
+        for cos in group:
+            prod = prod * ((1.0 + cos) / 2.0)
+        products.append(prod)
+    return products[0] / (products[1] + np.float32(COSMUL_EPSILON))
+
+def read_analogies(
+    path: str | os.PathLike, case_insensitive: bool = True
+) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """Questions ``a b c d`` ("a is to b as c is to d") by section, in file order.
+
+    Google layout (``: name`` lines start sections) or plain four words per line (one section
+    ``"all"``). Blank lines are skipped; any other line must hold exactly four words. With
+    ``case_insensitive`` the words are upper-cased (as gensim).
+    """
+    path = Path(path)
+    fold = str.upper if case_insensitive else str
+    sections: list[tuple[str, list]] = []
+    for no, line in enumerate(_read_lines(path), 1):
+        if line.startswith(":"):
+            sections.append((line[1:].strip(), []))
+            continue
+        words = line.split()
+        if not words:
+            continue
+        if len(words) != 4:
+            raise FormatError(f"{path}: line {no}: expected 4 words, got {len(words)}")
+        if not sections:
+            sections.append(("all", []))
+        sections[-1][1].append(tuple(fold(w) for w in words))
+    if not any(qs for _, qs in sections):
+        raise FormatError(f"{path}: no analogy questions found")
+    return sections
+
+
+def evaluate_analogies(
+    kv: Vectors,
+    path: str | os.PathLike,
+    restrict_vocab: int = 30000,
+    method: Method = "3cosadd",
+    case_insensitive: bool = True,
+) -> AnalogyResult:
+    """Accuracy on analogy questions: for ``a b c d``, is ``d`` the best answer to
+    ``b - a + c`` among the first ``restrict_vocab`` words, the three question words excluded?
+
+    ``method``: ``"3cosadd"`` ranks by ``cos(x, b) - cos(x, a) + cos(x, c)`` (gensim's
+    ``most_similar``); ``"3cosmul"`` by ``s(x, b) s(x, c) / (s(x, a) + 1e-6)`` with
+    ``s = (1 + cos) / 2`` (Levy & Goldberg 2014; gensim's ``most_similar_cosmul``).
+    """
+    result = AnalogyResult(0, 0, 0, {}, method, restrict_vocab)
+    for name, _questions, _known, right in _answer(kv, path, restrict_vocab, method,
+                                                   case_insensitive):  # fmt: skip
+        correct = int(np.count_nonzero(right))
+        result.skipped += len(_questions) - right.shape[0]
+        c0, t0 = result.sections.get(name, (0, 0))  # a repeated section name adds up
+        result.sections[name] = (c0 + correct, t0 + right.shape[0])
+        result.correct += correct
+        result.total += right.shape[0]
+    return result
+
+
+def _answer(kv, path, restrict_vocab, method, case_insensitive):
+    """Per section: (name, questions, bool[q] each question answerable (its four words within
+    the cutoff), bool[k] each answerable question answered right)."""
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    from wordvec.kernels import evaluate as kernels  # Numba: loaded on first use, not on import
+
+    kernel = getattr(kernels, _METHODS[method])
+    sections = read_analogies(path, case_insensitive)
+    ok, canon = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
+    unit = kv.unit_vectors[: canon.shape[0]]
+    spellings = _spellings(canon)
+    for name, questions in sections:
+        rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64).reshape(-1, 4)
+        known = (rows >= 0).all(axis=1)
+        q = rows[known]  # (a, b, c, expected)
+        yield name, questions, known, _solve(unit, q, canon, spellings, kernel)
+
+
+def gensim_analogies(
+    kv: Vectors,
+    path: str | os.PathLike,
+    restrict_vocab: int = 300_000,
+    case_insensitive: bool = True,
+    dummy4unknown: bool = False,
+    similarity_function: str = "most_similar",
+) -> tuple[float, list[dict]]:
+    """``KeyedVectors.evaluate_word_analogies``: gensim's arguments and return shape,
+    (accuracy, [{"section", "correct", "incorrect"}, ..., {"section": "Total accuracy", ...}]),
+    questions as (a, b, c, expected) tuples (upper-cased with ``case_insensitive``). With
+    ``dummy4unknown`` the questions with a word outside the cutoff count as wrong."""
+    methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
+    if similarity_function not in methods:
+        raise ValueError(f"similarity_function must be one of {sorted(methods)}, "
+                         f"got {similarity_function!r}")  # fmt: skip
+    sections: list[dict] = []
+    for name, questions, known, right in _answer(kv, path, restrict_vocab,
+                                                 methods[similarity_function],
+                                                 case_insensitive):  # fmt: skip
+        answered = [q for q, k in zip(questions, known, strict=True) if k]
+        correct = [q for q, r in zip(answered, right, strict=True) if r]
+        incorrect = [q for q, r in zip(answered, right, strict=True) if not r]
+        if dummy4unknown:
+            incorrect += [q for q, k in zip(questions, known, strict=True) if not k]
+        sections.append({"section": name, "correct": correct, "incorrect": incorrect})
+    total = {
+        "section": "Total accuracy",
+        "correct": [q for s in sections for q in s["correct"]],
+        "incorrect": [q for s in sections for q in s["incorrect"]],
+    }
+    n = len(total["correct"]) + len(total["incorrect"])
+    sections.append(total)
+    return (len(total["correct"]) / n if n else 0.0), sections
+
+
+def _vocab_cutoff(
+    kv: Vectors, restrict_vocab: int, case_insensitive: bool
+) -> tuple[dict[str, int], np.ndarray]:
+    """(folded word -> row of its most frequent spelling, int64[n] that row for each of the
+    first n = min(restrict_vocab, V) rows)."""
+    fold = str.upper if case_insensitive else str
+    ok: dict[str, int] = {}
+    keys = kv.index_to_key[:restrict_vocab]
+    canon = np.array([ok.setdefault(fold(w), i) for i, w in enumerate(keys)], np.int64)
+    return ok, canon
+
+
+_METHODS: dict[str, str] = {"3cosadd": "scores_3cosadd", "3cosmul": "scores_3cosmul"}
+
+
+def _spellings(canon: np.ndarray) -> dict[int, np.ndarray]:
+    """Rows of every spelling of each folded word that has more than one among the first n."""
+    dup = np.flatnonzero(canon != np.arange(canon.shape[0]))
+    out: dict[int, list[int]] = {}
+    for r in dup:
+        out.setdefault(int(canon[r]), [int(canon[r])]).append(int(r))
+    return {k: np.array(v, np.int64) for k, v in out.items()}
+
+
+def _solve(unit, q, canon, spellings, kernel: Callable) -> np.ndarray:
+    """bool[k]: for each question (rows of ``q``: a, b, c, expected as int64 rows), is its best
+    answer, every spelling of a, b and c excluded, a spelling of the expected word?
+
+    Per block of questions (a whole section unless that needs too much memory), one matrix
+    product gives the cosines of the block's distinct words with every candidate.
+    """
+    n = unit.shape[0]
+    whole = np.unique(q[:, :3]).shape[0] * n <= _BLOCK_FLOATS
+    step = q.shape[0] if whole else max(1, _BLOCK_FLOATS // (3 * n))
+    right = np.zeros(q.shape[0], bool)
+    eps = np.float32(COSMUL_EPSILON)
+    for start in range(0, q.shape[0], max(step, 1)):
+        block = q[start : start + step]
+        words, local = np.unique(block[:, :3].ravel(), return_inverse=True)
+        local = local.reshape(-1, 3)
+        cos = unit[words] @ unit.T  # float32[k, n]
+        if spellings:
+            groups = [spellings.get(int(r), np.array([r])) for r in block[:, :3].ravel()]
+            sizes = np.array([g.shape[0] for g in groups]).reshape(-1, 3).sum(axis=1)
+            ex_rows = np.concatenate(groups)
+        else:
+            sizes, ex_rows = np.full(block.shape[0], 3), block[:, :3].ravel()
+        ex_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        ex_rows = ex_rows.astype(np.int64)
+        best = np.empty(block.shape[0], np.int64)
+        scores = np.empty((min(_ROWS, block.shape[0]), n), np.float32)
+        for i in range(0, block.shape[0], _ROWS):
+            m = min(_ROWS, block.shape[0] - i)
+            ia, ib, ic = (np.ascontiguousarray(local[i : i + m, k]) for k in range(3))
+            kernel(cos, ia, ib, ic, ex_ptr[i : i + m + 1], ex_rows, scores[:m], eps)
+            best[i : i + m] = scores[:m].argmax(axis=1)  # NumPy's SIMD argmax: first on ties
+        right[start : start + step] = canon[best] == block[:, 3]
+    return right
+
+
+# -- word pairs ---------------------------------------------------------------------------------
+@dataclass
+class PairResult:
+    """Correlation of model cosines with human scores. ``pairs``: pairs scored; ``oov``: pairs
+    left out for a word outside the vocabulary; ``oov_ratio``: oov / (pairs + oov), a fraction
+    (gensim reports a percentage). Correlations are NaN with fewer than two pairs."""
+
+    spearman: float
+    pearson: float
+    pairs: int
+    oov: int
+    spearman_pvalue: float = math.nan
+    pearson_pvalue: float = math.nan
+
+    @property
+    def oov_ratio(self) -> float:
+        return _ratio(self.oov, self.pairs + self.oov)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: NaN becomes None."""
+        return {
+            "spearman": _json_float(self.spearman),
+            "pearson": _json_float(self.pearson),
+            "spearman_pvalue": _json_float(self.spearman_pvalue),
+            "pearson_pvalue": _json_float(self.pearson_pvalue),
+            "pairs": self.pairs,
+            "oov": self.oov,
+            "oov_ratio": _json_float(self.oov_ratio),
+        }
+
+
+def read_word_pairs(path: str | os.PathLike) -> list[tuple[str, str, float]]:
+    """(word, word, score) lines: tab separated (or whitespace when a line has no tab), ``#``
+    comments, Windows line endings, and an optional header line (a first line whose third field
+    is not a number)."""
+    path = Path(path)
+    pairs: list[tuple[str, str, float]] = []
+    header_allowed = True
+    for no, line in enumerate(_read_lines(path), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+        if len(fields) != 3:
+            raise FormatError(f"{path}: line {no}: expected 3 fields, got {len(fields)}")
+        try:
+            score = float(fields[2])
+        except ValueError:
+            if header_allowed:
+                header_allowed = False
+                continue
+            raise FormatError(f"{path}: line {no}: score {fields[2]!r} is not a number") from None
+        header_allowed = False
+        pairs.append((fields[0], fields[1], score))
+    if not pairs:
+        raise FormatError(f"{path}: no word pairs found")
+    return pairs
+
+
+def evaluate_word_pairs(
+    kv: Vectors,
+    path: str | os.PathLike,
+    case_insensitive: bool = True,
+    restrict_vocab: int = 300_000,
+    dummy4unknown: bool = False,
+) -> PairResult:
+    """Spearman and Pearson correlation between human similarity scores and model cosines.
+
+    Pairs with a word outside the first ``restrict_vocab`` words (gensim's default cutoff,
+    300,000) count as out of vocabulary: left out, or (``dummy4unknown``, as gensim) scored
+    with similarity 0. With ``case_insensitive`` words are compared upper-cased, a folded word
+    standing for its most frequent spelling.
+    """
+    from scipy import stats
+
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    fold = str.upper if case_insensitive else str
+    ok, _ = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
+    gold, rows = [], []
+    oov = 0
+    for a, b, score in read_word_pairs(path):
+        a, b = fold(a), fold(b)
+        if a in ok and b in ok:
+            gold.append(score)
+            rows.append((ok[a], ok[b]))
+        else:
+            oov += 1
+            if dummy4unknown:
+                gold.append(score)
+                rows.append((-1, -1))
+    if len(gold) < 2:
+        return PairResult(math.nan, math.nan, len(gold) - (oov if dummy4unknown else 0), oov)
+    r = np.array(rows)
+    known = r[:, 0] >= 0
+    unit = kv.unit_vectors
+    model = np.zeros(r.shape[0], np.float64)  # 0 for unknown pairs (dummy4unknown)
+    model[known] = np.einsum("ij,ij->i", unit[r[known, 0]], unit[r[known, 1]])
+    with warnings.catch_warnings():
+        # constant scores: the correlation is undefined and scipy returns NaN (and warns)
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        spearman = stats.spearmanr(gold, model)
+        pearson = stats.pearsonr(gold, model)
+    return PairResult(
+        float(spearman.statistic),
+        float(pearson.statistic),
+        int(known.sum()),
+        oov,
+        float(spearman.pvalue),
+        float(pearson.pvalue),
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _read_lines(path: Path) -> list[str]:
+    """Lines of a UTF-8 text file (any line endings); FormatError names a bad line."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {path}") from None
+    try:
+        return [line.rstrip("\r") for line in data.decode("utf-8-sig").split("\n")]
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FormatError(f"{path}: line {line}: invalid UTF-8 ({e.reason})") from None
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else math.nan
+
+
+def _json_float(x: float) -> float | None:
+    return None if math.isnan(x) else x

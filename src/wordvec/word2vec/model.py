@@ -1,0 +1,594 @@
+"""The Word2Vec estimator: parameters, vocabulary, weights, fit/train/resume, save/load.
+
+It orchestrates; the pieces it uses each do one thing: ``corpus`` reads and counts,
+``vocab`` chooses the words, ``encoded`` packs the training corpus, ``objective`` turns the
+parameters into the kernels' bundles, ``replicas`` plans how weight copies merge,
+``schedule`` cuts the run into jobs and rounds and ``executors`` run the rounds (worker
+threads here).
+
+A job's random stream and learning rate depend only on (seed, epoch, job), never on which
+thread runs it, and the loss is summed per job in float64, in job order, so it does not depend
+on the number of workers. ``workers=1`` with a seed is bit-for-bit reproducible. With several
+workers, by default (``deterministic=True``) each worker trains fixed runs of jobs on its own
+copy of the weights (its own span of the corpus) and the copies are merged in a fixed order
+every ``round_words`` tokens in all (the frequent words' rows more often: ``replicas``): the
+same seed and number of workers give the same vectors on every run.
+``deterministic=False`` is the fastest mode: threads update the shared weights without locks
+(Hogwild), as the C tool and gensim do, and runs differ in the last bits.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from wordvec.core import replicas
+from wordvec.core.executors.backend import backend
+from wordvec.core.report import EpochStats, TrainingReport, TrainProgress
+from wordvec.core.schedule import RunState, Schedule
+from wordvec.corpus.buffers import trim_heap
+from wordvec.corpus.encoded import encode_with, split_long
+from wordvec.corpus.reader import CorpusInput, ReadProgress, scan_corpus
+from wordvec.corpus.vocab import (
+    Vocab,
+    build_vocab,
+    keep_thresholds,
+    merge_counts,
+    noise_alias,
+    noise_log_probs,
+)
+from wordvec.formats import native
+from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.word2vec import model_file, params
+
+SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
+MODEL_KIND = native.MODEL_KIND
+CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
+
+
+class Callback:
+    """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
+    ``model.stop_training = True`` in any hook to stop after the current epoch."""
+
+    def on_train_begin(self, model: Word2Vec) -> None: ...
+    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
+    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
+    def on_train_end(self, model: Word2Vec) -> None: ...
+
+
+
+
+class Word2Vec:
+    """word2vec: skip-gram (``sg=1``) or CBOW (``sg=0``) trained with negative sampling
+    (``negative > 0``), noise-contrastive estimation (``nce=True`` with ``negative`` noise
+    words), hierarchical softmax (``hs=1``) or the full softmax (``softmax=True``).
+
+    Parameter names and defaults follow gensim (``wordvec.word2vec.params`` lists them all). Usage::
+
+        model = Word2Vec(vector_size=100, sg=1).fit("corpus.txt")
+        model.wv.most_similar("king")
+
+    Learned state: ``wv`` (KeyedVectors), ``syn1neg_``/``syn1_`` (output weights),
+    ``nce_bias_`` (NCE's output biases, float32[V]),
+    ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
+    """
+
+    _replica_merge: str | None = None  # None: replicas.MERGE (bench/replicas.py compares others)
+    _hot_rows: int | None = None  # None: the plan's; 0: no merges within a round (benchmarks)
+
+    def __init__(
+        self,
+        vector_size: int = 100,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+        sample: float = 1e-3,
+        alpha: float = 0.025,
+        min_alpha: float = 0.0001,
+        epochs: int = 5,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        hs: int = 0,
+        sg: int = 0,
+        cbow_mean: int = 1,
+        softmax: bool = False,
+        nce: bool = False,
+        shrink_windows: bool = True,
+        seed: int = 1,
+        workers: int = 3,
+        batch_words: int = 10_000,
+        max_sentence_length: int = 10_000,
+        unicode_errors: str = "strict",
+        deterministic: bool = True,
+        round_words: int | None = None,
+        device: str = "cpu",
+        cluster: str | None = None,
+    ):
+        if not isinstance(vector_size, int | np.integer) and isinstance(
+            vector_size, str | os.PathLike | Iterable
+        ):
+            raise ValueError(
+                "Word2Vec(corpus) is gensim's style; here the constructor takes only parameters: "
+                "Word2Vec(vector_size=...).fit(corpus), or `from wordvec.gensim import Word2Vec` "
+                "for gensim's constructor that trains"
+            )
+        self.vector_size = vector_size
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = sample
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.epochs = epochs
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.hs = hs
+        self.sg = sg
+        self.cbow_mean = cbow_mean
+        self.softmax = softmax
+        self.nce = nce
+        self.shrink_windows = shrink_windows
+        self.seed = seed
+        self.workers = workers
+        self.batch_words = batch_words
+        self.max_sentence_length = max_sentence_length
+        self.unicode_errors = unicode_errors
+        self.deterministic = deterministic
+        self.round_words = round_words
+        self.device = device
+        self.cluster = cluster
+        self.check_params()
+        self.stop_training = False
+        self.epochs_trained_ = 0
+        self._executor = None
+        self._tree = None
+        self._backend = None  # where training runs (wordvec.core.executors.backend)
+
+    # -- parameters ---------------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in params.NAMES}
+
+    def check_params(self) -> None:
+        """Raise ValueError naming the first invalid parameter."""
+        params.validate(self.get_params())
+
+    @property
+    def corpus_count(self) -> int:
+        """Sentences in the corpus given to ``build_vocab`` (gensim's name)."""
+        return self.report_.sentences if hasattr(self, "report_") else 0
+
+    def _check_memory(self, vocab_size: int) -> None:
+        """Refuse, before allocating, weights that cannot fit (see ``estimate_memory``)."""
+        from wordvec.core.memory import check_memory
+
+        check_memory(self.estimate_memory(vocab_size), "training")
+
+    def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
+        """Bytes training takes in this process for ``vocab_size`` words (default: the
+        model's), by part (gensim's name; see ``wordvec.core.memory.training_bytes``); ``total``
+        sums them. On a cluster this is the driver's share: the actors hold the copies of the
+        weights and train, each on its own machine."""
+        from wordvec.core.memory import training_bytes
+
+        v = vocab_size if vocab_size is not None else len(self.wv)
+        here = not self._where().actors  # else the actors train, on their own machines
+        copies = self._replica_count() if here else 0
+        copies = copies if copies > 1 else 0  # one copy is the weights themselves
+        threads = self.workers if here else 0
+        corpus = getattr(self, "corpus_", None)  # None before build_vocab
+        return training_bytes(
+            v, self.vector_size, self.window, self.negative, bool(self.hs), bool(self.softmax),
+            threads, copies, nce=bool(self.nce),
+            tokens=corpus.n_tokens if corpus is not None else 0,
+            rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
+            sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
+            max_sentence_length=self.max_sentence_length,
+        )  # fmt: skip
+
+    # -- vocabulary ---------------------------------------------------------------------------
+    def build_vocab(
+        self,
+        corpus: str | os.PathLike | Iterable[list[str]],
+        progress: ReadProgress | None = None,
+        update: bool = False,
+    ) -> Word2Vec:
+        """Scan the corpus once: count words, keep those seen ``min_count`` times or more, and
+        encode the corpus as word ids for training. Initialises the vectors.
+
+        With ``update=True`` (continued training of a trained or loaded model) the new corpus's
+        counts are added to the old ones: old words keep their vectors and output weights, new
+        words reaching ``min_count`` (over old + new counts) start from random vectors, and the
+        next ``train()`` runs on the new corpus. With hs=1 the Huffman tree is rebuilt from the
+        new counts, so the inner-node weights of old words are only a starting point.
+        """
+        where = self._backend = backend(self.device, self.cluster)
+        where.check()  # before the scan: a missing GPU is found now
+        t0 = time.perf_counter()
+        if where.reads_remotely(corpus, update, self.max_vocab_size):
+            vocab = self._read_remotely(corpus, t0)
+            self._check_softmax(len(vocab))
+            self._check_memory(len(vocab))
+            self.vocab_ = vocab
+            self._init_weights()
+            self._tree = None
+            return self
+        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
+        if update:
+            if not hasattr(self, "vocab_"):
+                raise ValueError("update=True needs a trained model: call build_vocab first")
+            vocab, old_row = merge_counts(self.vocab_, scan, self.min_count, self.unicode_errors)
+            enc = encode_with(scan, vocab.words, self.unicode_errors)
+        else:
+            vocab, enc = build_vocab(
+                scan, self.min_count, self.max_final_vocab, self.unicode_errors
+            )
+        self._check_softmax(len(vocab))
+        self.corpus_, n_split = split_long(enc, self.max_sentence_length)
+        self.report_ = TrainingReport(
+            raw_tokens=enc.raw_tokens,
+            vocab_tokens=enc.n_tokens,
+            vocab_size=len(vocab),
+            sentences=int(enc.bounds.shape[0] - 1),
+            sentences_split=n_split,
+            words_pruned_while_scanning=scan.pruned_words,
+            seconds_vocab=time.perf_counter() - t0,
+        )
+        del scan, enc
+        trim_heap()  # before the weights: the scan's freed tables must not add to the peak
+        self._check_memory(len(vocab))
+        if update:
+            self._grow_weights(vocab, old_row)
+        else:
+            self.vocab_ = vocab
+            self._init_weights()
+        self._tree = None  # the Huffman tree of the new counts is built when needed
+        return self
+
+    def _read_remotely(self, corpus, t0: float, words: list[str] | None = None):
+        """Read the corpus where the backend reads it (a cluster's actors): the driver keeps
+        only the sentence bounds. Returns the vocabulary (None with ``words``)."""
+        got = self._backend.read_remotely(corpus, self.get_params(), words)
+        self.corpus_ = got.corpus
+        c = got.counts
+        self.report_ = TrainingReport(
+            raw_tokens=c["raw_tokens"], vocab_tokens=c["vocab_tokens"],
+            vocab_size=len(got.vocab if got.vocab is not None else words),
+            sentences=c["sentences"], sentences_split=c["sentences_split"],
+            seconds_vocab=time.perf_counter() - t0,
+        )  # fmt: skip
+        return got.vocab
+
+    def _corpus_checksum(self) -> int:
+        """What a checkpoint records to recognise the corpus."""
+        return self._where().checksum(self.corpus_)
+
+    def _check_softmax(self, v: int) -> None:
+        if self.softmax and v > SOFTMAX_MAX_VOCAB:
+            raise ValueError(
+                f"softmax=True over {v:,} words would be absurdly slow (O(V) per pair); "
+                f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
+                "negative sampling or hs=1"
+            )
+
+    def _init_weights(self) -> None:
+        v, d = len(self.vocab_), self.vector_size
+        self.wv = KeyedVectors(self.vocab_.words, _random_vectors(v, d, self.seed),
+                               self.vocab_.counts)  # fmt: skip
+        self.syn1neg_ = np.zeros((v, d), np.float32) if self.negative else None
+        n_out = v if self.softmax else max(v - 1, 1)
+        self.syn1_ = np.zeros((n_out, d), np.float32) if (self.hs or self.softmax) else None
+        self.nce_bias_ = self._initial_bias(self.vocab_.counts) if self.nce else None
+        self.epochs_trained_ = 0
+        self.loss_history_: list[float] = []
+
+    def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
+        """Reorder the weights to ``vocab``: old rows move with their words, new rows are new."""
+        v, d = len(vocab), self.vector_size
+        new = old_row < 0
+        syn0 = np.empty((v, d), np.float32)
+        syn0[~new] = self.wv.vectors[old_row[~new]]
+        syn0[new] = _random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
+        if self.syn1neg_ is not None:
+            syn1neg = np.zeros((v, d), np.float32)
+            syn1neg[~new] = self.syn1neg_[old_row[~new]]
+            self.syn1neg_ = syn1neg
+        if self.syn1_ is not None:
+            n_out = v if self.softmax else max(v - 1, 1)
+            syn1 = np.zeros((n_out, d), np.float32)
+            if self.softmax:
+                syn1[~new] = self.syn1_[old_row[~new]]
+            else:  # inner nodes: keep the old ones as a start, the tree is rebuilt
+                keep = min(n_out, self.syn1_.shape[0])
+                syn1[:keep] = self.syn1_[:keep]
+            self.syn1_ = syn1
+        if getattr(self, "nce_bias_", None) is not None:  # new words: the new noise distribution
+            bias = self._initial_bias(vocab.counts)
+            bias[~new] = self.nce_bias_[old_row[~new]]
+            self.nce_bias_ = bias
+        self.vocab_ = vocab
+        self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
+
+    def _initial_bias(self, counts: np.ndarray) -> np.ndarray:
+        """NCE's output biases start at ``log P_n(w)``: the untrained model is the noise
+        distribution (normalised), and every score starts at the prior log-odds ``-log k``."""
+        return noise_log_probs(counts, self.ns_exponent).astype(np.float32)
+
+    # -- training -----------------------------------------------------------------------------
+    def fit(
+        self,
+        corpus: CorpusInput,
+        callbacks: Sequence[Callback] = (),
+        progress: TrainProgress | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float | None = None,
+    ) -> Word2Vec:
+        """Build the vocabulary from ``corpus`` and train ``epochs`` epochs on it."""
+        if checkpoint is not None:  # before the scan: a path that cannot be written fails now
+            native.check_writable(checkpoint)
+        return self.build_vocab(corpus).train(callbacks, progress, checkpoint, checkpoint_every)
+
+    def train(
+        self,
+        callbacks: Sequence[Callback] = (),
+        progress: TrainProgress | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_every: float | None = None,
+    ) -> Word2Vec:
+        """Train ``epochs`` epochs on the corpus given to ``build_vocab``.
+
+        The learning rate falls linearly from ``alpha`` to ``min_alpha`` over the epochs of this
+        call (a further call, e.g. after ``build_vocab(update=True)``, starts again at
+        ``alpha``: lower it first if the model should move less). ``progress(done, total,
+        loss)`` is called from this thread between rounds, several times a second.
+
+        With ``checkpoint`` a resumable checkpoint is written there (atomically) at the end of
+        every epoch, every ``checkpoint_every`` seconds, and on Ctrl-C before
+        ``KeyboardInterrupt`` is re-raised; ``Word2Vec.resume`` continues from it. Every
+        checkpoint is taken between rounds, when no worker is running.
+        """
+        if isinstance(callbacks, str | os.PathLike) or not all(
+            hasattr(c, "on_epoch_end") for c in callbacks
+        ):
+            raise ValueError(
+                "train() takes callbacks, not a corpus: the corpus goes to build_vocab(corpus) "
+                "or fit(corpus) (gensim's train(corpus, ...) is in wordvec.gensim)"
+            )
+        if not hasattr(self, "corpus_"):
+            raise ValueError("no corpus: call build_vocab(corpus) or fit(corpus) first")
+        self.check_params()
+        if checkpoint is not None:
+            native.check_writable(checkpoint)
+        self._run = RunState(start_epochs=self.epochs_trained_)
+        return self._train(callbacks, progress, checkpoint, checkpoint_every)
+
+    def _objective(self):
+        from wordvec.core.objective import make_objective
+
+        counts = self.vocab_.counts
+        noise = noise_alias(counts, self.ns_exponent) if self.negative else None
+        tree = self.huffman_tree() if self.hs else None
+        logp = noise_log_probs(counts, self.ns_exponent) if self.nce else None
+        return make_objective(self.corpus_, keep_thresholds(counts, self.sample), noise, tree,
+                              self.window, self.shrink_windows, self.negative, self.hs, self.sg,
+                              self.cbow_mean, self.softmax, logp)  # fmt: skip
+
+    def _weights(self) -> tuple[np.ndarray, ...]:
+        """The arrays jobs train: (syn0, syn1neg, syn1), an unused one as float32[1, d]; with
+        NCE the syn1 slot is ``nce_bias_`` as float32[V, 1] (a view: trained in place)."""
+        dummy = np.zeros((1, self.vector_size), np.float32)
+        syn1 = self.nce_bias_.reshape(-1, 1) if self.nce else self.syn1_
+        return (self.wv.vectors, *(w if w is not None else dummy
+                                   for w in (self.syn1neg_, syn1)))  # fmt: skip
+
+    def _where(self):
+        """Where training runs: the backend of the last ``build_vocab`` (or resume), else the
+        one the parameters name (``wordvec.core.executors.backend``)."""
+        if self._backend is None:
+            self._backend = backend(self.device, self.cluster)
+        return self._backend
+
+    def _replica_count(self) -> int:
+        """Weight copies that train apart between merges: 1 (Hogwild, one worker, a GPU), the
+        deterministic mode's workers, or the cluster's actors."""
+        return self._where().replicas(self.workers, self.deterministic)
+
+    def _schedule(self, copies: int, plan: replicas.Plan) -> Schedule:
+        """Jobs of ``plan.job_words`` tokens and rounds: with several replicas, one span of the
+        corpus each and ``plan.round_words`` tokens a round shared out among them; otherwise
+        rounds of ``plan.round_words`` tokens that the workers share."""
+        preferred = getattr(self._executor, "round_words", None)  # e.g. a GPU's
+        job_words = plan.job_words
+        if preferred:
+            per_round = max(1, preferred // job_words)
+        elif copies > 1:
+            per_round = max(1, plan.round_words // (copies * job_words))
+        else:
+            per_round = max(1, plan.round_words // job_words)
+        bounds = self.corpus_.bounds
+        spans = self._where().spans(bounds, copies)  # on the actors: span r is shard r
+        return Schedule(bounds, job_words, self.epochs, self.alpha, self.min_alpha,
+                        self.seed, per_round, spans)  # fmt: skip
+
+    def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
+        run = self._run
+        self.stop_training = False
+        t0 = time.perf_counter()
+        if run.epoch == 0 and run.next_round == 0:
+            for cb in callbacks:
+                cb.on_train_begin(self)
+        objective = self._objective()
+        trim_heap()  # what building the tables freed goes back to the OS before the peak
+        copies, weights = self._replica_count(), self._weights()
+        output = "nce" if self.nce else "softmax" if self.softmax else "hs"
+        plan = replicas.plan(copies, [w.shape[0] for w in weights], output, self.corpus_.bounds,
+                             self.batch_words, self.round_words, self._replica_merge,
+                             self._hot_rows, cluster=self._where().actors)  # fmt: skip
+        self._executor = self._where().executor(weights, objective, self.workers, copies, plan)
+        schedule = self._schedule(self._executor.replicas, plan)
+        last_save = [time.perf_counter()]
+        total = schedule.tokens * self.epochs
+
+        def on_tick(state: RunState, tokens: int) -> None:
+            if progress is not None:
+                sums = state.stats.sum(axis=0)
+                done = state.epoch * schedule.tokens + schedule.tokens_before(state.next_round)
+                progress(done, total, sums[0] / max(sums[1], 1))
+            if (
+                checkpoint is not None
+                and checkpoint_every is not None
+                and (time.perf_counter() - last_save[0] >= checkpoint_every)
+            ):
+                self.save_checkpoint(checkpoint)
+                last_save[0] = time.perf_counter()
+
+        try:
+            while run.epoch < self.epochs:
+                if run.next_round == 0:
+                    for cb in callbacks:
+                        cb.on_epoch_begin(self, self.epochs_trained_)
+                result = schedule.run_epoch(run, self._executor, on_tick)
+                stats = EpochStats(
+                    epoch=self.epochs_trained_, loss=result.loss, pairs=result.pairs,
+                    words_kept=result.words_kept, seconds=result.seconds,
+                    words_per_sec=result.tokens / max(result.seconds, 1e-9),
+                )  # fmt: skip
+                self.loss_history_.append(stats.loss)
+                self.report_.epochs.append(stats)
+                self.epochs_trained_ += 1
+                run.epoch, run.next_round, run.stats = run.epoch + 1, 0, None
+                if checkpoint is not None:
+                    self.save_checkpoint(checkpoint)
+                for cb in callbacks:
+                    cb.on_epoch_end(self, stats)
+                if self.stop_training:
+                    break
+        except KeyboardInterrupt:  # the run is at a round boundary: save it
+            if checkpoint is not None:
+                self.save_checkpoint(checkpoint)
+            raise
+        finally:
+            self._executor.close()
+            self._executor = None
+        self.report_.seconds_train += time.perf_counter() - t0
+        self.wv.reset_norms()  # unit vectors are recomputed on the first query, not kept now
+        for cb in callbacks:
+            cb.on_train_end(self)
+        return self
+
+    # -- persistence (what the file holds: wordvec.word2vec.model_file) --------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the whole model (parameters, vocabulary, input and output weights) in the native
+        format; ``Word2Vec.load`` restores it, ready to query or to train further."""
+        native.save_native(path, model_file.meta(self, MODEL_KIND), model_file.arrays(self))
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Everything needed to continue this run exactly: the model, the position in the run
+        (epoch, next round: random streams and learning rate follow from them), the epoch's
+        loss so far, and a checksum of the encoded corpus to refuse resuming on another one."""
+        if self._executor is not None:
+            self._executor.sync()
+        meta, arrays = model_file.checkpoint(self, CHECKPOINT_KIND, self._run,
+                                             self._corpus_checksum())  # fmt: skip
+        native.save_native(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
+        """Load a model written by ``save``. With ``mmap`` the vectors are memory-mapped read-only
+        (fast, for queries); without it they are in memory and training can continue."""
+        model = cls._load(path, mmap, MODEL_KIND)[0]
+        model.device, model.cluster = "cpu", None  # where it trained is not part of the model
+        return model
+
+    @classmethod
+    def _load(cls, path, mmap: bool, kind: str) -> tuple[Word2Vec, dict, dict]:
+        return model_file.restore(cls, path, mmap, kind)
+
+    # -- queries of the trained model (wordvec.word2vec.predict) -----------------------------------------
+    def predict_output_word(self, context_words: Sequence[str], topn: int = 10):
+        """The words the model predicts around ``context_words``: [(word, probability)]."""
+        from wordvec.word2vec.predict import predict_output_word
+
+        return predict_output_word(self.wv, self.output_layer(), context_words, topn)
+
+    def score(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
+        """float64[n] log-probability of each sentence under the model (hs, full softmax or
+        NCE)."""
+        from wordvec.word2vec.predict import score_sentence
+
+        layer = self.output_layer()
+        return np.array([score_sentence(self.wv, layer, s) for s in sentences], np.float64)
+
+    def output_layer(self):
+        """The trained output layer (``wordvec.word2vec.predict.OutputLayer``): what ``predict`` reads."""
+        from wordvec.word2vec.predict import OutputLayer
+
+        return OutputLayer(syn1neg=self.syn1neg_ if self.negative else None,
+                           syn1=self.syn1_, tree=self.huffman_tree() if self.hs else None,
+                           softmax=bool(self.softmax), sg=bool(self.sg), window=self.window,
+                           cbow_mean=bool(self.cbow_mean),
+                           bias=self.nce_bias_ if self.nce else None)  # fmt: skip
+
+    def huffman_tree(self):
+        """The Huffman tree of the vocabulary's counts (built once per vocabulary)."""
+        from wordvec.core.huffman import build_huffman
+
+        if getattr(self, "_tree", None) is None:
+            self._tree = build_huffman(self.vocab_.counts)
+        return self._tree
+
+    @classmethod
+    def resume(
+        cls,
+        checkpoint: str | os.PathLike,
+        corpus: str | os.PathLike | Iterable[list[str]],
+        callbacks: Sequence[Callback] = (),
+        progress: TrainProgress | None = None,
+        checkpoint_every: float | None = None,
+    ) -> Word2Vec:
+        """Continue the run saved in ``checkpoint`` on the same ``corpus``; further checkpoints
+        go to the same file. With ``workers=1`` the result is bit-identical to a run that was
+        never interrupted."""
+        model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
+        run = meta["run"]
+        if "next_round" not in run:
+            raise native.FormatError(
+                f"{checkpoint}: a checkpoint of an older wordvec (it counts jobs, "
+                "not rounds): resume it with that version, or start again"
+            )
+        t0 = time.perf_counter()
+        where = model._backend = backend(model.device, model.cluster)
+        where.check()
+        if where.reads_remotely(corpus, False, model.max_vocab_size):
+            model._read_remotely(corpus, t0, model.wv.index_to_key)
+        else:
+            scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
+            enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
+            model.corpus_, n_split = split_long(enc, model.max_sentence_length)
+            model.report_ = TrainingReport(
+                raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens, vocab_size=len(model.wv),
+                sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
+                seconds_vocab=time.perf_counter() - t0,
+            )  # fmt: skip
+        if model._corpus_checksum() != run["corpus_crc32"]:
+            raise ValueError(f"{corpus}: not the corpus the checkpoint {checkpoint} was made on")
+        model._run = RunState(
+            start_epochs=int(run["start_epochs"]),
+            epoch=int(run["epoch"]),
+            next_round=int(run["next_round"]),
+            stats=arrays.get("epoch_stats"),
+        )
+        return model._train(callbacks, progress, checkpoint, checkpoint_every)
+
+
+def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:
+    """The C tool's and gensim's initialisation: uniform in [-0.5, 0.5) / d."""
+    v = np.random.default_rng(seed).random((n, d), dtype=np.float32)
+    v -= 0.5
+    v /= d
+    return v
