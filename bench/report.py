@@ -335,8 +335,8 @@ Training only, one epoch of {st["configs"] and next(iter(st["configs"]))} on the
   within each repeat and configuration (wordvec, gensim, gensim corpus_file, fastText), so noise
   on the machine falls on each of them alike.
 - Every system writes its vectors in the word2vec binary format, and the same code scores every
-  file: `wordvec.load_word2vec`, then `wordvec.vectors.evaluate.evaluate_analogies(kv, questions-words.txt,
-  restrict_vocab=30000, method="3cosadd", case_insensitive=True)` and
+  file: `wordvec.load_word2vec`, then `wordvec.vectors.evaluate.evaluate_analogies(kv,
+  questions-words.txt, restrict_vocab=30000, method="3cosadd", case_insensitive=True)` and
   `evaluate_word_pairs(kv, wordsim353.tsv)`.
 - wordvec and fastText read the original file. gensim reads a copy cut into lines of 1,000
   tokens (same tokens, same order): gensim's iterator mode drops every token past the 10,000th of

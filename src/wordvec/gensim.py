@@ -23,15 +23,13 @@ What still differs is listed in ``docs/gensim.md``.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from wordvec.core.report import EpochStats, TrainingReport
+from wordvec.corpus.reader import open_file
 from wordvec.vectors.keyedvectors import KeyedVectors
 from wordvec.word2vec.model import Callback
 from wordvec.word2vec.model import Word2Vec as _Word2Vec
@@ -49,11 +47,6 @@ MAX_WORDS_IN_BATCH = 10_000  # gensim's default batch_words and max_sentence_len
 
 
 # -- corpora --------------------------------------------------------------------------------------
-def _open_text(path: Path):
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
-    return opener(path, "rb")
-
-
 def _split(line: bytes) -> list[str]:
     return line.decode("utf-8").split()
 
@@ -74,7 +67,7 @@ class LineSentence:
             self.source.seek(0)
             yield from self._lines(self.source)
             return
-        with _open_text(Path(self.source)) as f:
+        with open_file(Path(self.source)) as f:
             yield from self._lines(f)
 
     def _lines(self, f) -> Iterator[list[str]]:
@@ -102,7 +95,7 @@ class Text8Corpus:
 
     def __iter__(self) -> Iterator[list[str]]:
         sentence: list[str] = []
-        with _open_text(Path(self.fname)) as f:
+        with open_file(Path(self.fname)) as f:
             for line in f:
                 sentence.extend(_split(line))
                 while len(sentence) >= self.max_sentence_length:
@@ -119,7 +112,7 @@ class Text8Corpus:
 def _one_line(path: Path) -> bool:
     """Whether a file has no line break before its end (text8's layout)."""
     try:
-        with _open_text(path) as f:
+        with open_file(path) as f:
             while chunk := f.read(1 << 20):
                 if b"\n" in chunk.rstrip(b"\n"):
                     return False
@@ -410,13 +403,13 @@ class Word2Vec(_Word2Vec):
         """Encode a corpus other than the one given to ``build_vocab`` (or any corpus after
         ``load``) with the model's vocabulary (words outside it are skipped, as gensim).
         ``corpus_count`` and ``corpus_total_words`` stay those of ``build_vocab``'s corpus."""
-        from wordvec.corpus.encoded import encode_with, split_long
+        from wordvec.corpus.encoded import encode_split
         from wordvec.corpus.reader import scan_corpus
 
         scan = scan_corpus(_reader_input(corpus, self.max_sentence_length), self.max_vocab_size,
                            workers=self.workers)  # fmt: skip
-        enc = encode_with(scan, self.wv.index_to_key, self.unicode_errors)
-        self.corpus_, _ = split_long(enc, self.max_sentence_length)
+        self.corpus_, _ = encode_split(scan, self.wv.index_to_key, self.unicode_errors,
+                                       self.max_sentence_length)  # fmt: skip
         self._source = _source_key(corpus)
 
     def get_latest_training_loss(self) -> float:

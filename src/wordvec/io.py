@@ -7,12 +7,13 @@ or xz compressed (``v.txt.gz``). ``artefact_format`` is the one suffix rule of e
 writes a file: vectors by ``output_format``, and the other things a command writes (a
 co-occurrence matrix, learned phrases, a figure, a JSON report) by their own short lists.
 
-The byte-level codecs live in ``wordvec.formats.native`` (the atomic writer, compression, recognition,
-the checks, the native format), ``wordvec.formats.word2vec`` and ``wordvec.formats.fasttext``, which
-know no ``KeyedVectors``; their public names are re-exported here. Every writer is atomic,
-every reader names the file and the line or byte offset of the first problem (``FormatError``),
-NaN and infinite values are refused in every format unless ``allow_nonfinite=True``, and native
-files are checksummed on every load (memory-mapped ones before the first use of the vectors).
+The byte-level codecs live in ``wordvec.formats.native`` (the atomic writer, compression,
+recognition, the checks, the native format), ``wordvec.formats.word2vec`` and
+``wordvec.formats.fasttext``, which know no ``KeyedVectors``; their public names are re-exported
+here. Every writer is atomic, every reader names the file and the line or byte offset of the first
+problem (``FormatError``), NaN and infinite values are refused in every format unless
+``allow_nonfinite=True``, and native files are checksummed on every load (memory-mapped ones before
+the first use of the vectors).
 """
 
 from __future__ import annotations

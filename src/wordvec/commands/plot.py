@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from wordvec.commands import UserError
     from wordvec.commands.query import load_vectors
     from wordvec.io import artefact_format, check_writable
-    from wordvec.viz.project import MissingDependency
+    from wordvec.viz.project import MissingDependency, select_words
 
     artefact_format("figure", args.output)
     figsize = _size(args.size)
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             )  # fmt: skip
             what = ", ".join(f"{x}->{y}" for x, y in pairs)
         else:
-            words = plot.select_words(
+            words = select_words(
                 kv, words=args.words, top=args.top, neighbours_of=args.neighbours_of,
                 topn=args.topn,
             )  # fmt: skip

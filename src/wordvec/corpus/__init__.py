@@ -1,1 +1,2 @@
-"""Corpus input: streaming readers, the counting scan, the vocabulary, the encoded corpus, phrases."""
+"""Corpus input: streaming readers, the counting scan, the vocabulary, the encoded corpus,
+phrases."""

@@ -104,6 +104,13 @@ def split_long(enc: EncodedCorpus, max_len: int) -> tuple[EncodedCorpus, int]:
     return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), split
 
 
+def encode_split(scan: RawScan, words: list[str], unicode_errors: UnicodeErrors,
+                 max_len: int) -> tuple[EncodedCorpus, int]:  # fmt: skip
+    """``scan``'s corpus as ids of ``words`` (other words dropped), long sentences cut into
+    pieces of at most ``max_len`` tokens: (the corpus, the number of sentences cut)."""
+    return split_long(encode_with(scan, words, unicode_errors), max_len)
+
+
 def checksum(corpus: EncodedCorpus) -> int:
     """CRC-32 of the packed corpus: tells a checkpoint which corpus it was made on."""
     return zlib.crc32(corpus.bounds, zlib.crc32(corpus.rare, zlib.crc32(corpus.ids)))

@@ -215,7 +215,8 @@ def corpus_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _open(path: Path):
+def open_file(path: Path):
+    """A file of a corpus, opened for bytes: decompressed by its suffix (``OPENERS``)."""
     opener = OPENERS.get(path.suffix.lower())
     return opener(path, "rb") if opener else open(path, "rb")
 
@@ -229,7 +230,7 @@ def read_blocks(path: Path, block_bytes: int, start: int = 0, end: int | None = 
     offset = start  # file offset of buf[0]
     remaining = end - start if end is not None else None
     try:
-        with _open(path) as f:
+        with open_file(path) as f:
             if start:
                 f.seek(start)
             while True:

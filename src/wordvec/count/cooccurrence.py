@@ -146,7 +146,9 @@ def read_corpus(corpus, p: dict, progress: ReadProgress | None = None):
     return vocab, enc
 
 
-def count_matrix(vocab: Vocab, enc, p: dict, progress: CountProgress | None = None) -> sp.csr_matrix:
+def count_matrix(
+    vocab: Vocab, enc, p: dict, progress: CountProgress | None = None
+) -> sp.csr_matrix:
     """The co-occurrence matrix of an encoded corpus: scipy CSR float32[V, V], sorted indices.
 
     ``p`` holds the shared parameters (``COUNT_PARAMS``). Raises ValueError when the window

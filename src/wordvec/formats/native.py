@@ -1,7 +1,8 @@
 """Vector files over plain arrays (words, float32 vectors, counts): what every format shares
 (atomic writes, compression, recognising a file by its first bytes, the checks, the format
 names) and wordvec's native format. The word2vec C text and binary formats, GloVe and the
-projector are in ``wordvec.formats.word2vec``; fastText ``.bin`` models in ``wordvec.formats.fasttext``.
+projector are in ``wordvec.formats.word2vec``; fastText ``.bin`` models in
+``wordvec.formats.fasttext``.
 
 This module knows nothing of ``KeyedVectors`` (``wordvec.io`` wraps it for that), so
 ``keyedvectors`` and ``io`` can both build on it without importing each other.

@@ -1,4 +1,5 @@
-"""Analogy scoring kernels for ``wordvec.vectors.evaluate``: many questions against all candidates."""
+"""Analogy scoring kernels for ``wordvec.vectors.evaluate``: many questions against all
+candidates."""
 
 import numpy as np
 from numba import njit

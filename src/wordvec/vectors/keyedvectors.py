@@ -201,7 +201,8 @@ class KeyedVectors:
     ) -> tuple[float, list[dict]]:
         """gensim's analogy evaluation, with gensim's return shape: (accuracy, sections), each
         section ``{"section": name, "correct": [(a, b, c, d), ...], "incorrect": [...]}`` and
-        a last one named ``"Total accuracy"``. See ``wordvec.vectors.evaluate.evaluate_analogies``."""
+        a last one named ``"Total accuracy"``. See
+        ``wordvec.vectors.evaluate.evaluate_analogies``."""
         from wordvec.vectors.evaluate import gensim_analogies
 
         return gensim_analogies(self, analogies, restrict_vocab, case_insensitive,

@@ -2,8 +2,8 @@
 
 Scope: :func:`plot_words` (2-D or 3-D scatter of any word list, projected by PCA, t-SNE or UMAP),
 :func:`plot_analogy` (pairs such as man -> woman, king -> queen drawn as arrows over a PCA
-projection, the figure of Mikolov et al. 2013), :func:`select_words` (the word lists the CLI
-offers) and :func:`save_figure` (atomic write of PNG, SVG or PDF).
+projection, the figure of Mikolov et al. 2013), :func:`select_words` (from ``viz.project``: the word
+lists the CLI offers) and :func:`save_figure` (atomic write of PNG, SVG or PDF).
 
 Every function returns or takes a :class:`matplotlib.figure.Figure` drawn on the Agg canvas; pyplot
 is never imported, so nothing opens a window and no global figure state is kept. matplotlib is
@@ -37,38 +37,6 @@ POINT_COLOUR = "#3b6ea8"
 HIGHLIGHT_COLOUR = "#d1495b"
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 ARROW_COLOURS = ("#d1495b", "#2e8b57", "#8a5cc2", "#e08e0b", "#1f9bb0", "#6b6b6b")
-
-
-# -- choosing words ----------------------------------------------------------------------------
-def select_words(
-    kv: KeyedVectors,
-    words: Sequence[str] | None = None,
-    top: int | None = None,
-    neighbours_of: str | None = None,
-    topn: int = 30,
-) -> list[str]:
-    """The words to plot: an explicit list, the ``top`` most frequent words, or ``neighbours_of``
-    a word (the word first, then its ``topn`` nearest). Exactly one source must be given.
-
-    Raises ``KeyError`` naming an unknown word and ``ValueError`` for a bad count.
-    """
-    given = [words is not None, top is not None, neighbours_of is not None]
-    if sum(given) != 1:
-        raise ValueError("give exactly one of words, top or neighbours_of")
-    if words is not None:
-        out = list(dict.fromkeys(words))  # unique, first occurrence kept
-        for w in out:
-            kv.get_index(w)
-        if not out:
-            raise ValueError("no words to plot")
-        return out
-    if top is not None:
-        if top < 1:
-            raise ValueError(f"top must be >= 1; got {top}")
-        return list(kv.index_to_key[: min(top, len(kv))])
-    if topn < 1:
-        raise ValueError(f"topn must be >= 1; got {topn}")
-    return [neighbours_of] + [w for w, _ in kv.most_similar(neighbours_of, topn=topn)]
 
 
 # -- figure plumbing ---------------------------------------------------------------------------

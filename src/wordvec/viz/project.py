@@ -13,10 +13,13 @@ one thread (see ``_tsne``) and UMAP with a fixed seed runs on one thread too.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from wordvec.vectors.keyedvectors import KeyedVectors
 
 Method = Literal["pca", "tsne", "umap"]
 METHODS: tuple[str, ...] = ("pca", "tsne", "umap")
@@ -161,3 +164,38 @@ def project(
     if normalize:
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     return _METHODS[method](x, dims, seed)
+
+
+# -- choosing words ----------------------------------------------------------------------------
+def select_words(
+    kv: KeyedVectors,
+    words: Sequence[str] | None = None,
+    top: int | None = None,
+    neighbours_of: str | None = None,
+    topn: int = 30,
+    most_similar: Callable | None = None,
+) -> list[str]:
+    """The words to plot or project (the plot command, the explorer): an explicit list, the
+    ``top`` most frequent words, or ``neighbours_of`` a word (the word first, then its ``topn``
+    nearest by ``most_similar``, default ``kv.most_similar``). Exactly one source must be given.
+
+    Raises ``KeyError`` naming an unknown word and ``ValueError`` for a bad count.
+    """
+    given = [words is not None, top is not None, neighbours_of is not None]
+    if sum(given) != 1:
+        raise ValueError("give exactly one of words, top or neighbours_of")
+    if words is not None:
+        out = list(dict.fromkeys(words))  # unique, first occurrence kept
+        for w in out:
+            kv.get_index(w)
+        if not out:
+            raise ValueError("no words to plot")
+        return out
+    if top is not None:
+        if top < 1:
+            raise ValueError(f"top must be >= 1; got {top}")
+        return list(kv.index_to_key[: min(top, len(kv))])
+    if topn < 1:
+        raise ValueError(f"topn must be >= 1; got {topn}")
+    near = (most_similar or kv.most_similar)(neighbours_of, topn=topn)
+    return [neighbours_of] + [w for w, _ in near]

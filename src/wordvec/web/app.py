@@ -52,8 +52,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wordvec.ann import StaleIndexError
+from wordvec.vectors.evaluate import cosmul
 from wordvec.vectors.keyedvectors import KeyedVectors
-from wordvec.viz.project import METHODS, MIN_POINTS, MissingDependency, project
+from wordvec.viz.project import METHODS, MIN_POINTS, MissingDependency, project, select_words
 from wordvec.web import openapi
 
 MAX_AUTOCOMPLETE = 100
@@ -267,10 +268,10 @@ class Explorer:
         rows = np.array(sorted(kv.key_to_index[w] for w in words))
         unit = kv.unit_vectors[rows]  # float32[m, d]
 
-        def s(w: str) -> np.ndarray:  # cosines shifted to [0, 1], as gensim's 3CosMul
-            return (1.0 + unit @ kv.get_vector(w, norm=True)) / 2.0
+        def cos(w: str) -> np.ndarray:
+            return unit @ kv.get_vector(w, norm=True)
 
-        score = s(b) * s(c) / (s(a) + np.float32(1e-6))
+        score = cosmul([cos(b), cos(c)], [cos(a)])
         best = np.lexsort((rows, -score))[:topn]
         return [(kv.index_to_key[rows[i]], float(score[i])) for i in best]
 
@@ -285,27 +286,30 @@ class Explorer:
         }
 
     def projection_words(self, body: dict) -> tuple[list[str], str | None]:
-        """The word list a projection request names, and its centre word (or None)."""
+        """The word list a projection request names, and its centre word (or None): the
+        request checked here, the words chosen as the plot command chooses them."""
         given = [k for k in ("words", "top", "neighbours_of") if body.get(k) is not None]
         if len(given) != 1:
             raise ApiError(422, "give exactly one of words, top or neighbours_of")
-        if "words" in given:
-            words = body["words"]
+        words, top, centre, topn = body.get("words"), None, body.get("neighbours_of"), 1
+        if words is not None:
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ApiError(422, "words must be a list of strings")
-            words = list(dict.fromkeys(words))
-            if len(words) > self.max_points:
-                raise ApiError(422, f"at most {self.max_points} words; got {len(words)}")
+            n = len(dict.fromkeys(words))
+            if n > self.max_points:
+                raise ApiError(422, f"at most {self.max_points} words; got {n}")
             for w in words:
                 self.index(w)
-            return words, None
-        if "top" in given:
+            if not words:
+                return [], None
+        elif centre is None:
             top = self._topn(body["top"], "top", self.max_points)
-            return self.kv.index_to_key[: min(top, len(self.kv))], None
-        centre = body["neighbours_of"]
-        self.index(centre)
-        topn = self._topn(body.get("topn", 50), "topn", min(self.max_topn, self.max_points - 1))
-        return [centre] + [w for w, _ in self._most_similar(centre, topn=topn)], centre
+        else:
+            self.index(centre)
+            hi = min(self.max_topn, self.max_points - 1)
+            topn = self._topn(body.get("topn", 50), "topn", hi)
+        chosen = select_words(self.kv, words, top, centre, topn, self._most_similar)
+        return chosen, centre
 
     def projection(self, body: dict) -> dict:
         """Coordinates of a word set by PCA, t-SNE or UMAP, from the cache when it has them."""

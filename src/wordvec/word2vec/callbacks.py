@@ -1,5 +1,5 @@
-"""Ready-made training callbacks (``wordvec.word2vec.model.Callback``): evaluate every epoch, save every
-epoch, stop early.
+"""Training callbacks: the ``Callback`` base a hook overrides, and ready-made ones that evaluate
+every epoch, save every epoch, stop early.
 
 Pass them to ``Word2Vec.fit``/``train``/``resume`` as ``callbacks=[...]``. Each keeps what it saw
 in ``history`` (one entry per epoch) so a notebook or a script can plot or log it afterwards.
@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from wordvec.core.report import EpochStats
-from wordvec.word2vec.model import Callback
 
 if TYPE_CHECKING:
     from wordvec.word2vec.model import Word2Vec
+
+
+class Callback:
+    """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
+    ``model.stop_training = True`` in any hook to stop after the current epoch."""
+
+    def on_train_begin(self, model: Word2Vec) -> None: ...
+    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
+    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
+    def on_train_end(self, model: Word2Vec) -> None: ...
 
 
 class EvaluateAnalogies(Callback):

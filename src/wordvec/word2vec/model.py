@@ -44,20 +44,11 @@ from wordvec.corpus.vocab import (
 from wordvec.formats import native
 from wordvec.vectors.keyedvectors import KeyedVectors
 from wordvec.word2vec import model_file, params
+from wordvec.word2vec.callbacks import Callback
 
 SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = native.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
-
-
-class Callback:
-    """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
-    ``model.stop_training = True`` in any hook to stop after the current epoch."""
-
-    def on_train_begin(self, model: Word2Vec) -> None: ...
-    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
-    def on_train_end(self, model: Word2Vec) -> None: ...
 
 
 
@@ -207,40 +198,16 @@ class Word2Vec:
         next ``train()`` runs on the new corpus. With hs=1 the Huffman tree is rebuilt from the
         new counts, so the inner-node weights of old words are only a starting point.
         """
+        if update and not hasattr(self, "vocab_"):
+            raise ValueError("update=True needs a trained model: call build_vocab first")
         where = self._backend = backend(self.device, self.cluster)
         where.check()  # before the scan: a missing GPU is found now
         t0 = time.perf_counter()
         if where.reads_remotely(corpus, update, self.max_vocab_size):
-            vocab = self._read_remotely(corpus, t0)
+            vocab, old_row = self._read_remotely(corpus, t0), None
             self._check_softmax(len(vocab))
-            self._check_memory(len(vocab))
-            self.vocab_ = vocab
-            self._init_weights()
-            self._tree = None
-            return self
-        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
-        if update:
-            if not hasattr(self, "vocab_"):
-                raise ValueError("update=True needs a trained model: call build_vocab first")
-            vocab, old_row = merge_counts(self.vocab_, scan, self.min_count, self.unicode_errors)
-            enc = encode_with(scan, vocab.words, self.unicode_errors)
         else:
-            vocab, enc = build_vocab(
-                scan, self.min_count, self.max_final_vocab, self.unicode_errors
-            )
-        self._check_softmax(len(vocab))
-        self.corpus_, n_split = split_long(enc, self.max_sentence_length)
-        self.report_ = TrainingReport(
-            raw_tokens=enc.raw_tokens,
-            vocab_tokens=enc.n_tokens,
-            vocab_size=len(vocab),
-            sentences=int(enc.bounds.shape[0] - 1),
-            sentences_split=n_split,
-            words_pruned_while_scanning=scan.pruned_words,
-            seconds_vocab=time.perf_counter() - t0,
-        )
-        del scan, enc
-        trim_heap()  # before the weights: the scan's freed tables must not add to the peak
+            vocab, old_row = self._read_locally(corpus, t0, progress, update)
         self._check_memory(len(vocab))
         if update:
             self._grow_weights(vocab, old_row)
@@ -249,6 +216,33 @@ class Word2Vec:
             self._init_weights()
         self._tree = None  # the Huffman tree of the new counts is built when needed
         return self
+
+    def _read_locally(self, corpus, t0: float, progress=None, update=False, words=None):
+        """Scan and encode the corpus in this process, and report it: as ids of ``words`` (a
+        resumed run), with its counts added to the model's (``update``), or with a vocabulary of
+        its own. Returns (the vocabulary or None with ``words``, old row of each word or None)."""
+        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
+        vocab = old_row = None
+        if words is not None:
+            enc = encode_with(scan, words, self.unicode_errors)
+        elif update:
+            vocab, old_row = merge_counts(self.vocab_, scan, self.min_count, self.unicode_errors)
+            enc = encode_with(scan, vocab.words, self.unicode_errors)
+        else:
+            choose = (self.min_count, self.max_final_vocab, self.unicode_errors)
+            vocab, enc = build_vocab(scan, *choose)
+        if vocab is not None:
+            self._check_softmax(len(vocab))
+        self.corpus_, n_split = split_long(enc, self.max_sentence_length)
+        self.report_ = TrainingReport(
+            raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens,
+            vocab_size=len(words if vocab is None else vocab),
+            sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
+            words_pruned_while_scanning=scan.pruned_words, seconds_vocab=time.perf_counter() - t0,
+        )  # fmt: skip
+        del scan, enc
+        trim_heap()  # before the weights: the scan's freed tables must not add to the peak
+        return vocab, old_row
 
     def _read_remotely(self, corpus, t0: float, words: list[str] | None = None):
         """Read the corpus where the backend reads it (a cluster's actors): the driver keeps
@@ -481,7 +475,7 @@ class Word2Vec:
             cb.on_train_end(self)
         return self
 
-    # -- persistence (what the file holds: wordvec.word2vec.model_file) --------------------------------
+    # -- persistence (what the file holds: wordvec.word2vec.model_file) ----------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Save the whole model (parameters, vocabulary, input and output weights) in the native
         format; ``Word2Vec.load`` restores it, ready to query or to train further."""
@@ -509,7 +503,7 @@ class Word2Vec:
     def _load(cls, path, mmap: bool, kind: str) -> tuple[Word2Vec, dict, dict]:
         return model_file.restore(cls, path, mmap, kind)
 
-    # -- queries of the trained model (wordvec.word2vec.predict) -----------------------------------------
+    # -- queries of the trained model (wordvec.word2vec.predict) -----------------------------------
     def predict_output_word(self, context_words: Sequence[str], topn: int = 10):
         """The words the model predicts around ``context_words``: [(word, probability)]."""
         from wordvec.word2vec.predict import predict_output_word
@@ -525,7 +519,8 @@ class Word2Vec:
         return np.array([score_sentence(self.wv, layer, s) for s in sentences], np.float64)
 
     def output_layer(self):
-        """The trained output layer (``wordvec.word2vec.predict.OutputLayer``): what ``predict`` reads."""
+        """The trained output layer (``wordvec.word2vec.predict.OutputLayer``): what ``predict``
+        reads."""
         from wordvec.word2vec.predict import OutputLayer
 
         return OutputLayer(syn1neg=self.syn1neg_ if self.negative else None,
@@ -567,14 +562,7 @@ class Word2Vec:
         if where.reads_remotely(corpus, False, model.max_vocab_size):
             model._read_remotely(corpus, t0, model.wv.index_to_key)
         else:
-            scan = scan_corpus(corpus, model.max_vocab_size, workers=model.workers)
-            enc = encode_with(scan, model.wv.index_to_key, model.unicode_errors)
-            model.corpus_, n_split = split_long(enc, model.max_sentence_length)
-            model.report_ = TrainingReport(
-                raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens, vocab_size=len(model.wv),
-                sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
-                seconds_vocab=time.perf_counter() - t0,
-            )  # fmt: skip
+            model._read_locally(corpus, t0, words=model.wv.index_to_key)
         if model._corpus_checksum() != run["corpus_crc32"]:
             raise ValueError(f"{corpus}: not the corpus the checkpoint {checkpoint} was made on")
         model._run = RunState(

@@ -1,23 +1,23 @@
 """Distributed input for training on a cluster: each actor reads, counts and encodes its own
 part of the corpus; the driver only merges the word counts and never reads the text.
 
-The corpus is a file, a directory (its files in sorted order, recursively, as ``wordvec.corpus.reader``
-reads it), a glob, or fsspec URLs (``s3://``, ``gs://``, ``hdfs://``... with the matching fsspec
-package installed). Its files are laid end to end and cut into one *shard* per actor, of about
-equal bytes (``plan_shards``): a plain file may be cut anywhere, a compressed one goes whole to
-one actor. The driver only asks for file sizes; each actor moves its nominal cut points to a
-token boundary itself (``boundary``: just after the first newline within 1 MiB, else just after
-the first whitespace), and the two actors on either side of a cut compute the same point, so no
-token is cut, lost or read twice.
+The corpus is a file, a directory (its files in sorted order, recursively, as
+``wordvec.corpus.reader`` reads it), a glob, or fsspec URLs (``s3://``, ``gs://``, ``hdfs://``...
+with the matching fsspec package installed). Its files are laid end to end and cut into one *shard*
+per actor, of about equal bytes (``plan_shards``): a plain file may be cut anywhere, a compressed
+one goes whole to one actor. The driver only asks for file sizes; each actor moves its nominal cut
+points to a token boundary itself (``boundary``: just after the first newline within 1 MiB, else
+just after the first whitespace), and the two actors on either side of a cut compute the same point,
+so no token is cut, lost or read twice.
 
 ``build_vocab_on_actors`` then
 
-1. has each actor scan its shard (``wordvec.corpus.reader.scan_corpus``: counts in first-seen order);
-2. merges the counts on the driver in shard order, which is the order one sequential scan sees
-   the words, and chooses the words with ``wordvec.corpus.vocab.build_vocab``: the vocabulary equals the
-   single-machine one, word for word and count for count;
-3. has each actor encode its shard with that vocabulary and cut long sentences; the encoded
-   shard stays on the actor, which then trains exactly its shard (span ``r`` = shard ``r``).
+1. has each actor scan its shard (``wordvec.corpus.reader.scan_corpus``: counts in first-seen
+order); 2. merges the counts on the driver in shard order, which is the order one sequential scan
+sees the words, and chooses the words with ``wordvec.corpus.vocab.build_vocab``: the vocabulary
+equals the single-machine one, word for word and count for count; 3. has each actor encode its shard
+with that vocabulary and cut long sentences; the encoded shard stays on the actor, which then trains
+exactly its shard (span ``r`` = shard ``r``).
 
 Concessions: ``max_vocab_size`` (pruning while scanning) is not supported, since pruning per
 shard would not give the single-machine result. Where a cut falls inside a line (a corpus with
@@ -112,7 +112,10 @@ class ShardedCorpus:
         return self.actors
 
     def _load(self, ranks: list[int]) -> list:
-        from wordvec.core.executors.ray import ray, spawn  # without Ray: its one-line ImportError
+        from wordvec.core.executors.ray_cluster import (  # without Ray: its one-line ImportError
+            ray,
+            spawn,
+        )
 
         actors = [spawn(r, self.num_cpus) for r in ranks]
         _get(ray, [a.scan.remote(self.pieces[r], self.block_bytes)
@@ -129,7 +132,7 @@ class ShardedCorpus:
     def close(self) -> None:
         """Drop the shards and free the actors (they stay warm for this driver's next run);
         ``ensure`` reads the shards again if they are needed after all."""
-        from wordvec.core.executors.ray import retire
+        from wordvec.core.executors.ray_cluster import retire
 
         retire(self.actors, self.num_cpus)
         self.actors = []
@@ -179,7 +182,7 @@ def encode_on_actors(
 
 def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, address,
            num_cpus, block_bytes):  # fmt: skip
-    from wordvec.core.executors.ray import (  # without Ray: its one-line ImportError
+    from wordvec.core.executors.ray_cluster import (  # without Ray: its one-line ImportError
         connect,
         ray,
         spawn,

@@ -34,7 +34,7 @@ class Replica:
         self.weights: list[np.ndarray] = []
         self.offset = 0  # global index of this replica's first sentence
         self.sent: list[tuple] = []  # per matrix (ids, rows): where a round's touched rows go
-        self.board = None  # wordvec.core.executors.board.Board: the frequent rows of this node's actors
+        self.board = None  # board.Board: the frequent rows of this node's actors
         self.exchanges = 0  # exchanges over the board so far (every actor counts the same)
 
     def reset(self, rank: int) -> None:
@@ -43,7 +43,7 @@ class Replica:
             self.board.close()
         self.__init__(rank)
 
-    # input (wordvec.core.executors.cluster_input): read and count this actor's pieces, then encode them
+    # input (cluster_input.py): read and count this actor's pieces, then encode them
     def scan(self, pieces: list, block_bytes: int) -> dict[str, Any]:
         from wordvec.core.executors.shards import Shard
 

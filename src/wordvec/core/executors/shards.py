@@ -1,7 +1,8 @@
 """What one actor of a cluster run reads and holds: the inputs laid end to end and cut into
 shards (``plan_shards``), a cut moved to a token boundary (``boundary``), a shard's byte ranges
-copied out (``copy_pieces``), scanned and encoded (``Shard``). ``wordvec.core.executors.cluster_input`` is the
-driver's side (see its docstring); this module starts no actor and imports no Ray.
+copied out (``copy_pieces``), scanned and encoded (``Shard``).
+``wordvec.core.executors.cluster_input`` is the driver's side (see its docstring); this module
+starts no actor and imports no Ray.
 """
 
 from __future__ import annotations
@@ -208,15 +209,14 @@ class Shard:
     def encode(self, words: list[str], unicode_errors: str, max_sentence_length: int) -> dict:
         """Encode the shard with the vocabulary ``words`` and cut its long sentences; returns
         its sentence bounds and sizes. The raw scan is dropped."""
-        from wordvec.corpus.encoded import EncodedCorpus, checksum, encode_with, split_long
+        from wordvec.corpus.encoded import EncodedCorpus, checksum, encode_split
 
         if self.scan_ is None:
             enc = EncodedCorpus(np.zeros(0, np.uint16), np.zeros(0, np.int32),
                                 np.zeros(1, np.int64), 0)  # fmt: skip
             split = 0
         else:
-            enc0 = encode_with(self.scan_, words, unicode_errors)
-            enc, split = split_long(enc0, max_sentence_length)
+            enc, split = encode_split(self.scan_, words, unicode_errors, max_sentence_length)
         self.scan_ = None
         self.encoded = enc
         self.crc = checksum(enc)

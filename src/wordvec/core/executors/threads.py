@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from wordvec.core.replicas import MERGE
 from wordvec.core.schedule import Round, TrainJob
 
 
@@ -31,7 +32,7 @@ class ThreadExecutor:
     at the end of the round."""
 
     def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
-                 replicas: int = 1, merge: str = "mean",
+                 replicas: int = 1, merge: str = MERGE,
                  hot: Sequence[tuple[int, int]] | None = None,
                  hot_every: int = 1):  # fmt: skip
         from wordvec.kernels.merge import merge_touched, parse_modes  # Numba: once training starts
