@@ -1,34 +1,22 @@
 """Training kernels: one call trains a range of sentences, without the GIL.
 
 Three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split: (1) what one update
-does: the binary-logistic blocks that negative sampling, NCE and hierarchical softmax share
-(a logistic output ``k`` scores ``x . y_k + shift[k]``: ``shift`` is 0 but for NCE, and each
-block leaves every output's gradient in its ``g`` buffer, what NCE's biases move by), and the
-full softmax step; (2) what every kernel does alike, written once: the per-sentence preparation
-(``_prepare``: subsampling, window reductions, noise words), each position's context and
-outputs, the sums; (3) which pairs exist: ``train_sg``, ``train_cbow`` and ``train_softmax``,
+does: the binary-logistic blocks that negative sampling, NCE and hierarchical softmax share, and
+the full softmax step; (2) what every kernel does alike, written once: the per-sentence
+preparation (``_prepare``: subsampling, window reductions, noise words), each position's context
+and outputs, the sums; (3) which pairs exist: ``train_sg``, ``train_cbow`` and ``train_softmax``,
 with the same arguments, found through ``KERNELS``. All in one module: Numba's on-disk cache
-does not see edits to helpers in another file.
+does not see edits to helpers in another file. The maths (skip-gram's window blocks, NCE's scores
+and biases, a logistic output's shift) is in docs/training-core.md, "The kernels".
 
-Skip-gram with negative sampling trains a window as one block (Ji et al. 2016, "HogBatch"):
-every context word of a centre word is an input against the same outputs (the centre word and
-``negative`` noise words shared by the window), all gradients taken from the weights as they
-were before the block: ``1 + negative`` output rows a centre word, not a (context, centre) pair.
-
-NCE (``nce=1``, Mnih & Teh 2012) trains the same blocks as negative sampling with two changes:
-each output's score is ``x . y_w + b_w - log(k P_n(w))`` (its bias, and the log-odds of the noise),
-and a noise draw equal to the true word is kept as noise; the biases move with the weights.
-
-Arguments travel in four bundles, ``Corpus``, ``Weights``, ``Tables`` and ``Options`` (their
-fields' shapes are given below: V words, d dimensions, L = longest Huffman code, s sentences),
-and per call: sentences ``s0 .. s1 - 1``; the learning rate falls linearly from ``alpha0`` at
-the first token to ``alpha1`` after the last; ``rng``: uint64[1] random state, advanced in
-place; ``stats``: float64[3] accumulates (loss sum, trained pairs, words kept after
-subsampling); ``touched``: uint8[3, V] gets a 1 for every row updated, of syn0 / syn1neg /
-syn1: what a deterministic merge must visit; uint8[3, 0] when no merge follows (Hogwild).
-
-Loss is the objective's negative log-likelihood per (input, target) pair, computed from the same
-sigmoid table the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
+Arguments: four bundles, ``Corpus``, ``Weights``, ``Tables``, ``Options`` (shapes below: V words,
+d dimensions, L the longest Huffman code, s sentences), and per call: sentences ``s0 .. s1 - 1``;
+the learning rate falls linearly from ``alpha0`` at the first token to ``alpha1`` after the
+last; ``rng``: uint64[1] random state, advanced in place; ``stats``: float64[3] accumulates (loss
+sum, trained pairs, words kept after subsampling); ``touched``: uint8[3, V] gets a 1 for every
+row updated, of syn0 / syn1neg / syn1 (what a deterministic merge visits; uint8[3, 0] without).
+The loss is the negative log-likelihood per (input, target) pair, from the same sigmoid table
+the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
 
 import math

@@ -22,10 +22,10 @@ from wordvec.formats import native as formats
 from wordvec.formats import word2vec as w2v_formats
 from wordvec.formats.native import KV_KIND, VECTOR_KINDS
 from wordvec.vectors.evaluate import cosmul
+from wordvec.vectors.topk import top_indices
 
 Key = str
 _KERNEL_MIN = 1 << 22  # V * d from which the Numba row-dot kernel beats OpenBLAS sgemv
-_BLOCK = 1024  # block size of the top-k threshold search
 _BATCH_FLOATS = 1 << 24  # scores held at once by batched queries (64 MB of float32)...
 _BATCH_MIN = 64  # ...but at least this many queries per matrix product
 
@@ -569,9 +569,7 @@ def _as_list(value) -> list:
         return []
     if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 1):
         return [value]
-    if isinstance(value, np.ndarray) and value.ndim == 2:
-        return list(value)
-    return list(value)
+    return list(value)  # words, or the rows of a 2-d array
 
 
 def _check_topn(topn: int) -> None:
@@ -579,26 +577,3 @@ def _check_topn(topn: int) -> None:
         raise ValueError(
             f"topn must be an integer >= 0, got {topn!r} (for every score, use distances())"
         )
-
-
-def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
-    """int64[min(k, n)] indices of the ``k`` largest of ``scores`` (float[n]), best first; ties
-    go to the lower index.
-
-    The k-th largest score is at least the k-th largest of the block maxima (``k`` blocks hold
-    a value that large), so one pass over the block maxima and one comparison find a small
-    candidate set; no full ``argpartition`` of ``scores`` is needed.
-    """
-    n = scores.shape[0]
-    k = min(k, n)
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    n_blocks = n // _BLOCK
-    if n_blocks >= 4 * k:
-        maxima = scores[: n_blocks * _BLOCK].reshape(n_blocks, _BLOCK).max(axis=1)
-        threshold = np.partition(maxima, n_blocks - k)[n_blocks - k]
-    else:
-        threshold = np.partition(scores, n - k)[n - k]
-    cand = np.flatnonzero(scores >= threshold)
-    order = np.lexsort((cand, -scores[cand]))
-    return cand[order[:k]]

@@ -108,32 +108,9 @@ class Word2Vec:
                 "Word2Vec(vector_size=...).fit(corpus), or `from wordvec.gensim import Word2Vec` "
                 "for gensim's constructor that trains"
             )
-        self.vector_size = vector_size
-        self.window = window
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.max_final_vocab = max_final_vocab
-        self.sample = sample
-        self.alpha = alpha
-        self.min_alpha = min_alpha
-        self.epochs = epochs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.hs = hs
-        self.sg = sg
-        self.cbow_mean = cbow_mean
-        self.softmax = softmax
-        self.nce = nce
-        self.shrink_windows = shrink_windows
-        self.seed = seed
-        self.workers = workers
-        self.batch_words = batch_words
-        self.max_sentence_length = max_sentence_length
-        self.unicode_errors = unicode_errors
-        self.deterministic = deterministic
-        self.round_words = round_words
-        self.device = device
-        self.cluster = cluster
+        args = locals()
+        for name in params.NAMES:  # every parameter stored as given (scikit-learn's rule)
+            setattr(self, name, args[name])
         self.check_params()
         self.stop_training = False
         self.epochs_trained_ = 0

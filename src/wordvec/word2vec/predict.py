@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wordvec.core.huffman import HuffmanTree
-from wordvec.vectors.keyedvectors import top_indices
+from wordvec.vectors.topk import top_indices
 
 if TYPE_CHECKING:
     from wordvec.vectors.keyedvectors import KeyedVectors
