@@ -1,9 +1,15 @@
-"""The shape of the code: no kernel takes more than 14 arguments (arguments travel in bundles,
-the NamedTuples of each kernel module), private helpers and CUDA kernels included."""
+"""The shape of the code: imports flow down the layers of docs/architecture.md with no cycle, a
+dozen modules at most at the top, none over 600 lines, few formatting exceptions, one place that
+picks the backend, ``import wordvec`` light; and no kernel takes more than 14 arguments
+(arguments travel in bundles, the NamedTuples of each kernel module), private helpers and CUDA
+kernels included."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
+import wordvec
 import wordvec.kernels
 
 MAX_ARGS = 14
@@ -46,3 +52,127 @@ def test_the_walk_finds_the_kernels():
 def test_no_kernel_takes_more_than_14_arguments():
     over = [f"{m}: {f} takes {n}" for m, f, n in kernel_functions() if n > MAX_ARGS]
     assert not over, f"more than {MAX_ARGS} arguments (pass bundles instead): {over}"
+
+
+# -- the house: layers, cycles, sizes ------------------------------------------------------------
+SRC = Path(wordvec.__file__).parent
+# folders from the bottom up: a module imports its own folder or one below it, never above
+LAYERS = ["kernels", "formats", "corpus", "core", "vectors", "word2vec", "count", "viz"]
+# the faces over the layers, bottom up: the public modules, the package's public API (which
+# the explorer and the command line use), the explorer, the command line
+FACES = ["io", "ann", "gensim", "wordvec", "web", "commands", "cli"]
+ORDER = {name: i for i, name in enumerate(LAYERS + FACES)}
+MAX_TOP_MODULES = 12
+MAX_LINES = 600
+MAX_FMT_SKIP = 20
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name (a package by its ``__init__``)."""
+    out = {}
+    for p in SRC.rglob("*.py"):
+        parts = ("wordvec", *p.relative_to(SRC).with_suffix("").parts)
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    return out
+
+
+def imports(path: Path, module: str, known: dict) -> set[str]:
+    """The wordvec modules ``module`` imports anywhere in its file (not under TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for n in ast.walk(node))
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            for a in node.names:
+                full = f"{target}.{a.name}"
+                out.add(full if full in known else target)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return {m for m in out if m in known and m != module}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "wordvec"
+
+
+def test_no_import_cycles():
+    known = modules()
+    graph = {m: imports(p, m, known) for m, p in known.items()}
+
+    def reaches(a, b):
+        seen, todo = set(), [a]
+        while todo:
+            for n in graph[todo.pop()]:
+                if n == b:
+                    return True
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return False
+
+    assert [m for m in graph if reaches(m, m)] == []
+
+
+def test_imports_flow_down_the_layers():
+    known = modules()
+    assert {layer(m) for m in known} <= set(ORDER), "a folder or module with no layer"
+    up = [
+        f"{m} -> {t}"
+        for m, p in known.items()
+        for t in imports(p, m, known)
+        if ORDER[layer(t)] > ORDER[layer(m)]
+    ]
+    assert up == [], "imports climbing to a higher layer"
+
+
+def test_at_most_a_dozen_modules_at_the_top_level():
+    top = sorted(p.name for p in SRC.glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, top
+
+
+def test_no_module_over_600_lines():
+    long = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}  # fmt: skip
+    assert long == {}
+
+
+def test_formatting_exceptions_are_few():
+    skips = sum(p.read_text(encoding="utf-8").count("# fmt: skip") for p in SRC.rglob("*.py"))
+    assert skips <= MAX_FMT_SKIP
+
+
+def test_the_estimator_never_branches_on_the_backend():
+    """``core.executors.backend`` alone looks at ``device`` and ``cluster``: no comparison or
+    condition in word2vec/ names them."""
+    found = []
+    for path in (SRC / "word2vec").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            tests = [node.test] if isinstance(node, ast.If | ast.IfExp | ast.While) else []
+            tests += [node] if isinstance(node, ast.Compare) else []
+            for t in tests:
+                names = {n.attr for n in ast.walk(t) if isinstance(n, ast.Attribute)}
+                names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+                if names & {"device", "cluster", "_shards"}:
+                    found.append(f"{path.name}:{node.lineno}")
+    assert found == []
+
+
+def test_import_wordvec_loads_no_numba_and_no_extras():
+    code = (
+        "import sys, wordvec, wordvec.core.schedule, wordvec.core.executors.backend, "
+        "wordvec.word2vec.params, wordvec.kernels; "
+        "heavy = [m for m in ('numba', 'matplotlib', 'sklearn', 'starlette', 'ray', 'faiss') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
