@@ -27,7 +27,10 @@ RUN = """
 import json, sys, time
 import wordvec
 from wordvec import Word2Vec
-from wordvec.vectors.evaluate import evaluate_analogies
+try:
+    from wordvec.vectors.evaluate import evaluate_analogies
+except ImportError:  # a version before the folders by concern (issue #25)
+    from wordvec.evaluate import evaluate_analogies
 spec = json.loads(sys.argv[1])
 t0 = time.perf_counter()
 m = Word2Vec(vector_size=100, window=5, sample=1e-4, negative=5, epochs=5, workers=2, seed=1,

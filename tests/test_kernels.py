@@ -8,6 +8,7 @@ import pytest
 from wordvec.core.huffman import build_huffman
 from wordvec.corpus.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
 from wordvec.kernels import train as k
+from wordvec.kernels.bundles import Weights
 
 M64 = (1 << 64) - 1
 
@@ -227,7 +228,7 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
     touched = np.zeros((3, len(counts)), np.uint8)
     before = syn0.copy(), syn1neg.copy(), syn1.copy()
     fn = k.KERNELS["sg" if sg else "cbow"]
-    fn(corpus, k.Weights(syn0, syn1neg, syn1), tables, opts, 0, len(bounds) - 1, a0, a1, rng,
+    fn(corpus, Weights(syn0, syn1neg, syn1), tables, opts, 0, len(bounds) - 1, a0, a1, rng,
        stats, touched)  # fmt: skip
     for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
         changed = np.flatnonzero(np.any(old != new, axis=1))
@@ -260,7 +261,7 @@ def test_softmax_kernel_matches_reference(sg):
     stats = np.zeros(3)
     corpus, tables, opts = bundles(ids, bounds, keep, None, None, window, 0, 0, sg, 1)
     dummy = np.zeros((1, syn0.shape[1]), np.float32)
-    k.KERNELS["softmax"](corpus, k.Weights(syn0, dummy, syn1), tables, opts, 0, len(bounds) - 1,
+    k.KERNELS["softmax"](corpus, Weights(syn0, dummy, syn1), tables, opts, 0, len(bounds) - 1,
                          a0, a1, rng, stats, np.zeros((3, len(counts)), np.uint8))  # fmt: skip
     np.testing.assert_allclose(syn0, exp0, rtol=2e-6, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, rtol=2e-6, atol=2e-6)

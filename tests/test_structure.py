@@ -176,3 +176,30 @@ def test_import_wordvec_loads_no_numba_and_no_extras():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cached_kernels_call_no_helper_of_another_module():
+    """Numba's on-disk cache keys a kernel on its own file only: a helper imported from another
+    module could be edited without the cached kernels that inline it noticing. So a module of
+    ``kernels/`` with cached functions imports no function from another module of ``kernels/``
+    (constants and the bundles' NamedTuples may come from elsewhere: a change of the bundles
+    changes the kernels' argument types, and the cache compiles anew)."""
+    functions = {}  # module name -> names of the functions it defines
+    trees = {}
+    for path in KERNELS.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        trees[path.stem] = tree
+        functions[path.stem] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    trapped = []
+    for name, tree in trees.items():
+        cached = [k for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                  for d in n.decorator_list if isinstance(d, ast.Call)
+                  for k in d.keywords if k.arg == "cache" and ast.unparse(k.value) == "True"]  # fmt: skip
+        if not cached:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wordvec.kernels."):
+                other = node.module.rsplit(".", 1)[1]
+                trapped += [f"{name} <- {other}.{a.name}" for a in node.names
+                            if a.name in functions.get(other, set())]  # fmt: skip
+    assert trapped == []

@@ -33,7 +33,8 @@ class Objective:
 
     def __call__(self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray,
                  stats_row: np.ndarray) -> None:  # fmt: skip
-        from wordvec.kernels.train import KERNELS, Weights
+        from wordvec.kernels.bundles import Weights
+        from wordvec.kernels.train import KERNELS
 
         rng = np.array([job.seed], np.uint64)
         KERNELS[self.kind](self.corpus, Weights(*weights), self.tables, self.opts, job.s0,
@@ -58,7 +59,7 @@ def make_objective(
     ``keep``: subsampling thresholds; ``noise``: the alias table of the noise
     distribution (None without negative sampling); ``tree``: the Huffman tree (None without
     hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE)."""
-    from wordvec.kernels.train import Corpus, Options, Tables
+    from wordvec.kernels.bundles import Corpus, Options, Tables
 
     if noise is None:
         noise = (np.zeros(1, np.uint64), np.zeros(1, np.int32))

@@ -42,13 +42,13 @@ the launch (V words, d dimensions, S sentences of the corpus, B sentences in the
 in the launch, T tokens of those sentences); ``KERNELS[kind](corpus, weights, tables, opts,
 launch, scratch, stats)``:
 
-- ``corpus``: ``kernels.train.Corpus``: ``ids`` uint16[n] (``ESCAPE``: the next id of ``rare``
+- ``corpus``: ``kernels.bundles.Corpus``: ``ids`` uint16[n] (``ESCAPE``: the next id of ``rare``
   int32[r]), ``rare_starts`` int64[S + 1], ``bounds`` int64[S + 1] (see ``wordvec.corpus.encoded``)
-- ``weights``: ``kernels.train.Weights``: ``syn0``, ``syn1neg`` float32[V, d], updated in
+- ``weights``: ``kernels.bundles.Weights``: ``syn0``, ``syn1neg`` float32[V, d], updated in
   place; ``syn1`` unused (float32[1, d])
-- ``tables``: ``kernels.train.Tables``: ``keep`` uint64[V], ``noise_p`` uint64[V],
+- ``tables``: ``kernels.bundles.Tables``: ``keep`` uint64[V], ``noise_p`` uint64[V],
   ``noise_a`` int32[V]; the Huffman and NCE fields unused (one-element placeholders)
-- ``opts``: ``kernels.train.Options``: ``window``, ``shrink`` (0/1), ``negative``
+- ``opts``: ``kernels.bundles.Options``: ``window``, ``shrink`` (0/1), ``negative``
   (1 .. MAX_OUT - 1), ``cbow_mean`` (0/1) are read; ``hs``, ``nce`` are 0 and ``sg`` is the
   kernel's
 - ``launch``: ``Launch``: the block of each sentence and the jobs they belong to

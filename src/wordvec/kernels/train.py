@@ -9,7 +9,7 @@ with the same arguments, found through ``KERNELS``. All in one module: Numba's o
 does not see edits to helpers in another file. The maths (skip-gram's window blocks, NCE's scores
 and biases, a logistic output's shift) is in docs/training-core.md, "The kernels".
 
-Arguments: four bundles, ``Corpus``, ``Weights``, ``Tables``, ``Options`` (shapes below: V words,
+Arguments: four bundles (``kernels.bundles``: ``Corpus``, ``Weights``, ``Tables``, ``Options``),
 d dimensions, L the longest Huffman code, s sentences), and per call: sentences ``s0 .. s1 - 1``;
 the learning rate falls linearly from ``alpha0`` at the first token to ``alpha1`` after the
 last; ``rng``: uint64[1] random state, advanced in place; ``stats``: float64[3] accumulates (loss
@@ -20,13 +20,14 @@ the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
 
 import math
-from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from wordvec.kernels import ESCAPE
-from wordvec.kernels.prefetch import prefetch_row
 
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
@@ -35,39 +36,7 @@ SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
 # -log(sigmoid(x)), float64 so the loss sum keeps its precision
 NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
-
-
-class Corpus(NamedTuple):  # packed as ``wordvec.corpus.encoded.EncodedCorpus``
-    ids: np.ndarray  # uint16[n] word ids, ``ESCAPE`` standing for the next id of ``rare``
-    rare: np.ndarray  # int32[r]
-    rare_starts: np.ndarray  # int64[s + 1] index in ``rare`` at each sentence start
-    bounds: np.ndarray  # int64[s + 1] sentence starts
-
-
-class Weights(NamedTuple):  # an unused matrix is float32[1, d]
-    syn0: np.ndarray  # float32[V, d] input vectors
-    syn1neg: np.ndarray  # float32[V, d] output vectors of negative sampling (and of NCE)
-    syn1: np.ndarray  # float32[V - 1, d] Huffman tree nodes, [V, d] full softmax, [V, 1] NCE biases
-
-
-class Tables(NamedTuple):
-    keep: np.ndarray  # uint64[V] subsampling thresholds (``wordvec.corpus.vocab.keep_thresholds``)
-    noise_p: np.ndarray  # uint64[V] thresholds and
-    noise_a: np.ndarray  # int32[V] aliases: the alias table of the noise distribution
-    codes: np.ndarray  # uint8[V, L] Huffman codes
-    points: np.ndarray  # int32[V, L] their inner nodes
-    code_len: np.ndarray  # int32[V]
-    nce_shift: np.ndarray  # float32[V] log(k P_n(w)), k = negative (float32[1] without NCE)
-
-
-class Options(NamedTuple):  # int64 each
-    window: int
-    shrink: int  # shrink_windows
-    negative: int
-    hs: int
-    sg: int
-    cbow_mean: int
-    nce: int
+LINE, PREFETCH_LINES = 64, 8  # bytes a cache line; lines of a row ``prefetch_row`` asks for
 
 
 # -- 1. what one update does ---------------------------------------------------------------------
@@ -260,6 +229,34 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
             e[t] += g * syn1[o, t]
             syn1[o, t] += g * x[t]
     return loss
+
+
+# ``prefetch_row(matrix, i)``: the CPU starts loading the first PREFETCH_LINES cache lines of row i
+# of a C-contiguous 2-D array (LLVM's llvm.prefetch; never faults), so a later read does not stall
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i = context.cast(builder, args[1], signature.args[1], types.intp)
+        zero = context.get_constant(types.intp, 0)
+        ptr = cgutils.get_item_pointer2(
+            context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
+            cgutils.unpack_tuple(builder, ary.strides), "C", [i, zero],
+        )  # fmt: skip
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
+        )
+        base = builder.bitcast(ptr, i8p)
+        for line in range(PREFETCH_LINES):
+            addr = builder.gep(base, [ir.Constant(ir.IntType(64), line * LINE)])
+            builder.call(fn, [addr, i32(1), i32(3), i32(1)])  # for writing, keep, data cache
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
 
 
 # -- 2. what every kernel does alike, written once -----------------------------------------------

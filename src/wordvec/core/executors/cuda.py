@@ -220,7 +220,7 @@ def host_bundles(objective, weights) -> tuple:
     arrays of the dtypes the kernels are compiled for (``on_device`` moves them;
     ``tests/test_cuda_compile.py`` takes their Numba types). ``weights``: the host's (syn0,
     syn1neg, ...) float32 arrays; negative sampling only (the executor refuses the rest)."""
-    from wordvec.kernels.train import Corpus, Tables, Weights
+    from wordvec.kernels.bundles import Corpus, Tables, Weights
 
     corpus, tables = objective.corpus, objective.tables
     rare = corpus.rare if corpus.rare.shape[0] else np.zeros(1, np.int32)  # never empty

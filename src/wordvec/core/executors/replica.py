@@ -301,7 +301,7 @@ def _writable(bundle):
 def _slice(corpus, a: int, b: int):
     """The kernels' ``Corpus`` bundle of sentences ``a .. b - 1`` only, its sentence indices
     starting at 0 (the kernels only use token offsets relative to a job's first sentence)."""
-    from wordvec.kernels.train import Corpus
+    from wordvec.kernels.bundles import Corpus
 
     t0, t1 = int(corpus.bounds[a]), int(corpus.bounds[b])
     r0, r1 = int(corpus.rare_starts[a]), int(corpus.rare_starts[b])

@@ -225,7 +225,7 @@ class Shard:
 
     def bundle(self):
         """The kernels' ``Corpus`` bundle of the encoded shard."""
-        from wordvec.kernels.train import Corpus
+        from wordvec.kernels.bundles import Corpus
 
         e = self.encoded
         return Corpus(e.ids, e.rare, e.rare_starts(e.bounds), e.bounds)
