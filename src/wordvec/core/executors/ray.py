@@ -1,6 +1,6 @@
 """Rounds on Ray actors: data-parallel training on a cluster (``Word2Vec(cluster="ray")``).
 
-Each actor is a long-lived process (one Numba thread, kernels compiled once: ``replica.py``)
+Each actor is a long-lived process (one Numba thread, kernels compiled once: ``ray_actor.py``)
 holding a full replica of the weights and the sentences of its own span of the corpus. This
 module is the driver's side. A round is one call per
 actor: it trains its jobs on its replica and sends back only the rows it touched (ids + rows,
@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 from wordvec.core.executors.board import Board, PeerLost
+from wordvec.core.executors.ray_actor import HotStep, _sent, _warm_merge
 from wordvec.core.executors.ray_cluster import connect, retire, spawn
-from wordvec.core.executors.replica import HotStep, _sent, _warm_merge
 from wordvec.core.replicas import MERGE
 from wordvec.core.schedule import Round, equal_spans
 

@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import Sequence
 
-from wordvec.core.executors.replica import Replica
+from wordvec.core.executors.ray_actor import Replica
 
 try:
     import ray
