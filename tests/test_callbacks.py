@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 
+from conftest import topic_sentences
 from wordvec import Word2Vec
 from wordvec.word2vec.callbacks import EarlyStopping, EvaluateAnalogies, SaveEvery
 
 
 def topic_corpus(n=400):
-    rng = np.random.default_rng(0)
-    topics = [[f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]]
-    return [list(rng.choice(topics[s % 2], 10)) for s in range(n)]
+    return topic_sentences(n, words=6, length=10)
 
 
 PARAMS = dict(vector_size=12, min_count=1, workers=1, seed=2, sample=0, alpha=0.05)

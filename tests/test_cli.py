@@ -11,18 +11,14 @@ import time
 import numpy as np
 import pytest
 
+from conftest import topic_sentences, write_corpus
 from wordvec import Word2Vec, load_word2vec
 from wordvec.cli import main
 
 
 @pytest.fixture
 def corpus(tmp_path):
-    rng = np.random.default_rng(0)
-    topics = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
-    lines = [" ".join(rng.choice(topics[s % 2], 12)) for s in range(400)]
-    path = tmp_path / "corpus.txt"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_corpus(tmp_path / "corpus.txt", topic_sentences(400))
 
 
 def run(capsys, *argv):

@@ -6,17 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import write_corpus, zipf_sentences
 from wordvec.corpus.reader import CorpusError
 from wordvec.count.cooccurrence import Cooccurrence
 
-WORDS = [f"w{i}" for i in range(40)]
-
 
 def make_corpus(seed: int = 0, n_sent: int = 60) -> list[list[str]]:
-    rng = np.random.default_rng(seed)
-    p = 1.0 / np.arange(1, len(WORDS) + 1)  # Zipf-like: frequent and rare pairs both occur
-    p /= p.sum()
-    return [list(rng.choice(WORDS, size=rng.integers(1, 30), p=p)) for _ in range(n_sent)]
+    """Zipf-like over w0..w39 (frequent and rare pairs both occur), sentences of 1 to 29 words."""
+    return zipf_sentences(n_sent, 40, (1, 30), seed=seed)
 
 
 def reference(sentences, words, window, weighting, context) -> np.ndarray:
@@ -88,8 +85,7 @@ def test_subsampling_is_seeded_and_drops_tokens():
 
 def test_file_corpus_equals_iterable(tmp_path):
     corpus = make_corpus(3)
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(s) for s in corpus) + "\n")
+    path = write_corpus(tmp_path / "c.txt", corpus)
     a = Cooccurrence(window=2, min_count=2).fit(corpus)
     b = Cooccurrence(window=2, min_count=2).fit(path)
     assert a.words_ == b.words_
@@ -146,8 +142,7 @@ def test_cli_count_based_commands(tmp_path, capsys):
     from wordvec.count.glove import GloVe
     from wordvec.count.ppmi import PPMI
 
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(" ".join(s) for s in make_corpus(4, 200)) + "\n")
+    corpus = write_corpus(tmp_path / "c.txt", make_corpus(4, 200))
     common = ["--min-count", "1", "--window", "3", "--quiet"]
     assert main(["cooccur", str(corpus), "-o", str(tmp_path / "m.npz"), *common]) == 0
     assert Cooccurrence.load(tmp_path / "m.npz").matrix_.nnz > 0
@@ -175,8 +170,7 @@ def test_cli_cooccur_output_follows_the_one_suffix_rule(tmp_path, capsys):
     would promise text, and any other suffix: one line, exit 2, nothing written."""
     from wordvec.cli import main
 
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(" ".join(s) for s in make_corpus(5, 100)) + "\n")
+    corpus = write_corpus(tmp_path / "c.txt", make_corpus(5, 100))
     common = ["--min-count", "1", "--window", "3", "--quiet"]
     want = Cooccurrence(window=3, min_count=1).fit(corpus).matrix_
     for name in ("m.npz", "m.wv", "m", "m.wv.gz"):

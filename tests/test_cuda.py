@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import topic_sentences
+
 M64 = (1 << 64) - 1
 HERE = Path(__file__).resolve().parent
 HAS_GPU = os.path.exists("/proc/driver/nvidia/version")
@@ -210,9 +212,8 @@ def train_end_to_end(out: Path) -> None:
 
 def toy_corpus() -> list[list[str]]:
     """Two topics that never share a sentence: 120 tokens."""
-    rng = np.random.default_rng(1)
     topics = [["cat", "dog", "pet", "fur", "paw"], ["car", "bus", "road", "wheel", "fuel"]]
-    return [list(rng.choice(topics[i % 2], 10)) for i in range(12)]
+    return topic_sentences(12, seed=1, length=10, topics=topics)
 
 
 def _simulate(out: str) -> None:
@@ -236,7 +237,8 @@ def _simulate(out: str) -> None:
 
 
 def python_path() -> str:
-    """This folder first (the subprocesses import this module), then the caller's path."""
+    """This folder first (the subprocesses import this module, which imports conftest), then the
+    caller's path."""
     return os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
 
 

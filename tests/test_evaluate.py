@@ -20,10 +20,6 @@ from wordvec.vectors.evaluate import (
     read_word_pairs,
 )
 
-DATA = Path("/work/shared/data")
-GOOGLE = DATA / "questions-words.txt"
-WORDSIM = DATA / "wordsim353.tsv"
-
 
 @pytest.fixture
 def royals() -> KeyedVectors:
@@ -246,12 +242,12 @@ def test_analogies_match_gensim(tmp_path, gensim_kv, restrict, case_insensitive)
     assert ours.skipped == n_questions - sum(t for _, t in theirs.values())
 
 
-def google_like_vectors(d=50, seed=0) -> KeyedVectors:
+def google_like_vectors(questions_words: Path, d=50, seed=0) -> KeyedVectors:
     """Vectors for every word of the Google file, each section's pairs related by one offset,
     plus lower-case spellings of some capitalised words (rarer, so the variants path runs)."""
     rng = np.random.default_rng(seed)
     vec: dict[str, np.ndarray] = {}
-    for _, questions in read_analogies(GOOGLE, case_insensitive=False):
+    for _, questions in read_analogies(questions_words, case_insensitive=False):
         rel = rng.standard_normal(d)
         for a, b, c, e in questions:
             for x, y in ((a, b), (c, e)):
@@ -266,10 +262,9 @@ def google_like_vectors(d=50, seed=0) -> KeyedVectors:
     return KeyedVectors(words + extra, np.array(vectors, np.float32))
 
 
-@pytest.mark.skipif(not GOOGLE.exists(), reason="needs /work/shared/data")
-def test_google_file_matches_gensim(tmp_path, gensim_kv):
-    kv = google_like_vectors()
-    lines = GOOGLE.read_text().splitlines()
+def test_google_file_matches_gensim(tmp_path, questions_words, gensim_kv):
+    kv = google_like_vectors(questions_words)
+    lines = questions_words.read_text().splitlines()
     sample = [x for i, x in enumerate(lines) if x.startswith(":") or i % 4 == 0]
     path = write(tmp_path, "\n".join(sample) + "\n")
     ours = evaluate_analogies(kv, path, restrict_vocab=800)
@@ -353,14 +348,13 @@ def test_word_pairs_match_gensim(tmp_path, gensim_kv, royals, delimiter):
         assert 100 * ours.oov_ratio == pytest.approx(oov)
 
 
-@pytest.mark.skipif(not WORDSIM.exists(), reason="needs /work/shared/data")
-def test_wordsim353_matches_gensim(gensim_kv):
-    words = sorted({w for a, b, _ in read_word_pairs(WORDSIM) for w in (a, b)})
+def test_wordsim353_matches_gensim(wordsim353, gensim_kv):
+    words = sorted({w for a, b, _ in read_word_pairs(wordsim353) for w in (a, b)})
     rng = np.random.default_rng(0)
     keep = words[::7] + words[1::7] + words[2::7] + words[3::7] + words[4::7] + words[5::7]
     kv = KeyedVectors(keep, rng.standard_normal((len(keep), 20)).astype(np.float32))
-    ours = evaluate_word_pairs(kv, WORDSIM)
-    pearson, spearman, oov = to_gensim(kv, gensim_kv).evaluate_word_pairs(str(WORDSIM))
+    ours = evaluate_word_pairs(kv, wordsim353)
+    pearson, spearman, oov = to_gensim(kv, gensim_kv).evaluate_word_pairs(str(wordsim353))
     assert ours.oov > 0
     assert ours.pearson == pytest.approx(pearson.statistic, abs=1e-6)
     assert ours.spearman == pytest.approx(spearman.statistic, abs=1e-9)

@@ -6,27 +6,22 @@ of gensim's."""
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import topic_sentences, write_corpus, zipf_sentences
 from wordvec import gensim as wg
 from wordvec.word2vec import model as wtrain
 
 gensim_models = pytest.importorskip("gensim.models")
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-QUESTIONS = DATA / "questions-words.txt"
 
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
     """A small two-topic corpus file, and analogy and word-pair files about it."""
     d = tmp_path_factory.mktemp("toy")
-    rng = np.random.default_rng(0)
-    topics = [[f"a{i}" for i in range(10)], [f"b{i}" for i in range(10)]]
-    lines = [" ".join(rng.choice(topics[s % 2], 12)) for s in range(600)]
-    (d / "c.txt").write_text("\n".join(lines) + "\n\n")
+    write_corpus(d / "c.txt", topic_sentences(600, words=10), end="\n\n")
     (d / "q.txt").write_text(": first\na0 a1 b0 b1\na2 a3 b2 b3\nzz a1 b0 b1\n: gram-x\n"
                              "A4 a5 b4 b5\n")  # fmt: skip
     (d / "p.tsv").write_text("a0\ta1\t9\na0\tb1\t1\nb2\tb3\t8\na4\tzz\t3\nb5\ta6\t2\n")
@@ -103,12 +98,8 @@ def test_corpus_file_and_train_on_another_corpus(toy):
 @pytest.fixture(scope="module")
 def zipf(tmp_path_factory):
     """300 sentences of 5 to 20 words drawn from 40 (3,641 tokens), as a list and a file."""
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(40)]
-    p = 1 / np.arange(1, 41)
-    sentences = [list(rng.choice(words, rng.integers(5, 21), p=p / p.sum())) for _ in range(300)]
-    path = tmp_path_factory.mktemp("zipf") / "c.txt"
-    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    sentences = zipf_sentences(300, 40, (5, 21))
+    path = write_corpus(tmp_path_factory.mktemp("zipf") / "c.txt", sentences)
     return sentences, str(path)
 
 
@@ -269,9 +260,8 @@ def test_add_vectors_as_gensim(toy_model):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_port_matches_gensim_on_a_real_slice(tmp_path):
+def test_port_matches_gensim_on_a_real_slice(tmp_path, wiki100m, questions_words, wordsim353):
     """One gensim script under both imports on 10 MB of Wikipedia, seeds 1 and 2: mean analogy
     accuracy (all questions among the 30,000 most frequent words) within one point, mean
     WordSim within 0.06.
@@ -282,7 +272,7 @@ def test_port_matches_gensim_on_a_real_slice(tmp_path):
     runs on one machine: gensim 2.97-3.55 %, wordvec 2.71-2.87 %, gaps -0.15 to -0.79 points
     (one run of one seed alone failed the tolerance once in 14); rho gaps -0.001 to -0.049. The
     mean of two seeds halves the spread."""
-    with open(DATA / "wiki100m.txt", "rb") as f:
+    with open(wiki100m, "rb") as f:
         (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
     results = {}
     for name, module in (("gensim", gensim_models), ("wordvec", wg)):
@@ -292,8 +282,8 @@ def test_port_matches_gensim_on_a_real_slice(tmp_path):
             model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50,
                                     window=5, min_count=5, workers=2, epochs=5,
                                     seed=seed)  # fmt: skip
-            score, _ = model.wv.evaluate_word_analogies(QUESTIONS, restrict_vocab=30000)
-            pairs = model.wv.evaluate_word_pairs(DATA / "wordsim353.tsv")
+            score, _ = model.wv.evaluate_word_analogies(questions_words, restrict_vocab=30000)
+            pairs = model.wv.evaluate_word_pairs(wordsim353)
             runs.append((score, pairs[1][0]))
         results[name] = (np.mean([r[0] for r in runs]), np.mean([r[1] for r in runs]),
                          model.corpus_count, len(model.wv))  # fmt: skip

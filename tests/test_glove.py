@@ -4,15 +4,12 @@ input, and a quality floor on a slice of the benchmark corpus."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from conftest import zipf_sentences
 from wordvec.count.cooccurrence import Cooccurrence
 from wordvec.count.glove import GloVe
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def entry_loss(w, c, bw, bc, logx, fx):
@@ -101,10 +98,7 @@ def test_adagrad_steps_match_numpy():
 
 
 def zipf_corpus(seed: int = 0, n: int = 600) -> list[list[str]]:
-    rng = np.random.default_rng(seed)
-    words = [f"w{i}" for i in range(120)]
-    p = 1.0 / np.arange(1, 121)
-    return [list(rng.choice(words, size=15, p=p / p.sum())) for _ in range(n)]
+    return zipf_sentences(n, 120, 15, seed=seed)
 
 
 SMALL = dict(vector_size=12, window=4, min_count=1, epochs=4, x_max=10.0)
@@ -186,11 +180,10 @@ def test_bad_input(corpus, params, match):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
-def test_quality_floor_on_a_wiki_slice(tmp_path):
+def test_quality_floor_on_a_wiki_slice(tmp_path, wiki100m, wordsim353):
     from wordvec.vectors.evaluate import evaluate_word_pairs
 
-    with (DATA / "wiki100m.txt").open("rb") as f:
+    with wiki100m.open("rb") as f:
         raw = f.read(20_000_000)
     (tmp_path / "slice.txt").write_bytes(raw[: raw.rfind(b" ")])
     m = GloVe(vector_size=50, window=5, min_count=10, epochs=8, x_max=10.0,
@@ -198,5 +191,5 @@ def test_quality_floor_on_a_wiki_slice(tmp_path):
     assert m.loss_history_[-1] < 0.5 * m.loss_history_[0]
     # calibrated on this slice: queen is the 8th neighbour of king, WS353 Spearman 0.348
     assert "queen" in [w for w, _ in m.wv.most_similar("king", topn=20)]
-    ws = evaluate_word_pairs(m.wv, DATA / "wordsim353.tsv").spearman
+    ws = evaluate_word_pairs(m.wv, wordsim353).spearman
     assert ws > 0.30, ws

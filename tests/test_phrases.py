@@ -4,7 +4,6 @@ import gzip
 import json
 import math
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,6 @@ from wordvec.cli import main
 from wordvec.corpus.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 from wordvec.corpus.reader import CorpusError
 from wordvec.io import load_native, save_native
-
-WIKI = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wiki100m.txt"
 
 # Hand-made corpus. Counts, by hand:
 #   N = 15 tokens; new 4, york 4, is 2, big 2, city 3 (5 distinct words)
@@ -365,11 +362,9 @@ def test_cli_mistakes_print_one_line_and_exit_2(tmp_path, capsys, extra, match):
 
 # -- a real corpus ------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_finds_known_phrases_in_wiki_slice(tmp_path):
-    if not WIKI.exists():
-        pytest.skip(f"real corpus not available: {WIKI}")
+def test_finds_known_phrases_in_wiki_slice(tmp_path, wiki100m):
     src = tmp_path / "slice.txt"
-    with open(WIKI, "rb") as f:
+    with open(wiki100m, "rb") as f:
         src.write_bytes(f.read(20_000_000))
     found = Phrases().fit(src).export_phrases()
     for phrase in ("new_york", "united_states", "world_war", "los_angeles", "new_zealand"):

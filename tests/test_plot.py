@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import keyed_vectors
 from wordvec import KeyedVectors
 from wordvec.cli import main
 from wordvec.viz.plot import (
@@ -19,9 +20,8 @@ from wordvec.viz.plot import (
     plot_analogy,
     plot_words,
     save_figure,
-    select_words,
 )
-from wordvec.viz.project import MissingDependency, pca, project
+from wordvec.viz.project import MissingDependency, pca, project, select_words
 
 
 def toy_vectors() -> KeyedVectors:
@@ -39,7 +39,7 @@ def toy_vectors() -> KeyedVectors:
     for topic, axis in (("fruit", 5), ("car", 6), ("star", 7)):
         for k in range(12):
             words[f"{topic}{k}"] = e[axis] + 0.08 * rng.normal(size=10).astype(np.float32)
-    return KeyedVectors(list(words), np.stack(list(words.values())))
+    return keyed_vectors(words)
 
 
 @pytest.fixture(scope="module")

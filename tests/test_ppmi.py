@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from conftest import topic_sentences
 from wordvec.count.cooccurrence import Cooccurrence
 from wordvec.count.ppmi import PPMI, ppmi_matrix, truncated_svd
 
@@ -56,10 +57,8 @@ def test_randomized_svd_top_vectors_match_numpy_on_full_rank():
 
 
 def corpus(seed: int = 0) -> list[list[str]]:
-    rng = np.random.default_rng(seed)
-    groups = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
     # two topics: words co-occur within their own group only
-    return [list(rng.choice(groups[s % 2], size=12)) for s in range(200)]
+    return topic_sentences(200, seed=seed)
 
 
 def test_model_vectors_follow_eig_and_context():

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pytest
 
+from conftest import write_corpus, zipf_stream
 from wordvec import Callback, Word2Vec
 from wordvec.core.executors.shards import copy_pieces, list_inputs, plan_shards
 from wordvec.core.schedule import RunState, Schedule
@@ -47,10 +48,9 @@ PARAMS = dict(vector_size=16, min_count=2, epochs=2, seed=7, sg=1, batch_words=1
 
 
 def _write_corpus(path, n_tokens=60_000, seed=0, line=25):
-    rng = np.random.default_rng(seed)
-    words = [f"w{i}" for i in rng.zipf(1.3, n_tokens) % 1500]
-    path.write_text("\n".join(" ".join(words[i : i + line]) for i in range(0, len(words), line)))
-    return path
+    """Zipf-distributed words w0..w1499, ``line`` a line, no newline after the last."""
+    sentences = zipf_stream(n_tokens, a=1.3, vocab=1500, line=line, seed=seed)
+    return write_corpus(path, sentences, end="")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def cluster():
         warnings.simplefilter("ignore")
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
-    from wordvec.core.executors.ray import release
+    from wordvec.core.executors.ray_cluster import release
 
     release()
     ray.shutdown()
@@ -135,7 +135,7 @@ def test_no_cluster_at_the_address_is_one_clear_error_within_seconds(tmp_path, c
 def test_a_joined_cluster_that_went_away_is_left_with_one_clear_error(monkeypatch):
     """A process that joined a cluster which has since gone away is told so (not left waiting
     on it) and leaves it, so that a later run can join or start another."""
-    rayx = importlib.import_module("wordvec.core.executors.ray")
+    rayx = importlib.import_module("wordvec.core.executors.ray_cluster")
     gone = f"127.0.0.1:{_unused_port()}"
     left = []
     monkeypatch.setattr(rayx, "_IDLE", {1.0: ["a warm actor of the cluster gone"]})
@@ -191,9 +191,8 @@ def test_sharded_vocabulary_equals_the_single_machine_scan(cluster, tmp_path, la
         with gzip.open(src / "z.txt.gz", "wt") as f:
             f.write((tmp_path / "d" / "0.txt").read_text()[:5000] + " zz-only-here")
     else:  # text8-like: one line, so the cuts fall inside it
-        src = tmp_path / "one.txt"
-        rng = np.random.default_rng(3)
-        src.write_text(" ".join(f"w{i}" for i in rng.zipf(1.3, 30_000) % 2000))
+        stream = zipf_stream(30_000, a=1.3, vocab=2000, line=None, seed=3)
+        src = write_corpus(tmp_path / "one.txt", stream, end="")
     single, enc = build_vocab(scan_corpus(src), 3)
     vocab, bounds, spans, report, handle = build_vocab_on_actors(src, 2, min_count=3)
     try:

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from conftest import write_corpus, zipf_stream
 from wordvec import Callback, Word2Vec
 
 PARAMS = dict(vector_size=16, min_count=1, epochs=4, workers=1, seed=5, sg=1, batch_words=200)
@@ -17,11 +18,8 @@ PARAMS = dict(vector_size=16, min_count=1, epochs=4, workers=1, seed=5, sg=1, ba
 
 @pytest.fixture
 def corpus(tmp_path):
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in rng.zipf(1.4, 60_000) % 300]
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(words[i : i + 20]) for i in range(0, len(words), 20)))
-    return path
+    sentences = zipf_stream(60_000, a=1.4, vocab=300, line=20)
+    return write_corpus(tmp_path / "c.txt", sentences, end="")
 
 
 class CtrlCAfterSecondEpoch(Callback):

@@ -1,7 +1,5 @@
 """The schedule, driven by fake executors and a fake ``train_job``: no Numba, no estimator."""
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -212,16 +210,6 @@ def test_thread_executor_merges_the_frequent_rows_after_every_step(replicas, eve
                 merged = (replicas - 1) * (i - i % every)  # the others' jobs of earlier steps
                 assert fake.seen[job.index] == (start + i + merged, start + i), (k, r, i)
     assert weights[0][[0, 9], 0].tolist() == [12.0 * replicas] * 2
-
-
-def test_import_wordvec_loads_no_numba_and_no_extras():
-    code = (
-        "import sys, wordvec, wordvec.core.schedule, wordvec.core.executors, wordvec.word2vec.params; "
-        "heavy = [m for m in ('numba', 'matplotlib', 'sklearn', 'starlette', 'ray', 'faiss') "
-        "if m in sys.modules]; print(heavy)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_replica_plan_frequent_rows_round_cap_and_long_sentences():

@@ -1,14 +1,11 @@
 """The Word2Vec estimator: parameters, reproducibility, loss, persistence, and a quality floor."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from conftest import topic_sentences
 from wordvec import CorpusError, FormatError, Word2Vec
 from wordvec.core.huffman import build_huffman
-
-WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiki100m.txt"
 
 
 def test_huffman_codes_on_a_hand_checked_example():
@@ -30,9 +27,7 @@ def test_huffman_refuses_unsorted_counts():
 
 def toy_corpus(n_sent=300, seed=0):
     """Two topics whose words co-occur only within their topic."""
-    rng = np.random.default_rng(seed)
-    topics = [[f"a{i}" for i in range(8)], [f"b{i}" for i in range(8)]]
-    return [list(rng.choice(topics[s % 2], 12)) for s in range(n_sent)]
+    return topic_sentences(n_sent, seed=seed)
 
 
 @pytest.mark.parametrize(
@@ -175,12 +170,11 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatc
     assert [p.name for p in tmp_path.iterdir()] == ["m.wv"]
 
 
-@pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/wiki100m.txt")
-def test_quality_floor_on_a_real_corpus_slice(tmp_path):
+def test_quality_floor_on_a_real_corpus_slice(tmp_path, wiki100m):
     """Calibrated on the first 20 MB of wiki100m (3.4M tokens), 3 epochs: 'queen' and
     'prince' sit well inside king's neighbourhood and capitals pair with their countries."""
     path = tmp_path / "slice.txt"
-    with open(WIKI, "rb") as f:
+    with open(wiki100m, "rb") as f:
         path.write_bytes(f.read(20_000_000))
     model = Word2Vec(sg=0, alpha=0.05, sample=1e-4, epochs=3, workers=2, seed=1).fit(path)
     wv = model.wv
@@ -285,13 +279,12 @@ def test_a_corpus_given_as_a_parameter_gets_one_short_line():
         Word2Vec(window="x" * 10_000)
 
 
-@pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/wiki100m.txt")
-def test_eight_replicas_train_as_one_on_a_real_corpus_slice(tmp_path):
+def test_eight_replicas_train_as_one_on_a_real_corpus_slice(tmp_path, wiki100m):
     """8 deterministic replicas (more than the cores: this is about quality) end where the
     serial run ends: the same loss within 3 % and king's neighbourhood. Rounds too long for
     8 replicas (rounds of 1,000,000 tokens, or no frequent-row merges) fail it."""
     path = tmp_path / "slice.txt"
-    with open(WIKI, "rb") as f:
+    with open(wiki100m, "rb") as f:
         path.write_bytes(f.read(10_000_000))
     params = dict(sg=1, vector_size=50, sample=1e-4, epochs=2, seed=1, max_sentence_length=1000)
     serial = Word2Vec(**params, workers=1).fit(path)

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import add_fillers, keyed_vectors, royal_words
 from wordvec import KeyedVectors
 from wordvec.cli import main
 from wordvec.web import Explorer, create_app, running
@@ -37,14 +38,7 @@ def toy_vectors() -> KeyedVectors:
     e = np.eye(12, dtype=np.float32)
     words = {
         "the": e[8] + e[9] + e[10] + e[11],
-        "man": e[0] + e[2],
-        "woman": e[1] + e[2],
-        "king": e[0] + e[3],
-        "queen": e[1] + e[3],
-        "prince": e[0] + e[3] + 0.6 * e[4],
-        "princess": e[1] + e[3] + 0.6 * e[4],
-        "boy": e[0] + 0.8 * e[2] + 0.5 * e[5],
-        "girl": e[1] + 0.8 * e[2] + 0.5 * e[5],
+        **royal_words(e),
         "kingdom": e[3] + 0.8 * e[8],
         "kind": e[9] + 0.3 * e[2],
         "apple": e[6] + 0.1 * e[8],
@@ -54,13 +48,7 @@ def toy_vectors() -> KeyedVectors:
         "bus": e[7] + 0.2 * e[9],
         "train": e[7] + 0.2 * e[11],
     }
-    rng = np.random.default_rng(7)
-    for k in range(30):
-        v = np.zeros(12, np.float32)
-        v[8:] = rng.normal(size=4)
-        v[:8] = 0.1 * rng.normal(size=8)
-        words[f"filler{k:02d}"] = v
-    return KeyedVectors(list(words), np.stack(list(words.values())))
+    return keyed_vectors(add_fillers(words, 30, dim=12, split=8, scale=0.1, seed=7))
 
 
 @pytest.fixture(scope="module")

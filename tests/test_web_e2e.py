@@ -18,6 +18,7 @@ from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import expect as pw_expect
 
+from conftest import add_fillers, keyed_vectors, royal_words
 from wordvec import KeyedVectors
 from wordvec.web import create_app, running
 
@@ -43,25 +44,8 @@ def toy_vectors() -> KeyedVectors:
     """man:king::woman:queen holds exactly (axes: 0 male, 1 female, 2 person, 3 royal, 4 heir,
     5 young); 40 filler words on axes 6-11 give the scatter something to show."""
     e = np.eye(12, dtype=np.float32)
-    words = {
-        "man": e[0] + e[2],
-        "woman": e[1] + e[2],
-        "king": e[0] + e[3],
-        "queen": e[1] + e[3],
-        "prince": e[0] + e[3] + 0.6 * e[4],
-        "princess": e[1] + e[3] + 0.6 * e[4],
-        "boy": e[0] + 0.8 * e[2] + 0.5 * e[5],
-        "girl": e[1] + 0.8 * e[2] + 0.5 * e[5],
-        "kingdom": e[3] + 0.8 * e[6],
-        "kind": e[7] + 0.3 * e[2],
-    }
-    rng = np.random.default_rng(2)
-    for k in range(40):
-        v = np.zeros(12, np.float32)
-        v[6:] = rng.normal(size=6)
-        v[:6] = 0.15 * rng.normal(size=6)
-        words[f"filler{k:02d}"] = v
-    return KeyedVectors(list(words), np.stack(list(words.values())))
+    words = {**royal_words(e), "kingdom": e[3] + 0.8 * e[6], "kind": e[7] + 0.3 * e[2]}
+    return keyed_vectors(add_fillers(words, 40, dim=12, split=6, scale=0.15, seed=2))
 
 
 @pytest.fixture(scope="module")

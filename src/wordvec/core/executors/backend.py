@@ -95,6 +95,11 @@ class Ray(Threads):
         self.address = address
         self.shards = None  # cluster_input.ShardedCorpus once the actors have read the corpus
 
+    def check(self) -> None:
+        from wordvec.core.executors.ray_cluster import require_ray
+
+        require_ray()
+
     def reads_remotely(self, corpus, update: bool, max_vocab_size: int | None) -> bool:
         """Files are read on the actors, except for what a shard cannot do alone (pruning
         while scanning, adding to a vocabulary): those are read here."""

@@ -15,12 +15,21 @@ from collections.abc import Sequence
 
 from wordvec.core.executors.ray_actor import Replica
 
+MISSING = "training on a cluster needs Ray: pip install 'wordvec[ray]'"
 try:
     import ray
 except ImportError:  # one clear line, not a traceback into Ray's absence
-    raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
+    raise ImportError(MISSING) from None
 
 PROBE_SECONDS = 3.0  # how long a cluster's address may take to accept a connection (``connect``)
+
+
+def require_ray() -> None:
+    """Raise ``MISSING`` in one line unless Ray can be imported now (before any work)."""
+    try:
+        import ray  # noqa: F401 (only whether it imports)
+    except ImportError:
+        raise ImportError(MISSING) from None
 
 
 class ClusterUnreachable(ConnectionError):
