@@ -28,6 +28,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from wordvec.kernels import ESCAPE
+from wordvec.kernels.bundles import Corpus, Options, Tables, Weights  # noqa: F401 (old caches)
 
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
@@ -231,8 +232,7 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
     return loss
 
 
-# ``prefetch_row(matrix, i)``: the CPU starts loading the first PREFETCH_LINES cache lines of row i
-# of a C-contiguous 2-D array (LLVM's llvm.prefetch; never faults), so a later read does not stall
+# prefetch_row(matrix, i): start loading row i of a C-contiguous matrix (llvm.prefetch; no fault)
 @intrinsic
 def prefetch_row(typingctx, matrix, row):
     if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
@@ -580,6 +580,5 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
     _finish(rng, stats, state, loss, pairs, kept)
 
 
-# objective -> kernel; every kernel takes (corpus, weights, tables, opts, s0, s1, alpha0, alpha1,
-# rng, stats, touched)
+# objective -> kernel, each taking the arguments of the module docstring
 KERNELS = {"sg": train_sg, "cbow": train_cbow, "softmax": train_softmax}
