@@ -368,8 +368,13 @@ def _timed_in_another_process(url: str, words: list[str]) -> dict[str, list[floa
     import json
     import subprocess
 
-    r = subprocess.run([sys.executable, "-c", _CLIENT], input=json.dumps([url, words]),
-                       capture_output=True, text=True, check=True)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", _CLIENT],
+        input=json.dumps([url, words]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(r.stdout)
 
 
@@ -428,8 +433,11 @@ def explorer(kv, words, rng, args) -> list[str]:
         def ac(k):
             return http.get(f"/api/autocomplete?prefix={words[picks[k, 1]][:2]}")
 
-        cases = [("neighbours topn=10", nb), ("analogy (3CosAdd + 3CosMul)", an),
-                 ("autocomplete", ac)]  # fmt: skip
+        cases = [
+            ("neighbours topn=10", nb),
+            ("analogy (3CosAdd + 3CosMul)", an),
+            ("autocomplete", ac),
+        ]
         for name, call in cases:
             call(399)
             ms = []
@@ -438,8 +446,10 @@ def explorer(kv, words, rng, args) -> list[str]:
                 r = call(k)
                 ms.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, r.text
-            out.append(f"| {name} | 200 | {statistics.median(ms):.2f} | "
-                       f"{percentile(ms, 99):.2f} | {max(ms):.2f} |")  # fmt: skip
+            out.append(
+                f"| {name} | 200 | {statistics.median(ms):.2f} | "
+                f"{percentile(ms, 99):.2f} | {max(ms):.2f} |"
+            )
 
         # the same neighbours requests from a client in a process of its own, as a browser is:
         # an in-process client competes with the server for the GIL and the 2 cores
@@ -477,9 +487,11 @@ def explorer(kv, words, rng, args) -> list[str]:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-        out.append(f"| neighbours, 200 requests from 50 threads at once ({len(errors)} errors, "
-                   f"{wall:.2f} s) | {len(lat)} | {statistics.median(lat):.2f} | "
-                   f"{percentile(lat, 99):.2f} | {max(lat):.2f} |")  # fmt: skip
+        out.append(
+            f"| neighbours, 200 requests from 50 threads at once ({len(errors)} errors, "
+            f"{wall:.2f} s) | {len(lat)} | {statistics.median(lat):.2f} | "
+            f"{percentile(lat, 99):.2f} | {max(lat):.2f} |"
+        )
         out += ["", first_page(url)]
     print("\n".join(out), flush=True)
     return out
@@ -506,8 +518,10 @@ def first_page(url: str) -> str:
             n = page.get_attribute("#scatter", "data-points")
             page.close()
         b.close()
-    return (f"First page, navigation to the opening picture ({n} most frequent words) drawn, "
-            f"headless Chromium: {', '.join(f'{t:.2f}' for t in times)} s (3 loads).")  # fmt: skip
+    return (
+        f"First page, navigation to the opening picture ({n} most frequent words) drawn, "
+        f"headless Chromium: {', '.join(f'{t:.2f}' for t in times)} s (3 loads)."
+    )
 
 
 def main() -> None:

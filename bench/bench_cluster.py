@@ -70,28 +70,38 @@ def _run(params: dict, corpus: Path, cluster: bool, analogies: Path, pairs: Path
     seconds = sum(e.seconds for e in epochs)
     ana, ws = _quality(model, analogies, pairs)
     row = {
-        "system": f"ray, {params['workers']} actors" if cluster
+        "system": f"ray, {params['workers']} actors"
+        if cluster
         else f"in-process, {params['workers']} workers",
-        "workers": params["workers"], "cluster": cluster, "analogy": ana, "ws353": ws,
-        "tokens_per_s": tokens / seconds, "seconds_epochs": seconds,
-        "seconds_setup": t_total - t_vocab - seconds, "seconds_total": t_total,
+        "workers": params["workers"],
+        "cluster": cluster,
+        "analogy": ana,
+        "ws353": ws,
+        "tokens_per_s": tokens / seconds,
+        "seconds_epochs": seconds,
+        "seconds_setup": t_total - t_vocab - seconds,
+        "seconds_total": t_total,
         "loss": model.loss_history_[-1],
-    }  # fmt: skip
+    }
     if cluster and seen:
         t = seen[0]
         per = np.array(t.per_round, np.float64)  # up, down, wall, slowest actor
-        row.update({
-            "rounds": t.rounds, "rounds_per_epoch": t.rounds / len(epochs),
-            "steps_per_round": t.steps / t.rounds,
-            "bytes_up_round": float(per[:, 0].mean()), "bytes_down_round": float(per[:, 1].mean()),
-            "bytes_epoch": (t.bytes_up + t.bytes_down) / len(epochs),
-            "rows_up_round": t.rows_up / t.rounds,
-            "overhead_ms": 1e3 * float(np.median(per[:, 2] - per[:, 3])),
-            "train_ms": 1e3 * float(np.median(per[:, 3])),
-            "merge_ms": 1e3 * float(np.median(per[:, 4])),
-            "vocab_bytes": len(model.wv) * params["vector_size"] * 4,
-            "tokens_round": model.report_.vocab_tokens * len(epochs) / t.rounds,
-        })  # fmt: skip
+        row.update(
+            {
+                "rounds": t.rounds,
+                "rounds_per_epoch": t.rounds / len(epochs),
+                "steps_per_round": t.steps / t.rounds,
+                "bytes_up_round": float(per[:, 0].mean()),
+                "bytes_down_round": float(per[:, 1].mean()),
+                "bytes_epoch": (t.bytes_up + t.bytes_down) / len(epochs),
+                "rows_up_round": t.rows_up / t.rounds,
+                "overhead_ms": 1e3 * float(np.median(per[:, 2] - per[:, 3])),
+                "train_ms": 1e3 * float(np.median(per[:, 3])),
+                "merge_ms": 1e3 * float(np.median(per[:, 4])),
+                "vocab_bytes": len(model.wv) * params["vector_size"] * 4,
+                "tokens_round": model.report_.vocab_tokens * len(epochs) / t.rounds,
+            }
+        )
     return row
 
 
@@ -185,15 +195,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cpus", type=int, default=8, help="logical CPUs of the local Ray cluster")
     ap.add_argument("--round-words", type=int, default=None, help="default: the estimator's")
     ap.add_argument("--merge", default=None, help="replica merge mode (default: the estimator's)")
-    ap.add_argument("--max-sentence-length", type=int, default=None,
-                    help="cut lines this long (a corpus on one line: jobs are whole sentences, "
-                         "and 8 replicas want jobs of 2,500 tokens)")  # fmt: skip
-    ap.add_argument("--exchange", choices=["auto", "store"], default="auto",
-                    help="frequent rows between actors: auto (a node's shared memory when the "
-                    "actors share the driver's node) or store (the object store, a call a step)")
-    ap.add_argument("--local-plan", choices=["default", "cluster"], default="default",
-                    help="cluster: in-process training takes the 2 actors' plan (rounds of "
-                    "CLUSTER_PAIR_ROUND_SIZE tokens, frequent rows every CLUSTER_PAIR_ROUND_WORDS)")
+    ap.add_argument(
+        "--max-sentence-length",
+        type=int,
+        default=None,
+        help="cut lines this long (a corpus on one line: jobs are whole sentences, "
+        "and 8 replicas want jobs of 2,500 tokens)",
+    )
+    ap.add_argument(
+        "--exchange",
+        choices=["auto", "store"],
+        default="auto",
+        help="frequent rows between actors: auto (a node's shared memory when the "
+        "actors share the driver's node) or store (the object store, a call a step)",
+    )
+    ap.add_argument(
+        "--local-plan",
+        choices=["default", "cluster"],
+        default="default",
+        help="cluster: in-process training takes the 2 actors' plan (rounds of "
+        "CLUSTER_PAIR_ROUND_SIZE tokens, frequent rows every CLUSTER_PAIR_ROUND_WORDS)",
+    )
     ap.add_argument("--order", default="local,cluster", help="which runs first")
     ap.add_argument("--out", type=Path, default=Path("bench/results/cluster.md"))
     ap.add_argument("--render", action="store_true", help="only rewrite --out from its .json")
@@ -216,8 +238,16 @@ def main(argv: list[str] | None = None) -> int:
     from wordvec.core.executors import ray as rx
 
     rx.EXCHANGE = args.exchange
-    base = dict(vector_size=100, window=5, min_count=5, sample=1e-4, sg=1, negative=5,
-                epochs=args.epochs, seed=args.seed)  # fmt: skip
+    base = dict(
+        vector_size=100,
+        window=5,
+        min_count=5,
+        sample=1e-4,
+        sg=1,
+        negative=5,
+        epochs=args.epochs,
+        seed=args.seed,
+    )
     if args.round_words:
         base["round_words"] = args.round_words
     if args.max_sentence_length:
@@ -225,16 +255,23 @@ def main(argv: list[str] | None = None) -> int:
     round_words = base.get("round_words")
     ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     rows: list[dict] = []
-    spec: dict = {"corpus": f"{args.corpus.name}" + (f", first {corpus.stat().st_size:,} bytes"
-                  if corpus != args.corpus else ""), "params": "", "ray": ray.__version__,
-                  "cpus": args.cpus, "tokens": 0, "vocab": 0}  # fmt: skip
-    spec["params"] = (f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
-                      f"{args.epochs} epochs, seed {args.seed}, round_words "
-                      f"{f'{round_words:,}' if round_words else 'default'}, "
-                      f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
-                      f"replica merge {Word2Vec._replica_merge or 'default'!r}, "
-                      f"exchange {args.exchange}, in-process plan {args.local_plan}"
-                      )  # fmt: skip
+    spec: dict = {
+        "corpus": f"{args.corpus.name}"
+        + (f", first {corpus.stat().st_size:,} bytes" if corpus != args.corpus else ""),
+        "params": "",
+        "ray": ray.__version__,
+        "cpus": args.cpus,
+        "tokens": 0,
+        "vocab": 0,
+    }
+    spec["params"] = (
+        f"skip-gram, negative 5, d 100, window 5, sample 1e-4, min_count 5, "
+        f"{args.epochs} epochs, seed {args.seed}, round_words "
+        f"{f'{round_words:,}' if round_words else 'default'}, "
+        f"max_sentence_length {base.get('max_sentence_length', 10_000):,}, "
+        f"replica merge {Word2Vec._replica_merge or 'default'!r}, "
+        f"exchange {args.exchange}, in-process plan {args.local_plan}"
+    )
     local = [(int(w), False) for w in args.local.split(",") if w]
     remote = [(int(a), True) for a in args.actors.split(",") if a]
     runs = local + remote if args.order.startswith("local") else remote + local

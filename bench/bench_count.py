@@ -40,9 +40,16 @@ def child(system: str, corpus: str, out: str, s: dict) -> None:
     if system == "wordvec-glove":
         from wordvec.count.glove import GloVe
 
-        model = GloVe(vector_size=s["size"], window=s["window"], min_count=s["min_count"],
-                      x_max=s["x_max"], epochs=s["iter"], workers=2, seed=1,
-                      deterministic=not s["hogwild"]).fit(corpus)  # fmt: skip
+        model = GloVe(
+            vector_size=s["size"],
+            window=s["window"],
+            min_count=s["min_count"],
+            x_max=s["x_max"],
+            epochs=s["iter"],
+            workers=2,
+            seed=1,
+            deterministic=not s["hogwild"],
+        ).fit(corpus)
         extra = {"loss": model.loss_history_[-1], "parts": model.seconds_}
     elif system == "ppmi-svd":
         from wordvec.count.ppmi import PPMI
@@ -52,8 +59,17 @@ def child(system: str, corpus: str, out: str, s: dict) -> None:
     else:
         from wordvec import Word2Vec
 
-        model = Word2Vec(vector_size=100, sg=1, negative=5, window=5, sample=1e-4, workers=2,
-                         epochs=5, min_count=s["min_count"], seed=1).fit(corpus)  # fmt: skip
+        model = Word2Vec(
+            vector_size=100,
+            sg=1,
+            negative=5,
+            window=5,
+            sample=1e-4,
+            workers=2,
+            epochs=5,
+            min_count=s["min_count"],
+            seed=1,
+        ).fit(corpus)
         extra = {}
     seconds = time.perf_counter() - t0
     peak = _peak_mb()
@@ -73,8 +89,18 @@ def _peak_mb() -> float:
 
 def run_wordvec(system: str, corpus: Path, work: Path, s: dict) -> dict:
     out = work / f"{system}.bin"
-    cmd = [sys.executable, __file__, "--child", system, "--corpus", str(corpus), "--out",
-           str(out), "--settings", json.dumps(s)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        system,
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(out),
+        "--settings",
+        json.dumps(s),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode:
         raise RuntimeError(f"{system} failed: {res.stderr.strip()[-2000:]}")
@@ -108,27 +134,83 @@ def run_reference(bin_dir: Path, corpus: Path, work: Path, s: dict) -> dict:
     b = str(bin_dir)
     mem = str(s["ref_memory"])
     steps = [
-        ([f"{b}/vocab_count", "-min-count", str(s["min_count"]), "-verbose", "0"], corpus,
-         work / "vocab.txt"),
-        ([f"{b}/cooccur", "-memory", mem, "-vocab-file", str(work / "vocab.txt"), "-verbose",
-          "0", "-window-size", str(s["window"]), "-overflow-file", str(work / "overflow")],
-         corpus, work / "cooc.bin"),
-        ([f"{b}/shuffle", "-memory", mem, "-verbose", "0", "-temp-file",
-          str(work / "temp_shuffle")], work / "cooc.bin", work / "cooc.shuf.bin"),
-        ([f"{b}/glove", "-save-file", str(work / "ref"), "-threads", "2", "-input-file",
-          str(work / "cooc.shuf.bin"), "-x-max", str(s["x_max"]), "-iter", str(s["iter"]),
-          "-vector-size", str(s["size"]), "-binary", "0", "-vocab-file",
-          str(work / "vocab.txt"), "-verbose", "0", "-seed", "1"], None, None),
-    ]  # fmt: skip
+        (
+            [f"{b}/vocab_count", "-min-count", str(s["min_count"]), "-verbose", "0"],
+            corpus,
+            work / "vocab.txt",
+        ),
+        (
+            [
+                f"{b}/cooccur",
+                "-memory",
+                mem,
+                "-vocab-file",
+                str(work / "vocab.txt"),
+                "-verbose",
+                "0",
+                "-window-size",
+                str(s["window"]),
+                "-overflow-file",
+                str(work / "overflow"),
+            ],
+            corpus,
+            work / "cooc.bin",
+        ),
+        (
+            [
+                f"{b}/shuffle",
+                "-memory",
+                mem,
+                "-verbose",
+                "0",
+                "-temp-file",
+                str(work / "temp_shuffle"),
+            ],
+            work / "cooc.bin",
+            work / "cooc.shuf.bin",
+        ),
+        (
+            [
+                f"{b}/glove",
+                "-save-file",
+                str(work / "ref"),
+                "-threads",
+                "2",
+                "-input-file",
+                str(work / "cooc.shuf.bin"),
+                "-x-max",
+                str(s["x_max"]),
+                "-iter",
+                str(s["iter"]),
+                "-vector-size",
+                str(s["size"]),
+                "-binary",
+                "0",
+                "-vocab-file",
+                str(work / "vocab.txt"),
+                "-verbose",
+                "0",
+                "-seed",
+                "1",
+            ],
+            None,
+            None,
+        ),
+    ]
     parts, peak = {}, 0.0
-    for (cmd, fin, fout), name in zip(steps, ("vocab_count", "cooccur", "shuffle", "glove"),
-                                      strict=True):  # fmt: skip
+    for (cmd, fin, fout), name in zip(
+        steps, ("vocab_count", "cooccur", "shuffle", "glove"), strict=True
+    ):
         sec, mb = _timed(cmd, fin, fout)
         parts[name], peak = sec, max(peak, mb)
     for f in ("cooc.bin", "cooc.shuf.bin"):
         (work / f).unlink(missing_ok=True)
-    return {"seconds": sum(parts.values()), "peak_mb": peak, "parts": parts,
-            "vectors": str(work / "ref.txt")}  # fmt: skip
+    return {
+        "seconds": sum(parts.values()),
+        "peak_mb": peak,
+        "parts": parts,
+        "vectors": str(work / "ref.txt"),
+    }
 
 
 def evaluate(path: str) -> dict:
@@ -159,8 +241,9 @@ def table(results: dict[str, list[dict]], s: dict) -> str:
         ratio = statistics.median(r["seconds"] for r in results["glove-c"]) / statistics.median(
             r["seconds"] for r in results["wordvec-glove"]
         )
-        lines.append(f"\nwordvec GloVe is {ratio:.2f}x faster than the reference end to end "
-                     "(medians).")  # fmt: skip
+        lines.append(
+            f"\nwordvec GloVe is {ratio:.2f}x faster than the reference end to end (medians)."
+        )
     lines.append(f"\nsettings: {json.dumps(s)}")
     for name, rows in results.items():
         for r in rows:
@@ -195,9 +278,16 @@ def main(argv: list[str]) -> int:
     if a.child:
         child(a.child, a.corpus, a.out, json.loads(a.settings))
         return 0
-    s = {"window": a.window, "size": a.size, "iter": a.iter, "x_max": a.x_max,
-         "min_count": a.min_count, "ppmi_size": a.ppmi_size, "ref_memory": a.ref_memory,
-         "hogwild": a.hogwild}  # fmt: skip
+    s = {
+        "window": a.window,
+        "size": a.size,
+        "iter": a.iter,
+        "x_max": a.x_max,
+        "min_count": a.min_count,
+        "ppmi_size": a.ppmi_size,
+        "ref_memory": a.ref_memory,
+        "hogwild": a.hogwild,
+    }
     systems = [x for x in a.systems.split(",") if x]
     if "glove-c" in systems and not a.glove_bin:
         print("no --glove-bin: the reference row is skipped", file=sys.stderr)
@@ -218,18 +308,23 @@ def main(argv: list[str]) -> int:
                 row = run_wordvec(system, corpus, work, s)
             row.update(evaluate(row["vectors"]))
             results[system].append(row)
-            print(f"[{rep + 1}/{a.repeat}] {system}: {row['seconds']:.1f} s, "
-                  f"{row['peak_mb']:.0f} MB, analogy {100 * row['analogy']:.2f} %, "
-                  f"WS353 {row['ws353']:.4f}", file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"[{rep + 1}/{a.repeat}] {system}: {row['seconds']:.1f} s, "
+                f"{row['peak_mb']:.0f} MB, analogy {100 * row['analogy']:.2f} %, "
+                f"WS353 {row['ws353']:.4f}",
+                file=sys.stderr,
+                flush=True,
+            )
     report = table(results, s)
     print(report)
     if a.markdown:
         where = Path(a.corpus).name + (f", first {QUICK_BYTES:,} bytes" if a.quick else "")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        Path(a.markdown).write_text(f"# Count-based models on {where}\n\n"
-                                    f"`python bench/bench_count.py {' '.join(argv)}`\n\n"
-                                    f"load average at the end: {load} ({os.cpu_count()} CPUs)\n\n"
-                                    + report)  # fmt: skip
+        Path(a.markdown).write_text(
+            f"# Count-based models on {where}\n\n"
+            f"`python bench/bench_count.py {' '.join(argv)}`\n\n"
+            f"load average at the end: {load} ({os.cpu_count()} CPUs)\n\n" + report
+        )
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -53,10 +53,20 @@ def run(module: str, args) -> dict:
     code = SCRIPT.format(imports=IMPORTS[module])
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", code, str(args.corpus), str(args.questions), str(args.pairs),
-         str(args.sg), str(args.workers)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(args.corpus),
+            str(args.questions),
+            str(args.pairs),
+            str(args.sg),
+            str(args.workers),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - t0
     return result
@@ -71,16 +81,22 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2)
     args = p.parse_args()
     results = {m: run(m, args) for m in IMPORTS}
-    print(f"corpus {args.corpus.name}, sg={args.sg}, workers={args.workers}, 5 epochs, "
-          "the script's defaults otherwise")  # fmt: skip
+    print(
+        f"corpus {args.corpus.name}, sg={args.sg}, workers={args.workers}, 5 epochs, "
+        "the script's defaults otherwise"
+    )
     print("| | training s | analogy % | WordSim-353 spearman | vocab | corpus_count |")
     print("|---|---|---|---|---|---|")
     for m, r in results.items():
-        print(f"| {m} | {r['seconds']:.1f} | {100 * r['analogy']:.2f} | {r['spearman']:.4f} | "
-              f"{r['vocab']:,} | {r['corpus_count']:,} |")  # fmt: skip
+        print(
+            f"| {m} | {r['seconds']:.1f} | {100 * r['analogy']:.2f} | {r['spearman']:.4f} | "
+            f"{r['vocab']:,} | {r['corpus_count']:,} |"
+        )
     g, w = results["gensim"], results["wordvec.gensim"]
-    print(f"analogy difference (wordvec - gensim): {100 * (w['analogy'] - g['analogy']):+.2f} "
-          f"points; time ratio gensim/wordvec {g['seconds'] / w['seconds']:.2f}x")  # fmt: skip
+    print(
+        f"analogy difference (wordvec - gensim): {100 * (w['analogy'] - g['analogy']):+.2f} "
+        f"points; time ratio gensim/wordvec {g['seconds'] / w['seconds']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=Path, default=DATA / "wordsim353.tsv")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--configs", default="sg-ns,cbow-ns")
-    ap.add_argument("--cpu-workers", default=f"2,{os.cpu_count()}",
-                    help="CPU runs to compare with ('' for none)")  # fmt: skip
+    ap.add_argument(
+        "--cpu-workers",
+        default=f"2,{os.cpu_count()}",
+        help="CPU runs to compare with ('' for none)",
+    )
     ap.add_argument("--budget", type=float, default=480.0, help="no new run after this (s)")
     ap.add_argument("--no-tests", action="store_true", help="skip the device tests")
     ap.add_argument("--vector-size", type=int, default=100, help=argparse.SUPPRESS)  # smoke tests
@@ -64,9 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     COMMON["vector_size"] = args.vector_size
     args.out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                     "corpus": str(args.corpus), "epochs": args.epochs, "params": COMMON,
-                     "runs": [], "skipped": []}  # fmt: skip
+    results: dict = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "corpus": str(args.corpus),
+        "epochs": args.epochs,
+        "params": COMMON,
+        "runs": [],
+        "skipped": [],
+    }
     out_file = args.out / "bench_gpu.json"
 
     def save() -> None:
@@ -100,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as e:  # record it and go on with the other runs
                 run = {"config": name, "device": device, "error": f"{type(e).__name__}: {e}"}
             results["runs"].append(run)
-            print(json.dumps({k: v for k, v in run.items() if k != "epochs"}, default=str),
-                  flush=True)  # fmt: skip
+            print(
+                json.dumps({k: v for k, v in run.items() if k != "epochs"}, default=str), flush=True
+            )
             save()
     results["summary"] = summary(results["runs"])
     save()
@@ -112,8 +121,12 @@ def main(argv: list[str] | None = None) -> int:
 def machine() -> dict:
     import numba
 
-    info = {"python": sys.version.split()[0], "numba": numba.__version__,
-            "cpu_count": os.cpu_count(), "platform": platform.platform()}  # fmt: skip
+    info = {
+        "python": sys.version.split()[0],
+        "numba": numba.__version__,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+    }
     try:
         from importlib.metadata import version
 
@@ -126,8 +139,12 @@ def machine() -> dict:
         dev = cuda.get_current_device()
         name = dev.name.decode() if isinstance(dev.name, bytes) else str(dev.name)
         free, total = cuda.current_context().get_memory_info()
-        info.update(gpu=name, compute_capability=list(dev.compute_capability),
-                    gpu_memory_gb=total / 2**30, gpu_free_gb=free / 2**30)  # fmt: skip
+        info.update(
+            gpu=name,
+            compute_capability=list(dev.compute_capability),
+            gpu_memory_gb=total / 2**30,
+            gpu_free_gb=free / 2**30,
+        )
     except Exception as e:
         info["gpu_error"] = f"{type(e).__name__}: {e}"
     return info
@@ -141,11 +158,27 @@ def device_tests() -> dict:
     except ImportError:
         return {"skipped": "pytest is not installed"}
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                        str(ROOT / "tests" / "test_cuda.py")], cwd=ROOT, capture_output=True,
-                       text=True, timeout=300)  # fmt: skip
-    return {"returncode": r.returncode, "seconds": time.perf_counter() - t0,
-            "output_tail": (r.stdout + r.stderr)[-4000:]}  # fmt: skip
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "test_cuda.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return {
+        "returncode": r.returncode,
+        "seconds": time.perf_counter() - t0,
+        "output_tail": (r.stdout + r.stderr)[-4000:],
+    }
 
 
 def warmup() -> dict:
@@ -177,8 +210,13 @@ class Watch:
     def on_train_end(self, model) -> None: ...
 
     def on_epoch_end(self, model, stats) -> None:
-        row = {"epoch": stats.epoch, "seconds": stats.seconds, "loss": stats.loss,
-               "words_per_sec": stats.words_per_sec, "words_kept": stats.words_kept}  # fmt: skip
+        row = {
+            "epoch": stats.epoch,
+            "seconds": stats.seconds,
+            "loss": stats.loss,
+            "words_per_sec": stats.words_per_sec,
+            "words_kept": stats.words_kept,
+        }
         if self.device == "cuda":
             from numba import cuda
 
@@ -199,8 +237,14 @@ def train_and_score(name: str, device: str, workers: int, args) -> dict:
 
         free, total = cuda.current_context().get_memory_info()
         base_used = total - free
-    model = Word2Vec(**COMMON, **CONFIGS[name], epochs=args.epochs, workers=workers,
-                     deterministic=False, device=device)  # fmt: skip
+    model = Word2Vec(
+        **COMMON,
+        **CONFIGS[name],
+        epochs=args.epochs,
+        workers=workers,
+        deterministic=False,
+        device=device,
+    )
     t0 = time.perf_counter()
     model.build_vocab(args.corpus)
     t1 = time.perf_counter()
@@ -210,14 +254,20 @@ def train_and_score(name: str, device: str, workers: int, args) -> dict:
     rep = model.report_
     train_s = t2 - t1
     run = {
-        "config": name, "device": device, "workers": workers if device == "cpu" else None,
-        "vocab_size": len(model.wv), "raw_tokens": rep.raw_tokens,
-        "vocab_tokens": rep.vocab_tokens, "seconds_vocab": t1 - t0, "seconds_train": train_s,
+        "config": name,
+        "device": device,
+        "workers": workers if device == "cpu" else None,
+        "vocab_size": len(model.wv),
+        "raw_tokens": rep.raw_tokens,
+        "vocab_tokens": rep.vocab_tokens,
+        "seconds_vocab": t1 - t0,
+        "seconds_train": train_s,
         "seconds_per_epoch": train_s / args.epochs,
         "words_per_sec": rep.vocab_tokens * args.epochs / train_s,
         "raw_words_per_sec": rep.raw_tokens * args.epochs / train_s,
-        "loss_history": model.loss_history_, "epochs": watch.epochs,
-    }  # fmt: skip
+        "loss_history": model.loss_history_,
+        "epochs": watch.epochs,
+    }
     if device == "cuda":
         from wordvec.core.executors.cuda import gpu_bytes
 
@@ -225,9 +275,16 @@ def train_and_score(name: str, device: str, workers: int, args) -> dict:
         run["gpu_executor_mb"] = watch.executor_bytes / 2**20
         run["gpu_context_peak_mb"] = watch.peak_used / 2**20
         run["gpu_context_base_mb"] = base_used / 2**20
-        run["gpu_estimate_mb"] = gpu_bytes(len(model.wv), model.vector_size, c.n_tokens,
-                                           int(c.rare.shape[0]),
-                                           int(c.bounds.shape[0] - 1)) / 2**20  # fmt: skip
+        run["gpu_estimate_mb"] = (
+            gpu_bytes(
+                len(model.wv),
+                model.vector_size,
+                c.n_tokens,
+                int(c.rare.shape[0]),
+                int(c.bounds.shape[0] - 1),
+            )
+            / 2**20
+        )
         run["gpu_bytes_per_vocab_word"] = 2 * 4 * model.vector_size + 20
     if args.questions.exists():
         a = evaluate_analogies(model.wv, args.questions, restrict_vocab=30_000)
@@ -243,10 +300,14 @@ def summary(runs: list[dict]) -> dict:
     """Per configuration: the GPU's words/s and analogy against the best CPU run's."""
     out = {}
     for name in CONFIGS:
-        gpu = [r for r in runs if r.get("config") == name and r["device"] == "cuda"
-               and "error" not in r]  # fmt: skip
-        cpu = [r for r in runs if r.get("config") == name and r["device"] == "cpu"
-               and "error" not in r]  # fmt: skip
+        gpu = [
+            r
+            for r in runs
+            if r.get("config") == name and r["device"] == "cuda" and "error" not in r
+        ]
+        cpu = [
+            r for r in runs if r.get("config") == name and r["device"] == "cpu" and "error" not in r
+        ]
         if not gpu:
             continue
         g = gpu[0]
@@ -254,10 +315,12 @@ def summary(runs: list[dict]) -> dict:
         if cpu:
             best = max(cpu, key=lambda r: r["words_per_sec"])
             two = [r for r in cpu if r["workers"] == 2]
-            row.update(cpu_best_words_per_sec=best["words_per_sec"],
-                       cpu_best_workers=best["workers"],
-                       speedup_vs_best_cpu=g["words_per_sec"] / best["words_per_sec"],
-                       cpu_analogy=best.get("analogy"))  # fmt: skip
+            row.update(
+                cpu_best_words_per_sec=best["words_per_sec"],
+                cpu_best_workers=best["workers"],
+                speedup_vs_best_cpu=g["words_per_sec"] / best["words_per_sec"],
+                cpu_analogy=best.get("analogy"),
+            )
             if two:
                 row["speedup_vs_2_workers"] = g["words_per_sec"] / two[0]["words_per_sec"]
             if g.get("analogy") is not None and best.get("analogy") is not None:

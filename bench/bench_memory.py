@@ -59,11 +59,20 @@ def proposed_estimate(model) -> dict[str, int]:
     m, enc = model, model.corpus_
     replicas = m.workers if (m.deterministic and m.workers > 1) else 0
     return training_bytes(
-        len(m.wv), m.vector_size, m.window, m.negative, bool(m.hs), bool(m.softmax),
-        m.workers, replicas, nce=bool(getattr(m, "nce", False)), tokens=enc.n_tokens,
-        rare_tokens=int(enc.rare.shape[0]), sentences=int(enc.bounds.shape[0] - 1),
+        len(m.wv),
+        m.vector_size,
+        m.window,
+        m.negative,
+        bool(m.hs),
+        bool(m.softmax),
+        m.workers,
+        replicas,
+        nce=bool(getattr(m, "nce", False)),
+        tokens=enc.n_tokens,
+        rare_tokens=int(enc.rare.shape[0]),
+        sentences=int(enc.bounds.shape[0] - 1),
         max_sentence_length=m.max_sentence_length,
-    )  # fmt: skip
+    )
 
 
 def child_train(corpus: str, deterministic: bool, save: str | None) -> dict:
@@ -73,10 +82,14 @@ def child_train(corpus: str, deterministic: bool, save: str | None) -> dict:
     t0 = time.perf_counter()
     model.fit(corpus)
     seconds = time.perf_counter() - t0
-    out = {"vocab": len(model.wv), "tokens": model.corpus_.n_tokens, "seconds": seconds,
-           "peak": _rss("VmHWM"),  # before saving, which has its own peak (save_peak)
-           "estimate": proposed_estimate(model),
-           "estimate_now": model.estimate_memory()["total"]}  # fmt: skip
+    out = {
+        "vocab": len(model.wv),
+        "tokens": model.corpus_.n_tokens,
+        "seconds": seconds,
+        "peak": _rss("VmHWM"),  # before saving, which has its own peak (save_peak)
+        "estimate": proposed_estimate(model),
+        "estimate_now": model.estimate_memory()["total"],
+    }
     if save:
         model.save(save + ".model")
         model.wv.save(save + ".wv")
@@ -144,8 +157,15 @@ def train_rows(sizes, tmp: Path, baseline: dict[str, int], save_largest: bool) -
             res, peak = run_child("train", str(corpus), flag, save)
             if not save:  # wait4's peak is VmHWM's, which the rows use (see save_peak)
                 assert abs(peak - res["peak"]) < 2 * MiB, (peak, res["peak"])
-            rows.append({"size": v, "mode": mode, **res, "save_peak": peak if save else None,
-                         "per_word": (res["peak"] - baseline[mode]) / res["vocab"]})  # fmt: skip
+            rows.append(
+                {
+                    "size": v,
+                    "mode": mode,
+                    **res,
+                    "save_peak": peak if save else None,
+                    "per_word": (res["peak"] - baseline[mode]) / res["vocab"],
+                }
+            )
             print(_train_line(rows[-1]), flush=True)
         corpus.unlink()
     return rows
@@ -156,15 +176,24 @@ def load_rows(tmp: Path) -> list[dict]:
     for kind in ("wv", "model"):
         for mmap in (False, True):
             res, peak = run_child("load", str(tmp / f"model.{kind}"), kind, str(int(mmap)))
-            rows.append({"kind": kind, "mmap": mmap, **res, "peak": peak,
-                         "per_word": (res["loaded"] - res["before"]) / res["vocab"]})  # fmt: skip
+            rows.append(
+                {
+                    "kind": kind,
+                    "mmap": mmap,
+                    **res,
+                    "peak": peak,
+                    "per_word": (res["loaded"] - res["before"]) / res["vocab"],
+                }
+            )
     return rows
 
 
 def _train_line(r: dict) -> str:
     e = r["estimate"]["total"]
-    return (f"| {r['vocab']:,} | {r['mode']} | {e / MiB:,.0f} | {r['peak'] / MiB:,.0f} | "
-            f"{r['peak'] / e:.3f} | {r['per_word']:,.0f} | {r['seconds']:.1f} |")  # fmt: skip
+    return (
+        f"| {r['vocab']:,} | {r['mode']} | {e / MiB:,.0f} | {r['peak'] / MiB:,.0f} | "
+        f"{r['peak'] / e:.3f} | {r['per_word']:,.0f} | {r['seconds']:.1f} |"
+    )
 
 
 def report(rows, loads, baseline, args, seconds: float) -> str:
@@ -205,12 +234,18 @@ def report(rows, loads, baseline, args, seconds: float) -> str:
             f"{r['save_peak'] / MiB:,.0f} MiB.",
         ]
     if loads:
-        lines += ["", "| loaded | mmap | RSS after load MiB | of it anonymous MiB | bytes/word | "
-                  "peak while loading MiB | peak after a query MiB | s |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
-        lines += [f"| {r['kind']} | {r['mmap']} | {r['loaded'] / MiB:,.0f} | "
-                  f"{r['anon'] / MiB:,.0f} | {r['per_word']:,.0f} | {r['load_peak'] / MiB:,.0f} | "
-                  f"{r['peak'] / MiB:,.0f} | {r['seconds']:.1f} |" for r in loads]  # fmt: skip
+        lines += [
+            "",
+            "| loaded | mmap | RSS after load MiB | of it anonymous MiB | bytes/word | "
+            "peak while loading MiB | peak after a query MiB | s |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['kind']} | {r['mmap']} | {r['loaded'] / MiB:,.0f} | "
+            f"{r['anon'] / MiB:,.0f} | {r['per_word']:,.0f} | {r['load_peak'] / MiB:,.0f} | "
+            f"{r['peak'] / MiB:,.0f} | {r['seconds']:.1f} |"
+            for r in loads
+        ]
     return "\n".join(lines) + "\n"
 
 

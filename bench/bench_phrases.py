@@ -27,8 +27,9 @@ DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiki
 LINE_TOKENS = 1000
 
 
-def word2phrase_scorer(worda_count, wordb_count, bigram_count, len_vocab, min_count,
-                       corpus_word_count):  # fmt: skip
+def word2phrase_scorer(
+    worda_count, wordb_count, bigram_count, len_vocab, min_count, corpus_word_count
+):
     """The C tool's score, as a gensim scoring function (gensim has no word2phrase scorer)."""
     if worda_count < min_count or wordb_count < min_count or bigram_count < min_count:
         return float("-inf")
@@ -106,8 +107,9 @@ def main() -> None:
     args = ap.parse_args()
     if not args.corpus.exists():
         raise SystemExit(f"corpus not found: {args.corpus}")
-    params = dict(min_count=args.min_count, threshold=args.threshold, scoring=args.scoring,
-                  passes=args.passes)  # fmt: skip
+    params = dict(
+        min_count=args.min_count, threshold=args.threshold, scoring=args.scoring, passes=args.passes
+    )
 
     from wordvec.corpus.phrases import Phrases
 
@@ -121,8 +123,10 @@ def main() -> None:
         (tmp / "w.txt").write_text("new york city\nnew york\n" * 5)
         w.transform_file(tmp / "w.txt", tmp / "w.out")
         size_mb = split.stat().st_size / 1e6
-        print(f"corpus: {args.corpus.name}, {size_mb:.1f} MB, {n_tokens:,} tokens, "
-              f"{LINE_TOKENS:,} tokens a line; {params}")  # fmt: skip
+        print(
+            f"corpus: {args.corpus.name}, {size_mb:.1f} MB, {n_tokens:,} tokens, "
+            f"{LINE_TOKENS:,} tokens a line; {params}"
+        )
 
         model, ours_learn, ours_apply = run_wordvec(split, tmp / "ours.txt", params)
         rows = [("wordvec", ours_learn, ours_apply)]

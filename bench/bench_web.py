@@ -86,22 +86,40 @@ def main() -> None:
     picks = rng.integers(0, args.words, size=(n, 3))
     prefixes = [words[i][: 1 + k % 3] for k, i in enumerate(picks[:, 0])]
     cases = [
-        ("autocomplete (1-3 letters)",
-         lambda k: ("GET", f"/api/autocomplete?prefix={prefixes[k]}&limit=10", None)),
-        ("neighbours topn=10",
-         lambda k: ("GET", f"/api/neighbours?word={words[picks[k, 0]]}&topn=10", None)),
-        ("neighbours topn=100",
-         lambda k: ("GET", f"/api/neighbours?word={words[picks[k, 1]]}&topn=100", None)),
-        ("analogy 3CosAdd + 3CosMul",
-         lambda k: ("POST", "/api/analogy",
-                    {"a": words[picks[k, 0]], "b": words[picks[k, 1]], "c": words[picks[k, 2]]})),
+        (
+            "autocomplete (1-3 letters)",
+            lambda k: ("GET", f"/api/autocomplete?prefix={prefixes[k]}&limit=10", None),
+        ),
+        (
+            "neighbours topn=10",
+            lambda k: ("GET", f"/api/neighbours?word={words[picks[k, 0]]}&topn=10", None),
+        ),
+        (
+            "neighbours topn=100",
+            lambda k: ("GET", f"/api/neighbours?word={words[picks[k, 1]]}&topn=100", None),
+        ),
+        (
+            "analogy 3CosAdd + 3CosMul",
+            lambda k: (
+                "POST",
+                "/api/analogy",
+                {"a": words[picks[k, 0]], "b": words[picks[k, 1]], "c": words[picks[k, 2]]},
+            ),
+        ),
         ("vector", lambda k: ("GET", f"/api/vector?word={words[picks[k, 2]]}", None)),
-        ("projection PCA, word + 50 neighbours",
-         lambda k: ("POST", "/api/projection",
-                    {"neighbours_of": words[picks[k % 20, 0]], "topn": 50})),
-        ("projection PCA, top 2000 (cached after 1st)",
-         lambda k: ("POST", "/api/projection", {"top": 2000})),
-    ]  # fmt: skip
+        (
+            "projection PCA, word + 50 neighbours",
+            lambda k: (
+                "POST",
+                "/api/projection",
+                {"neighbours_of": words[picks[k % 20, 0]], "topn": 50},
+            ),
+        ),
+        (
+            "projection PCA, top 2000 (cached after 1st)",
+            lambda k: ("POST", "/api/projection", {"top": 2000}),
+        ),
+    ]
     rows = []
     with running(create_app(explorer)) as url, httpx.Client(base_url=url, timeout=60) as http:
         http.get("/api/info")
@@ -117,9 +135,10 @@ def main() -> None:
         def client(part: int) -> None:
             with httpx.Client(base_url=url, timeout=60) as h:
                 ms = time_requests(
-                    h, lambda k: ("GET", f"/api/neighbours?word={words[picks[k, part]]}", None),
+                    h,
+                    lambda k: ("GET", f"/api/neighbours?word={words[picks[k, part]]}", None),
                     n // 4,
-                )  # fmt: skip
+                )
             with lock:
                 lat.extend(ms)
 
@@ -130,22 +149,40 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
-        rows.append(("neighbours, 4 clients at once", float("nan"), statistics.median(lat),
-                     percentile(lat, 95), max(lat)))  # fmt: skip
+        rows.append(
+            (
+                "neighbours, 4 clients at once",
+                float("nan"),
+                statistics.median(lat),
+                percentile(lat, 95),
+                max(lat),
+            )
+        )
 
         # issue #11's load: 200 mixed requests from 50 threads started together
         load, errors, wall50 = burst(url, words, picks, 50, 200)
-        rows.append(("200 mixed requests, 50 threads at once", float("nan"),
-                     statistics.median(load), percentile(load, 95), max(load)))  # fmt: skip
+        rows.append(
+            (
+                "200 mixed requests, 50 threads at once",
+                float("nan"),
+                statistics.median(load),
+                percentile(load, 95),
+                max(load),
+            )
+        )
 
     print(f"\n{'request':<46}{'first ms':>10}{'median ms':>10}{'p95 ms':>10}{'max ms':>10}")
     print("-" * 86)
     for name, first, med, p95, worst in rows:
         print(f"{name:<46}{first:>10.1f}{med:>10.1f}{p95:>10.1f}{worst:>10.1f}")
-    print(f"\n4 clients: {len(lat)} neighbour requests in {wall:.2f} s "
-          f"({len(lat) / wall:.0f} requests/s)")  # fmt: skip
-    print(f"50 threads: {len(load)} requests in {wall50:.2f} s, {len(errors)} errors, "
-          f"p50 {statistics.median(load):.1f} ms, p99 {percentile(load, 99):.1f} ms")  # fmt: skip
+    print(
+        f"\n4 clients: {len(lat)} neighbour requests in {wall:.2f} s "
+        f"({len(lat) / wall:.0f} requests/s)"
+    )
+    print(
+        f"50 threads: {len(load)} requests in {wall50:.2f} s, {len(errors)} errors, "
+        f"p50 {statistics.median(load):.1f} ms, p99 {percentile(load, 99):.1f} ms"
+    )
 
 
 def burst(url: str, words: list[str], picks: np.ndarray, threads: int, n: int):

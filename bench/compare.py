@@ -147,8 +147,16 @@ def score(vectors: Path, questions: Path, wordsim: Path) -> dict:
 def spec(system: str, config: str, epochs: int, workers: int, files: tuple, out=None) -> dict:
     """What bench/run_one.py is told: one system, one configuration, the common settings."""
     corpus, split = files
-    return {"system": system, **COMMON, **CONFIGS[config], "epochs": epochs, "workers": workers,
-            "corpus": str(corpus), "split": str(split), "out": out and str(out)}  # fmt: skip
+    return {
+        "system": system,
+        **COMMON,
+        **CONFIGS[config],
+        "epochs": epochs,
+        "workers": workers,
+        "corpus": str(corpus),
+        "split": str(split),
+        "out": out and str(out),
+    }
 
 
 def warm_up(configs: list[str], corpus: Path) -> None:
@@ -343,17 +351,27 @@ def main(argv: list[str] | None = None) -> int:
                 r.update(score(out, args.questions, args.wordsim))
                 out.unlink()
                 runs.append(r)
-                print(f"[{rep + 1}/{args.repeat}] {config:8s} {system:12s} "
-                      f"{r['seconds_total']:7.1f} s {r['peak_rss_mb']:6.0f} MB  analogy "
-                      f"{r['analogy']:.4f}  WS353 {r['ws353']:.3f}", file=sys.stderr)  # fmt: skip
+                print(
+                    f"[{rep + 1}/{args.repeat}] {config:8s} {system:12s} "
+                    f"{r['seconds_total']:7.1f} s {r['peak_rss_mb']:6.0f} MB  analogy "
+                    f"{r['analogy']:.4f}  WS353 {r['ws353']:.3f}",
+                    file=sys.stderr,
+                )
 
     scaling = []  # training only, one epoch of the first configuration
     for rep in range(args.repeat if args.scaling else 0):
         for w in args.scaling:
             r = run_one(spec("wordvec", args.configs[0], 1, w, files))
             tps = tokens / r["seconds_train"]
-            scaling.append(dict(workers=w, repeat=rep, config=args.configs[0], tokens_per_sec=tps,
-                                seconds_train=r["seconds_train"]))  # fmt: skip
+            scaling.append(
+                dict(
+                    workers=w,
+                    repeat=rep,
+                    config=args.configs[0],
+                    tokens_per_sec=tps,
+                    seconds_train=r["seconds_train"],
+                )
+            )
             print(f"[scaling] {w} workers: {tps:,.0f} tokens/s", file=sys.stderr)
 
     results = {

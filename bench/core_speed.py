@@ -43,8 +43,13 @@ print(json.dumps({"seconds": seconds, "analogy": acc, "file": wordvec.__file__})
 
 def one(src: Path, spec: dict) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)], env=env, check=True,
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", RUN, json.dumps(spec)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["file"].startswith(str(src)), f"imported {result['file']}, not from {src}"
     return result
@@ -67,17 +72,30 @@ def main(argv=None) -> int:
     for src in (args.old, NEW):
         for mode in args.modes.split(","):
             for det in (False, True):
-                one(src, {**modes[mode], "det": det, "corpus": str(tiny),
-                          "questions": str(DATA / "questions-words.txt")})  # fmt: skip
-    rows = ["| mode | version | seconds (runs) | median | analogy % | new / old |",
-            "|---|---|---|---|---|---|"]  # fmt: skip
+                one(
+                    src,
+                    {
+                        **modes[mode],
+                        "det": det,
+                        "corpus": str(tiny),
+                        "questions": str(DATA / "questions-words.txt"),
+                    },
+                )
+    rows = [
+        "| mode | version | seconds (runs) | median | analogy % | new / old |",
+        "|---|---|---|---|---|---|",
+    ]
     for mode in args.modes.split(","):
         for det in (False, True):
             runs: dict[str, list[dict]] = {"old": [], "new": []}
             for _ in range(args.repeat):
                 for name, src in (("old", args.old), ("new", NEW)):
-                    spec = {**modes[mode], "det": det, "corpus": str(args.corpus),
-                            "questions": str(DATA / "questions-words.txt")}  # fmt: skip
+                    spec = {
+                        **modes[mode],
+                        "det": det,
+                        "corpus": str(args.corpus),
+                        "questions": str(DATA / "questions-words.txt"),
+                    }
                     runs[name].append(one(src, spec))
                     print(name, mode, "det" if det else "hogwild", runs[name][-1], flush=True)
             med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}

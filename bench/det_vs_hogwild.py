@@ -43,8 +43,11 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=DATA / "wiki100m.txt")
     ap.add_argument("--modes", default="sg-ns")
     ap.add_argument("--seeds", default="1,2")
-    ap.add_argument("--det-params", default="{}",
-                    help="JSON: extra parameters of the deterministic runs, e.g. round_words")
+    ap.add_argument(
+        "--det-params",
+        default="{}",
+        help="JSON: extra parameters of the deterministic runs, e.g. round_words",
+    )
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args(argv)
     rows = ["| mode | seed | run | seconds | analogy % |", "|---|---|---|---|---|"]
@@ -53,29 +56,47 @@ def main(argv=None) -> int:
     for mode in args.modes.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             for det in (False, True):
-                params = {**MODES[mode], "seed": seed, "deterministic": det,
-                          **(json.loads(args.det_params) if det else {})}
-                spec = {"params": params, "corpus": str(args.corpus),
-                        "questions": str(DATA / "questions-words.txt")}  # fmt: skip
-                out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],
-                                     capture_output=True, text=True, check=True)  # fmt: skip
+                params = {
+                    **MODES[mode],
+                    "seed": seed,
+                    "deterministic": det,
+                    **(json.loads(args.det_params) if det else {}),
+                }
+                spec = {
+                    "params": params,
+                    "corpus": str(args.corpus),
+                    "questions": str(DATA / "questions-words.txt"),
+                }
+                out = subprocess.run(
+                    [sys.executable, "-c", RUN, json.dumps(spec)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 got.setdefault((mode, det), []).append(r)
                 name = "deterministic" if det else "Hogwild"
-                rows.append(f"| {mode} | {seed} | {name} | {r['seconds']:.1f} | "
-                            f"{r['analogy']:.2f} |")  # fmt: skip
+                rows.append(
+                    f"| {mode} | {seed} | {name} | {r['seconds']:.1f} | {r['analogy']:.2f} |"
+                )
                 print(rows[-1], flush=True)
-    rows += ["", "| mode | Hogwild s (median) | deterministic s | ratio | analogy Hogwild "
-             "(mean) | deterministic | difference |", "|---|---|---|---|---|---|---|"]
+    rows += [
+        "",
+        "| mode | Hogwild s (median) | deterministic s | ratio | analogy Hogwild "
+        "(mean) | deterministic | difference |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for mode in args.modes.split(","):
         h, d = got[(mode, False)], got[(mode, True)]
         hs = statistics.median(r["seconds"] for r in h)
         ds = statistics.median(r["seconds"] for r in d)
         ha = statistics.mean(r["analogy"] for r in h)
         da = statistics.mean(r["analogy"] for r in d)
-        rows.append(f"| {mode} | {hs:.1f} | {ds:.1f} | {ds / hs:.3f} | {ha:.2f} | {da:.2f} | "
-                    f"{da - ha:+.2f} |")  # fmt: skip
-    print("\n".join(rows[-(len(args.modes.split(",")) + 3):]))
+        rows.append(
+            f"| {mode} | {hs:.1f} | {ds:.1f} | {ds / hs:.3f} | {ha:.2f} | {da:.2f} | "
+            f"{da - ha:+.2f} |"
+        )
+    print("\n".join(rows[-(len(args.modes.split(",")) + 3) :]))
     if args.markdown:
         args.markdown.write_text("\n".join(rows) + "\n")
     return 0

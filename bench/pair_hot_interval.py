@@ -63,11 +63,18 @@ def main(argv: list[str] | None = None) -> int:
                     "round_words": a.round_words,
                     "rows": a.rows,
                 }
-                out = subprocess.run([sys.executable, "-c", RUN, json.dumps(spec)],
-                                     capture_output=True, text=True, check=True)  # fmt: skip
+                out = subprocess.run(
+                    [sys.executable, "-c", RUN, json.dumps(spec)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                print(f"| {mode} | {seed} | {every:,} | {r['seconds']:.1f} | {r['analogy']:.2f} "
-                      f"| {r['ws']:.4f} | {r['loss']:.4f} |", flush=True)  # fmt: skip
+                print(
+                    f"| {mode} | {seed} | {every:,} | {r['seconds']:.1f} | {r['analogy']:.2f} "
+                    f"| {r['ws']:.4f} | {r['loss']:.4f} |",
+                    flush=True,
+                )
     return 0
 
 

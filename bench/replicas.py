@@ -34,8 +34,17 @@ def run(corpus: Path, mode: str, epochs: int, setting: str, seed: int):
     from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     merge, n, *rest = setting.split("@")
-    params = dict(vector_size=100, window=5, sample=1e-4, min_count=5, epochs=epochs, seed=seed,
-                  workers=int(n), deterministic=merge != "hogwild", **MODES[mode])  # fmt: skip
+    params = dict(
+        vector_size=100,
+        window=5,
+        sample=1e-4,
+        min_count=5,
+        epochs=epochs,
+        seed=seed,
+        workers=int(n),
+        deterministic=merge != "hogwild",
+        **MODES[mode],
+    )
     if rest and rest[0]:
         params["round_words"] = int(rest[0])
     if len(rest) > 1:

@@ -86,8 +86,10 @@ def coverage(res: dict) -> str:
     for r in res["runs"]:
         seen.setdefault(r["system"], (r.get("analogy_questions"), r.get("ws353_oov")))
     parts = [f"{LABELS[k]} {q:,} / {100 * o:.1f}%" for k, (q, o) in seen.items() if q is not None]
-    return ("Analogy questions answered (all four words among the 30,000 most frequent) / "
-            "WordSim-353 pairs out of vocabulary: " + "; ".join(parts) + ".")  # fmt: skip
+    return (
+        "Analogy questions answered (all four words among the 30,000 most frequent) / "
+        "WordSim-353 pairs out of vocabulary: " + "; ".join(parts) + "."
+    )
 
 
 def vocab_times(res: dict) -> dict[str, list[float]]:
@@ -203,8 +205,13 @@ def chart(res: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    markers = {"wordvec": "o", "wordvec-det": "P", "gensim": "s", "gensim-file": "D",
-               "fasttext": "^"}  # fmt: skip
+    markers = {
+        "wordvec": "o",
+        "wordvec-det": "P",
+        "gensim": "s",
+        "gensim-file": "D",
+        "fasttext": "^",
+    }
     colors = {"sg-ns": "tab:blue", "cbow-ns": "tab:orange", "sg-hs": "tab:green"}
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for config, systems in res["summary"].items():
@@ -267,12 +274,16 @@ def write_markdown(res: dict, json_path: Path, md_path: Path = ROOT / "BENCHMARK
     target_rows = [[a, b, f"**{r}**"] for a, b, r in targets(res)]
     warnings = []
     if c["quick"]:
-        warnings.append("> **Quick mode** (first 10 MB, few epochs): a smoke test of the harness. "
-                        "Speeds and accuracies here are not the benchmark.")  # fmt: skip
+        warnings.append(
+            "> **Quick mode** (first 10 MB, few epochs): a smoke test of the harness. "
+            "Speeds and accuracies here are not the benchmark."
+        )
     if max(load["start"][0], load["end"][0]) > 0.5 * m["cores"]:
-        warnings.append(f"> **The machine was busy** (load average up to "
-                        f"{max(load['start'][0], load['end'][0]):.1f} on {m['cores']} cores): "
-                        "timings are noisy.")  # fmt: skip
+        warnings.append(
+            f"> **The machine was busy** (load average up to "
+            f"{max(load['start'][0], load['end'][0]):.1f} on {m['cores']} cores): "
+            "timings are noisy."
+        )
     banner = "\n\n".join(warnings)
     text = f"""# Benchmarks: wordvec, gensim and fastText side by side
 

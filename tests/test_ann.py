@@ -112,8 +112,10 @@ def test_save_load_round_trip(tmp_path, kv, index):
     index.save(path)
     loaded = AnnIndex.load(path, KeyedVectors.load(model))
     assert (loaded.factory, loaded.search_value, loaded.recall_) == (
-        index.factory, index.search_value, index.recall_,
-    )  # fmt: skip
+        index.factory,
+        index.search_value,
+        index.recall_,
+    )
     for w in ("w1", "w500", "w23999"):
         a, b = index.search(kv[w], 10), loaded.search(kv[w], 10)
         np.testing.assert_array_equal(a[0], b[0])

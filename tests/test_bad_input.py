@@ -86,9 +86,12 @@ def files(tmp_path_factory):
         lines = (d / name).read_bytes().split(b"\n")
         lines[2] = lines[2].replace(b" ", b" nan ", 1) if name == "v.glove" else lines[2]
         bad = (d / name).read_bytes()
-        put(f"nan-{name}", bad.replace(b"\n", b"\nw999 " + b"nan " * 3 + b"1.0\n", 1)
-            if name == "v.glove" else bad.replace(b"\n", b"\nw999 inf 1 2 3\n", 1)
-            .replace(b"30 4", b"31 4", 1))  # fmt: skip
+        put(
+            f"nan-{name}",
+            bad.replace(b"\n", b"\nw999 " + b"nan " * 3 + b"1.0\n", 1)
+            if name == "v.glove"
+            else bad.replace(b"\n", b"\nw999 inf 1 2 3\n", 1).replace(b"30 4", b"31 4", 1),
+        )
     binary = bytearray((d / "v.bin").read_bytes())
     put("nan-v.bin", binary[:-5] + struct.pack("<f", np.nan) + b"\n")
     put("wrongdim-v.txt", b"2 3\na 1 2 3\nb 1 2\n")
@@ -148,53 +151,92 @@ def files(tmp_path_factory):
 # -- corpora --------------------------------------------------------------------------------------
 T = "train {%s} -o {out}/m.wv --min-count 1 --vector-size 4 --epochs 1 --quiet"
 for name, expect in [
-    ("missing.txt", "not found"), ("empty.txt", "empty"), ("blank.txt", ""),
-    ("binary.txt", "binary"), ("latin1.txt", "UTF-8"), ("nul.txt", "NUL"),
-    ("pickle.txt", ""), ("emptydir", "no files"), ("corpus_cut.gz", ""),
-    ("corpus_bad.gz", ""), ("corpus_cut.xz", ""), ("corpus_cut.bz2", ""),
-]:  # fmt: skip
+    ("missing.txt", "not found"),
+    ("empty.txt", "empty"),
+    ("blank.txt", ""),
+    ("binary.txt", "binary"),
+    ("latin1.txt", "UTF-8"),
+    ("nul.txt", "NUL"),
+    ("pickle.txt", ""),
+    ("emptydir", "no files"),
+    ("corpus_cut.gz", ""),
+    ("corpus_bad.gz", ""),
+    ("corpus_cut.xz", ""),
+    ("corpus_cut.bz2", ""),
+]:
     case(f"corpus-{name}", T % name, expect)
 case("corpus-min-count-too-high", (T % "corpus.txt") + " --min-count 100000", "vocabulary")
 
 # -- parameters -----------------------------------------------------------------------------------
 P = "train {corpus.txt} -o {out}/m.wv --quiet "
 for opts, expect in [
-    ("--vector-size 0", "vector_size"), ("--vector-size -5", "vector_size"),
-    ("--vector-size x", "invalid int"), ("--vector-size 1.5", "invalid int"),
-    ("--window 0", "window"), ("--window -1", "window"), ("--min-count -1", "min_count"),
-    ("--sample 1.5", "sample"), ("--sample -0.1", "sample"), ("--sample nan", "sample"),
-    ("--alpha 0", "alpha"), ("--alpha 2", "alpha"), ("--alpha -1", "alpha"),
-    ("--min-alpha 0.5", "min_alpha"), ("--min-alpha -1", "min_alpha"),
-    ("--epochs 0", "epochs"), ("--epochs -3", "epochs"), ("--negative -1", "negative"),
-    ("--negative 0", "nothing to train"), ("--ns-exponent 11", "ns_exponent"),
-    ("--hs 2", "invalid choice"), ("--sg 5", "invalid choice"), ("--cbow-mean 3", "invalid choice"),
-    ("--softmax", "softmax"), ("--softmax --negative 0 --hs 1", "softmax"),
-    ("--workers 0", "workers"), ("--workers -2", "workers"), ("--seed x", "invalid int"),
-    ("--max-vocab-size 0", "max_vocab_size"), ("--max-final-vocab 0", "max_final_vocab"),
-    ("--unicode-errors bogus", "invalid choice"), ("--device tpu", "invalid choice"),
-    ("--ray nowhere", "not HOST:PORT"), ("--ray 127.0.0.1:1", "no Ray cluster answers at 127.0.0.1:1"),
-    ("--cluster ray", "unrecognized"), ("--checkpoint-every 0 --checkpoint {out}/c.ckpt", "checkpoint-every"),
-    ("--progress-every -1", "progress-every"), ("--no-such-option 1", "unrecognized"),
-    ("--vector-size 1000000000", "needs about"), ("--window 1000000000", "needs about"),
+    ("--vector-size 0", "vector_size"),
+    ("--vector-size -5", "vector_size"),
+    ("--vector-size x", "invalid int"),
+    ("--vector-size 1.5", "invalid int"),
+    ("--window 0", "window"),
+    ("--window -1", "window"),
+    ("--min-count -1", "min_count"),
+    ("--sample 1.5", "sample"),
+    ("--sample -0.1", "sample"),
+    ("--sample nan", "sample"),
+    ("--alpha 0", "alpha"),
+    ("--alpha 2", "alpha"),
+    ("--alpha -1", "alpha"),
+    ("--min-alpha 0.5", "min_alpha"),
+    ("--min-alpha -1", "min_alpha"),
+    ("--epochs 0", "epochs"),
+    ("--epochs -3", "epochs"),
+    ("--negative -1", "negative"),
+    ("--negative 0", "nothing to train"),
+    ("--ns-exponent 11", "ns_exponent"),
+    ("--hs 2", "invalid choice"),
+    ("--sg 5", "invalid choice"),
+    ("--cbow-mean 3", "invalid choice"),
+    ("--softmax", "softmax"),
+    ("--softmax --negative 0 --hs 1", "softmax"),
+    ("--workers 0", "workers"),
+    ("--workers -2", "workers"),
+    ("--seed x", "invalid int"),
+    ("--max-vocab-size 0", "max_vocab_size"),
+    ("--max-final-vocab 0", "max_final_vocab"),
+    ("--unicode-errors bogus", "invalid choice"),
+    ("--device tpu", "invalid choice"),
+    ("--ray nowhere", "not HOST:PORT"),
+    ("--ray 127.0.0.1:1", "no Ray cluster answers at 127.0.0.1:1"),
+    ("--cluster ray", "unrecognized"),
+    ("--checkpoint-every 0 --checkpoint {out}/c.ckpt", "checkpoint-every"),
+    ("--progress-every -1", "progress-every"),
+    ("--no-such-option 1", "unrecognized"),
+    ("--vector-size 1000000000", "needs about"),
+    ("--window 1000000000", "needs about"),
     ("--vector-size 100000000 --workers 64", "needs about"),
-    ("--resume {out}/none.ckpt", "no such checkpoint"), ("--resume {kv.wv}", "not 'wordvec"),
-    ("--resume {model.wv}", "not 'wordvec"), ("--resume {v.txt}", "not a wordvec native"),
-]:  # fmt: skip
+    ("--resume {out}/none.ckpt", "no such checkpoint"),
+    ("--resume {kv.wv}", "not 'wordvec"),
+    ("--resume {model.wv}", "not 'wordvec"),
+    ("--resume {v.txt}", "not a wordvec native"),
+]:
     case(f"param{opts.split()[0]}-{len(CASES)}", P + opts, expect)
 
 # -- output paths ---------------------------------------------------------------------------------
 OUT = "train {corpus.txt} --min-count 1 --vector-size 4 --epochs 1 --quiet -o "
 for out, expect in [
-    ("", "empty"), ("{outdir}", "directory"), ("{out}/", "directory"),
-    ("{out}/missing/m.wv", "does not exist"), ("{corpus.txt}/m.wv", "not a directory"),
-    ("{out}/m.foo", "cannot tell a format"), ("{out}/m.wv.zip", "cannot tell a format"),
+    ("", "empty"),
+    ("{outdir}", "directory"),
+    ("{out}/", "directory"),
+    ("{out}/missing/m.wv", "does not exist"),
+    ("{corpus.txt}/m.wv", "not a directory"),
+    ("{out}/m.foo", "cannot tell a format"),
+    ("{out}/m.wv.zip", "cannot tell a format"),
     ("{corpus.txt}", "is an input"),
     ("{out}/m.wv --checkpoint {out}/m.wv", "same file"),
     ("{out}/m.wv --checkpoint {out}/missing/c.ckpt", "does not exist"),
     ("{out}/m.wv --checkpoint {outdir}", "directory"),
     ("{out}/vectors.tsv --checkpoint {out}/metadata.tsv", "same file"),
-]:  # fmt: skip
-    case(f"output-{len(CASES)}", [*OUT.split(), *out.split()] if out else [*OUT.split(), ""], expect)
+]:
+    case(
+        f"output-{len(CASES)}", [*OUT.split(), *out.split()] if out else [*OUT.split(), ""], expect
+    )
 
 # -- every command that writes a file: one suffix rule (wordvec.io.artefact_format) -------------
 C = " --min-count 1 --window 3 --quiet"
@@ -210,47 +252,87 @@ for argv, expect in [
     ("plot {kv.wv} --words w1 w2 -o {out}/p.txt", "must end in .png, .svg or .pdf"),
     ("convert {kv.wv} {out}/o.npz", "cannot tell a format"),
     ("demo -o {out}/m.foo", "cannot tell a format"),
-]:  # fmt: skip
+]:
     case(f"suffix-{argv.split()[0]}-{len(CASES)}", argv, expect)
 
 # -- model files: truncated, corrupt, something else -----------------------------------------------
 BROKEN = (
-    [f"cut-{c}-{n}" for c in ("half", "head", "last")
-     for n in ("v.txt", "v.bin", "v.glove", "kv.wv", "model.wv")]
-    + [f"{z}-cut-{n}.{e}" for z, e in (("gz", "gz"), ("xz", "xz"))
-       for n in ("v.txt", "v.bin", "v.glove", "kv.wv", "model.wv")]
-    + ["nan-v.txt", "nan-v.glove", "nan-v.bin", "wrongdim-v.txt", "badheader-v.txt",
-       "dup-v.txt", "notnum-v.txt", "overlong-v.bin", "badutf8-v.txt",
-       "badjson-kv.wv", "badjson-model.wv", "version-kv.wv", "missing.wv"]
-)  # fmt: skip
+    [
+        f"cut-{c}-{n}"
+        for c in ("half", "head", "last")
+        for n in ("v.txt", "v.bin", "v.glove", "kv.wv", "model.wv")
+    ]
+    + [
+        f"{z}-cut-{n}.{e}"
+        for z, e in (("gz", "gz"), ("xz", "xz"))
+        for n in ("v.txt", "v.bin", "v.glove", "kv.wv", "model.wv")
+    ]
+    + [
+        "nan-v.txt",
+        "nan-v.glove",
+        "nan-v.bin",
+        "wrongdim-v.txt",
+        "badheader-v.txt",
+        "dup-v.txt",
+        "notnum-v.txt",
+        "overlong-v.bin",
+        "badutf8-v.txt",
+        "badjson-kv.wv",
+        "badjson-model.wv",
+        "version-kv.wv",
+        "missing.wv",
+    ]
+)
 for name in BROKEN:
     case(f"similar-{name}", f"similar {{{name}}} w1", "")
 for name in BROKEN[::3]:
     case(f"convert-{name}", f"convert {{{name}}} {{out}}/o.txt", "")
 OTHER = {
-    "pickle.bin": "pickle", "pickle2.wv": "pickle", "arr.npy": "NumPy", "arr.npz": "zip",
-    "archive.zip": "zip", "hdf5.h5": "HDF5", "empty.wv": "empty", "gzip-empty.txt": "empty",
-    "gzip-pickle.bin": "gzip-compressed a Python pickle", "ft-cut.bin": "truncated fastText",
-    "ft-version.bin": "version 11", "random.bin": "", "outdir": "directory",
-}  # fmt: skip
+    "pickle.bin": "pickle",
+    "pickle2.wv": "pickle",
+    "arr.npy": "NumPy",
+    "arr.npz": "zip",
+    "archive.zip": "zip",
+    "hdf5.h5": "HDF5",
+    "empty.wv": "empty",
+    "gzip-empty.txt": "empty",
+    "gzip-pickle.bin": "gzip-compressed a Python pickle",
+    "ft-cut.bin": "truncated fastText",
+    "ft-version.bin": "version 11",
+    "random.bin": "",
+    "outdir": "directory",
+}
 for name, expect in OTHER.items():
     case(f"similar-{name}", f"similar {{{name}}} w1", expect)
     case(f"convert-{name}", f"convert {{{name}}} {{out}}/o.vec", expect)
 
 # a flipped byte in every native array, through every command that reads vectors
-FLIPS = ["flip-vectors-kv.wv", "flip-counts-kv.wv", "flip-vectors-model.wv",
-         "flip-counts-model.wv", "flip-syn1neg-model.wv"]  # fmt: skip
+FLIPS = [
+    "flip-vectors-kv.wv",
+    "flip-counts-kv.wv",
+    "flip-vectors-model.wv",
+    "flip-counts-model.wv",
+    "flip-syn1neg-model.wv",
+]
 for name in FLIPS:
-    for cmd in ("similar {%s} w1", "analogy {%s} w1 w2 w3", "evaluate {%s} --analogies {q.txt}",
-                "evaluate {%s} --pairs {p.tsv}", "convert {%s} {out}/o.txt",
-                "plot {%s} --words w1 w2 w3 -o {out}/p.png"):  # fmt: skip
+    for cmd in (
+        "similar {%s} w1",
+        "analogy {%s} w1 w2 w3",
+        "evaluate {%s} --analogies {q.txt}",
+        "evaluate {%s} --pairs {p.tsv}",
+        "convert {%s} {out}/o.txt",
+        "plot {%s} --words w1 w2 w3 -o {out}/p.png",
+    ):
         case(f"{cmd.split()[0]}-{name}-{len(CASES)}", cmd % name, "checksum mismatch")
 
 # -- queries and the other commands ------------------------------------------------------------
 for argv, expect in [
-    ("similar {kv.wv} nope", "not in vocabulary"), ("similar {kv.wv} w1 --topn -1", "topn"),
-    ("similar {kv.wv} w1 --topn x", "invalid int"), ("similar {kv.wv}", "required"),
-    ("analogy {kv.wv} w1 w2 nope", "not in vocabulary"), ("analogy {kv.wv} w1 w2", "required"),
+    ("similar {kv.wv} nope", "not in vocabulary"),
+    ("similar {kv.wv} w1 --topn -1", "topn"),
+    ("similar {kv.wv} w1 --topn x", "invalid int"),
+    ("similar {kv.wv}", "required"),
+    ("analogy {kv.wv} w1 w2 nope", "not in vocabulary"),
+    ("analogy {kv.wv} w1 w2", "required"),
     ("analogy {v.txt} w1 w2 w3 --topn -2", "topn"),
     ("evaluate {kv.wv} --pairs wordsim354", "no such file"),  # a shipped set misspelt
     ("evaluate {kv.wv} --analogies {out}/none.txt", "no such file"),
@@ -266,8 +348,10 @@ for argv, expect in [
     ("evaluate {kv.wv} --analogies {q.txt} --json {outdir}", "directory"),
     ("evaluate {kv.wv} --analogies {q.txt} --method 4cosadd", "invalid choice"),
     ("evaluate {missing.wv} --analogies {q.txt}", "no such file"),
-    ("convert {kv.wv} {out}/o.foo", "pass --to"), ("convert {kv.wv} {out}/o --to pdf", "unknown"),
-    ("convert {kv.wv} {kv.wv}", "is the input"), ("convert {v.txt} {v.txt}", "is the input"),
+    ("convert {kv.wv} {out}/o.foo", "pass --to"),
+    ("convert {kv.wv} {out}/o --to pdf", "unknown"),
+    ("convert {kv.wv} {kv.wv}", "is the input"),
+    ("convert {v.txt} {v.txt}", "is the input"),
     ("convert {kv.wv} {out}/o.txt --limit 0", "limit"),
     ("convert {kv.wv} {out}/missing/o.txt", "does not exist"),
     ("convert {kv.wv} {outdir}", "directory"),
@@ -289,7 +373,7 @@ for argv, expect in [
     ("phrases {corpus.txt} -o {out}/ph.txt --save-model {out}/ph.txt", "same file"),
     ("phrases {corpus.txt} -o {out}/ph.txt --model {out}/none.ph", ""),
     ("nosuchcommand", "invalid choice"),
-]:  # fmt: skip
+]:
     case(f"{argv.split()[0]}-{len(CASES)}", argv, expect)
 
 
@@ -297,16 +381,24 @@ def test_there_are_enough_cases():
     assert len(CASES) >= 150, len(CASES)
 
 
-@pytest.mark.parametrize(("argv", "expect"), [(a, e) for _, a, e in CASES],
-                         ids=[n for n, _, _ in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("argv", "expect"), [(a, e) for _, a, e in CASES], ids=[n for n, _, _ in CASES]
+)
 def test_bad_input_is_one_line(files, tmp_path, capsys, argv, expect):
     out = tmp_path / "out"
     out.mkdir()
-    names = {**files, "out": str(out), "missing.txt": str(out / "missing.txt"),
-             "missing.wv": str(out / "missing.wv")}  # fmt: skip
+    names = {
+        **files,
+        "out": str(out),
+        "missing.txt": str(out / "missing.txt"),
+        "missing.wv": str(out / "missing.wv"),
+    }
     args = [re.sub(r"\{([^{}]+)\}", lambda m: names[m.group(1)], a) for a in argv]
-    before = {p: p.stat().st_mtime_ns for p in map(__import__("pathlib").Path, files.values())
-              if p.is_file()}  # fmt: skip
+    before = {
+        p: p.stat().st_mtime_ns
+        for p in map(__import__("pathlib").Path, files.values())
+        if p.is_file()
+    }
     code = main(args)
     _, err = capsys.readouterr()
     assert code == 2, err

@@ -29,8 +29,20 @@ def run(capsys, *argv):
 
 def test_train_similar_analogy(tmp_path, corpus, capsys):
     out_path = tmp_path / "m.wv"
-    code, _, err = run(capsys, "train", corpus, "-o", out_path, "--min-count", "1",
-                       "--vector-size", "16", "--epochs", "3", "--quiet")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        out_path,
+        "--min-count",
+        "1",
+        "--vector-size",
+        "16",
+        "--epochs",
+        "3",
+        "--quiet",
+    )
     assert code == 0, err
     assert "epoch 3: loss" in err and "saved native model" in err
     model = Word2Vec.load(out_path)
@@ -45,8 +57,20 @@ def test_train_similar_analogy(tmp_path, corpus, capsys):
 @pytest.mark.parametrize("suffix", [".bin", ".txt", ".vec"])
 def test_train_writes_word2vec_formats(tmp_path, corpus, capsys, suffix):
     out_path = tmp_path / f"v{suffix}"
-    code, _, err = run(capsys, "train", corpus, "-o", out_path, "--min-count", "1",
-                       "--vector-size", "8", "--epochs", "1", "--quiet")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        out_path,
+        "--min-count",
+        "1",
+        "--vector-size",
+        "8",
+        "--epochs",
+        "1",
+        "--quiet",
+    )
     assert code == 0, err
     kv = load_word2vec(out_path)
     assert kv.vectors.shape == (16, 8)
@@ -66,24 +90,39 @@ def test_user_mistakes_print_one_line(tmp_path, corpus, capsys):
     err = one_line_error(capsys, "train", tmp_path / "missing.txt", "-o", tmp_path / "m.wv")
     assert "not found" in err
     (tmp_path / "empty.txt").write_text("")
-    assert "empty" in one_line_error(capsys, "train", tmp_path / "empty.txt", "-o", tmp_path / "m",
-                                     "--quiet")  # fmt: skip
-    err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "10000",
-                         "--quiet")  # fmt: skip
+    assert "empty" in one_line_error(
+        capsys, "train", tmp_path / "empty.txt", "-o", tmp_path / "m", "--quiet"
+    )
+    err = one_line_error(
+        capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "10000", "--quiet"
+    )
     assert "vocabulary is empty" in err
     err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "no" / "m.wv")
     assert "does not exist" in err
     err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--window", "0")
     assert "window" in err
     (tmp_path / "bin").write_bytes(bytes(range(256)))
-    assert "binary" in one_line_error(capsys, "train", tmp_path / "bin", "-o", tmp_path / "m.wv",
-                                      "--quiet")  # fmt: skip
+    assert "binary" in one_line_error(
+        capsys, "train", tmp_path / "bin", "-o", tmp_path / "m.wv", "--quiet"
+    )
     assert not (tmp_path / "m.wv").exists()
-    run(capsys, "train", corpus, "-o", tmp_path / "ok.wv", "--min-count", "1", "--epochs", "1",
-        "--quiet")  # fmt: skip
+    run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        tmp_path / "ok.wv",
+        "--min-count",
+        "1",
+        "--epochs",
+        "1",
+        "--quiet",
+    )
     err = one_line_error(capsys, "similar", tmp_path / "ok.wv", "zebra")
     assert "'zebra' not in vocabulary" in err
-    assert "not in vocabulary" in one_line_error(capsys, "analogy", tmp_path / "ok.wv", "a0", "a1", "zz")  # fmt: skip
+    assert "not in vocabulary" in one_line_error(
+        capsys, "analogy", tmp_path / "ok.wv", "a0", "a1", "zz"
+    )
     assert "no such file" in one_line_error(capsys, "similar", tmp_path / "nope.wv", "a0").lower()
     (tmp_path / "junk.wv").write_bytes(b"\x00\x01garbage" * 10)
     one_line_error(capsys, "similar", tmp_path / "junk.wv", "a0")
@@ -144,8 +183,9 @@ def test_full_disk_refused_before_training(tmp_path, corpus, capsys, monkeypatch
 
     monkeypatch.setattr(shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 100))
     monkeypatch.setattr(train.Word2Vec, "train", lambda *a, **k: pytest.fail("trained"))
-    err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1",
-                         "--quiet")  # fmt: skip
+    err = one_line_error(
+        capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1", "--quiet"
+    )
     assert "m.wv" in err and "free" in err
 
 
@@ -154,19 +194,34 @@ def test_memory_refusal(tmp_path, corpus, capsys, monkeypatch, opt):
     from wordvec.word2vec import model as train
 
     monkeypatch.setattr(train.Word2Vec, "train", lambda *a, **k: pytest.fail("trained"))
-    err = one_line_error(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1",
-                         "--quiet", *opt)  # fmt: skip
+    err = one_line_error(
+        capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1", "--quiet", *opt
+    )
     assert "needs about" in err and "available" in err and "MemoryError" not in err
     assert not (tmp_path / "m.wv").exists()
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("v.glove", "glove"), ("v.txt.gz", "text"),
-                                           ("v.tsv", "projector"), ("model", "native")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("v.glove", "glove"), ("v.txt.gz", "text"), ("v.tsv", "projector"), ("model", "native")],
+)
 def test_train_writes_by_the_one_rule(tmp_path, corpus, capsys, name, fmt):
     from wordvec.io import load_vectors, sniff_format
 
-    code, _, err = run(capsys, "train", corpus, "-o", tmp_path / name, "--min-count", "1",
-                       "--vector-size", "4", "--epochs", "1", "--quiet")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        tmp_path / name,
+        "--min-count",
+        "1",
+        "--vector-size",
+        "4",
+        "--epochs",
+        "1",
+        "--quiet",
+    )
     assert code == 0, err
     assert sniff_format(tmp_path / name) == fmt
     if name.endswith(".gz"):
@@ -178,15 +233,31 @@ def test_progress_lines_without_a_terminal(tmp_path, corpus, capsys, monkeypatch
     from wordvec.commands import train as train_cmd
 
     monkeypatch.setattr(train_cmd, "kernels_cached", lambda names=(): False)
-    code, _, err = run(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--min-count", "1",
-                       "--vector-size", "4", "--epochs", "3", "--progress-every", "0")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        tmp_path / "m.wv",
+        "--min-count",
+        "1",
+        "--vector-size",
+        "4",
+        "--epochs",
+        "3",
+        "--progress-every",
+        "0",
+    )
     assert code == 0, err
     lines = err.splitlines()
     assert sum("compiling the training kernels" in ln for ln in lines) == 1  # once a run
     progress = [ln for ln in lines if ln.startswith("training:")]
     assert progress, err
-    assert re.fullmatch(r"training: +\d+\.\d% \([\d,]+ of [\d,]+ words\), [\d,]+ words/s, "
-                        r"loss \d+\.\d{4}, ETA (\d+m)?\d+s", progress[-1]), progress[-1]  # fmt: skip
+    assert re.fullmatch(
+        r"training: +\d+\.\d% \([\d,]+ of [\d,]+ words\), [\d,]+ words/s, "
+        r"loss \d+\.\d{4}, ETA (\d+m)?\d+s",
+        progress[-1],
+    ), progress[-1]
     assert progress[-1].startswith("training: 100.0%")
     assert any(ln.startswith("vocabulary: ") for ln in lines)
 
@@ -200,8 +271,19 @@ def test_help_shows_the_cli_defaults(capsys):
 
 
 # -- resume, the cluster option -------------------------------------------------------------------
-RESUMABLE = ("--min-count", "1", "--vector-size", "16", "--epochs", "3", "--workers", "1",
-             "--seed", "3", "--quiet")  # fmt: skip
+RESUMABLE = (
+    "--min-count",
+    "1",
+    "--vector-size",
+    "16",
+    "--epochs",
+    "3",
+    "--workers",
+    "1",
+    "--seed",
+    "3",
+    "--quiet",
+)
 
 
 def test_resume_from_the_command_line_finishes_the_run(tmp_path, corpus, capsys, monkeypatch):
@@ -224,8 +306,20 @@ def test_resume_from_the_command_line_finishes_the_run(tmp_path, corpus, capsys,
     assert code == 130 and f"continue with --resume {ckpt}" in err, err
     assert not model.exists()
     monkeypatch.undo()
-    code, _, err = run(capsys, "train", corpus, "-o", model, "--checkpoint", ckpt,
-                       "--checkpoint-every", "60", "--resume", ckpt, *RESUMABLE)  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        model,
+        "--checkpoint",
+        ckpt,
+        "--checkpoint-every",
+        "60",
+        "--resume",
+        ckpt,
+        *RESUMABLE,
+    )
     assert code == 0, err
     assert f"saved native model to {model}" in err
     resumed = Word2Vec.load(model)
@@ -242,20 +336,50 @@ def test_resume_refuses_options_the_checkpoint_contradicts(tmp_path, corpus, cap
     """A resumed run is the checkpoint's run: a training option given with --resume that
     differs from the checkpoint is refused in one line naming it, before any work."""
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "x.wv"
-    code, _, err = run(capsys, "train", corpus, "-o", tmp_path / "m.wv", "--checkpoint", ckpt,
-                       "--min-count", "1", "--vector-size", "16", "--epochs", "1", "--quiet")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "train",
+        corpus,
+        "-o",
+        tmp_path / "m.wv",
+        "--checkpoint",
+        ckpt,
+        "--min-count",
+        "1",
+        "--vector-size",
+        "16",
+        "--epochs",
+        "1",
+        "--quiet",
+    )
     assert code == 0, err
     monkeypatch.setattr(Word2Vec, "resume", lambda *a, **k: pytest.fail("resumed"))
     again = ("train", corpus, "-o", out, "--resume", ckpt, "--quiet")
     err = one_line_error(capsys, *again, "--vector-size", "37")
-    assert "--resume continues the checkpoint's run: --vector-size 37 cannot apply (the " \
-           "checkpoint has 16); leave it out" in err  # fmt: skip
+    assert (
+        "--resume continues the checkpoint's run: --vector-size 37 cannot apply (the "
+        "checkpoint has 16); leave it out" in err
+    )
     other = tmp_path / "other.ckpt"
-    err = one_line_error(capsys, *again, "--epochs", "9", "--vector-size", "16", "--ray",
-                         "--nondeterministic", "--checkpoint", other)  # fmt: skip
-    for says in ("--epochs 9 cannot apply (the checkpoint has 1)", "--ray cannot apply",
-                 "--nondeterministic cannot apply", f"--checkpoint {other} cannot apply",
-                 "leave them out"):  # fmt: skip
+    err = one_line_error(
+        capsys,
+        *again,
+        "--epochs",
+        "9",
+        "--vector-size",
+        "16",
+        "--ray",
+        "--nondeterministic",
+        "--checkpoint",
+        other,
+    )
+    for says in (
+        "--epochs 9 cannot apply (the checkpoint has 1)",
+        "--ray cannot apply",
+        "--nondeterministic cannot apply",
+        f"--checkpoint {other} cannot apply",
+        "leave them out",
+    ):
         assert says in err, err
     assert "--vector-size" not in err  # the checkpoint's own value: nothing to refuse
     assert not out.exists() and not other.exists()
@@ -287,8 +411,10 @@ def _unused_port() -> int:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs Ray (wordvec[ray])")
-@pytest.mark.parametrize(("address", "env"), [("127.0.0.1:1", None), ("localhost:{port}", None),
-                                              ("", "127.0.0.1:{port}")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("address", "env"),
+    [("127.0.0.1:1", None), ("localhost:{port}", None), ("", "127.0.0.1:{port}")],
+)
 def test_ray_where_no_cluster_answers_is_one_line_within_seconds(tmp_path, corpus, address, env):
     """ray.init would retry for minutes, printing its own warnings: nothing answering at the
     address (given, or RAY_ADDRESS's for a bare --ray) is one line, exit code 2, at once."""
@@ -299,8 +425,13 @@ def test_ray_where_no_cluster_answers_is_one_line_within_seconds(tmp_path, corpu
         environ["RAY_ADDRESS"] = env
     argv = ["train", str(corpus), "-o", str(tmp_path / "m.wv"), "--quiet", "--ray"]
     t0 = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "wordvec.cli", *argv, *([address] if address
-                          else [])], capture_output=True, text=True, timeout=120, env=environ)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "wordvec.cli", *argv, *([address] if address else [])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
     assert time.monotonic() - t0 < 20
     assert out.returncode == 2, out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr

@@ -48,7 +48,11 @@ def test_vocab_is_frequency_sorted_and_drops_rare_words(tmp_path):
     assert vocab.words == ["the", "sat", "on"]
     assert vocab.counts.tolist() == [5, 2, 2]
     # rare words are removed from the stream before windows are formed, sentences kept apart
-    assert sentences_of(vocab, enc) == [["the", "sat", "on", "the"], ["the", "sat"], ["on", "the", "the"]]  # fmt: skip
+    assert sentences_of(vocab, enc) == [
+        ["the", "sat", "on", "the"],
+        ["the", "sat"],
+        ["on", "the", "the"],
+    ]
     assert enc.raw_tokens == 14
 
 
@@ -63,7 +67,9 @@ def test_one_line_corpus_longer_than_any_buffer_loses_no_token(tmp_path, block):
     assert scan.raw_tokens == len(words)
 
 
-@pytest.mark.parametrize(("suffix", "opener"), [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("suffix", "opener"), [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)]
+)
 def test_compressed_corpora(tmp_path, suffix, opener):
     p = tmp_path / f"c.txt{suffix}"
     with opener(p, "wt") as f:
@@ -201,7 +207,9 @@ def test_packed_ids_round_trip_and_escape_ids_past_65534():
     keep = np.full(70_000, 1 << 32, np.uint64)  # keep everything
     sent = np.empty(5000, np.int32)
     for s in range(len(bounds) - 1):  # every sentence decodes alone from its rare offset
-        n, _ = _subsample(enc.ids, enc.rare, starts[s], bounds[s], bounds[s + 1], keep, sent, np.uint64(1))
+        n, _ = _subsample(
+            enc.ids, enc.rare, starts[s], bounds[s], bounds[s + 1], keep, sent, np.uint64(1)
+        )
         assert np.array_equal(sent[:n], ids[bounds[s] : bounds[s + 1]])
 
 
@@ -248,14 +256,25 @@ def test_table_lookup_tells_apart_words_on_one_probe_chain():
     and the bytes past the prefix, and say when a word is absent."""
     from wordvec.kernels.scan import lookup, rehash, word_hash
 
-    words = [b"abcdefgh1", b"abcdefgh2", b"abcdefgh", b"abcdefg", b"abcdefgh" * 2 + b"1",
-             b"abcdefgh" * 2 + b"2", b"a"]  # fmt: skip
+    words = [
+        b"abcdefgh1",
+        b"abcdefgh2",
+        b"abcdefgh",
+        b"abcdefg",
+        b"abcdefgh" * 2 + b"1",
+        b"abcdefgh" * 2 + b"2",
+        b"a",
+    ]
     arena = np.frombuffer(b"".join(words), np.uint8)
     woff = np.concatenate([[0], np.cumsum([len(w) for w in words])]).astype(np.int64)
     table = np.empty(2 * 16, np.int64)
     rehash(table, np.zeros(len(words), np.uint64), woff, arena, len(words))
-    for probe, want in [*((w, i) for i, w in enumerate(words)), (b"abcdefgh3", -1), (b"b", -1),
-                        (b"abcdefgh" * 2 + b"3", -1)]:  # fmt: skip
+    for probe, want in [
+        *((w, i) for i, w in enumerate(words)),
+        (b"abcdefgh3", -1),
+        (b"b", -1),
+        (b"abcdefgh" * 2 + b"3", -1),
+    ]:
         data = np.frombuffer(probe, np.uint8)
         _, prefix = word_hash(data, 0, len(probe))
         assert lookup(table, woff, arena, data, 0, len(probe), np.uint64(0), prefix)[0] == want
@@ -268,14 +287,18 @@ def test_token_reading_eight_bytes_at_a_time_agrees_with_the_byte_loop():
     from wordvec.kernels.scan import token, word_hash
 
     rng = np.random.default_rng(5)
-    alphabet = np.array([*b"abcxyzAZ09-_.", 0xC3, 0xA9, 0xFF, 0x80, 1, 8, 14, 31, 127, 33], np.uint8)
+    alphabet = np.array(
+        [*b"abcxyzAZ09-_.", 0xC3, 0xA9, 0xFF, 0x80, 1, 8, 14, 31, 127, 33], np.uint8
+    )
     spaces = np.array([*b" \t\n\r\x0b\x0c"], np.uint8)
     parts = []
     for _ in range(400):
         parts.append(rng.choice(alphabet, rng.integers(1, 31)))
         parts.append(rng.choice(spaces, rng.integers(1, 3)))
     buf = np.concatenate(parts)
-    starts = [p for p in range(len(buf)) if buf[p] not in spaces and (p == 0 or buf[p - 1] in spaces)]
+    starts = [
+        p for p in range(len(buf)) if buf[p] not in spaces and (p == 0 or buf[p - 1] in spaces)
+    ]
     for pos in starts:
         for end in (len(buf), *range(pos + 1, min(pos + 40, len(buf)))):
             tok_end = pos
@@ -290,7 +313,9 @@ def test_a_vocabulary_past_65535_words_encodes_every_token(tmp_path):
     and the sentences they empty disappear, and every kept token decodes to its word."""
     rng = np.random.default_rng(11)
     vocab = [f"w{i}" for i in range(70_000)]
-    lines = [[vocab[i] for i in rng.integers(0, 70_000, rng.integers(1, 30))] for _ in range(40_000)]
+    lines = [
+        [vocab[i] for i in rng.integers(0, 70_000, rng.integers(1, 30))] for _ in range(40_000)
+    ]
     lines += [["only_once"]] * 1 + [["twice", "twice"]]  # one line that min_count=2 empties
     p = tmp_path / "c.txt"
     p.write_text("".join(" ".join(line) + "\n" for line in lines))

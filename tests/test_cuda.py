@@ -110,7 +110,11 @@ def reference(ids, bounds, jobs, syn0, syn1neg, keep, noise, window, negative, s
                     if o != w:
                         outs.append(o)
                 labels = np.array([1.0] + [0.0] * (len(outs) - 1))
-                ctx = [kept[c] for c in range(max(0, i - window + cut), min(n, i + window + 1 - cut)) if c != i]  # fmt: skip
+                ctx = [
+                    kept[c]
+                    for c in range(max(0, i - window + cut), min(n, i + window + 1 - cut))
+                    if c != i
+                ]
                 if not ctx:
                     continue
                 alpha = a0 + step * (bounds[s] - t0 + i * frac)
@@ -188,8 +192,9 @@ def run_kernels(case: str, out: Path, warps: int = 1, per_round: int | None = No
     per_round = per_round or case_per_round
     ids, bounds, keep, noise, syn0, syn1neg, jobs = problem(rare)
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
-    obj = make_objective(enc, keep, noise, None, WINDOW, True, NEGATIVE, False, bool(sg),
-                         bool(cbow_mean), False)  # fmt: skip
+    obj = make_objective(
+        enc, keep, noise, None, WINDOW, True, NEGATIVE, False, bool(sg), bool(cbow_mean), False
+    )
     weights = (syn0, syn1neg, np.zeros((1, syn0.shape[1]), np.float32))
     stats = np.zeros((len(jobs), 3))
     with CudaExecutor(weights, obj, warps=warps) as ex:
@@ -203,8 +208,18 @@ def train_end_to_end(out: Path) -> None:
     """A tiny training with device='cuda': losses per epoch, the saved model."""
     from wordvec import Word2Vec
 
-    model = Word2Vec(vector_size=8, window=2, min_count=1, sample=0, negative=3, sg=1,
-                     epochs=3, alpha=0.1, seed=3, device="cuda")  # fmt: skip
+    model = Word2Vec(
+        vector_size=8,
+        window=2,
+        min_count=1,
+        sample=0,
+        negative=3,
+        sg=1,
+        epochs=3,
+        alpha=0.1,
+        seed=3,
+        device="cuda",
+    )
     model.fit(toy_corpus(), checkpoint=out / "run.ckpt")  # taken after sync() at epoch ends
     model.save(out / "gpu.wv")
     (out / "loss.json").write_text(json.dumps(model.loss_history_))
@@ -222,8 +237,9 @@ def _simulate(out: str) -> None:
 
     # xorshift64* and splitmix64 wrap around 2**64 on purpose; the simulator runs them as NumPy
     # uint64 scalars, which warn when they do
-    warnings.filterwarnings("ignore", r"overflow encountered in scalar (multiply|add)",
-                            RuntimeWarning)  # fmt: skip
+    warnings.filterwarnings(
+        "ignore", r"overflow encountered in scalar (multiply|add)", RuntimeWarning
+    )
     sys.setswitchinterval(1e-4)  # simulated threads hand over at every barrier: do it quickly
     out = Path(out)
     for case in CASES:
@@ -248,8 +264,9 @@ def simulated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cudasim")
     env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONPATH": python_path()}
     code = f"import test_cuda; test_cuda._simulate({str(out)!r})"
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=300)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -257,8 +274,9 @@ def simulated(tmp_path_factory) -> Path:
 def check_against_reference(case: str, got: dict) -> None:
     sg, cbow_mean, rare, _ = CASES[case]
     ids, bounds, keep, noise, syn0, syn1neg, jobs = problem(rare)
-    exp0, exp1, loss, pairs, kept = reference(ids, bounds, jobs, syn0, syn1neg, keep, noise,
-                                              WINDOW, NEGATIVE, sg, cbow_mean)  # fmt: skip
+    exp0, exp1, loss, pairs, kept = reference(
+        ids, bounds, jobs, syn0, syn1neg, keep, noise, WINDOW, NEGATIVE, sg, cbow_mean
+    )
     assert not np.allclose(got["syn0"], syn0)  # it trained
     np.testing.assert_allclose(got["syn0"], exp0, rtol=1e-5, atol=2e-6)
     np.testing.assert_allclose(got["syn1neg"], exp1, rtol=1e-5, atol=2e-6)
@@ -335,9 +353,25 @@ def test_without_a_gpu_the_cli_says_what_is_missing(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a b c a b c a b\n" * 20)
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    r = subprocess.run([sys.executable, "-m", "wordvec.cli", "train", str(corpus), "-o",
-                        str(tmp_path / "m.wv"), "--device", "cuda", "--min-count", "1"],
-                       env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wordvec.cli",
+            "train",
+            str(corpus),
+            "-o",
+            str(tmp_path / "m.wv"),
+            "--device",
+            "cuda",
+            "--min-count",
+            "1",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
     assert "Traceback" not in r.stderr
     # (a cold Numba cache adds a "compiling the training kernels" note before it)
@@ -359,26 +393,42 @@ def test_unsupported_objectives_are_refused_in_one_line():
     tree = build_huffman(np.arange(12, 0, -1))
     weights = (syn0, syn1neg, syn1neg)
     for neg, hs, softmax in [(0, True, False), (5, True, False), (0, False, True)]:
-        obj = make_objective(enc, keep, noise if neg else None, tree if hs else None, 3, True,
-                             neg, hs, True, True, softmax)  # fmt: skip
+        obj = make_objective(
+            enc,
+            keep,
+            noise if neg else None,
+            tree if hs else None,
+            3,
+            True,
+            neg,
+            hs,
+            True,
+            True,
+            softmax,
+        )
         with pytest.raises(ValueError, match="negative sampling only") as e:
             CudaExecutor(weights, obj)
         assert "\n" not in str(e.value)
-    nce = make_objective(enc, keep, noise, None, 3, True, 5, False, True, True, False,
-                         np.log(np.full(12, 1 / 12)))  # fmt: skip
+    nce = make_objective(
+        enc, keep, noise, None, 3, True, 5, False, True, True, False, np.log(np.full(12, 1 / 12))
+    )
     with pytest.raises(ValueError, match="or NCE"):
         CudaExecutor(weights, nce)
 
 
 def test_import_wordvec_imports_no_cuda():
-    code = ("import sys, wordvec, wordvec.core.executors.cuda; "
-            "print(any(m.startswith('numba') for m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys, wordvec, wordvec.core.executors.cuda; "
+        "print(any(m.startswith('numba') for m in sys.modules))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
 
 
-@pytest.mark.skipif(not HAS_GPU, reason="needs an NVIDIA GPU (CI has none; the simulator "
-                    "tests cover the kernels' logic)")  # fmt: skip
+@pytest.mark.skipif(
+    not HAS_GPU,
+    reason="needs an NVIDIA GPU (CI has none; the simulator tests cover the kernels' logic)",
+)
 def test_kernels_on_a_real_gpu(tmp_path):
     """The same comparison on the device, in a subprocess (numba.cuda stays out of this one);
     one job a launch where the launch has several sentences would race."""
@@ -389,8 +439,9 @@ def test_kernels_on_a_real_gpu(tmp_path):
     )
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     env["PYTHONPATH"] = python_path()
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=600)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     for case in CASES:
         check_against_reference(case, dict(np.load(tmp_path / f"{case}-w1.npz")))

@@ -52,13 +52,28 @@ def argument_types():
     ids = np.array([0, 5, 4, 3, 0, 1, 2, 2], np.int32)
     bounds = np.array([0, 3, 8], np.int64)
     corpus = EncodedCorpus.from_ids(ids, bounds, len(ids))
-    obj = make_objective(corpus, keep_thresholds(counts, 1e-3), noise_alias(counts, 0.75), None,
-                         5, True, 5, False, True, True, False)  # fmt: skip
-    weights = (np.zeros((v, d), np.float32), np.zeros((v, d), np.float32),
-               np.zeros((1, d), np.float32))  # fmt: skip
+    obj = make_objective(
+        corpus,
+        keep_thresholds(counts, 1e-3),
+        noise_alias(counts, 0.75),
+        None,
+        5,
+        True,
+        5,
+        False,
+        True,
+        True,
+        False,
+    )
+    weights = (
+        np.zeros((v, d), np.float32),
+        np.zeros((v, d), np.float32),
+        np.zeros((1, d), np.float32),
+    )
     corpus_h, weights_h, tables_h = host_bundles(obj, weights)
-    launch, tokens = round_launch([Job(0, 0, 1, 0.025, 0.02, 1), Job(1, 1, 2, 0.02, 0.01, 2)],
-                                  corpus_h.bounds)  # fmt: skip
+    launch, tokens = round_launch(
+        [Job(0, 0, 1, 0.025, 0.02, 1), Job(1, 1, 2, 0.02, 0.01, 2)], corpus_h.bounds
+    )
     scratch = make_scratch(tokens, np.empty)
     stats = np.zeros((launch.sents.shape[0], 3))
     args = (corpus_h, weights_h, tables_h, obj.opts, launch, scratch, stats)
@@ -106,11 +121,14 @@ def test_kernels_compile_for_sm_90():
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), env.get("PYTHONPATH", "")) if p)
     code = "import test_cuda_compile; test_cuda_compile._compile()"
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                       timeout=300)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
     if r.returncode == NO_NVVM:
-        pytest.skip("NVVM not found (pip install -e '.[test]' installs it): "
-                    + r.stderr.strip().splitlines()[-1])  # fmt: skip
+        pytest.skip(
+            "NVVM not found (pip install -e '.[test]' installs it): "
+            + r.stderr.strip().splitlines()[-1]
+        )
     assert r.returncode == 0, r.stderr[-3000:]
     report = json.loads(r.stdout.strip().splitlines()[-1])
     names = {"sg": "train_sg_ns", "cbow": "train_cbow_ns"}

@@ -90,8 +90,13 @@ def digests():
         "import json, sys; sys.path.insert(0, sys.argv[1]); import test_digest as t; "
         "print(json.dumps({m: t.digest(t.train(m)) for m in t.MODES}))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], env=env,
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -25,9 +25,14 @@ from wordvec.vectors.evaluate import (
 def royals() -> KeyedVectors:
     # axes: person, female, royal, young
     vectors = {
-        "man": [1, 0, 0, 0], "woman": [1, 1, 0, 0], "king": [1, 0, 1, 0],
-        "queen": [1, 1, 1, 0], "boy": [1, 0, 0, 1], "girl": [1, 1, 0, 1], "apple": [-1, 0, 0, 0],
-    }  # fmt: skip
+        "man": [1, 0, 0, 0],
+        "woman": [1, 1, 0, 0],
+        "king": [1, 0, 1, 0],
+        "queen": [1, 1, 1, 0],
+        "boy": [1, 0, 0, 1],
+        "girl": [1, 1, 0, 1],
+        "apple": [-1, 0, 0, 0],
+    }
     return KeyedVectors(list(vectors), np.array(list(vectors.values()), np.float32))
 
 
@@ -256,8 +261,7 @@ def google_like_vectors(questions_words: Path, d=50, seed=0) -> KeyedVectors:
     words = list(vec)
     rng.shuffle(words)
     capitalised = [w for w in words if w[0].isupper()][:40]
-    vectors = [vec[w] for w in words] + [vec[w] + rng.standard_normal(d) * 0.3
-                                         for w in capitalised]  # fmt: skip
+    vectors = [vec[w] for w in words] + [vec[w] + rng.standard_normal(d) * 0.3 for w in capitalised]
     extra = [w.lower() for w in capitalised]
     return KeyedVectors(words + extra, np.array(vectors, np.float32))
 
@@ -291,8 +295,17 @@ def test_word_pairs_by_hand(tmp_path, royals):
     r = evaluate_word_pairs(royals, write(tmp_path, PAIRS, newline="\r\n"))
     assert (r.pairs, r.oov) == (6, 1)
     assert r.oov_ratio == pytest.approx(1 / 7)
-    cos = [royals.similarity(a, b) for a, b in [("man", "woman"), ("king", "queen"),
-           ("king", "apple"), ("boy", "girl"), ("apple", "girl"), ("queen", "boy")]]  # fmt: skip
+    cos = [
+        royals.similarity(a, b)
+        for a, b in [
+            ("man", "woman"),
+            ("king", "queen"),
+            ("king", "apple"),
+            ("boy", "girl"),
+            ("apple", "girl"),
+            ("queen", "boy"),
+        ]
+    ]
     gold = [8.3, 8.6, 1.2, 7.5, 2.0, 3.1]
     assert r.pearson == pytest.approx(np.corrcoef(gold, cos)[0, 1])
     ranks = [rankdata(x) for x in (gold, cos)]  # king-queen and boy-girl tie: mean ranks
@@ -396,8 +409,10 @@ def test_cli_evaluate_errors(tmp_path, royals, capsys):
     err = capsys.readouterr().err
     assert "line 1: expected 4 words" in err and err.count("\n") == 1
     assert main(["evaluate", str(tmp_path / "nope.wv"), "--pairs", str(bad)]) == 2
-    assert main(["evaluate", str(tmp_path / "m.wv"), "--pairs", str(bad),
-                 "--restrict-vocab", "0"]) == 2  # fmt: skip
+    assert (
+        main(["evaluate", str(tmp_path / "m.wv"), "--pairs", str(bad), "--restrict-vocab", "0"])
+        == 2
+    )
 
 
 def test_result_type():

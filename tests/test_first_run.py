@@ -50,8 +50,9 @@ def test_progress_rate_of_a_run_without_compile(monkeypatch, capsys):
     assert out[-1].startswith("training: 100.0%") and out[-1].endswith("ETA 0s")
 
 
-@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                    reason="not a git checkout")  # fmt: skip
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="not a git checkout"
+)
 def test_the_demo_output_is_ignored_by_git():
     """The README's first command writes demo.wv in the checkout: git must not offer it."""
     readme = (ROOT / "README.md").read_text()
@@ -71,8 +72,10 @@ def test_evaluate_without_files_uses_the_shipped_sets(tmp_path, capsys):
     from wordvec.cli import main
     from wordvec.commands.evaluate import bundled
 
-    sha = {"questions-words": "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36",
-           "wordsim353": "fc6bcefdde133a186ae936e5c757f2c8ae7861ce420cdc01c2e7251ff6f24fdd"}  # fmt: skip
+    sha = {
+        "questions-words": "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36",
+        "wordsim353": "fc6bcefdde133a186ae936e5c757f2c8ae7861ce420cdc01c2e7251ff6f24fdd",
+    }
     for name, digest in sha.items():
         assert hashlib.sha256(bundled(name).read_bytes()).hexdigest() == digest
     words = ["king", "queen", "man", "woman", "tiger", "cat", "love", "sex"]

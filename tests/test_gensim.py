@@ -22,8 +22,9 @@ def toy(tmp_path_factory):
     """A small two-topic corpus file, and analogy and word-pair files about it."""
     d = tmp_path_factory.mktemp("toy")
     write_corpus(d / "c.txt", topic_sentences(600, words=10), end="\n\n")
-    (d / "q.txt").write_text(": first\na0 a1 b0 b1\na2 a3 b2 b3\nzz a1 b0 b1\n: gram-x\n"
-                             "A4 a5 b4 b5\n")  # fmt: skip
+    (d / "q.txt").write_text(
+        ": first\na0 a1 b0 b1\na2 a3 b2 b3\nzz a1 b0 b1\n: gram-x\nA4 a5 b4 b5\n"
+    )
     (d / "p.tsv").write_text("a0\ta1\t9\na0\tb1\t1\nb2\tb3\t8\na4\tzz\t3\nb5\ta6\t2\n")
     return d
 
@@ -50,8 +51,17 @@ def test_a_gensim_script_runs_unchanged(toy, tmp_path):
 
     sentences = list(LineSentence(str(toy / "c.txt")))
     log = Logger()
-    model = Word2Vec(sentences, vector_size=16, window=3, min_count=1, workers=2, epochs=3,
-                     compute_loss=True, callbacks=[log], seed=3)  # fmt: skip
+    model = Word2Vec(
+        sentences,
+        vector_size=16,
+        window=3,
+        min_count=1,
+        workers=2,
+        epochs=3,
+        compute_loss=True,
+        callbacks=[log],
+        seed=3,
+    )
     assert log.calls == ["train_begin"] + ["epoch_begin", "epoch_end"] * 3 + ["train_end"]
     assert 0 < log.losses[0] < log.losses[1] < log.losses[2]  # a running total, as gensim
     assert model.get_latest_training_loss() == log.losses[-1]
@@ -65,8 +75,9 @@ def test_a_gensim_script_runs_unchanged(toy, tmp_path):
     # build_vocab + train as separate calls, then save/load and continue
     model = Word2Vec(vector_size=16, min_count=1, workers=1, seed=3)
     model.build_vocab(LineSentence(str(toy / "c.txt")))
-    trained, raw = model.train(LineSentence(str(toy / "c.txt")),
-                               total_examples=model.corpus_count, epochs=2)  # fmt: skip
+    trained, raw = model.train(
+        LineSentence(str(toy / "c.txt")), total_examples=model.corpus_count, epochs=2
+    )
     assert raw == 2 * 7200 and 0 < trained <= raw
     model.save(str(tmp_path / "m.model"))
     again = Word2Vec.load(str(tmp_path / "m.model"))
@@ -87,8 +98,9 @@ def sentences_count(sentences, word):
 
 
 def test_corpus_file_and_train_on_another_corpus(toy):
-    model = wg.Word2Vec(corpus_file=str(toy / "c.txt"), vector_size=8, min_count=1, epochs=1,
-                        workers=1)  # fmt: skip
+    model = wg.Word2Vec(
+        corpus_file=str(toy / "c.txt"), vector_size=8, min_count=1, epochs=1, workers=1
+    )
     assert model.corpus_count == 600
     other = [["a0", "a1", "unknown"]] * 50
     model.train(other, total_examples=len(other), epochs=1)  # encoded with the model's words
@@ -116,19 +128,28 @@ def test_save_load_then_train_as_gensim(zipf, tmp_path, corpus, total):
     results = {}
     for name, module in (("gensim", gensim_models), ("wordvec", wg)):
         reader = module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus
-        given = {"sentences": {"sentences": sentences}, "corpus_file": {"corpus_file": path},
-                 "text8": {"sentences": reader(path, 1000)}}[corpus]  # fmt: skip
+        given = {
+            "sentences": {"sentences": sentences},
+            "corpus_file": {"corpus_file": path},
+            "text8": {"sentences": reader(path, 1000)},
+        }[corpus]
         own = {"max_sentence_length": 1000} if name == "wordvec" and corpus == "text8" else {}
-        model = module.Word2Vec(**given, vector_size=8, min_count=1, epochs=1, workers=1,
-                                seed=2, **own)  # fmt: skip
+        model = module.Word2Vec(
+            **given, vector_size=8, min_count=1, epochs=1, workers=1, seed=2, **own
+        )
         before = model.corpus_count, model.corpus_total_words
         model.save(str(tmp_path / f"{name}.model"))
         model = module.Word2Vec.load(str(tmp_path / f"{name}.model"))
         assert (model.corpus_count, model.corpus_total_words) == before
         vectors = model.wv.vectors.copy()
         count = {"total_examples": model.corpus_count, "total_words": model.corpus_total_words}
-        _, raw = model.train(given.get("sentences"), corpus_file=given.get("corpus_file"),
-                             epochs=1, compute_loss=True, **{total: count[total]})  # fmt: skip
+        _, raw = model.train(
+            given.get("sentences"),
+            corpus_file=given.get("corpus_file"),
+            epochs=1,
+            compute_loss=True,
+            **{total: count[total]},
+        )
         assert not np.array_equal(model.wv.vectors, vectors)
         assert model.get_latest_training_loss() > 0
         assert (model.corpus_count, model.corpus_total_words) == before
@@ -200,8 +221,9 @@ def test_corpus_readers_yield_what_gensims_yield(tmp_path):
 
 @pytest.fixture(scope="module")
 def toy_model(toy):
-    return wg.Word2Vec(corpus_file=str(toy / "c.txt"), vector_size=16, min_count=1, epochs=2,
-                       workers=1, seed=5)  # fmt: skip
+    return wg.Word2Vec(
+        corpus_file=str(toy / "c.txt"), vector_size=16, min_count=1, epochs=2, workers=1, seed=5
+    )
 
 
 def as_gensim(kv):
@@ -216,12 +238,20 @@ def as_gensim(kv):
 @pytest.mark.parametrize(("case", "dummy"), [(True, False), (False, False), (True, True)])
 def test_evaluate_word_analogies_as_gensim(toy, toy_model, case, dummy, cosmul):
     fn = "most_similar_cosmul" if cosmul else "most_similar"
-    ours = toy_model.wv.evaluate_word_analogies(toy / "q.txt", restrict_vocab=15,
-                                                case_insensitive=case, dummy4unknown=dummy,
-                                                similarity_function=fn)  # fmt: skip
+    ours = toy_model.wv.evaluate_word_analogies(
+        toy / "q.txt",
+        restrict_vocab=15,
+        case_insensitive=case,
+        dummy4unknown=dummy,
+        similarity_function=fn,
+    )
     theirs = as_gensim(toy_model.wv).evaluate_word_analogies(
-        str(toy / "q.txt"), restrict_vocab=15, case_insensitive=case, dummy4unknown=dummy,
-        similarity_function=fn)  # fmt: skip
+        str(toy / "q.txt"),
+        restrict_vocab=15,
+        case_insensitive=case,
+        dummy4unknown=dummy,
+        similarity_function=fn,
+    )
     assert ours[0] == pytest.approx(theirs[0])
     assert [s["section"] for s in ours[1]] == [s["section"] for s in theirs[1]]
     for a, b in zip(ours[1], theirs[1], strict=True):
@@ -243,8 +273,9 @@ def test_evaluate_word_pairs_as_gensim(toy, toy_model, dummy):
 def test_add_vectors_as_gensim(toy_model):
     from wordvec import KeyedVectors
 
-    kv = KeyedVectors(toy_model.wv.index_to_key, toy_model.wv.vectors.copy(),
-                      toy_model.wv.counts.copy())  # fmt: skip
+    kv = KeyedVectors(
+        toy_model.wv.index_to_key, toy_model.wv.vectors.copy(), toy_model.wv.counts.copy()
+    )
     g = as_gensim(kv)
     new = np.ones(16, np.float32)
     assert kv.add_vector("fresh", new) == g.add_vector("fresh", new) == 20
@@ -279,14 +310,24 @@ def test_port_matches_gensim_on_a_real_slice(tmp_path, wiki100m, questions_words
         reader = module.word2vec.Text8Corpus if name == "gensim" else module.Text8Corpus
         runs = []
         for seed in (1, 2):
-            model = module.Word2Vec(reader(str(tmp_path / "slice.txt")), vector_size=50,
-                                    window=5, min_count=5, workers=2, epochs=5,
-                                    seed=seed)  # fmt: skip
+            model = module.Word2Vec(
+                reader(str(tmp_path / "slice.txt")),
+                vector_size=50,
+                window=5,
+                min_count=5,
+                workers=2,
+                epochs=5,
+                seed=seed,
+            )
             score, _ = model.wv.evaluate_word_analogies(questions_words, restrict_vocab=30000)
             pairs = model.wv.evaluate_word_pairs(wordsim353)
             runs.append((score, pairs[1][0]))
-        results[name] = (np.mean([r[0] for r in runs]), np.mean([r[1] for r in runs]),
-                         model.corpus_count, len(model.wv))  # fmt: skip
+        results[name] = (
+            np.mean([r[0] for r in runs]),
+            np.mean([r[1] for r in runs]),
+            model.corpus_count,
+            len(model.wv),
+        )
     (g_score, g_rho, g_count, g_vocab), (w_score, w_rho, w_count, w_vocab) = results.values()
     assert abs(w_score - g_score) <= 0.01, results
     assert abs(w_rho - g_rho) <= 0.06, results

@@ -29,8 +29,9 @@ def test_gradient_matches_finite_differences():
     before = [a.copy() for a in (w, c, bw, bc)]
     entries, params, sums = Entries(rows, cols, logx, fx), Params(w, c, bw, bc), Params(*grads)
     loss = train_range(entries, params, sums, 0, 1, eta, 1e9)
-    assert loss == pytest.approx(entry_loss(before[0][0], before[1][1], before[2][0],
-                                            before[3][1], 0.7, 0.4))  # fmt: skip
+    assert loss == pytest.approx(
+        entry_loss(before[0][0], before[1][1], before[2][0], before[3][1], 0.7, 0.4)
+    )
 
     def numeric(which: int, idx) -> float:
         h = 1e-6
@@ -90,8 +91,7 @@ def test_adagrad_steps_match_numpy():
     clip = 0.3  # small enough that some gradients are clipped
     entries, params, sums = Entries(rows, cols, logx, fx), Params(*ours[:4]), Params(*ours[4:])
     got = train_range(entries, params, sums, 0, n, np.float32(0.05), np.float32(clip))
-    want = numpy_steps(rows, cols, logx.astype(np.float64), fx.astype(np.float64), *ref,
-                       0.05, clip)  # fmt: skip
+    want = numpy_steps(rows, cols, logx.astype(np.float64), fx.astype(np.float64), *ref, 0.05, clip)
     assert got == pytest.approx(want, rel=1e-4)
     for a, b in zip(ours, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
@@ -186,8 +186,9 @@ def test_quality_floor_on_a_wiki_slice(tmp_path, wiki100m, wordsim353):
     with wiki100m.open("rb") as f:
         raw = f.read(20_000_000)
     (tmp_path / "slice.txt").write_bytes(raw[: raw.rfind(b" ")])
-    m = GloVe(vector_size=50, window=5, min_count=10, epochs=8, x_max=10.0,
-              workers=2).fit(tmp_path / "slice.txt")  # fmt: skip
+    m = GloVe(vector_size=50, window=5, min_count=10, epochs=8, x_max=10.0, workers=2).fit(
+        tmp_path / "slice.txt"
+    )
     assert m.loss_history_[-1] < 0.5 * m.loss_history_[0]
     # calibrated on this slice: queen is the 8th neighbour of king, WS353 Spearman 0.348
     assert "queen" in [w for w, _ in m.wv.most_similar("king", topn=20)]

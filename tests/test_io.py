@@ -20,8 +20,7 @@ from wordvec import io as wio
 from wordvec.cli import main
 from wordvec.formats import word2vec as w2v_formats
 
-SUFFIX = {"native": ".wv", "text": ".txt", "binary": ".bin", "glove": ".glove",
-          "projector": ".tsv"}  # fmt: skip
+SUFFIX = {"native": ".wv", "text": ".txt", "binary": ".bin", "glove": ".glove", "projector": ".tsv"}
 
 
 def make_kv(n=4, d=3, seed=0, words=None) -> KeyedVectors:
@@ -295,8 +294,13 @@ def test_non_finite_values_refused_in_every_format(tmp_path, fmt, bad):
     kv.vectors[1, 2] = bad
     path = tmp_path / f"v{SUFFIX[fmt]}"
     wio.save_vectors(kv, path)
-    where = {"native": "entry 2", "binary": "byte", "text": "line 3", "glove": "line 2",
-             "projector": "line 2"}[fmt]  # fmt: skip
+    where = {
+        "native": "entry 2",
+        "binary": "byte",
+        "text": "line 3",
+        "glove": "line 2",
+        "projector": "line 2",
+    }[fmt]
     with pytest.raises(FormatError, match=f"word 'ñandú' \\({where}.*dimension 3"):
         wio.load_vectors(path).most_similar("the")
     back = wio.load_vectors(path, allow_nonfinite=True)
@@ -361,8 +365,9 @@ def test_binary_records_across_chunks(tmp_path, monkeypatch, chunk):
 def test_gensim_style_binary_without_newlines(tmp_path):
     kv = make_kv(n=3, d=2)
     raw = kv.vectors.astype("<f4")
-    data = b"3 2\n" + b"".join(w.encode() + b" " + r.tobytes() for w, r in zip(kv.index_to_key,
-                                                                                 raw, strict=True))  # fmt: skip
+    data = b"3 2\n" + b"".join(
+        w.encode() + b" " + r.tobytes() for w, r in zip(kv.index_to_key, raw, strict=True)
+    )
     (tmp_path / "v.bin").write_bytes(data)
     same(wio.load_word2vec(tmp_path / "v.bin"), kv)
     (tmp_path / "v.bin").write_bytes(data[:-1])
@@ -422,13 +427,18 @@ def test_format_names():
 @pytest.mark.parametrize(
     ("kind", "name", "fmt"),
     [
-        ("vectors", "v.txt.gz", "text"), ("vectors", "model", "native"),
-        ("cooccurrence", "c.npz", "npz"), ("cooccurrence", "c.WV", "native"),
-        ("cooccurrence", "c", "native"), ("cooccurrence", "c.wv.xz", "native"),
-        ("phrases", "p.wv", "native"), ("phrases", "p.wv.gz", "native"),
-        ("figure", "f.SVG", "svg"), ("json", "r.json", "json"),
+        ("vectors", "v.txt.gz", "text"),
+        ("vectors", "model", "native"),
+        ("cooccurrence", "c.npz", "npz"),
+        ("cooccurrence", "c.WV", "native"),
+        ("cooccurrence", "c", "native"),
+        ("cooccurrence", "c.wv.xz", "native"),
+        ("phrases", "p.wv", "native"),
+        ("phrases", "p.wv.gz", "native"),
+        ("figure", "f.SVG", "svg"),
+        ("json", "r.json", "json"),
     ],
-)  # fmt: skip
+)
 def test_artefact_format(kind, name, fmt):
     assert wio.artefact_format(kind, name) == fmt
 
@@ -442,10 +452,12 @@ def test_artefact_format(kind, name, fmt):
         ("cooccurrence", "c.tsv", "must end in .npz"),
         ("phrases", "p.txt", "must end in .wv, or have no suffix"),
         ("figure", "f.jpg", "must end in .png, .svg or .pdf"),
-        ("figure", "f.png.gz", "must end in .png"), ("json", "r.txt", "must end in .json"),
-        ("json", "r", "must end in .json"), ("json", " ", "empty"),
+        ("figure", "f.png.gz", "must end in .png"),
+        ("json", "r.txt", "must end in .json"),
+        ("json", "r", "must end in .json"),
+        ("json", " ", "empty"),
     ],
-)  # fmt: skip
+)
 def test_artefact_format_refuses_other_suffixes_in_one_line(kind, name, accepted):
     with pytest.raises(ValueError, match=re.escape(accepted)) as e:
         wio.artefact_format(kind, name)
@@ -472,11 +484,24 @@ def test_convert_cli_chain(tmp_path, capsys):
         src = dst
     same(KeyedVectors.load(tmp_path / "g.wv"), kv)
     assert "5 words x 4" in capsys.readouterr().err
-    assert main(["convert", str(tmp_path / "a.wv"), str(tmp_path / "h.out"), "--to", "glove",
-                 "--limit", "2"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "convert",
+                str(tmp_path / "a.wv"),
+                str(tmp_path / "h.out"),
+                "--to",
+                "glove",
+                "--limit",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert wio.load_glove(tmp_path / "h.out").index_to_key == kv.index_to_key[:2]
-    assert main(["convert", str(tmp_path / "h.out"), str(tmp_path / "i.bin"), "--from",
-                 "glove"]) == 0  # fmt: skip
+    assert (
+        main(["convert", str(tmp_path / "h.out"), str(tmp_path / "i.bin"), "--from", "glove"]) == 0
+    )
 
 
 def test_convert_cli_errors(tmp_path, capsys):
@@ -530,8 +555,9 @@ def test_gensim_reads_our_gzip(tmp_path, gensim_kv, binary):
 
 def test_convert_writes_real_gzip(tmp_path, gensim_kv):
     make_kv(n=5, d=3).save(tmp_path / "m.wv")
-    assert main(["convert", str(tmp_path / "m.wv"), str(tmp_path / "out.vec.gz"), "--to",
-                 "text"]) == 0  # fmt: skip
+    assert (
+        main(["convert", str(tmp_path / "m.wv"), str(tmp_path / "out.vec.gz"), "--to", "text"]) == 0
+    )
     g = gensim_kv.load_word2vec_format(tmp_path / "out.vec.gz")
     assert g.index_to_key == make_kv(n=5, d=3).index_to_key
 
@@ -576,8 +602,17 @@ def test_fasttext_bin_word_vectors_as_gensim(tmp_path):
     rng = np.random.default_rng(0)
     words = ["ñandú", "日本", "cat", "cats", "dog", "a-b"]
     sentences = [list(rng.choice(words, 8)) for _ in range(60)]
-    model = fasttext.FastText(sentences, vector_size=6, min_count=1, epochs=2, bucket=500,
-                              min_n=2, max_n=4, workers=1, seed=1)  # fmt: skip
+    model = fasttext.FastText(
+        sentences,
+        vector_size=6,
+        min_count=1,
+        epochs=2,
+        bucket=500,
+        min_n=2,
+        max_n=4,
+        workers=1,
+        seed=1,
+    )
     fasttext.save_facebook_model(model, str(tmp_path / "ft.bin"))
     theirs = fasttext.load_facebook_vectors(str(tmp_path / "ft.bin"))
     assert wio.sniff_format(tmp_path / "ft.bin") == "fasttext-bin"
@@ -596,8 +631,11 @@ def test_fasttext_bin_word_vectors_as_gensim(tmp_path):
 def test_flipped_byte_caught_after_mmap_before_first_use(tmp_path, array):
     kv = make_kv(n=6, d=4)
     path = tmp_path / "m.wv"
-    wio.save_native(path, {"kind": wio.MODEL_KIND, "words": kv.index_to_key},
-                    {"vectors": kv.vectors, "counts": np.arange(6), "syn1neg": kv.vectors})  # fmt: skip
+    wio.save_native(
+        path,
+        {"kind": wio.MODEL_KIND, "words": kv.index_to_key},
+        {"vectors": kv.vectors, "counts": np.arange(6), "syn1neg": kv.vectors},
+    )
     raw = path.read_bytes()
     header = json.loads(raw[20 : 20 + struct.unpack("<Q", raw[12:20])[0]])
     flipped = bytearray(raw)

@@ -43,14 +43,36 @@ def nll(f, label):
     return math.log1p(math.exp(-z)) if z > -30 else -z
 
 
-def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg,
-              cbow_mean, softmax, alpha0, alpha1, seed, nce_shift=None):  # fmt: skip
+def reference(
+    ids,
+    bounds,
+    syn0,
+    syn1neg,
+    syn1,
+    keep,
+    noise,
+    tree,
+    window,
+    negative,
+    hs,
+    sg,
+    cbow_mean,
+    softmax,
+    alpha0,
+    alpha1,
+    seed,
+    nce_shift=None,
+):
     """Slow reference of one kernel call, written from the maths, sharing only the RNG stream
     and the sigmoid table. Skip-gram with negative sampling is block-wise: all updates of one
     centre word are computed from the weights as they were before it (Ji et al. 2016).
     With ``nce_shift`` (log(k P_n(w))) it is NCE: ``syn1`` holds the biases (float[V, 1]),
     each score is ``x . y_w + b_w - nce_shift[w]`` and every noise draw counts."""
-    syn0, syn1neg, syn1 = syn0.astype(np.float64), syn1neg.astype(np.float64), syn1.astype(np.float64)  # fmt: skip
+    syn0, syn1neg, syn1 = (
+        syn0.astype(np.float64),
+        syn1neg.astype(np.float64),
+        syn1.astype(np.float64),
+    )
     bias = syn1[:, 0]  # a view: NCE's biases
     rng = Rng(seed)
     n_total = bounds[-1] - bounds[0]
@@ -74,7 +96,9 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
         for i, w in enumerate(sent):
             alpha = alpha0 + (alpha1 - alpha0) / n_total * (bounds[s] - bounds[0] + i * frac)
             b = cuts[i]
-            ctx = [sent[c] for c in range(max(0, i - window + b), min(n, i + window + 1 - b)) if c != i]  # fmt: skip
+            ctx = [
+                sent[c] for c in range(max(0, i - window + b), min(n, i + window + 1 - b)) if c != i
+            ]
             if not ctx:
                 continue
             pairs += len(ctx) if sg else 1
@@ -112,7 +136,9 @@ def reference(ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negat
                 blocks.append((syn1neg, outs, labels))
             if hs:
                 n_code = tree.lengths[w]
-                blocks.append((syn1, list(tree.points[w, :n_code]), list(1.0 - tree.codes[w, :n_code])))  # fmt: skip
+                blocks.append(
+                    (syn1, list(tree.points[w, :n_code]), list(1.0 - tree.codes[w, :n_code]))
+                )
             h = syn0[ctx].sum(0) / (len(ctx) if cbow_mean else 1)  # CBOW: one input, as the C
             e = np.zeros_like(h)  # tool: both objectives' errors, then the context moves once
             for out_m, outs, labels in blocks:
@@ -160,8 +186,20 @@ def bundles(ids, bounds, keep, noise, tree, window, negative, hs, sg, cbow_mean,
     from wordvec.core.objective import make_objective
 
     enc = EncodedCorpus.from_ids(ids, bounds, len(ids))
-    obj = make_objective(enc, keep, noise, tree, window, True, negative, hs, sg, cbow_mean,
-                         noise is None and tree is None, logp)  # fmt: skip
+    obj = make_objective(
+        enc,
+        keep,
+        noise,
+        tree,
+        window,
+        True,
+        negative,
+        hs,
+        sg,
+        cbow_mean,
+        noise is None and tree is None,
+        logp,
+    )
     return obj.corpus, obj.tables, obj.opts
 
 
@@ -188,12 +226,24 @@ def escaped(counts, ids, syn0, syn1neg, syn1, offset=65_530):
 
 @pytest.mark.parametrize(
     ("sg", "negative", "hs", "cbow_mean", "rare", "nce"),
-    [(1, 5, 0, 1, False, 0), (1, 0, 1, 1, False, 0), (1, 3, 1, 1, False, 0),
-     (0, 5, 0, 1, False, 0), (0, 5, 0, 0, False, 0), (0, 0, 1, 1, False, 0),
-     (0, 3, 1, 1, False, 0), (1, 5, 0, 1, True, 0), (0, 3, 1, 1, True, 0), (1, 0, 1, 1, True, 0),
-     (1, 5, 0, 1, False, 1), (1, 3, 0, 1, False, 1), (0, 5, 0, 1, False, 1),
-     (0, 4, 0, 0, False, 1), (1, 5, 0, 1, True, 1)],
-)  # fmt: skip
+    [
+        (1, 5, 0, 1, False, 0),
+        (1, 0, 1, 1, False, 0),
+        (1, 3, 1, 1, False, 0),
+        (0, 5, 0, 1, False, 0),
+        (0, 5, 0, 0, False, 0),
+        (0, 0, 1, 1, False, 0),
+        (0, 3, 1, 1, False, 0),
+        (1, 5, 0, 1, True, 0),
+        (0, 3, 1, 1, True, 0),
+        (1, 0, 1, 1, True, 0),
+        (1, 5, 0, 1, False, 1),
+        (1, 3, 0, 1, False, 1),
+        (0, 5, 0, 1, False, 1),
+        (0, 4, 0, 0, False, 1),
+        (1, 5, 0, 1, True, 1),
+    ],
+)
 def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
     """Through the bundles and the dispatch table, against the reference: the same weights, the
     same number of pairs and kept words, the loss within the sigmoid table's error. ``rare``:
@@ -218,18 +268,56 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
         shift = (np.log(negative) + logp).astype(np.float32)  # what the kernel's table holds
     window, a0, a1, seed = 3, 0.05, 0.01, 12345
     exp0, exp1neg, exp1, exp_loss, exp_pairs, exp_kept = reference(
-        ids, bounds, syn0, syn1neg, syn1, keep, noise, tree, window, negative, hs, sg, cbow_mean,
-        False, a0, a1, seed, shift)  # fmt: skip
+        ids,
+        bounds,
+        syn0,
+        syn1neg,
+        syn1,
+        keep,
+        noise,
+        tree,
+        window,
+        negative,
+        hs,
+        sg,
+        cbow_mean,
+        False,
+        a0,
+        a1,
+        seed,
+        shift,
+    )
     rng = np.array([seed], np.uint64)
     stats = np.zeros(3)
-    corpus, tables, opts = bundles(ids, bounds, keep, noise if negative else None,
-                                   tree if hs else None, window, negative, hs, sg, cbow_mean,
-                                   logp)  # fmt: skip
+    corpus, tables, opts = bundles(
+        ids,
+        bounds,
+        keep,
+        noise if negative else None,
+        tree if hs else None,
+        window,
+        negative,
+        hs,
+        sg,
+        cbow_mean,
+        logp,
+    )
     touched = np.zeros((3, len(counts)), np.uint8)
     before = syn0.copy(), syn1neg.copy(), syn1.copy()
     fn = k.KERNELS["sg" if sg else "cbow"]
-    fn(corpus, Weights(syn0, syn1neg, syn1), tables, opts, 0, len(bounds) - 1, a0, a1, rng,
-       stats, touched)  # fmt: skip
+    fn(
+        corpus,
+        Weights(syn0, syn1neg, syn1),
+        tables,
+        opts,
+        0,
+        len(bounds) - 1,
+        a0,
+        a1,
+        rng,
+        stats,
+        touched,
+    )
     for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
         changed = np.flatnonzero(np.any(old != new, axis=1))
         assert np.all(touched[which, changed] == 1)  # every updated row is flagged for a merge
@@ -261,8 +349,19 @@ def test_softmax_kernel_matches_reference(sg):
     stats = np.zeros(3)
     corpus, tables, opts = bundles(ids, bounds, keep, None, None, window, 0, 0, sg, 1)
     dummy = np.zeros((1, syn0.shape[1]), np.float32)
-    k.KERNELS["softmax"](corpus, Weights(syn0, dummy, syn1), tables, opts, 0, len(bounds) - 1,
-                         a0, a1, rng, stats, np.zeros((3, len(counts)), np.uint8))  # fmt: skip
+    k.KERNELS["softmax"](
+        corpus,
+        Weights(syn0, dummy, syn1),
+        tables,
+        opts,
+        0,
+        len(bounds) - 1,
+        a0,
+        a1,
+        rng,
+        stats,
+        np.zeros((3, len(counts)), np.uint8),
+    )
     np.testing.assert_allclose(syn0, exp0, rtol=2e-6, atol=2e-6)
     np.testing.assert_allclose(syn1, exp1, rtol=2e-6, atol=2e-6)
     assert stats[0] == pytest.approx(exp_loss, rel=1e-6)
@@ -313,8 +412,19 @@ def test_logistic_block_step_is_minus_alpha_times_the_gradient():
     gy = numeric_grad(lambda: logistic_loss(x, y, labels), y)
     before0, before1 = syn0.copy(), syn1.copy()
     e_in, g = np.zeros((n_in, d), np.float32), np.zeros((n_in, n_out), np.float32)
-    loss = k._logistic_block(syn0, inputs, n_in, syn1, outputs, labels, np.zeros(n_out, np.float32),
-                              n_out, alpha, e_in, g)  # fmt: skip
+    loss = k._logistic_block(
+        syn0,
+        inputs,
+        n_in,
+        syn1,
+        outputs,
+        labels,
+        np.zeros(n_out, np.float32),
+        n_out,
+        alpha,
+        e_in,
+        g,
+    )
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose((syn0 - before0)[inputs] / -alpha, gx, atol=0.03)
     np.testing.assert_allclose((syn1 - before1)[outputs] / -alpha, gy, atol=0.03)
@@ -388,7 +498,9 @@ def test_hierarchical_softmax_probabilities_sum_to_one():
     total = 0.0
     for w in range(len(counts)):
         p = 1.0
-        for c, node in zip(tree.codes[w, : tree.lengths[w]], tree.points[w, : tree.lengths[w]], strict=True):  # fmt: skip
+        for c, node in zip(
+            tree.codes[w, : tree.lengths[w]], tree.points[w, : tree.lengths[w]], strict=True
+        ):
             s = 1 / (1 + np.exp(-nodes[node] @ h))
             p *= s if c == 0 else 1 - s
         total += p

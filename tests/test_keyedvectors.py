@@ -100,8 +100,9 @@ def test_mean_vector_gensim_semantics(kv):
     np.testing.assert_allclose(
         kv.get_mean_vector(["a", "b"], post_normalize=True), [1 / R2, 1 / R2, 0], rtol=1e-6
     )
-    np.testing.assert_allclose(kv.get_mean_vector(["a", "c"], [1, -1]), [(1 - 1 / R2) / 2,
-                               -1 / R2 / 2, 0], rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        kv.get_mean_vector(["a", "c"], [1, -1]), [(1 - 1 / R2) / 2, -1 / R2 / 2, 0], rtol=1e-6
+    )
     # words are normalised first, raw vectors are used as given
     np.testing.assert_allclose(kv.get_mean_vector(["d", np.array([0, 0, 3.0])]), [0, 0, 2])
     np.testing.assert_allclose(kv.get_mean_vector(["d"], pre_normalize=False), [0, 0, 2])
@@ -252,8 +253,11 @@ def test_cosmul_matches_gensim(pair):
     kv, g = pair
     for pos, neg in [(["w1"], []), (["w2", "w3"], ["w4"]), (["w5"], ["w6", "w7"])]:
         # gensim's scores divide by eps: compare relative values
-        same_rows(kv.most_similar_cosmul(pos, neg, topn=15),
-                  g.most_similar_cosmul(pos, neg, topn=15), atol=0)  # fmt: skip
+        same_rows(
+            kv.most_similar_cosmul(pos, neg, topn=15),
+            g.most_similar_cosmul(pos, neg, topn=15),
+            atol=0,
+        )
 
 
 def test_pairwise_queries_match_gensim(pair):
@@ -264,8 +268,9 @@ def test_pairwise_queries_match_gensim(pair):
         g.n_similarity(["w1", "w2"], ["w3", "w60"]), abs=1e-6
     )
     np.testing.assert_allclose(kv.distances("w1"), g.distances("w1"), atol=1e-6)
-    np.testing.assert_allclose(kv.distances("w1", ["w5", "w9"]), g.distances("w1", ["w5", "w9"]),
-                               atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        kv.distances("w1", ["w5", "w9"]), g.distances("w1", ["w5", "w9"]), atol=1e-6
+    )
     group = ["w1", "w2", "w3", "w4", "w5", "w6"]
     assert kv.doesnt_match(group) == g.doesnt_match(group)
     assert kv.closer_than("w1", "w2") == g.closer_than("w1", "w2")
@@ -308,8 +313,11 @@ def test_load_rejects_other_kinds(tmp_path):
     save_native(tmp_path / "x.wv", {"kind": "something.Else"}, {"a": np.zeros(3)})
     with pytest.raises(FormatError, match="not word vectors"):
         KeyedVectors.load(tmp_path / "x.wv")
-    save_native(tmp_path / "y.wv", {"kind": kvmod.KV_KIND, "words": ["a"]},
-                {"vectors": np.zeros((2, 3), np.float32)})  # fmt: skip
+    save_native(
+        tmp_path / "y.wv",
+        {"kind": kvmod.KV_KIND, "words": ["a"]},
+        {"vectors": np.zeros((2, 3), np.float32)},
+    )
     with pytest.raises(FormatError, match="inconsistent"):
         KeyedVectors.load(tmp_path / "y.wv")
 

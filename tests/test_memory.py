@@ -21,10 +21,18 @@ def estimate(model: Word2Vec) -> dict[str, int]:
     replicas = model.workers if (model.deterministic and model.workers > 1) else 0
     out = model.estimate_memory()
     assert out == training_bytes(
-        len(model.wv), model.vector_size, model.window, model.negative, bool(model.hs),
-        bool(model.softmax), model.workers, replicas, tokens=enc.n_tokens,
-        rare_tokens=int(enc.rare.shape[0]), sentences=int(enc.bounds.shape[0] - 1),
-    )  # fmt: skip
+        len(model.wv),
+        model.vector_size,
+        model.window,
+        model.negative,
+        bool(model.hs),
+        bool(model.softmax),
+        model.workers,
+        replicas,
+        tokens=enc.n_tokens,
+        rare_tokens=int(enc.rare.shape[0]),
+        sentences=int(enc.bounds.shape[0] - 1),
+    )
     assert out["corpus"] > 0
     return out
 
@@ -54,10 +62,13 @@ def corpus(vocab: int, rng) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("vocab", "params"),
-    [(300, dict(deterministic=True)), (300, dict(deterministic=False)),
-     (300, dict(deterministic=True, hs=1, negative=0)),
-     (70_000, dict(deterministic=True))],  # over 65,535 words: rare ids escaped
-)  # fmt: skip
+    [
+        (300, dict(deterministic=True)),
+        (300, dict(deterministic=False)),
+        (300, dict(deterministic=True, hs=1, negative=0)),
+        (70_000, dict(deterministic=True)),
+    ],  # over 65,535 words: rare ids escaped
+)
 def test_estimate_matches_the_arrays_training_allocates(vocab, params):
     rng = np.random.default_rng(0)
     noted = Arrays()
@@ -124,11 +135,23 @@ PEAK_CHILD = textwrap.dedent("""
 
 @pytest.mark.skipif(memory.peak_rss() is None, reason="needs Linux's /proc/self/status")
 def test_a_fresh_process_peaks_where_the_estimate_says():
-    out = subprocess.run([sys.executable, "-c", PEAK_CHILD], capture_output=True, text=True,
-                         check=True, timeout=120).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_CHILD], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     got = json.loads(out.splitlines()[-1])
-    est = training_bytes(got["vocab"], 64, 5, 5, False, False, 2, 2, tokens=got["tokens"],
-                         rare_tokens=got["rare"], sentences=got["sentences"])  # fmt: skip
+    est = training_bytes(
+        got["vocab"],
+        64,
+        5,
+        5,
+        False,
+        False,
+        2,
+        2,
+        tokens=got["tokens"],
+        rare_tokens=got["rare"],
+        sentences=got["sentences"],
+    )
     # the arrays a fresh training adds to the process it starts in (the test's input corpus,
     # made as lists of str, is the child's own and outside the estimate: about 20 MB here)
     arrays = est["total"] - est["baseline"]

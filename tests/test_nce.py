@@ -7,8 +7,9 @@ import pytest
 from wordvec import Callback, Word2Vec
 from wordvec.corpus.vocab import noise_log_probs
 
-PARAMS = dict(vector_size=16, min_count=1, epochs=3, workers=1, seed=3, sg=1, nce=True,
-              batch_words=500)  # fmt: skip
+PARAMS = dict(
+    vector_size=16, min_count=1, epochs=3, workers=1, seed=3, sg=1, nce=True, batch_words=500
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,12 @@ def patterned(tmp_path_factory):
 
 @pytest.mark.parametrize(
     ("change", "says"),
-    [({"hs": 1}, "cannot be combined with hs=1"), ({"negative": 0}, "needs negative > 0"),
-     ({"negative": 0, "softmax": True}, "nce=True replaces negative sampling")],
-)  # fmt: skip
+    [
+        ({"hs": 1}, "cannot be combined with hs=1"),
+        ({"negative": 0}, "needs negative > 0"),
+        ({"negative": 0, "softmax": True}, "nce=True replaces negative sampling"),
+    ],
+)
 def test_impossible_combinations_are_refused_in_one_line(change, says):
     with pytest.raises(ValueError, match=says) as e:
         Word2Vec(**{**PARAMS, **change})
@@ -42,8 +46,24 @@ def test_the_command_line_takes_nce_and_refuses_it_with_hs(tmp_path, patterned, 
     from wordvec.cli import main
 
     out = tmp_path / "m.wv"
-    assert main(["train", str(patterned), "-o", str(out), "--nce", "--epochs", "1",
-                 "--vector-size", "8", "--min-count", "1"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "train",
+                str(patterned),
+                "-o",
+                str(out),
+                "--nce",
+                "--epochs",
+                "1",
+                "--vector-size",
+                "8",
+                "--min-count",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert Word2Vec.load(out).nce
     assert main(["train", str(patterned), "-o", str(tmp_path / "x.wv"), "--nce", "--hs", "1"]) == 2
     assert "nce=True replaces negative sampling" in capsys.readouterr().err
@@ -52,8 +72,9 @@ def test_the_command_line_takes_nce_and_refuses_it_with_hs(tmp_path, patterned, 
 
 def test_biases_start_at_the_noise_distribution_and_learn(patterned):
     model = Word2Vec(**{**PARAMS, "epochs": 1}).build_vocab(patterned)
-    np.testing.assert_allclose(model.nce_bias_, noise_log_probs(model.vocab_.counts, 0.75),
-                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        model.nce_bias_, noise_log_probs(model.vocab_.counts, 0.75), rtol=1e-6
+    )
     start = model.nce_bias_.copy()
     model.train()
     assert model.nce_bias_.dtype == np.float32 and model.nce_bias_.shape == (len(model.wv),)
@@ -66,8 +87,9 @@ def test_predicts_the_word_its_context_always_comes_with(patterned, sg):
     come first (a{i} too: its three words share their contexts, so the same vectors)."""
     model = Word2Vec(**{**PARAMS, "sg": sg, "epochs": 8, "vector_size": 24}).fit(patterned)
     trio = lambda i: {f"a{i}", f"b{i}", f"c{i}"}  # noqa: E731
-    hits = sum({w for w, _ in model.predict_output_word([f"a{i}"], topn=3)} == trio(i)
-               for i in range(20))  # fmt: skip
+    hits = sum(
+        {w for w, _ in model.predict_output_word([f"a{i}"], topn=3)} == trio(i) for i in range(20)
+    )
     assert hits >= 18
     p = model.predict_output_word(["a3", "b3"], topn=len(model.wv))
     assert sum(q for _, q in p) == pytest.approx(1.0)
@@ -109,8 +131,9 @@ def test_save_load_and_resume_keep_the_biases(tmp_path, patterned):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        Word2Vec(**params).fit(patterned, callbacks=[StopAfterFirst()],
-                               checkpoint=tmp_path / "run.ckpt")  # fmt: skip
+        Word2Vec(**params).fit(
+            patterned, callbacks=[StopAfterFirst()], checkpoint=tmp_path / "run.ckpt"
+        )
     resumed = Word2Vec.resume(tmp_path / "run.ckpt", patterned)
     assert np.array_equal(resumed.nce_bias_, full.nce_bias_)
     assert np.array_equal(resumed.wv.vectors, full.wv.vectors)
@@ -137,7 +160,8 @@ def test_nce_loss_falls_on_a_real_slice(tmp_path, wiki100m):
     change the end)."""
     with open(wiki100m, "rb") as f:
         (tmp_path / "slice.txt").write_bytes(f.read(10_000_000).rsplit(b" ", 1)[0])
-    model = Word2Vec(vector_size=50, sg=1, nce=True, epochs=3, workers=2, sample=1e-4,
-                     seed=1).fit(tmp_path / "slice.txt")  # fmt: skip
+    model = Word2Vec(vector_size=50, sg=1, nce=True, epochs=3, workers=2, sample=1e-4, seed=1).fit(
+        tmp_path / "slice.txt"
+    )
     losses = model.loss_history_
     assert losses[0] > losses[1] > losses[2], losses

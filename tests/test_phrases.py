@@ -34,19 +34,31 @@ def npmi(a, b, ab, n=15):
 HAND_SCORES = {
     # (ab - m) / (a * b) * V, with m = 1, V = 11
     "gensim": {
-        "new_york": 2 / 16 * 11, "york_is": 1 / 8 * 11, "york_city": 1 / 12 * 11,
-        "is_big": 0.0, "is_new": 0.0, "big_new": 0.0,
+        "new_york": 2 / 16 * 11,
+        "york_is": 1 / 8 * 11,
+        "york_city": 1 / 12 * 11,
+        "is_big": 0.0,
+        "is_new": 0.0,
+        "big_new": 0.0,
     },
     # (ab - m) / a / b * N, with m = 1, N = 15
     "word2phrase": {
-        "new_york": 2 / 16 * 15, "york_is": 1 / 8 * 15, "york_city": 1 / 12 * 15,
-        "is_big": 0.0, "is_new": 0.0, "big_new": 0.0,
+        "new_york": 2 / 16 * 15,
+        "york_is": 1 / 8 * 15,
+        "york_city": 1 / 12 * 15,
+        "is_big": 0.0,
+        "is_new": 0.0,
+        "big_new": 0.0,
     },
     "npmi": {
-        "new_york": npmi(4, 4, 3), "york_is": npmi(4, 2, 2), "york_city": npmi(4, 3, 2),
-        "is_big": npmi(2, 2, 1), "is_new": npmi(2, 4, 1), "big_new": npmi(2, 4, 1),
+        "new_york": npmi(4, 4, 3),
+        "york_is": npmi(4, 2, 2),
+        "york_city": npmi(4, 3, 2),
+        "is_big": npmi(2, 2, 1),
+        "is_new": npmi(2, 4, 1),
+        "big_new": npmi(2, 4, 1),
     },
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("scoring", ["gensim", "word2phrase", "npmi"])
@@ -57,8 +69,10 @@ def test_scores_of_a_hand_made_corpus_match_the_formulas(scoring):
     for phrase, score in HAND_SCORES[scoring].items():
         assert got[phrase] == pytest.approx(score, rel=1e-12, abs=1e-15), phrase
     assert [r[:2] for r in model.top_phrases(3)] == [
-        ("new_york", 3), ("york_is", 2), ("york_city", 2)
-    ]  # fmt: skip
+        ("new_york", 3),
+        ("york_is", 2),
+        ("york_city", 2),
+    ]
 
 
 def test_word2phrase_needs_every_count_at_least_min_count():
@@ -331,8 +345,20 @@ def test_cli_learns_saves_and_applies(tmp_path, capsys):
     src = tmp_path / "in.txt"
     src.write_text(TRIGRAM_TEXT)
     out, saved, out2 = tmp_path / "out.txt", tmp_path / "p.wv", tmp_path / "out2.txt"
-    argv = ["phrases", str(src), "-o", str(out), "--min-count", "5", "--threshold", "5",
-            "--passes", "2", "--save-model", str(saved)]  # fmt: skip
+    argv = [
+        "phrases",
+        str(src),
+        "-o",
+        str(out),
+        "--min-count",
+        "5",
+        "--threshold",
+        "5",
+        "--passes",
+        "2",
+        "--save-model",
+        str(saved),
+    ]
     assert main(argv) == 0
     assert "new_york_city" in out.read_text()
     assert "learned 3 phrases" in capsys.readouterr().err

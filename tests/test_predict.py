@@ -13,16 +13,35 @@ from wordvec.core.huffman import build_huffman
 from wordvec.word2vec import predict as P
 
 
-def model(words, vectors, counts=None, *, syn1neg=None, syn1=None, hs=0, negative=0,
-          softmax=False, sg=1, cbow_mean=1, window=2):  # fmt: skip
+def model(
+    words,
+    vectors,
+    counts=None,
+    *,
+    syn1neg=None,
+    syn1=None,
+    hs=0,
+    negative=0,
+    softmax=False,
+    sg=1,
+    cbow_mean=1,
+    window=2,
+):
     """The attributes of a trained Word2Vec that the functions read."""
     counts = np.arange(len(words), 0, -1) if counts is None else np.asarray(counts)
     f32 = lambda a: None if a is None else np.asarray(a, np.float32)  # noqa: E731
     return SimpleNamespace(
-        wv=KeyedVectors(words, f32(vectors), counts), vocab_=SimpleNamespace(counts=counts),
-        syn1neg_=f32(syn1neg), syn1_=f32(syn1), hs=hs, negative=negative, softmax=softmax,
-        sg=sg, cbow_mean=cbow_mean, window=window,
-    )  # fmt: skip
+        wv=KeyedVectors(words, f32(vectors), counts),
+        vocab_=SimpleNamespace(counts=counts),
+        syn1neg_=f32(syn1neg),
+        syn1_=f32(syn1),
+        hs=hs,
+        negative=negative,
+        softmax=softmax,
+        sg=sg,
+        cbow_mean=cbow_mean,
+        window=window,
+    )
 
 
 def layer(m):
@@ -30,8 +49,15 @@ def layer(m):
     if isinstance(m, Word2Vec):
         return m.output_layer()
     tree = build_huffman(np.asarray(m.vocab_.counts)) if m.hs else None
-    return P.OutputLayer(syn1neg=m.syn1neg_ if m.negative else None, syn1=m.syn1_, tree=tree,
-                         softmax=m.softmax, sg=m.sg, window=m.window, cbow_mean=m.cbow_mean)  # fmt: skip
+    return P.OutputLayer(
+        syn1neg=m.syn1neg_ if m.negative else None,
+        syn1=m.syn1_,
+        tree=tree,
+        softmax=m.softmax,
+        sg=m.sg,
+        window=m.window,
+        cbow_mean=m.cbow_mean,
+    )
 
 
 def predict_output_word(m, *args, **kwargs):
@@ -49,8 +75,12 @@ def sigmoid(x):
 # -- by hand ------------------------------------------------------------------------------------
 def test_negative_sampling_by_hand():
     # h = the context vector (1, 0); output scores 0, ln 2, ln 3 -> p = 1/6, 2/6, 3/6
-    m = model(["a", "b", "c"], [[1, 0], [0, 1], [0, 0]], negative=5,
-              syn1neg=[[0, 0], [math.log(2), 5], [math.log(3), -5]])  # fmt: skip
+    m = model(
+        ["a", "b", "c"],
+        [[1, 0], [0, 1], [0, 0]],
+        negative=5,
+        syn1neg=[[0, 0], [math.log(2), 5], [math.log(3), -5]],
+    )
     rows = predict_output_word(m, ["a"], topn=3)
     assert [w for w, _ in rows] == ["c", "b", "a"]
     assert [p for _, p in rows] == pytest.approx([1 / 2, 1 / 3, 1 / 6])
@@ -113,9 +143,14 @@ def random_model(seed=0, v=40, d=6, **kw):
     counts = np.sort(rng.integers(1, 1000, v))[::-1]
     words = [f"w{i}" for i in range(v)]
     out_rows = v if kw.get("softmax") else v - 1
-    return model(words, rng.standard_normal((v, d)), counts,
-                 syn1=rng.standard_normal((out_rows, d)),
-                 syn1neg=rng.standard_normal((v, d)), **kw)  # fmt: skip
+    return model(
+        words,
+        rng.standard_normal((v, d)),
+        counts,
+        syn1=rng.standard_normal((out_rows, d)),
+        syn1neg=rng.standard_normal((v, d)),
+        **kw,
+    )
 
 
 def slow_log_p(m, h, w):
@@ -136,8 +171,9 @@ def slow_score(m, words):
     x = m.wv.vectors.astype(np.float64)
     total = 0.0
     for i, target in enumerate(ids):
-        ctx = [ids[j] for j in range(max(0, i - m.window), min(len(ids), i + m.window + 1))
-               if j != i]  # fmt: skip
+        ctx = [
+            ids[j] for j in range(max(0, i - m.window), min(len(ids), i + m.window + 1)) if j != i
+        ]
         if m.sg:
             total += sum(slow_log_p(m, x[c], target) for c in ctx)
         elif ctx:
@@ -149,8 +185,13 @@ def slow_score(m, words):
 @pytest.mark.parametrize("objective", ["hs", "softmax"])
 @pytest.mark.parametrize(("sg", "cbow_mean"), [(1, 1), (0, 1), (0, 0)])
 def test_score_sentence_matches_slow_loops(objective, sg, cbow_mean):
-    m = random_model(hs=int(objective == "hs"), softmax=objective == "softmax", sg=sg,
-                     cbow_mean=cbow_mean, window=3)  # fmt: skip
+    m = random_model(
+        hs=int(objective == "hs"),
+        softmax=objective == "softmax",
+        sg=sg,
+        cbow_mean=cbow_mean,
+        window=3,
+    )
     sentence = [f"w{i}" for i in [0, 5, 5, 39, 12, 1, 7, 30, 2]]
     # float32 products (as training uses) against float64 loops
     assert score_sentence(m, sentence) == pytest.approx(slow_score(m, sentence), rel=1e-6)
@@ -168,13 +209,21 @@ def test_predicted_distribution_sums_to_one(objective):
 
 
 # -- real models --------------------------------------------------------------------------------
-CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "a", "log"],
-          ["a", "cat", "and", "a", "dog"]] * 30  # fmt: skip
+CORPUS = [
+    ["the", "cat", "sat", "on", "the", "mat"],
+    ["the", "dog", "sat", "on", "a", "log"],
+    ["a", "cat", "and", "a", "dog"],
+] * 30
 
 
-@pytest.mark.parametrize("params", [
-    {"negative": 5}, {"hs": 1, "negative": 0}, {"softmax": True, "negative": 0},
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"negative": 5},
+        {"hs": 1, "negative": 0},
+        {"softmax": True, "negative": 0},
+    ],
+)
 def test_on_trained_wordvec_models(params):
     m = Word2Vec(vector_size=10, min_count=1, epochs=3, workers=1, sg=1, **params).fit(CORPUS)
     rows = predict_output_word(m, ["the", "sat"], topn=3)
@@ -218,11 +267,30 @@ def gensim_log_sigmoid(z):
 def test_score_matches_gensim(gensim_w2v, monkeypatch, sg, cbow_mean):
     from wordvec.word2vec import predict
 
-    g = gensim_w2v(CORPUS, vector_size=10, min_count=1, epochs=5, workers=1, seed=1, hs=1,
-                   negative=0, sg=sg, cbow_mean=cbow_mean, window=2)  # fmt: skip
+    g = gensim_w2v(
+        CORPUS,
+        vector_size=10,
+        min_count=1,
+        epochs=5,
+        workers=1,
+        seed=1,
+        hs=1,
+        negative=0,
+        sg=sg,
+        cbow_mean=cbow_mean,
+        window=2,
+    )
     counts = np.array([g.wv.get_vecattr(w, "count") for w in g.wv.index_to_key])
-    m = model(g.wv.index_to_key, g.wv.vectors, counts, syn1=g.syn1, hs=1, sg=sg,
-              cbow_mean=cbow_mean, window=2)  # fmt: skip
+    m = model(
+        g.wv.index_to_key,
+        g.wv.vectors,
+        counts,
+        syn1=g.syn1,
+        hs=1,
+        sg=sg,
+        cbow_mean=cbow_mean,
+        window=2,
+    )
     # gensim's tree may break ties differently: give it ours (any tree defines a distribution)
     tree = build_huffman(counts)
     for w, i in g.wv.key_to_index.items():

@@ -43,8 +43,16 @@ needs_ray = pytest.mark.skipif(
 # wordvec): ignored for warnings raised from inside the ray package only
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")
 
-PARAMS = dict(vector_size=16, min_count=2, epochs=2, seed=7, sg=1, batch_words=1000,
-              round_words=4000, window=3)  # fmt: skip
+PARAMS = dict(
+    vector_size=16,
+    min_count=2,
+    epochs=2,
+    seed=7,
+    sg=1,
+    batch_words=1000,
+    round_words=4000,
+    window=3,
+)
 
 
 def _write_corpus(path, n_tokens=60_000, seed=0, line=25):
@@ -73,9 +81,11 @@ def corpus(tmp_path_factory):
 
 
 def _same(a: Word2Vec, b: Word2Vec) -> bool:
-    return (np.array_equal(a.wv.vectors, b.wv.vectors)
-            and np.array_equal(a.syn1neg_, b.syn1neg_)
-            and a.loss_history_ == b.loss_history_)  # fmt: skip
+    return (
+        np.array_equal(a.wv.vectors, b.wv.vectors)
+        and np.array_equal(a.syn1neg_, b.syn1neg_)
+        and a.loss_history_ == b.loss_history_
+    )
 
 
 # -- without Ray ----------------------------------------------------------------------------------
@@ -120,8 +130,13 @@ def test_no_cluster_at_the_address_is_one_clear_error_within_seconds(tmp_path, c
     """Where nothing answers, ray.init would retry for minutes: the address is probed first."""
     address = address.format(port=_unused_port())
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    out = subprocess.run([sys.executable, "-c", NO_CLUSTER, f"ray:{address}", str(corpus)],
-                         capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", NO_CLUSTER, f"ray:{address}", str(corpus)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     lines = out.stdout.splitlines()
     assert len(lines) == 2, out.stdout + out.stderr
     for line in lines:
@@ -140,8 +155,9 @@ def test_a_joined_cluster_that_went_away_is_left_with_one_clear_error(monkeypatc
     left = []
     monkeypatch.setattr(rayx, "_IDLE", {1.0: ["a warm actor of the cluster gone"]})
     monkeypatch.setattr(rayx.ray, "is_initialized", lambda: True)
-    monkeypatch.setattr(rayx.ray, "get_runtime_context",
-                        lambda: type("Context", (), {"gcs_address": gone})())  # fmt: skip
+    monkeypatch.setattr(
+        rayx.ray, "get_runtime_context", lambda: type("Context", (), {"gcs_address": gone})()
+    )
     monkeypatch.setattr(rayx.ray, "shutdown", lambda: left.append(True))
     with pytest.raises(rayx.ClusterUnreachable, match=f"joined at {gone} no longer answers"):
         rayx.connect("ray")
@@ -226,13 +242,22 @@ def test_sharded_training_equals_threads_on_the_same_spans(cluster, corpus, exch
     assert np.array_equal(model.corpus_.bounds, bounds)
     results = []
     hot = [(0, 100), (0, 100), (0, 0)]  # frequent rows merged after every job
-    for make in (lambda w, o: ThreadExecutor(w, o, 2, 2, "sum", hot),
-                 lambda w, o: RayExecutor(w, o, merge="sum", shards=handle, hot=hot,
-                                          exchange=exchange)):  # fmt: skip
+    for make in (
+        lambda w, o: ThreadExecutor(w, o, 2, 2, "sum", hot),
+        lambda w, o: RayExecutor(w, o, merge="sum", shards=handle, hot=hot, exchange=exchange),
+    ):
         m = Word2Vec(**PARAMS, workers=2).build_vocab(corpus)
         weights, objective = m._weights(), m._objective()
-        sched = Schedule(bounds, m.batch_words, m.epochs, m.alpha, m.min_alpha, m.seed,
-                         m.round_words // m.batch_words, spans)  # fmt: skip
+        sched = Schedule(
+            bounds,
+            m.batch_words,
+            m.epochs,
+            m.alpha,
+            m.min_alpha,
+            m.seed,
+            m.round_words // m.batch_words,
+            spans,
+        )
         state = RunState(0)
         with make(weights, objective) as ex:
             if isinstance(ex, RayExecutor):
@@ -276,8 +301,9 @@ def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
 @needs_ray
 @pytest.mark.parametrize("exchange", ["auto", "store"])
 @pytest.mark.parametrize("hot", [False, True, "middle"])
-def test_actor_killed_mid_round_the_run_ends_identically(cluster, corpus, monkeypatch, hot,
-                                                         exchange):  # fmt: skip
+def test_actor_killed_mid_round_the_run_ends_identically(
+    cluster, corpus, monkeypatch, hot, exchange
+):
     """With frequent-row steps over the board (exchange "auto") the other actor is stopped and
     both train the round again; through the object store the new actor replays its steps."""
     from wordvec.core.executors import ray as rx
@@ -412,16 +438,14 @@ def test_actor_merge_of_frequent_rows_equals_merge_touched(mode, replicas):
     mine = copies[replicas - 1, lo:hi].copy()  # the last replica merges into its own rows
     base = w[lo:hi].copy()
     moved = np.zeros(hi - lo, np.bool_)
-    merge_sparse(mine, base, lo, *_sent(list(zip(ids, vals, strict=True))), MODES[mode],
-                 moved)
+    merge_sparse(mine, base, lo, *_sent(list(zip(ids, vals, strict=True))), MODES[mode], moved)
     assert np.array_equal(moved, touched[:, lo:hi].any(0))
     merge_touched(w, copies, touched, MODES[mode])
     assert mine.tobytes() == w[lo:hi].tobytes() == base.tobytes()
 
 
 @needs_ray
-def test_a_board_that_cannot_be_made_falls_back_to_the_object_store(cluster, corpus,
-                                                                    monkeypatch):  # fmt: skip
+def test_a_board_that_cannot_be_made_falls_back_to_the_object_store(cluster, corpus, monkeypatch):
     """No room for the board (an OSError): one warning, and the same vectors through the
     object store."""
     from wordvec.core.executors import board

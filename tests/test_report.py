@@ -16,5 +16,7 @@ def test_summary_counts_in_the_right_number():
 
 def test_summary_lists_each_epoch():
     r = TrainingReport(sentences=2)
-    r.epochs.append(EpochStats(epoch=0, loss=2.5, pairs=10, words_kept=8, seconds=1.0, words_per_sec=8.0))
+    r.epochs.append(
+        EpochStats(epoch=0, loss=2.5, pairs=10, words_kept=8, seconds=1.0, words_per_sec=8.0)
+    )
     assert r.summary().splitlines()[-1] == "epoch 1: loss 2.5000 per pair, 8 words/s, 1.0 s"

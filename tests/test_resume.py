@@ -123,8 +123,9 @@ import sys
 from wordvec import Word2Vec
 Word2Vec(**{params!r}).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
 """
-KILL_PARAMS = dict(vector_size=16, min_count=1, epochs=40, seed=5, sg=1, batch_words=200,
-                   round_words=2000)  # fmt: skip
+KILL_PARAMS = dict(
+    vector_size=16, min_count=1, epochs=40, seed=5, sg=1, batch_words=200, round_words=2000
+)
 
 
 def mid_epoch(path) -> bool:
@@ -134,7 +135,9 @@ def mid_epoch(path) -> bool:
     return meta["run"]["next_round"] > 0
 
 
-@pytest.mark.parametrize(("workers", "deterministic"), [(1, True), (1, False), (2, True), (2, False)])
+@pytest.mark.parametrize(
+    ("workers", "deterministic"), [(1, True), (1, False), (2, True), (2, False)]
+)
 def test_kill_9_mid_epoch_then_resume(tmp_path, corpus, workers, deterministic):
     """A real subprocess checkpoints after every round and is killed with SIGKILL mid-run.
     Copies of the checkpoint taken while it ran are all whole and load; each one taken
@@ -203,7 +206,9 @@ def test_deterministic_several_workers_resume_bit_identical(tmp_path, corpus):
 
 
 @pytest.mark.parametrize("where", ["missing-dir/run.ckpt", "", "."])
-def test_a_checkpoint_path_that_cannot_be_written_fails_before_any_training(tmp_path, corpus, where):
+def test_a_checkpoint_path_that_cannot_be_written_fails_before_any_training(
+    tmp_path, corpus, where
+):
     model = Word2Vec(**PARAMS)
     path = tmp_path / where if where else ""
     with pytest.raises((OSError, ValueError)):

@@ -52,8 +52,9 @@ def test_learning_rate_falls_linearly_to_min_alpha():
 def test_jobs_cover_every_sentence_in_order_with_the_rate_of_their_place():
     rng = np.random.default_rng(0)
     bounds = bounds_of(rng.integers(1, 30, 200))
-    sched = Schedule(bounds, batch_words=100, epochs=2, alpha=0.04, min_alpha=0.001, seed=3,
-                     per_round=4)  # fmt: skip
+    sched = Schedule(
+        bounds, batch_words=100, epochs=2, alpha=0.04, min_alpha=0.001, seed=3, per_round=4
+    )
     jobs = sched.jobs
     assert jobs[0] == 0 and jobs[-1] == 200 and np.all(np.diff(jobs) > 0)
     # each job starts at the first sentence starting at or after a multiple of batch_words
@@ -149,8 +150,9 @@ def test_thread_executor_rounds_end_with_every_worker_parked(workers, replicas):
 
     bounds = bounds_of([5] * 400)
     spans = equal_spans(bounds, replicas)
-    sched = Schedule(bounds, 5, 1, 0.025, 0.0001, 1, per_round=8 if replicas > 1 else 24,
-                     spans=spans)  # fmt: skip
+    sched = Schedule(
+        bounds, 5, 1, 0.025, 0.0001, 1, per_round=8 if replicas > 1 else 24, spans=spans
+    )
     weights = (np.zeros((1000, 2), np.float32),)
     fake = SlowJobs()
     ticks = []
@@ -197,8 +199,9 @@ def test_thread_executor_merges_the_frequent_rows_after_every_step(replicas, eve
     from wordvec.core.executors.threads import ThreadExecutor
 
     bounds = bounds_of([5] * 12 * replicas)
-    sched = Schedule(bounds, 5, 1, 0.025, 0.0001, 1, per_round=4,
-                     spans=equal_spans(bounds, replicas))  # fmt: skip
+    sched = Schedule(
+        bounds, 5, 1, 0.025, 0.0001, 1, per_round=4, spans=equal_spans(bounds, replicas)
+    )
     weights = (np.zeros((10, 1), np.float32),)
     fake = Seer()
     with ThreadExecutor(weights, fake, replicas, replicas, "sum", [(0, 4)], every) as ex:
@@ -244,8 +247,10 @@ def test_replica_plan_frequent_rows_round_cap_and_long_sentences():
     # a job is at least one sentence: steps of fewer, longer jobs; past twice a step, a warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert plan(2, [9000, 9000, 1], "hs", bounds_of([30_000] * 9), 10_000,
-                    1_000_000).hot_every == 1  # fmt: skip
+        assert (
+            plan(2, [9000, 9000, 1], "hs", bounds_of([30_000] * 9), 10_000, 1_000_000).hot_every
+            == 1
+        )
     with pytest.warns(RuntimeWarning, match="max_sentence_length=50000"):
         plan(2, [9000, 9000, 1], "hs", bounds_of([150_000] * 9), 10_000, 1_000_000)
     with warnings.catch_warnings():

@@ -43,8 +43,13 @@ def kernel_functions() -> list[tuple[str, str, int]]:
 
 def test_the_walk_finds_the_kernels():
     found = {(m, f) for m, f, _ in kernel_functions()}
-    for known in [("train.py", "train_sg"), ("train.py", "_next"), ("cooccur.py", "count_range"),
-                  ("glove.py", "train_range"), ("phrases.py", "apply_bytes")]:  # fmt: skip
+    for known in [
+        ("train.py", "train_sg"),
+        ("train.py", "_next"),
+        ("cooccur.py", "count_range"),
+        ("glove.py", "train_range"),
+        ("phrases.py", "apply_bytes"),
+    ]:
         assert known in found
     assert any(m == "cuda_train.py" for m, _ in found)  # the @cuda.jit kernels
 
@@ -141,8 +146,11 @@ def test_at_most_a_dozen_modules_at_the_top_level():
 
 
 def test_no_module_over_600_lines():
-    long = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}  # fmt: skip
+    long = {
+        str(p.relative_to(SRC)): n
+        for p in SRC.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert long == {}
 
 
@@ -192,14 +200,25 @@ def test_cached_kernels_call_no_helper_of_another_module():
         functions[path.stem] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     trapped = []
     for name, tree in trees.items():
-        cached = [k for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
-                  for d in n.decorator_list if isinstance(d, ast.Call)
-                  for k in d.keywords if k.arg == "cache" and ast.unparse(k.value) == "True"]  # fmt: skip
+        cached = [
+            k
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef)
+            for d in n.decorator_list
+            if isinstance(d, ast.Call)
+            for k in d.keywords
+            if k.arg == "cache" and ast.unparse(k.value) == "True"
+        ]
         if not cached:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wordvec.kernels."):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "wordvec.kernels."
+            ):
                 other = node.module.rsplit(".", 1)[1]
-                trapped += [f"{name} <- {other}.{a.name}" for a in node.names
-                            if a.name in functions.get(other, set())]  # fmt: skip
+                trapped += [
+                    f"{name} <- {other}.{a.name}"
+                    for a in node.names
+                    if a.name in functions.get(other, set())
+                ]
     assert trapped == []

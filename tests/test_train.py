@@ -17,7 +17,7 @@ def test_huffman_codes_on_a_hand_checked_example():
     ]
     assert paths == [([0], [2]), ([1, 1], [2, 1]), ([1, 0, 1], [2, 1, 0]), ([1, 0, 0], [2, 1, 0])]
     # a prefix code that fills the tree: Kraft's sum is exactly 1
-    assert sum(2.0 ** -tree.lengths) == 1.0
+    assert sum(2.0**-tree.lengths) == 1.0
 
 
 def test_huffman_refuses_unsorted_counts():
@@ -32,12 +32,19 @@ def toy_corpus(n_sent=300, seed=0):
 
 @pytest.mark.parametrize(
     "params",
-    [dict(sg=1), dict(sg=0), dict(sg=1, hs=1, negative=0), dict(sg=0, hs=1, negative=0),
-     dict(sg=1, softmax=True, negative=0), dict(sg=0, softmax=True, negative=0)],
-)  # fmt: skip
+    [
+        dict(sg=1),
+        dict(sg=0),
+        dict(sg=1, hs=1, negative=0),
+        dict(sg=0, hs=1, negative=0),
+        dict(sg=1, softmax=True, negative=0),
+        dict(sg=0, softmax=True, negative=0),
+    ],
+)
 def test_every_mode_learns_the_toy_topics(params):
-    model = Word2Vec(vector_size=16, min_count=1, epochs=10, workers=1, sample=0, alpha=0.05,
-                     **params).fit(toy_corpus())  # fmt: skip
+    model = Word2Vec(
+        vector_size=16, min_count=1, epochs=10, workers=1, sample=0, alpha=0.05, **params
+    ).fit(toy_corpus())
     wv = model.wv
     same = np.mean([wv.similarity("a0", f"a{i}") for i in range(1, 8)])
     other = np.mean([wv.similarity("a0", f"b{i}") for i in range(8)])
@@ -49,13 +56,18 @@ def test_every_mode_learns_the_toy_topics(params):
 
 def test_seeded_serial_runs_are_bit_identical(tmp_path):
     corpus = toy_corpus()
-    runs = [Word2Vec(vector_size=16, min_count=1, epochs=3, workers=1, seed=7, sg=1,
-                     batch_words=100).fit(corpus) for _ in range(2)]  # fmt: skip
+    runs = [
+        Word2Vec(
+            vector_size=16, min_count=1, epochs=3, workers=1, seed=7, sg=1, batch_words=100
+        ).fit(corpus)
+        for _ in range(2)
+    ]
     assert np.array_equal(runs[0].wv.vectors, runs[1].wv.vectors)
     assert np.array_equal(runs[0].syn1neg_, runs[1].syn1neg_)
     assert runs[0].loss_history_ == runs[1].loss_history_
-    other = Word2Vec(vector_size=16, min_count=1, epochs=3, workers=1, seed=8, sg=1,
-                     batch_words=100).fit(corpus)  # fmt: skip
+    other = Word2Vec(
+        vector_size=16, min_count=1, epochs=3, workers=1, seed=8, sg=1, batch_words=100
+    ).fit(corpus)
     assert not np.array_equal(runs[0].wv.vectors, other.wv.vectors)
 
 
@@ -63,8 +75,15 @@ def test_loss_is_a_mean_per_pair_that_does_not_scale_with_workers():
     corpus = toy_corpus(2000)
     losses, counted = {}, {}
     for workers in (1, 2, 4):
-        m = Word2Vec(vector_size=16, min_count=1, epochs=2, workers=workers, seed=1,
-                     batch_words=500, deterministic=False).fit(corpus)  # fmt: skip
+        m = Word2Vec(
+            vector_size=16,
+            min_count=1,
+            epochs=2,
+            workers=workers,
+            seed=1,
+            batch_words=500,
+            deterministic=False,
+        ).fit(corpus)
         losses[workers] = m.loss_history_
         counted[workers] = [(e.pairs, e.words_kept) for e in m.report_.epochs]
     # which words are kept and which pairs exist follow from the per-job random streams only
@@ -77,13 +96,32 @@ def test_loss_is_a_mean_per_pair_that_does_not_scale_with_workers():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("vector_size", 0), ("vector_size", 2.5), ("window", -1), ("min_count", -1),
-     ("sample", 1.0), ("sample", -0.1), ("alpha", 0), ("alpha", "0.1"), ("min_alpha", 1.0),
-     ("epochs", 0), ("negative", -5), ("ns_exponent", float("nan")), ("hs", 2), ("sg", 3),
-     ("cbow_mean", 5), ("seed", 1.5), ("workers", 0), ("max_final_vocab", 0),
-     ("max_vocab_size", -3), ("shrink_windows", "yes"), ("unicode_errors", "bogus"),
-     ("batch_words", 0), ("vector_size", True)],
-)  # fmt: skip
+    [
+        ("vector_size", 0),
+        ("vector_size", 2.5),
+        ("window", -1),
+        ("min_count", -1),
+        ("sample", 1.0),
+        ("sample", -0.1),
+        ("alpha", 0),
+        ("alpha", "0.1"),
+        ("min_alpha", 1.0),
+        ("epochs", 0),
+        ("negative", -5),
+        ("ns_exponent", float("nan")),
+        ("hs", 2),
+        ("sg", 3),
+        ("cbow_mean", 5),
+        ("seed", 1.5),
+        ("workers", 0),
+        ("max_final_vocab", 0),
+        ("max_vocab_size", -3),
+        ("shrink_windows", "yes"),
+        ("unicode_errors", "bogus"),
+        ("batch_words", 0),
+        ("vector_size", True),
+    ],
+)
 def test_every_invalid_parameter_raises_value_error(name, value):
     with pytest.raises(ValueError, match=name):
         Word2Vec(**{name: value})
@@ -186,8 +224,22 @@ def test_quality_floor_on_a_real_corpus_slice(tmp_path, wiki100m):
     # this small a corpus does not get berlin yet, but answers with capitals (4 of 5 when
     # calibrated: moscow, vienna, oslo, london)
     answers = wv.most_similar(positive=["paris", "germany"], negative=["france"], topn=5)
-    capitals = {"berlin", "moscow", "vienna", "oslo", "london", "rome", "madrid", "prague",
-                "warsaw", "budapest", "stockholm", "copenhagen", "brussels", "amsterdam"}  # fmt: skip
+    capitals = {
+        "berlin",
+        "moscow",
+        "vienna",
+        "oslo",
+        "london",
+        "rome",
+        "madrid",
+        "prague",
+        "warsaw",
+        "budapest",
+        "stockholm",
+        "copenhagen",
+        "brussels",
+        "amsterdam",
+    }
     assert len(capitals & {w for w, _ in answers}) >= 2
 
 

@@ -112,11 +112,13 @@ def _spoil(path, damage: str) -> None:
     """Damage the index file at ``path``: a flipped byte in the middle, cut short, or garbage."""
     data = path.read_bytes()
     mid = len(data) // 2
-    path.write_bytes({
-        "flipped": data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :],
-        "truncated": data[: len(data) // 3],
-        "garbage": b"not an index\n" * 40,
-    }[damage])  # fmt: skip
+    path.write_bytes(
+        {
+            "flipped": data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1 :],
+            "truncated": data[: len(data) // 3],
+            "garbage": b"not an index\n" * 40,
+        }[damage]
+    )
 
 
 @pytest.mark.parametrize("damage", ["flipped", "truncated", "garbage"])
@@ -212,8 +214,10 @@ def test_autocomplete_prefix_frequency_order(client):
     assert client.get("/api/autocomplete?prefix=kind").json()["words"] == ["kind"]
     assert client.get("/api/autocomplete?prefix=zz").json()["words"] == []
     assert client.get("/api/autocomplete?prefix=&limit=3").json()["words"] == [
-        "the", "man", "woman",
-    ]  # fmt: skip
+        "the",
+        "man",
+        "woman",
+    ]
 
 
 @pytest.mark.parametrize("limit", ["0", "-3", "101", "ten", "1e9"])

@@ -59,8 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wordvec: interrupted", file=sys.stderr)
         return 130
-    except (UserError, ValueError, KeyError, OSError, EOFError, ImportError, zlib.error,
-            lzma.LZMAError) as e:  # fmt: skip
+    except (
+        UserError,
+        ValueError,
+        KeyError,
+        OSError,
+        EOFError,
+        ImportError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         if isinstance(e, OSError) and e.filename:
             msg = f"{e.filename}: {e.strerror}"

@@ -56,8 +56,9 @@ class LineSentence:
     longer than ``max_sentence_length`` words cut into pieces; ``limit`` reads only the first
     lines. ``source`` is a path (``.gz``/``.bz2``/``.xz`` decompressed) or an open file."""
 
-    def __init__(self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH,
-                 limit: int | None = None):  # fmt: skip
+    def __init__(
+        self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH, limit: int | None = None
+    ):
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -125,8 +126,9 @@ class PathLineSentences:
     """gensim's ``PathLineSentences``: ``LineSentence`` over one file, or over every file of a
     folder in name order (not its subfolders)."""
 
-    def __init__(self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH,
-                 limit: int | None = None):  # fmt: skip
+    def __init__(
+        self, source, max_sentence_length: int = MAX_WORDS_IN_BATCH, limit: int | None = None
+    ):
         self.source = source
         self.max_sentence_length = max_sentence_length
         self.limit = limit
@@ -254,13 +256,26 @@ class Word2Vec(_Word2Vec):
         _unsupported(trim_rule=trim_rule, null_word=null_word, sorted_vocab=sorted_vocab)
         wordvec_params.setdefault("deterministic", False)  # gensim's threads: Hogwild
         super().__init__(
-            vector_size=vector_size, window=window, min_count=min_count,
-            max_vocab_size=max_vocab_size, max_final_vocab=max_final_vocab, sample=sample,
-            alpha=alpha, min_alpha=min_alpha, epochs=epochs, negative=negative,
-            ns_exponent=ns_exponent, hs=hs, sg=sg, cbow_mean=cbow_mean,
-            shrink_windows=shrink_windows, seed=seed, workers=workers, batch_words=batch_words,
+            vector_size=vector_size,
+            window=window,
+            min_count=min_count,
+            max_vocab_size=max_vocab_size,
+            max_final_vocab=max_final_vocab,
+            sample=sample,
+            alpha=alpha,
+            min_alpha=min_alpha,
+            epochs=epochs,
+            negative=negative,
+            ns_exponent=ns_exponent,
+            hs=hs,
+            sg=sg,
+            cbow_mean=cbow_mean,
+            shrink_windows=shrink_windows,
+            seed=seed,
+            workers=workers,
+            batch_words=batch_words,
             **wordvec_params,
-        )  # fmt: skip
+        )
         self.compute_loss = compute_loss
         self.callbacks = tuple(callbacks)
         self.comment = comment
@@ -269,9 +284,15 @@ class Word2Vec(_Word2Vec):
             raise ValueError("give sentences or corpus_file, not both")
         if sentences is not None or corpus_file is not None:
             self.build_vocab(sentences, corpus_file=corpus_file)
-            self.train(sentences, corpus_file=corpus_file, total_examples=self.corpus_count,
-                       total_words=self.corpus_total_words, epochs=self.epochs,
-                       compute_loss=compute_loss, callbacks=callbacks)  # fmt: skip
+            self.train(
+                sentences,
+                corpus_file=corpus_file,
+                total_examples=self.corpus_count,
+                total_words=self.corpus_total_words,
+                epochs=self.epochs,
+                compute_loss=compute_loss,
+                callbacks=callbacks,
+            )
 
     # gensim's attribute names for the learned state
     @property
@@ -321,8 +342,10 @@ class Word2Vec(_Word2Vec):
         if corpus_iterable is not None and corpus_file is not None:
             raise ValueError("give corpus_iterable or corpus_file, not both")
         if corpus_iterable is None and corpus_file is None:
-            raise ValueError("no corpus: give corpus_iterable (e.g. a list of token lists or a "
-                             "LineSentence) or corpus_file (a path)")  # fmt: skip
+            raise ValueError(
+                "no corpus: give corpus_iterable (e.g. a list of token lists or a "
+                "LineSentence) or corpus_file (a path)"
+            )
         return corpus_file if corpus_file is not None else corpus_iterable
 
     def build_vocab(
@@ -370,13 +393,16 @@ class Word2Vec(_Word2Vec):
         subsampling, raw words), as gensim."""
         corpus = self._corpus(corpus_iterable, corpus_file)
         if epochs is None:
-            raise ValueError("You must specify an explicit epochs count. The usual value is "
-                             "epochs=model.epochs.")  # fmt: skip
+            raise ValueError(
+                "You must specify an explicit epochs count. The usual value is epochs=model.epochs."
+            )
         if corpus_file is None and not total_examples and not total_words:
-            raise ValueError("You must specify either total_examples or total_words, for proper "
-                             "learning-rate and progress calculations. If you've just built the "
-                             "vocabulary using the same corpus, using the count cached in the "
-                             "model is sufficient: total_examples=model.corpus_count.")  # fmt: skip
+            raise ValueError(
+                "You must specify either total_examples or total_words, for proper "
+                "learning-rate and progress calculations. If you've just built the "
+                "vocabulary using the same corpus, using the count cached in the "
+                "model is sufficient: total_examples=model.corpus_count."
+            )
         if not hasattr(self, "vocab_"):
             raise RuntimeError("you must first build vocabulary before training the model")
         if getattr(self, "_source", None) != _source_key(corpus):
@@ -406,10 +432,14 @@ class Word2Vec(_Word2Vec):
         from wordvec.corpus.encoded import encode_split
         from wordvec.corpus.reader import scan_corpus
 
-        scan = scan_corpus(_reader_input(corpus, self.max_sentence_length), self.max_vocab_size,
-                           workers=self.workers)  # fmt: skip
-        self.corpus_, _ = encode_split(scan, self.wv.index_to_key, self.unicode_errors,
-                                       self.max_sentence_length)  # fmt: skip
+        scan = scan_corpus(
+            _reader_input(corpus, self.max_sentence_length),
+            self.max_vocab_size,
+            workers=self.workers,
+        )
+        self.corpus_, _ = encode_split(
+            scan, self.wv.index_to_key, self.unicode_errors, self.max_sentence_length
+        )
         self._source = _source_key(corpus)
 
     def get_latest_training_loss(self) -> float:
@@ -445,8 +475,10 @@ def _unsupported(**given) -> None:
     defaults = {"trim_rule": None, "null_word": 0, "sorted_vocab": 1}
     for name, value in given.items():
         if value != defaults[name] if name != "trim_rule" else value is not None:
-            what = {"trim_rule": "trim_rule (filter the corpus before, or use min_count / "
-                                 "max_final_vocab)",
-                    "null_word": "null_word=1", "sorted_vocab": "sorted_vocab=0 (wordvec "
-                                                                "always sorts by frequency)"}
-            raise ValueError(f"wordvec.gensim does not support {what[name]}")  # fmt: skip
+            what = {
+                "trim_rule": "trim_rule (filter the corpus before, or use min_count / "
+                "max_final_vocab)",
+                "null_word": "null_word=1",
+                "sorted_vocab": "sorted_vocab=0 (wordvec always sorts by frequency)",
+            }
+            raise ValueError(f"wordvec.gensim does not support {what[name]}")

@@ -200,8 +200,7 @@ def load_vectors(
     if fmt == "fasttext-bin":
         return load_fasttext_bin(path, allow_nonfinite)
     if fmt == "projector":
-        return load_projector(path, unicode_errors=unicode_errors,
-                              allow_nonfinite=allow_nonfinite)  # fmt: skip
+        return load_projector(path, unicode_errors=unicode_errors, allow_nonfinite=allow_nonfinite)
     if fmt == "glove":
         return load_glove(path, limit, unicode_errors, allow_nonfinite)
     return load_word2vec(path, fmt == "binary", limit, unicode_errors, True, allow_nonfinite)
@@ -232,14 +231,19 @@ Artefact = Literal["vectors", "cooccurrence", "phrases", "figure", "json"]
 # kind -> (what it is, {suffix: format} where "" is a name without one, the suffixes in words);
 # only native files may be compressed (.gz/.bz2/.xz after the suffix): the others are written as is
 _ARTEFACTS: dict[str, tuple[str, dict[str, str], str]] = {
-    "cooccurrence": ("a co-occurrence matrix", {".npz": "npz", ".wv": "native", "": "native"},
-                     ".npz (NumPy) or .wv, or have no suffix (native; .gz/.bz2/.xz after it "
-                     "compresses)"),
-    "phrases": ("learned phrases", {".wv": "native", "": "native"},
-                ".wv, or have no suffix (native; .gz/.bz2/.xz after it compresses)"),
+    "cooccurrence": (
+        "a co-occurrence matrix",
+        {".npz": "npz", ".wv": "native", "": "native"},
+        ".npz (NumPy) or .wv, or have no suffix (native; .gz/.bz2/.xz after it compresses)",
+    ),
+    "phrases": (
+        "learned phrases",
+        {".wv": "native", "": "native"},
+        ".wv, or have no suffix (native; .gz/.bz2/.xz after it compresses)",
+    ),
     "figure": ("a figure", {".png": "png", ".svg": "svg", ".pdf": "pdf"}, ".png, .svg or .pdf"),
     "json": ("a JSON report", {".json": "json"}, ".json"),
-}  # fmt: skip
+}
 
 
 def artefact_format(kind: Artefact, path: str | os.PathLike) -> str:
@@ -254,8 +258,9 @@ def artefact_format(kind: Artefact, path: str | os.PathLike) -> str:
     if kind == "vectors":
         return output_format(path)
     if kind not in _ARTEFACTS:
-        raise ValueError(f"unknown kind of output {kind!r}: choose from vectors, "
-                         f"{', '.join(_ARTEFACTS)}")  # fmt: skip
+        raise ValueError(
+            f"unknown kind of output {kind!r}: choose from vectors, {', '.join(_ARTEFACTS)}"
+        )
     if path is None or not os.fspath(path).strip():
         raise ValueError("the output file name is empty")
     what, suffixes, accepted = _ARTEFACTS[kind]

@@ -28,10 +28,17 @@ def register(sub) -> None:
     p.add_argument("--from", dest="from_format", metavar="FORMAT", help=FORMAT_HELP)
     p.add_argument("--to", dest="to_format", metavar="FORMAT", help=FORMAT_HELP)
     p.add_argument("--limit", type=int, default=None, help="keep only the first N words")
-    p.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"),
-                   help="what invalid UTF-8 in an input word does")  # fmt: skip
-    p.add_argument("--allow-nonfinite", action="store_true",
-                   help="accept NaN and infinite values (refused by default)")  # fmt: skip
+    p.add_argument(
+        "--unicode-errors",
+        default="strict",
+        choices=("strict", "replace", "ignore"),
+        help="what invalid UTF-8 in an input word does",
+    )
+    p.add_argument(
+        "--allow-nonfinite",
+        action="store_true",
+        help="accept NaN and infinite values (refused by default)",
+    )
     p.set_defaults(run=run)
 
 
@@ -53,11 +60,16 @@ def run(args: argparse.Namespace) -> int:
         if os.path.exists(path) and os.path.samefile(path, args.input):
             raise ValueError(f"{path} is the input: write the output to another file")
         check_writable(path)
-    kv = load_vectors(args.input, args.from_format, unicode_errors=args.unicode_errors,
-                      allow_nonfinite=args.allow_nonfinite)  # fmt: skip
+    kv = load_vectors(
+        args.input,
+        args.from_format,
+        unicode_errors=args.unicode_errors,
+        allow_nonfinite=args.allow_nonfinite,
+    )
     if args.limit is not None and args.limit < len(kv):
-        kv = KeyedVectors(kv.index_to_key[: args.limit], kv.vectors[: args.limit],
-                          kv.counts[: args.limit])  # fmt: skip
+        kv = KeyedVectors(
+            kv.index_to_key[: args.limit], kv.vectors[: args.limit], kv.counts[: args.limit]
+        )
     save_vectors(kv, args.output, to)
     print(f"wrote {len(kv):,} words x {kv.vector_size} ({to}) to {args.output}", file=sys.stderr)
     return 0

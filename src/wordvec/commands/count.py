@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 
 _COUNT_HELP = "text file, directory, or .gz/.bz2/.xz file"
-_VECTORS_HELP = ("by suffix: .wv native model (also without a suffix), vectors as .bin word2vec "
-                 "binary, .txt/.vec text, .glove, .tsv projector; .gz/.bz2/.xz after it "
-                 "compresses")  # fmt: skip
+_VECTORS_HELP = (
+    "by suffix: .wv native model (also without a suffix), vectors as .bin word2vec "
+    "binary, .txt/.vec text, .glove, .tsv projector; .gz/.bz2/.xz after it "
+    "compresses"
+)
 
 
 def _count_options(p: argparse.ArgumentParser, window: int, weighting: str, sample: float) -> None:
@@ -39,13 +41,28 @@ def _count_options(p: argparse.ArgumentParser, window: int, weighting: str, samp
     g.add_argument("--sample", type=float, default=sample, help="subsampling threshold (0: off)")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--workers", type=int, default=2)
-    g.add_argument("--max-memory", type=float, default=1.0, metavar="GB",
-                   help="memory for the counting state, in GiB (default 1)")  # fmt: skip
+    g.add_argument(
+        "--max-memory",
+        type=float,
+        default=1.0,
+        metavar="GB",
+        help="memory for the counting state, in GiB (default 1)",
+    )
     g.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"))
 
 
-_COUNT_KEYS = ("window", "weighting", "context", "min_count", "max_vocab_size", "max_final_vocab",
-               "sample", "seed", "workers", "unicode_errors")  # fmt: skip
+_COUNT_KEYS = (
+    "window",
+    "weighting",
+    "context",
+    "min_count",
+    "max_vocab_size",
+    "max_final_vocab",
+    "sample",
+    "seed",
+    "workers",
+    "unicode_errors",
+)
 
 
 def _params(args: argparse.Namespace, keys: tuple[str, ...]) -> dict:
@@ -63,8 +80,9 @@ _GLOVE_KEYS = ("vector_size", "x_max", "alpha", "eta", "epochs", "add_context", 
 def register(sub) -> None:
     p = sub.add_parser("cooccur", help="count a word-word co-occurrence matrix")
     p.add_argument("corpus", help=_COUNT_HELP)
-    p.add_argument("-o", "--output", required=True,
-                   help=".npz (NumPy, no pickle), or .wv / no suffix (native)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", required=True, help=".npz (NumPy, no pickle), or .wv / no suffix (native)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _count_options(p, 5, "uniform", 0.0)
     p.set_defaults(run=run)
@@ -94,8 +112,12 @@ def register(sub) -> None:
     g.add_argument("--alpha", type=float, default=0.75, help="exponent of the weighting f(x)")
     g.add_argument("--eta", type=float, default=0.05, help="AdaGrad learning rate")
     g.add_argument("--epochs", type=int, default=25)
-    g.add_argument("--no-add-context", dest="add_context", action="store_false",
-                   help="vectors W alone (default W + C)")  # fmt: skip
+    g.add_argument(
+        "--no-add-context",
+        dest="add_context",
+        action="store_false",
+        help="vectors W alone (default W + C)",
+    )
     g.add_argument(
         "--nondeterministic",
         dest="deterministic",
@@ -135,8 +157,15 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.corpus).exists():
         raise ValueError(f"no such corpus: {args.corpus}")
     disable = args.quiet or None  # None: tqdm turns itself off when stderr is not a terminal
-    bar = tqdm(total=1, unit="tok", unit_scale=True, desc=args.command, disable=disable,
-               file=sys.stderr, delay=0.5)  # fmt: skip
+    bar = tqdm(
+        total=1,
+        unit="tok",
+        unit_scale=True,
+        desc=args.command,
+        disable=disable,
+        file=sys.stderr,
+        delay=0.5,
+    )
 
     def progress(done: int, total: int, *loss: float) -> None:
         bar.total = total
@@ -160,11 +189,16 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "cooccur":
         model.save(args.output)
         m = model.matrix_
-        print(f"{m.shape[0]:,} words, {m.nnz:,} non-zero pairs; saved to {args.output}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{m.shape[0]:,} words, {m.nnz:,} non-zero pairs; saved to {args.output}",
+            file=sys.stderr,
+        )
         return 0
     what = _save(model, args.output, fmt)
     times = ", ".join(f"{k} {v:.1f} s" for k, v in model.seconds_.items())
-    print(f"{len(model.wv):,} words x {model.wv.vector_size}; {times}; saved the {what} to "
-          f"{args.output}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{len(model.wv):,} words x {model.wv.vector_size}; {times}; saved the {what} to "
+        f"{args.output}",
+        file=sys.stderr,
+    )
     return 0

@@ -32,8 +32,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output:
         check_outputs(args.output)
-    model = train_with_progress(demo_corpus(), model_params(args), args.quiet,
-                                progress_every=args.progress_every, output=args.output)  # fmt: skip
+    model = train_with_progress(
+        demo_corpus(),
+        model_params(args),
+        args.quiet,
+        progress_every=args.progress_every,
+        output=args.output,
+    )
     wv = model.wv
     for w in DEMO_WORDS:
         _print(f"nearest to {w!r}:", wv.most_similar(w, topn=8))

@@ -31,10 +31,16 @@ def register(sub) -> None:
         "gensim's evaluate_word_analogies (3cosadd) and evaluate_word_pairs.",
     )
     p.add_argument("model", help="native model or vectors (.wv), or word2vec text/binary")
-    p.add_argument("--analogies", metavar="FILE",
-                   help="analogy questions (questions-words: Google's set, shipped with wordvec)")
-    p.add_argument("--pairs", metavar="FILE",
-                   help="word pairs with human scores (wordsim353: WordSim-353, shipped)")
+    p.add_argument(
+        "--analogies",
+        metavar="FILE",
+        help="analogy questions (questions-words: Google's set, shipped with wordvec)",
+    )
+    p.add_argument(
+        "--pairs",
+        metavar="FILE",
+        help="word pairs with human scores (wordsim353: WordSim-353, shipped)",
+    )
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
     cut = p.add_mutually_exclusive_group()
     cut.add_argument(
@@ -51,8 +57,12 @@ def register(sub) -> None:
         const=GENSIM_CUTOFF,
         help=f"analogies use gensim's default cutoff, {GENSIM_CUTOFF:,} words",
     )
-    p.add_argument("--no-case-fold", dest="case_insensitive", action="store_false",
-                   help="compare words as written (default: upper-cased, as gensim)")  # fmt: skip
+    p.add_argument(
+        "--no-case-fold",
+        dest="case_insensitive",
+        action="store_false",
+        help="compare words as written (default: upper-cased, as gensim)",
+    )
     p.add_argument("--json", metavar="OUT.json", help="also write the results here as JSON")
     p.set_defaults(run=run)
 
@@ -63,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.analogies or args.pairs):  # the two sets shipped with wordvec
         args.analogies, args.pairs = (str(bundled(name)) for name in BUNDLED)
-        print("evaluating on the sets shipped with wordvec (Google analogies, WordSim-353); "
-              "--analogies FILE / --pairs FILE for others", file=sys.stderr)  # fmt: skip
+        print(
+            "evaluating on the sets shipped with wordvec (Google analogies, WordSim-353); "
+            "--analogies FILE / --pairs FILE for others",
+            file=sys.stderr,
+        )
     args.analogies = str(bundled(args.analogies)) if args.analogies in BUNDLED else args.analogies
     args.pairs = str(bundled(args.pairs)) if args.pairs in BUNDLED else args.pairs
     if args.restrict_vocab < 1:
@@ -117,5 +130,7 @@ def print_pairs(path: str, r) -> None:
         return "n/a" if math.isnan(x) else f"{x:.4f}"
 
     print(f"word pairs: {path}")
-    print(f"  spearman {num(r.spearman)}  pearson {num(r.pearson)}  pairs {r.pairs:,}  "
-          f"out of vocabulary {r.oov:,} ({_pct(r.oov_ratio).strip()})")  # fmt: skip
+    print(
+        f"  spearman {num(r.spearman)}  pearson {num(r.pearson)}  pairs {r.pairs:,}  "
+        f"out of vocabulary {r.oov:,} ({_pct(r.oov_ratio).strip()})"
+    )

@@ -8,8 +8,9 @@ import argparse
 
 
 def register(sub) -> None:
-    p = sub.add_parser("index", help="build an approximate-neighbour index beside a model",
-                       description=__doc__)  # fmt: skip
+    p = sub.add_parser(
+        "index", help="build an approximate-neighbour index beside a model", description=__doc__
+    )
     p.add_argument("model")
     p.add_argument("--kind", choices=["auto", "ivf", "hnsw", "flat"], default="auto")
     p.add_argument("--recall", type=float, default=0.95, help="target recall@10 (0.95)")
@@ -20,6 +21,14 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from wordvec.ann import main
 
-    argv = ["build", args.model, "--kind", args.kind, "--recall", str(args.recall),
-            "--seed", str(args.seed)]  # fmt: skip
+    argv = [
+        "build",
+        args.model,
+        "--kind",
+        args.kind,
+        "--recall",
+        str(args.recall),
+        "--seed",
+        str(args.seed),
+    ]
     return main(argv)

@@ -17,21 +17,35 @@ def register(sub) -> None:
         "joined into one token; then `wordvec train OUT ...` learns vectors for them.",
     )
     p.add_argument("corpus", help="text file, directory, or .gz/.bz2/.xz file")
-    p.add_argument("-o", "--output", required=True,
-                   help="phrased corpus to write (.gz/.bz2/.xz: compressed)")  # fmt: skip
+    p.add_argument(
+        "-o", "--output", required=True, help="phrased corpus to write (.gz/.bz2/.xz: compressed)"
+    )
     p.add_argument("--min-count", type=int, default=None, help="default 5")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="default: 100 (word2phrase), 10 (gensim), 0.5 (npmi)")  # fmt: skip
-    p.add_argument("--scoring", choices=("word2phrase", "gensim", "npmi"), default=None,
-                   help="default gensim")  # fmt: skip
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="default: 100 (word2phrase), 10 (gensim), 0.5 (npmi)",
+    )
+    p.add_argument(
+        "--scoring", choices=("word2phrase", "gensim", "npmi"), default=None, help="default gensim"
+    )
     p.add_argument("--passes", type=int, default=None, help="2 = trigrams, ... (default 1)")
     p.add_argument("--delimiter", default=None, help="joins the words of a phrase (default _)")
-    p.add_argument("--connector-words", choices=("none", "english"), default=None,
-                   help="english: a, the, of ... may sit inside phrases")  # fmt: skip
-    p.add_argument("--save-model", metavar="FILE",
-                   help="also save the learned phrases (.wv or no suffix: native)")  # fmt: skip
-    p.add_argument("--model", metavar="FILE",
-                   help="apply phrases saved with --save-model instead of learning")  # fmt: skip
+    p.add_argument(
+        "--connector-words",
+        choices=("none", "english"),
+        default=None,
+        help="english: a, the, of ... may sit inside phrases",
+    )
+    p.add_argument(
+        "--save-model",
+        metavar="FILE",
+        help="also save the learned phrases (.wv or no suffix: native)",
+    )
+    p.add_argument(
+        "--model", metavar="FILE", help="apply phrases saved with --save-model instead of learning"
+    )
     p.add_argument("--top", type=int, default=10, help="show this many phrases (default 10)")
     p.set_defaults(run=run)
 
@@ -68,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
             params["connector_words"] = ENGLISH_CONNECTOR_WORDS if english else frozenset()
         model = Phrases(**params).fit(args.corpus)
         sizes = ", ".join(f"{len(layer):,}" for layer in model.layers_)
-        print(f"learned {len(model):,} phrases ({sizes} per pass) in "
-              f"{time.perf_counter() - t0:.1f}s", file=sys.stderr)  # fmt: skip
+        print(
+            f"learned {len(model):,} phrases ({sizes} per pass) in {time.perf_counter() - t0:.1f}s",
+            file=sys.stderr,
+        )
     if args.top:
         for text, count, score in model.top_phrases(args.top):
             print(f"  {count:9,}  {score:10.4g}  {text}", file=sys.stderr)
@@ -78,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"saved the phrases to {args.save_model}", file=sys.stderr)
     t1 = time.perf_counter()
     joined = model.transform_file(args.corpus, args.output)
-    print(f"wrote {args.output}: {joined:,} phrases joined in {time.perf_counter() - t1:.1f}s",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"wrote {args.output}: {joined:,} phrases joined in {time.perf_counter() - t1:.1f}s",
+        file=sys.stderr,
+    )
     return 0

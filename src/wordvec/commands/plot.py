@@ -75,21 +75,35 @@ def run(args: argparse.Namespace) -> int:
                 else plot.parse_pairs(args.pairs)
             )
             fig = plot.plot_analogy(
-                kv, pairs, method=args.method, title=args.title, seed=args.seed,
-                figsize=figsize, dpi=args.dpi,
-            )  # fmt: skip
+                kv,
+                pairs,
+                method=args.method,
+                title=args.title,
+                seed=args.seed,
+                figsize=figsize,
+                dpi=args.dpi,
+            )
             what = ", ".join(f"{x}->{y}" for x, y in pairs)
         else:
             words = select_words(
-                kv, words=args.words, top=args.top, neighbours_of=args.neighbours_of,
+                kv,
+                words=args.words,
+                top=args.top,
+                neighbours_of=args.neighbours_of,
                 topn=args.topn,
-            )  # fmt: skip
+            )
             fig = plot.plot_words(
-                kv, words, method=args.method, dims=args.dims,
+                kv,
+                words,
+                method=args.method,
+                dims=args.dims,
                 highlight=[args.neighbours_of] if args.neighbours_of else (),
-                title=args.title, labels=not args.no_labels, seed=args.seed,
-                figsize=figsize, dpi=args.dpi,
-            )  # fmt: skip
+                title=args.title,
+                labels=not args.no_labels,
+                seed=args.seed,
+                figsize=figsize,
+                dpi=args.dpi,
+            )
             what = f"{len(words)} words"
     except MissingDependency as e:
         raise UserError(str(e)) from None

@@ -16,9 +16,11 @@ from pathlib import Path
 
 # what a first run spends compiling the kernels (measured: bench/results/first-run.md)
 COMPILE_COST = "about 15 s on 2 cores"
-HELP_FORMATS = ("by suffix: .wv native model (the default without a suffix: trainable, "
-                "queryable), vectors as .bin word2vec binary, .txt/.vec text, .glove, .tsv "
-                "projector; .gz/.bz2/.xz after it compresses")  # fmt: skip
+HELP_FORMATS = (
+    "by suffix: .wv native model (the default without a suffix: trainable, "
+    "queryable), vectors as .bin word2vec binary, .txt/.vec text, .glove, .tsv "
+    "projector; .gz/.bz2/.xz after it compresses"
+)
 
 
 def add_training_options(p: argparse.ArgumentParser) -> None:
@@ -28,9 +30,12 @@ def add_training_options(p: argparse.ArgumentParser) -> None:
 
     add_arguments(p.add_argument_group("training"))
     p.add_argument(
-        "--progress-every", type=float, default=10.0, metavar="SECONDS",
+        "--progress-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
         help="without a terminal, print a progress line this often (default 10)",
-    )  # fmt: skip
+    )
 
 
 def model_params(args: argparse.Namespace) -> dict:
@@ -50,11 +55,19 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, help=HELP_FORMATS)
     p.add_argument("--quiet", action="store_true", help="no progress")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here (each epoch, Ctrl-C)")
-    p.add_argument("--checkpoint-every", type=float, default=600.0, metavar="SECONDS",
-                   help="also checkpoint this often (default 600)")  # fmt: skip
-    p.add_argument("--resume", metavar="CHECKPOINT",
-                   help="continue the run saved in CHECKPOINT, with its parameters (a training "
-                   "option that differs from them is refused) and checkpointing to it")  # fmt: skip
+    p.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="also checkpoint this often (default 600)",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue the run saved in CHECKPOINT, with its parameters (a training "
+        "option that differs from them is refused) and checkpointing to it",
+    )
     add_training_options(p)  # --ray [ADDRESS] among them (the cluster parameter)
     p.set_defaults(run=run)
 
@@ -165,24 +178,38 @@ class ProgressLines:
             speed = f"{rate:,.0f} words/s, loss {loss:.4f}, ETA {_duration((total - done) / rate)}"
         else:  # one report so far: no rate to measure yet
             speed = f"loss {loss:.4f}, ETA when the next report comes"
-        print(f"training: {100 * done / max(total, 1):5.1f}% ({done:,} of {total:,} words), "
-              f"{speed}", file=self.file, flush=True)  # fmt: skip
+        print(
+            f"training: {100 * done / max(total, 1):5.1f}% ({done:,} of {total:,} words), {speed}",
+            file=self.file,
+            flush=True,
+        )
 
     def begin_training(self) -> None:
         self.start_training = self.last = time.monotonic()
         self.anchor: tuple[float, int] | None = None
 
 
-def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=None,
-                        checkpoint_every=None, resume=None, progress_every: float = 10.0,
-                        output: str | None = None):  # fmt: skip
+def train_with_progress(
+    corpus,
+    params: dict,
+    quiet: bool = False,
+    checkpoint=None,
+    checkpoint_every=None,
+    resume=None,
+    progress_every: float = 10.0,
+    output: str | None = None,
+):
     """Build the vocabulary and train (or resume) with progress (bars in a terminal, lines
     otherwise); with ``output``, check its disk space once the vocabulary is known."""
     from wordvec import Word2Vec
 
     if not quiet and not kernels_cached():
-        print(f"compiling the training kernels for this machine (first run only, {COMPILE_COST}; "
-              "later runs load them from Numba's cache)", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"compiling the training kernels for this machine (first run only, {COMPILE_COST}; "
+            "later runs load them from Numba's cache)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     terminal = sys.stderr.isatty()
     bars = _Bars(quiet or not terminal, _corpus_bytes(corpus))
@@ -193,8 +220,9 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
         with bars:
             if resume:
                 lines.begin_training()
-                model = Word2Vec.resume(resume, corpus, progress=train_progress,
-                                        checkpoint_every=checkpoint_every)  # fmt: skip
+                model = Word2Vec.resume(
+                    resume, corpus, progress=train_progress, checkpoint_every=checkpoint_every
+                )
             else:
                 model = Word2Vec(**params)
                 model.build_vocab(corpus, progress=vocab_progress)
@@ -205,13 +233,18 @@ def train_with_progress(corpus, params: dict, quiet: bool = False, checkpoint=No
                     fmt = output_format(output)
                     check_writable(output, nbytes=_model_bytes(model, fmt))
                 lines.begin_training()
-                model.train(progress=train_progress, checkpoint=checkpoint,
-                            checkpoint_every=checkpoint_every)  # fmt: skip
+                model.train(
+                    progress=train_progress,
+                    checkpoint=checkpoint,
+                    checkpoint_every=checkpoint_every,
+                )
     except KeyboardInterrupt:
         where = resume or checkpoint
         if where:
-            print(f"interrupted: checkpoint saved to {where}; continue with "
-                  f"--resume {where}", file=sys.stderr)  # fmt: skip
+            print(
+                f"interrupted: checkpoint saved to {where}; continue with --resume {where}",
+                file=sys.stderr,
+            )
         raise
     print(model.report_.summary(), file=sys.stderr)
     return model
@@ -228,10 +261,16 @@ class _Bars:
         if not self.disable:
             from tqdm import tqdm
 
-            self.vbar = tqdm(total=self.corpus_bytes, unit="B", unit_scale=True,
-                             desc="vocabulary", file=sys.stderr)  # fmt: skip
-            self.bar = tqdm(total=1, unit="word", unit_scale=True, desc="training",
-                            file=sys.stderr, delay=0.5)  # fmt: skip
+            self.vbar = tqdm(
+                total=self.corpus_bytes,
+                unit="B",
+                unit_scale=True,
+                desc="vocabulary",
+                file=sys.stderr,
+            )
+            self.bar = tqdm(
+                total=1, unit="word", unit_scale=True, desc="training", file=sys.stderr, delay=0.5
+            )
         return self
 
     def __exit__(self, *exc):
@@ -279,10 +318,15 @@ def run(args: argparse.Namespace) -> int:
         refuse_contradictions(args)
     checkpointing = args.checkpoint or args.resume  # a resumed run checkpoints to its own file
     model = train_with_progress(
-        args.corpus, params, args.quiet, checkpoint=args.checkpoint,
-        checkpoint_every=args.checkpoint_every if checkpointing else None, resume=args.resume,
-        progress_every=args.progress_every, output=args.output,
-    )  # fmt: skip
+        args.corpus,
+        params,
+        args.quiet,
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every if checkpointing else None,
+        resume=args.resume,
+        progress_every=args.progress_every,
+        output=args.output,
+    )
     kind = save_model(model, args.output)
     print(f"saved {kind} to {args.output}", file=sys.stderr)
     return 0
@@ -304,14 +348,18 @@ def refuse_contradictions(args: argparse.Namespace) -> None:
         meta = load_native(args.resume, mmap=True, lazy=True)[0]  # the header only
         saved = meta.get("params") if "run" in meta else None
         if isinstance(saved, dict):  # else not a checkpoint: resuming it says so
-            wrong += [(as_option(name, value), f"the checkpoint has {_shown(name, saved[name])}")
-                      for name, value in options.items()
-                      if name in saved and saved[name] != value]  # fmt: skip
+            wrong += [
+                (as_option(name, value), f"the checkpoint has {_shown(name, saved[name])}")
+                for name, value in options.items()
+                if name in saved and saved[name] != value
+            ]
     if wrong:
         them = "them" if len(wrong) > 1 else "it"
-        raise ValueError(f"--resume continues the checkpoint's run: "
-                         f"{'; '.join(f'{o} cannot apply ({why})' for o, why in wrong)}; "
-                         f"leave {them} out")  # fmt: skip
+        raise ValueError(
+            f"--resume continues the checkpoint's run: "
+            f"{'; '.join(f'{o} cannot apply ({why})' for o, why in wrong)}; "
+            f"leave {them} out"
+        )
 
 
 def _shown(name: str, value) -> str:

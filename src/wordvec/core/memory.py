@@ -29,9 +29,13 @@ def available_bytes() -> int | None:
                     break
     except OSError:
         return None
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):  # fmt: skip
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
         try:
             with open(limit_file) as f, open(usage_file) as g:
                 text = f.read().strip()
@@ -50,8 +54,9 @@ def check_memory(estimate: dict[str, int], what: str) -> None:
     avail = available_bytes()
     need = estimate["total"] - sum(estimate.get(k, 0) for k in HELD)
     if avail is not None and need > avail:
-        parts = ", ".join(f"{k} {_size(v)}" for k, v in estimate.items()
-                          if k != "total" and k not in HELD and v)  # fmt: skip
+        parts = ", ".join(
+            f"{k} {_size(v)}" for k, v in estimate.items() if k != "total" and k not in HELD and v
+        )
         raise ValueError(
             f"{what} needs about {_size(need)} more ({parts}) but only {_size(avail)} is "
             "available: lower vector_size, window, workers or the vocabulary (min_count, "
@@ -67,11 +72,24 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def training_bytes(vocab_size: int, vector_size: int, window: int, negative: int, hs: bool,
-                   softmax: bool, workers: int, replicas: int, *, nce: bool = False,
-                   tokens: int = 0, rare_tokens: int = 0, sentences: int = 0,
-                   max_sentence_length: int = 10_000, word_chars: int = WORD_CHARS,
-                   baseline: int = BASELINE_BYTES) -> dict[str, int]:  # fmt: skip
+def training_bytes(
+    vocab_size: int,
+    vector_size: int,
+    window: int,
+    negative: int,
+    hs: bool,
+    softmax: bool,
+    workers: int,
+    replicas: int,
+    *,
+    nce: bool = False,
+    tokens: int = 0,
+    rare_tokens: int = 0,
+    sentences: int = 0,
+    max_sentence_length: int = 10_000,
+    word_chars: int = WORD_CHARS,
+    baseline: int = BASELINE_BYTES,
+) -> dict[str, int]:
     """The peak memory (resident bytes) of a word2vec training process, by part; ``total``
     sums them. It is what the process holds at the end of its last epoch, the peak when
     the weights dominate (bench/results/memory.md compares it with measured peaks):
@@ -107,8 +125,7 @@ def training_bytes(vocab_size: int, vector_size: int, window: int, negative: int
     out["tables"] = v * (8 + 8 + 12 + (5 * 40 if hs else 0))  # codes + points: ~40 levels
     n_out = max(negative + 1, 40 if hs else 0, v if softmax else 0)
     sentence = min(max_sentence_length, tokens) if tokens else max_sentence_length
-    out["buffers"] = workers * (2 * window * (row + 4 * n_out + 8)
-                                + sentence * (12 + 8 * negative))  # fmt: skip
+    out["buffers"] = workers * (2 * window * (row + 4 * n_out + 8) + sentence * (12 + 8 * negative))
     out["total"] = sum(out.values())
     return out
 

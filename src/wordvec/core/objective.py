@@ -31,14 +31,26 @@ class Objective:
     tables: Any
     opts: Any
 
-    def __call__(self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray,
-                 stats_row: np.ndarray) -> None:  # fmt: skip
+    def __call__(
+        self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray, stats_row: np.ndarray
+    ) -> None:
         from wordvec.kernels.bundles import Weights
         from wordvec.kernels.train import KERNELS
 
         rng = np.array([job.seed], np.uint64)
-        KERNELS[self.kind](self.corpus, Weights(*weights), self.tables, self.opts, job.s0,
-                           job.s1, job.alpha0, job.alpha1, rng, stats_row, touched)  # fmt: skip
+        KERNELS[self.kind](
+            self.corpus,
+            Weights(*weights),
+            self.tables,
+            self.opts,
+            job.s0,
+            job.s1,
+            job.alpha0,
+            job.alpha1,
+            rng,
+            stats_row,
+            touched,
+        )
 
 
 def make_objective(
@@ -77,7 +89,14 @@ def make_objective(
     else:
         nce_shift = np.zeros(1, np.float32)
     tables = Tables(keep, noise_p, noise_a, codes, points, lengths, nce_shift)
-    opts = Options(int(window), int(bool(shrink_windows)), int(negative), int(bool(hs)),
-                   int(bool(sg)), int(bool(cbow_mean)), int(nce))  # fmt: skip
+    opts = Options(
+        int(window),
+        int(bool(shrink_windows)),
+        int(negative),
+        int(bool(hs)),
+        int(bool(sg)),
+        int(bool(cbow_mean)),
+        int(nce),
+    )
     kind: Kind = "softmax" if softmax else ("sg" if sg else "cbow")
     return Objective(kind, bundle, tables, opts)

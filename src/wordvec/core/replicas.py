@@ -43,9 +43,17 @@ class Plan(NamedTuple):
     hot_every: int = 1  # ... after every this many jobs of each replica
 
 
-def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
-         batch_words: int, round_words: int | None, merge: str | None = None,
-         hot_rows: int | None = None, cluster: bool = False) -> Plan:  # fmt: skip
+def plan(
+    replicas: int,
+    rows: Sequence[int],
+    output: Output,
+    bounds: np.ndarray,
+    batch_words: int,
+    round_words: int | None,
+    merge: str | None = None,
+    hot_rows: int | None = None,
+    cluster: bool = False,
+) -> Plan:
     """The plan for ``replicas`` copies of matrices of ``rows`` rows (syn0, syn1neg, syn1 slot;
     a matrix not trained is one row), a corpus of sentence ``bounds``; ``round_words``: tokens
     a round in all (None: ``ROUND_WORDS``, or ``CLUSTER_PAIR_ROUND_SIZE`` for 2 actors);
@@ -73,7 +81,10 @@ def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
             f"sentences of up to {longest} tokens make the frequent rows of {replicas} "
             f"replicas merge every {longest} tokens or more, not {hot_words}: too seldom to "
             f"sum their changes; they are capped instead (lower quality): "
-            f"max_sentence_length={hot_words} avoids it", RuntimeWarning, stacklevel=4)  # fmt: skip
+            f"max_sentence_length={hot_words} avoids it",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         merge = MERGE_LONG_JOBS
     v = rows[0]
     h = min(hot_rows, v)
@@ -85,6 +96,7 @@ def plan(replicas: int, rows: Sequence[int], output: Output, bounds: np.ndarray,
         out = (0, v)  # every output row moves with every pair
     else:  # Huffman nodes: the heaviest have the highest ids (the root is v - 2)
         out = (max(0, v - 1 - h), max(0, v - 1))
-    hot = [(min(lo, n), min(hi, n)) for (lo, hi), n in zip([(0, h), (0, h), out], rows,
-                                                           strict=True)]  # fmt: skip
+    hot = [
+        (min(lo, n), min(hi, n)) for (lo, hi), n in zip([(0, h), (0, h), out], rows, strict=True)
+    ]
     return Plan(job_words, round_words, merge or MERGE, hot, every)

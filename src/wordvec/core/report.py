@@ -52,8 +52,10 @@ class TrainingReport:
             f"subsampling dropped {self.tokens_dropped_by_subsampling:,} token occurrences",
         ]
         for e in self.epochs:
-            lines.append(f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, "
-                         f"{e.words_per_sec:,.0f} words/s, {e.seconds:.1f} s")  # fmt: skip
+            lines.append(
+                f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, "
+                f"{e.words_per_sec:,.0f} words/s, {e.seconds:.1f} s"
+            )
         return "\n".join(lines)
 
 

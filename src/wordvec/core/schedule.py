@@ -78,8 +78,9 @@ class TrainJob(Protocol):
     and set ``touched[m, row] = 1`` for each row of matrix ``m`` it updated (uint8[M, V];
     ``uint8[M, 0]`` when nothing needs to know)."""
 
-    def __call__(self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray,
-                 stats_row: np.ndarray) -> None: ...  # fmt: skip
+    def __call__(
+        self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray, stats_row: np.ndarray
+    ) -> None: ...
 
 
 class Executor(Protocol):
@@ -144,9 +145,17 @@ class Schedule:
     replicas lower it together).
     """
 
-    def __init__(self, bounds: np.ndarray, batch_words: int, epochs: int, alpha: float,
-                 min_alpha: float, seed: int, per_round: int,
-                 spans: np.ndarray | None = None):  # fmt: skip
+    def __init__(
+        self,
+        bounds: np.ndarray,
+        batch_words: int,
+        epochs: int,
+        alpha: float,
+        min_alpha: float,
+        seed: int,
+        per_round: int,
+        spans: np.ndarray | None = None,
+    ):
         self.bounds = bounds
         self.tokens = int(bounds[-1])  # per epoch
         n_sent = bounds.shape[0] - 1

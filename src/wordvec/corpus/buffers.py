@@ -14,8 +14,9 @@ def anon_array(n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
     """An array in anonymous memory: pages cost nothing until written, and ``release`` can
     give any range back to the OS."""
     # private: MADV_DONTNEED frees private pages (a shared mapping would keep them)
-    buf = mmap.mmap(-1, max(n * np.dtype(dtype).itemsize, 1),
-                    flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # fmt: skip
+    buf = mmap.mmap(
+        -1, max(n * np.dtype(dtype).itemsize, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    )
     return np.frombuffer(buf, dtype), buf
 
 

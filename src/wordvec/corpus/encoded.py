@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from wordvec.corpus.reader import RawScan
 
 
-
-
 @dataclass
 class EncodedCorpus:
     """The corpus as vocabulary ids, two bytes a token: ``ids``: uint16[n] holds ids below
@@ -67,8 +65,9 @@ def encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
     tokens = scan.tokens
     line_ends = scan.line_ends.copy()
     rare, rare_buf = anon_array(tokens.shape[0], np.int32)  # pages cost only when written
-    n, n_lines, r = encode_packed(tokens, line_ends, line_ends.shape[0], slot_to_id,
-                                  tokens.view(np.uint16), rare, ESCAPE)  # fmt: skip
+    n, n_lines, r = encode_packed(
+        tokens, line_ends, line_ends.shape[0], slot_to_id, tokens.view(np.uint16), rare, ESCAPE
+    )
     if scan.buffer is not None:
         release(scan.buffer, 2 * n)
     bounds = np.concatenate([[0], line_ends[:n_lines]])
@@ -104,8 +103,9 @@ def split_long(enc: EncodedCorpus, max_len: int) -> tuple[EncodedCorpus, int]:
     return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), split
 
 
-def encode_split(scan: RawScan, words: list[str], unicode_errors: UnicodeErrors,
-                 max_len: int) -> tuple[EncodedCorpus, int]:  # fmt: skip
+def encode_split(
+    scan: RawScan, words: list[str], unicode_errors: UnicodeErrors, max_len: int
+) -> tuple[EncodedCorpus, int]:
     """``scan``'s corpus as ids of ``words`` (other words dropped), long sentences cut into
     pieces of at most ``max_len`` tokens: (the corpus, the number of sentences cut)."""
     return split_long(encode_with(scan, words, unicode_errors), max_len)

@@ -14,8 +14,13 @@ import numpy as np
 
 from wordvec.corpus.reader import MAX_TOKEN_BYTES, CorpusError
 
-LAYER_ARRAYS = [("first", np.int32), ("second", np.int32), ("inner", np.int64),
-                 ("count", np.int64), ("score", np.float64)]  # fmt: skip
+LAYER_ARRAYS = [
+    ("first", np.int32),
+    ("second", np.int32),
+    ("inner", np.int64),
+    ("count", np.int64),
+    ("score", np.float64),
+]
 
 
 # -- one layer of phrases -----------------------------------------------------------------------
@@ -68,15 +73,24 @@ class LayerTables:
         from wordvec.kernels import phrases as k
 
         ptab = k.build_phrase_table(layer.first, layer.second, layer.inner)
-        self.phrases = k.PhraseTable(ptab=ptab, first=layer.first, second=layer.second,
-                                     inner=layer.inner, bits=connectors.bits,
-                                     max_run=connectors.max_run)  # fmt: skip
+        self.phrases = k.PhraseTable(
+            ptab=ptab,
+            first=layer.first,
+            second=layer.second,
+            inner=layer.inner,
+            bits=connectors.bits,
+            max_run=connectors.max_run,
+        )
         words = layer.words + connectors.words  # ids >= len(layer.words) are connectors
         arena = np.frombuffer(b"".join(words), np.uint8) if words else np.zeros(0, np.uint8)
         offsets = np.zeros(len(words) + 1, np.int64)
         np.cumsum([len(w) for w in words], out=offsets[1:])
-        self.words = k.WordTable(wtab=k.build_word_table(arena, offsets), arena=arena,
-                                 offsets=offsets, n_words=len(layer.words))  # fmt: skip
+        self.words = k.WordTable(
+            wtab=k.build_word_table(arena, offsets),
+            arena=arena,
+            offsets=offsets,
+            n_words=len(layer.words),
+        )
 
 
 class Stream:
@@ -101,8 +115,9 @@ class Stream:
         for i, t in enumerate(self.tables):
             buf = np.concatenate((self.carry[i], data)) if self.carry[i].size else data
             out = np.empty(buf.shape[0] * max(self.delim.shape[0], 1), np.uint8)
-            used, n, joined, status = k.apply_bytes(buf, buf.shape[0], final, t.words, t.phrases,
-                                                    self.delim, out, MAX_TOKEN_BYTES)  # fmt: skip
+            used, n, joined, status = k.apply_bytes(
+                buf, buf.shape[0], final, t.words, t.phrases, self.delim, out, MAX_TOKEN_BYTES
+            )
             if status != k.OK:
                 raise CorpusError(f"a token longer than {MAX_TOKEN_BYTES:,} bytes: not text")
             self.carry[i] = buf[used:].copy()
@@ -111,15 +126,17 @@ class Stream:
         return data
 
 
-def learn_layer(tokens, line_ends, words, counts, slot_conn, connectors, scorer, min_count,
-                 threshold) -> PhraseLayer:  # fmt: skip
+def learn_layer(
+    tokens, line_ends, words, counts, slot_conn, connectors, scorer, min_count, threshold
+) -> PhraseLayer:
     """Count the candidates of an encoded corpus, score them, keep those above the threshold."""
     from wordvec.kernels import phrases as k
 
     n_slots = len(words)
     if connectors.words:
-        hi, lo = k.candidate_keys(tokens, line_ends, slot_conn, n_slots, connectors.bits,
-                                  connectors.max_run)  # fmt: skip
+        hi, lo = k.candidate_keys(
+            tokens, line_ends, slot_conn, n_slots, connectors.bits, connectors.max_run
+        )
     else:
         hi, lo = k.pair_keys(tokens, line_ends, n_slots), np.zeros(0, np.int64)
     hi, lo = k.sort_keys(hi, lo)

@@ -76,9 +76,24 @@ Scoring = Literal["word2phrase", "gensim", "npmi"]
 
 # gensim's ENGLISH_CONNECTOR_WORDS: articles, some prepositions and conjunctions
 ENGLISH_CONNECTOR_WORDS = frozenset(
-    ("a", "an", "the", "for", "of", "with", "without", "at", "from", "to", "in", "on", "by",
-     "and", "or")
-)  # fmt: skip
+    (
+        "a",
+        "an",
+        "the",
+        "for",
+        "of",
+        "with",
+        "without",
+        "at",
+        "from",
+        "to",
+        "in",
+        "on",
+        "by",
+        "and",
+        "or",
+    )
+)
 
 _SENTENCE_BATCH_BYTES = 1 << 20
 
@@ -220,8 +235,17 @@ class Phrases:
         layers = []
         for p in range(self.passes):
             slot_conn = np.array([conn_index.get(w, 0) for w in words], np.int32)
-            layer = learn_layer(tokens, line_ends, words, counts, slot_conn, connectors,
-                                 scorer, self.min_count, threshold)  # fmt: skip
+            layer = learn_layer(
+                tokens,
+                line_ends,
+                words,
+                counts,
+                slot_conn,
+                connectors,
+                scorer,
+                self.min_count,
+                threshold,
+            )
             layers.append(layer)
             if p + 1 == self.passes:
                 break
@@ -229,8 +253,9 @@ class Phrases:
             tables = LayerTables(layer, connectors)
             slot_word = slot_map(words, layer.words)
             phrase_slot, words = phrase_slots(layer, words, connectors, delim)  # new slots
-            tokens, line_ends = k.apply_ids(tokens, line_ends, slot_word, slot_conn, tables.phrases,
-                                            phrase_slot)  # fmt: skip
+            tokens, line_ends = k.apply_ids(
+                tokens, line_ends, slot_word, slot_conn, tables.phrases, phrase_slot
+            )
             counts = np.bincount(tokens, minlength=len(words)).astype(np.int64)
         self.layers_ = layers
         self._connectors = connectors
@@ -303,8 +328,11 @@ class Phrases:
         ``export_phrases``)."""
         out = {}
         for layer in self._fitted():
-            for text, score in zip(phrase_texts(layer, self._connectors, self._delim),
-                                   layer.score.tolist(), strict=True):  # fmt: skip
+            for text, score in zip(
+                phrase_texts(layer, self._connectors, self._delim),
+                layer.score.tolist(),
+                strict=True,
+            ):
                 out[text.decode("utf-8", "replace")] = score
         return out
 
@@ -336,16 +364,21 @@ class Phrases:
         stats = []
         for i, layer in enumerate(layers):
             arena, offsets = _arena(layer.words)
-            arrays.update({
-                f"{i}.word_bytes": arena, f"{i}.word_offsets": offsets,
-                f"{i}.first": layer.first, f"{i}.second": layer.second,
-                f"{i}.inner": layer.inner, f"{i}.count": layer.count, f"{i}.score": layer.score,
-            })  # fmt: skip
+            arrays.update(
+                {
+                    f"{i}.word_bytes": arena,
+                    f"{i}.word_offsets": offsets,
+                    f"{i}.first": layer.first,
+                    f"{i}.second": layer.second,
+                    f"{i}.inner": layer.inner,
+                    f"{i}.count": layer.count,
+                    f"{i}.score": layer.score,
+                }
+            )
             stats.append({"n_words": layer.n_words, "n_vocab": layer.n_vocab})
         params = self.get_params()
         params["connector_words"] = []  # stored exactly, as bytes, in the arrays
-        meta = {"kind": MODEL_KIND, "version": FORMAT_VERSION, "params": params,
-                "layers": stats}  # fmt: skip
+        meta = {"kind": MODEL_KIND, "version": FORMAT_VERSION, "params": params, "layers": stats}
         native.save_native(path, meta, arrays)
 
     @classmethod

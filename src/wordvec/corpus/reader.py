@@ -98,8 +98,19 @@ class _Scanner:
         k, st = self.k, self.st
         st[k.POS] = 0
         while True:
-            k.scan(buf, buf.shape[0], final, self.table, self.whash, self.counts, self.woff,
-                   self.arena, self.out, self.line_ends, st)  # fmt: skip
+            k.scan(
+                buf,
+                buf.shape[0],
+                final,
+                self.table,
+                self.whash,
+                self.counts,
+                self.woff,
+                self.arena,
+                self.out,
+                self.line_ends,
+                st,
+            )
             status = st[k.STATUS]
             if status == k.DONE:
                 return
@@ -167,9 +178,18 @@ class _Scanner:
         if st[k.ARENA] + o_used > self.arena.shape[0]:
             self.arena = _grown(self.arena, int(st[k.ARENA]) + o_used)
         remap, st[k.N_WORDS], st[k.ARENA] = k.absorb(
-            self.table, self.whash, self.counts, self.woff, self.arena, n, st[k.ARENA],
-            other.whash, other.counts, other.woff[: m + 1], other.arena,
-        )  # fmt: skip
+            self.table,
+            self.whash,
+            self.counts,
+            self.woff,
+            self.arena,
+            n,
+            st[k.ARENA],
+            other.whash,
+            other.counts,
+            other.woff[: m + 1],
+            other.arena,
+        )
         return remap
 
     def freeze(self) -> None:
@@ -183,9 +203,13 @@ class _Scanner:
         n = int(st[k.N_WORDS])
         if st[k.FROZEN]:  # drop the -1s of words unknown to the frozen vocabulary
             st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = k.remap_tokens(
-                self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES],
-                np.arange(n, dtype=np.int32), st[k.LINE_START],
-            )  # fmt: skip
+                self.out,
+                st[k.N_OUT],
+                self.line_ends,
+                st[k.N_LINES],
+                np.arange(n, dtype=np.int32),
+                st[k.LINE_START],
+            )
         return RawScan(
             tokens=self.out[: st[k.N_OUT]],
             line_ends=self.line_ends[: st[k.N_LINES]].copy(),
@@ -387,9 +411,13 @@ def scan_corpus(
         files = corpus_files(Path(source))
         hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in OPENERS) // 2 + 1
         cuts = None
-        if (workers > 1 and max_vocab_size is None and len(files) == 1
-                and files[0].suffix.lower() not in OPENERS
-                and files[0].stat().st_size >= parallel_min_bytes):  # fmt: skip
+        if (
+            workers > 1
+            and max_vocab_size is None
+            and len(files) == 1
+            and files[0].suffix.lower() not in OPENERS
+            and files[0].stat().st_size >= parallel_min_bytes
+        ):
             cuts = _cut_points(files[0], workers)
         if cuts is not None:
             res = _scan_parallel(files[0], cuts, progress, block_bytes).result()

@@ -59,10 +59,18 @@ _EXACT = 2.0**53  # float64 sums of integers stay exact below this
 
 # parameters every count-based model shares: (name, default)
 COUNT_PARAMS: dict[str, Any] = dict(
-    window=5, weighting="uniform", context="symmetric", min_count=5, max_vocab_size=None,
-    max_final_vocab=None, sample=0.0, seed=1, workers=2, max_memory=1 << 30,
+    window=5,
+    weighting="uniform",
+    context="symmetric",
+    min_count=5,
+    max_vocab_size=None,
+    max_final_vocab=None,
+    sample=0.0,
+    seed=1,
+    workers=2,
+    max_memory=1 << 30,
     unicode_errors="strict",
-)  # fmt: skip
+)
 
 
 def is_int(x: Any) -> bool:
@@ -91,10 +99,18 @@ def check_count_params(p: dict) -> None:
     need(p, p["context"] in CONTEXTS, "context", "'symmetric', 'left' or 'right'")
     need(p, is_num(p["sample"]) and 0 <= p["sample"] < 1, "sample", "a number in [0, 1)")
     need(p, is_int(p["seed"]), "seed", "an integer")
-    need(p, is_int(p["max_memory"]) and p["max_memory"] >= 1 << 20, "max_memory",
-         "an integer number of bytes >= 1 MiB")  # fmt: skip
-    need(p, p["unicode_errors"] in ("strict", "replace", "ignore"), "unicode_errors",
-         "'strict', 'replace' or 'ignore'")  # fmt: skip
+    need(
+        p,
+        is_int(p["max_memory"]) and p["max_memory"] >= 1 << 20,
+        "max_memory",
+        "an integer number of bytes >= 1 MiB",
+    )
+    need(
+        p,
+        p["unicode_errors"] in ("strict", "replace", "ignore"),
+        "unicode_errors",
+        "'strict', 'replace' or 'ignore'",
+    )
 
 
 def distance_weights(window: int, weighting: str, n_tokens: int) -> tuple[np.ndarray, float]:
@@ -159,8 +175,10 @@ def count_matrix(
     lengths = np.diff(enc.bounds)
     longest = int(lengths.max(initial=0))
     if longest < 2:
-        raise ValueError("no pair of words co-occurs: every sentence has at most one "
-                         "vocabulary word, so the co-occurrence matrix is all zeros")  # fmt: skip
+        raise ValueError(
+            "no pair of words co-occurs: every sentence has at most one "
+            "vocabulary word, so the co-occurrence matrix is all zeros"
+        )
     if window >= longest:
         raise ValueError(
             f"window {window} is larger than any sentence (the longest has {longest} vocabulary "
@@ -173,8 +191,10 @@ def count_matrix(
     tokens, bounds = tokens[:m], out_bounds[: s + 1].copy()
     del out_bounds
     if m == 0:
-        raise ValueError("no pair of words co-occurs after subsampling (sample="
-                         f"{p['sample']}): the co-occurrence matrix is all zeros")  # fmt: skip
+        raise ValueError(
+            "no pair of words co-occurs after subsampling (sample="
+            f"{p['sample']}): the co-occurrence matrix is all zeros"
+        )
     weights, scale = distance_weights(window, p["weighting"], m)
     left, right = CONTEXTS[p["context"]]
     mem = p["max_memory"]
@@ -183,8 +203,16 @@ def count_matrix(
     cap = max(mem // 10 // 16 // workers, 4 * window + 16)
     runs_budget = mem * 2 // 5
     win = k.Window(size=window, left=left, right=right, weights=weights)
-    tables = [k.Table(width=width, offset=offset, dense=dense, keys=np.empty(cap, np.int64),
-                      vals=np.empty(cap, np.float64)) for _ in range(workers)]  # fmt: skip
+    tables = [
+        k.Table(
+            width=width,
+            offset=offset,
+            dense=dense,
+            keys=np.empty(cap, np.int64),
+            vals=np.empty(cap, np.float64),
+        )
+        for _ in range(workers)
+    ]
     runs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(workers)]
 
     def merge(w: int) -> None:
@@ -227,8 +255,9 @@ def count_matrix(
     indptr = k.csr_counts(dense, width, offset, run_keys, v)
     nnz = int(indptr[-1])
     if nnz == 0:
-        raise ValueError("no pair of words co-occurs within the window: the co-occurrence "
-                         "matrix is all zeros")  # fmt: skip
+        raise ValueError(
+            "no pair of words co-occurs within the window: the co-occurrence matrix is all zeros"
+        )
     indices = np.empty(nnz, np.int32)
     data = np.empty(nnz, np.float32)
     k.csr_fill(dense, width, offset, run_keys, run_vals, v, scale, indptr, indices, data)
@@ -300,8 +329,7 @@ class Cooccurrence:
         """Save matrix, vocabulary and parameters: ``.npz`` (NumPy, no pickle: the words are one
         UTF-8 blob) by suffix, otherwise wordvec's native format. Atomic either way."""
         m = self.matrix_
-        arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr,
-                  "counts": self.counts_}  # fmt: skip
+        arrays = {"data": m.data, "indices": m.indices, "indptr": m.indptr, "counts": self.counts_}
         meta = {"kind": COOC_KIND, "params": self.get_params(), "words": self.words_}
         if Path(path).suffix.lower() == ".npz":
             import json

@@ -55,8 +55,16 @@ from wordvec.vectors.keyedvectors import KeyedVectors
 
 STRATA = 16  # word groups of the deterministic mode (a fixed number: results ignore workers)
 _DEFAULTS = dict(COUNT_PARAMS, window=10, weighting="harmonic")
-_OWN = dict(vector_size=100, x_max=100.0, alpha=0.75, eta=0.05, epochs=25, grad_clip=100.0,
-            add_context=True, deterministic=True)  # fmt: skip
+_OWN = dict(
+    vector_size=100,
+    x_max=100.0,
+    alpha=0.75,
+    eta=0.05,
+    epochs=25,
+    grad_clip=100.0,
+    add_context=True,
+    deterministic=True,
+)
 
 
 @dataclass
@@ -85,17 +93,39 @@ class GloVe:
     (float32[V]), ``loss_history_``, ``epochs_trained_``, ``seconds_``.
     """
 
-    def __init__(self, vector_size: int = 100, window: int = 10, weighting: str = "harmonic",
-                 context: str = "symmetric", min_count: int = 5, max_vocab_size: int | None = None,
-                 max_final_vocab: int | None = None, sample: float = 0.0, x_max: float = 100.0,
-                 alpha: float = 0.75, eta: float = 0.05, epochs: int = 25,
-                 grad_clip: float = 100.0, add_context: bool = True, deterministic: bool = True,
-                 seed: int = 1, workers: int = 2, max_memory: int = 1 << 30,
-                 unicode_errors: str = "strict"):  # fmt: skip
+    def __init__(
+        self,
+        vector_size: int = 100,
+        window: int = 10,
+        weighting: str = "harmonic",
+        context: str = "symmetric",
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+        sample: float = 0.0,
+        x_max: float = 100.0,
+        alpha: float = 0.75,
+        eta: float = 0.05,
+        epochs: int = 25,
+        grad_clip: float = 100.0,
+        add_context: bool = True,
+        deterministic: bool = True,
+        seed: int = 1,
+        workers: int = 2,
+        max_memory: int = 1 << 30,
+        unicode_errors: str = "strict",
+    ):
         self.vector_size, self.window, self.weighting, self.context = (
-            vector_size, window, weighting, context)  # fmt: skip
+            vector_size,
+            window,
+            weighting,
+            context,
+        )
         self.min_count, self.max_vocab_size, self.max_final_vocab = (
-            min_count, max_vocab_size, max_final_vocab)  # fmt: skip
+            min_count,
+            max_vocab_size,
+            max_final_vocab,
+        )
         self.sample, self.x_max, self.alpha, self.eta = sample, x_max, alpha, eta
         self.epochs, self.grad_clip, self.add_context = epochs, grad_clip, add_context
         self.deterministic, self.seed, self.workers = deterministic, seed, workers
@@ -117,8 +147,12 @@ class GloVe:
             need(p, p[name] in (0, 1, True, False), name, "a bool")
 
     # -- training -----------------------------------------------------------------------------
-    def fit(self, corpus: str | os.PathLike | Iterable[list[str]] | Cooccurrence,
-            callbacks: Sequence = (), progress: TrainProgress | None = None) -> GloVe:  # fmt: skip
+    def fit(
+        self,
+        corpus: str | os.PathLike | Iterable[list[str]] | Cooccurrence,
+        callbacks: Sequence = (),
+        progress: TrainProgress | None = None,
+    ) -> GloVe:
         """Count (unless given a fitted ``Cooccurrence``), then train ``epochs`` epochs."""
         self.check_params()
         t0 = time.perf_counter()
@@ -154,9 +188,19 @@ class GloVe:
         strata = STRATA if self.deterministic else 1
         self._rows, self._cols = np.empty(n, np.int32), np.empty(n, np.int32)
         self._logx, self._fx = np.empty(n, np.float32), np.empty(n, np.float32)
-        self._starts = layout(m.indptr.astype(np.int64), m.indices, m.data, strata,
-                              float(self.x_max), float(self.alpha), self.seed,
-                              self._rows, self._cols, self._logx, self._fx)  # fmt: skip
+        self._starts = layout(
+            m.indptr.astype(np.int64),
+            m.indices,
+            m.data,
+            strata,
+            float(self.x_max),
+            float(self.alpha),
+            self.seed,
+            self._rows,
+            self._cols,
+            self._logx,
+            self._fx,
+        )
         rng = np.random.default_rng(self.seed)
         d = self.vector_size
 
@@ -177,8 +221,10 @@ class GloVe:
         if not self.deterministic:  # Hogwild: one round, a slice per worker
             cuts = np.linspace(0, n, self.workers + 1).astype(np.int64)
             return [[(int(cuts[k]), int(cuts[k + 1])) for k in range(self.workers)]]
-        return [[(int(s[r * STRATA + g]), int(s[r * STRATA + g + 1])) for g in range(STRATA)]
-                for r in range(STRATA)]  # fmt: skip
+        return [
+            [(int(s[r * STRATA + g]), int(s[r * STRATA + g + 1])) for g in range(STRATA)]
+            for r in range(STRATA)
+        ]
 
     def _train(self, callbacks: Sequence, progress: TrainProgress | None) -> None:
         from wordvec.kernels.glove import Entries, Params, train_range

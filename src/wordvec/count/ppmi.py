@@ -52,8 +52,16 @@ from wordvec.vectors.keyedvectors import KeyedVectors
 
 SvdSolver = Literal["randomized", "arpack"]
 _DEFAULTS = dict(COUNT_PARAMS, window=2, weighting="dynamic", sample=1e-5)
-_OWN = dict(vector_size=100, cds=0.75, shift=1.0, eig=0.5, add_context=False,
-            svd_solver="randomized", n_iter=3, oversample=20)  # fmt: skip
+_OWN = dict(
+    vector_size=100,
+    cds=0.75,
+    shift=1.0,
+    eig=0.5,
+    add_context=False,
+    svd_solver="randomized",
+    n_iter=3,
+    oversample=20,
+)
 
 
 def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
@@ -85,8 +93,12 @@ def spmm(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
         spmm_rows(m.indptr, m.indices, m.data, x, out, 0, m.shape[0])
         return out
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(lambda w: spmm_rows(m.indptr, m.indices, m.data, x, out, cuts[w],
-                                          cuts[w + 1]), range(workers)))  # fmt: skip
+        list(
+            pool.map(
+                lambda w: spmm_rows(m.indptr, m.indices, m.data, x, out, cuts[w], cuts[w + 1]),
+                range(workers),
+            )
+        )
     return out
 
 
@@ -106,8 +118,9 @@ def orthonormalize(y: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(q, np.float32)
 
 
-def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int = 1,
-                   workers: int = 1):  # fmt: skip
+def randomized_svd(
+    m, k: int, n_iter: int = 3, oversample: int = 20, seed: int = 1, workers: int = 1
+):
     """Top ``k`` singular triplets of a sparse CSR matrix: (U: [n, k], s: [k], Vt: [k, p]),
     s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
     rng = np.random.default_rng(seed)
@@ -125,8 +138,15 @@ def randomized_svd(m, k: int, n_iter: int = 3, oversample: int = 20, seed: int =
     return (q @ ub)[:, :k], s[:k], vt[:k]
 
 
-def truncated_svd(m, k: int, solver: str = "randomized", n_iter: int = 3, oversample: int = 20,
-                  seed: int = 1, workers: int = 1):  # fmt: skip
+def truncated_svd(
+    m,
+    k: int,
+    solver: str = "randomized",
+    n_iter: int = 3,
+    oversample: int = 20,
+    seed: int = 1,
+    workers: int = 1,
+):
     """(U, s, Vt) of rank ``k``, singular values descending, with the chosen solver; each
     singular vector's sign is fixed (largest entry of U positive) so runs compare."""
     if solver == "arpack":
@@ -157,17 +177,39 @@ class PPMI:
     Learned state: ``wv`` (KeyedVectors), ``singular_values_``, ``seconds_``.
     """
 
-    def __init__(self, vector_size: int = 100, window: int = 2, weighting: str = "dynamic",
-                 context: str = "symmetric", min_count: int = 5, max_vocab_size: int | None = None,
-                 max_final_vocab: int | None = None, sample: float = 1e-5, cds: float = 0.75,
-                 shift: float = 1.0, eig: float = 0.5, add_context: bool = False,
-                 svd_solver: SvdSolver = "randomized", n_iter: int = 3, oversample: int = 20,
-                 seed: int = 1, workers: int = 2, max_memory: int = 1 << 30,
-                 unicode_errors: str = "strict"):  # fmt: skip
+    def __init__(
+        self,
+        vector_size: int = 100,
+        window: int = 2,
+        weighting: str = "dynamic",
+        context: str = "symmetric",
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+        sample: float = 1e-5,
+        cds: float = 0.75,
+        shift: float = 1.0,
+        eig: float = 0.5,
+        add_context: bool = False,
+        svd_solver: SvdSolver = "randomized",
+        n_iter: int = 3,
+        oversample: int = 20,
+        seed: int = 1,
+        workers: int = 2,
+        max_memory: int = 1 << 30,
+        unicode_errors: str = "strict",
+    ):
         self.vector_size, self.window, self.weighting, self.context = (
-            vector_size, window, weighting, context)  # fmt: skip
+            vector_size,
+            window,
+            weighting,
+            context,
+        )
         self.min_count, self.max_vocab_size, self.max_final_vocab = (
-            min_count, max_vocab_size, max_final_vocab)  # fmt: skip
+            min_count,
+            max_vocab_size,
+            max_final_vocab,
+        )
         self.sample, self.cds, self.shift, self.eig = sample, cds, shift, eig
         self.add_context, self.svd_solver, self.n_iter = add_context, svd_solver, n_iter
         self.oversample, self.seed, self.workers = oversample, seed, workers
@@ -179,20 +221,22 @@ class PPMI:
     def check_params(self) -> None:
         p = self.get_params()
         check_count_params(p)
-        need(p, is_int(p["vector_size"]) and p["vector_size"] >= 1, "vector_size",
-             "an integer >= 1")  # fmt: skip
+        need(
+            p, is_int(p["vector_size"]) and p["vector_size"] >= 1, "vector_size", "an integer >= 1"
+        )
         need(p, is_num(p["cds"]) and 0 < p["cds"] <= 1, "cds", "a number in (0, 1]")
         need(p, is_num(p["shift"]) and p["shift"] >= 1, "shift", "a number >= 1 (k of log k)")
         need(p, is_num(p["eig"]) and 0 <= p["eig"] <= 1, "eig", "a number in [0, 1]")
         need(p, p["add_context"] in (0, 1, True, False), "add_context", "a bool")
-        need(p, p["svd_solver"] in ("randomized", "arpack"), "svd_solver",
-             "'randomized' or 'arpack'")  # fmt: skip
+        need(
+            p, p["svd_solver"] in ("randomized", "arpack"), "svd_solver", "'randomized' or 'arpack'"
+        )
         need(p, is_int(p["n_iter"]) and p["n_iter"] >= 0, "n_iter", "an integer >= 0")
-        need(p, is_int(p["oversample"]) and p["oversample"] >= 0, "oversample",
-             "an integer >= 0")  # fmt: skip
+        need(p, is_int(p["oversample"]) and p["oversample"] >= 0, "oversample", "an integer >= 0")
 
-    def fit(self, corpus: str | os.PathLike | Iterable[list[str]] | Cooccurrence,
-            progress=None) -> PPMI:  # fmt: skip
+    def fit(
+        self, corpus: str | os.PathLike | Iterable[list[str]] | Cooccurrence, progress=None
+    ) -> PPMI:
         """Count (unless given a fitted ``Cooccurrence``), weight and factorise."""
         self.check_params()
         t0 = time.perf_counter()
@@ -215,8 +259,10 @@ class PPMI:
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
         if k >= v:
-            raise ValueError(f"vector_size ({k}) must be smaller than the vocabulary ({v} words) "
-                             "for a truncated SVD; lower vector_size or min_count")  # fmt: skip
+            raise ValueError(
+                f"vector_size ({k}) must be smaller than the vocabulary ({v} words) "
+                "for a truncated SVD; lower vector_size or min_count"
+            )
         m = ppmi_matrix(matrix, self.cds, self.shift)
         if m.nnz == 0:
             raise ValueError(
@@ -239,8 +285,15 @@ class PPMI:
         from wordvec.formats.native import save_native
 
         meta = {"kind": PPMI_KIND, "params": self.get_params(), "words": self.wv.index_to_key}
-        save_native(path, meta, {"vectors": self.wv.vectors, "counts": self.wv.counts,
-                                 "singular_values": self.singular_values_})  # fmt: skip
+        save_native(
+            path,
+            meta,
+            {
+                "vectors": self.wv.vectors,
+                "counts": self.wv.counts,
+                "singular_values": self.singular_values_,
+            },
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> PPMI:

@@ -47,15 +47,18 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     if magic != FASTTEXT_MAGIC:
         raise FormatError(f"{path}: not a fastText model (bad magic bytes)")
     if version != _FASTTEXT_VERSION:
-        raise FormatError(f"{path}: fastText format version {version}; wordvec reads "
-                          f"{_FASTTEXT_VERSION} (fastText 0.9)")  # fmt: skip
+        raise FormatError(
+            f"{path}: fastText format version {version}; wordvec reads "
+            f"{_FASTTEXT_VERSION} (fastText 0.9)"
+        )
     args = struct.unpack("<12id", _read_exact(f, 56, path, "arguments"))
     dim, bucket, minn, maxn = args[0], args[8], args[9], args[10]
     size, nwords, nlabels = struct.unpack("<3i", _read_exact(f, 12, path, "dictionary"))
     _ntokens, prune_size = struct.unpack("<2q", _read_exact(f, 16, path, "dictionary"))
     if nlabels > 0:
-        raise FormatError(f"{path}: a supervised fastText model (labels): it has no word "
-                          "vectors to read")  # fmt: skip
+        raise FormatError(
+            f"{path}: a supervised fastText model (labels): it has no word vectors to read"
+        )
     if not (0 <= nwords <= size) or dim <= 0 or bucket < 0 or prune_size < -1:
         raise FormatError(f"{path}: corrupt fastText dictionary header")
     rest = f.read()  # words, counts, pruned ids, then the matrices
@@ -83,8 +86,10 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     if pos + 17 > len(rest):
         raise FormatError(f"{path}: truncated fastText model (before the input matrix)")
     if rest[pos]:
-        raise FormatError(f"{path}: a quantized fastText model (.ftz): wordvec reads full "
-                          "models only; use fastText's full .bin or its .vec file")  # fmt: skip
+        raise FormatError(
+            f"{path}: a quantized fastText model (.ftz): wordvec reads full "
+            "models only; use fastText's full .bin or its .vec file"
+        )
     rows, cols = struct.unpack_from("<2q", rest, pos + 1)
     pos += 17
     if cols != dim or rows < nwords or rows < 0:
@@ -97,8 +102,10 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
         raise FormatError(f"{path}: truncated or quantized fastText output matrix")
     out_rows, out_cols = struct.unpack_from("<2q", rest, pos + 1)
     if pos + 17 + 4 * out_rows * out_cols != len(rest):
-        raise FormatError(f"{path}: truncated fastText model (the output matrix needs "
-                          f"{out_rows} x {out_cols} values; the file ends elsewhere)")  # fmt: skip
+        raise FormatError(
+            f"{path}: truncated fastText model (the output matrix needs "
+            f"{out_rows} x {out_cols} values; the file ends elsewhere)"
+        )
     try:
         words = [w.decode("utf-8") for w in raw_words]
     except UnicodeDecodeError:

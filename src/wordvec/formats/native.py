@@ -86,8 +86,9 @@ def check_writable(path: str | os.PathLike, nbytes: int | None = None) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".check", dir=parent)
     except OSError as e:
-        raise type(e)(e.errno, f"cannot create a file in {str(parent)!r} ({e.strerror})",
-                      text) from None  # fmt: skip
+        raise type(e)(
+            e.errno, f"cannot create a file in {str(parent)!r} ({e.strerror})", text
+        ) from None
     os.close(fd)
     os.unlink(tmp)
     if nbytes is not None:
@@ -95,8 +96,12 @@ def check_writable(path: str | os.PathLike, nbytes: int | None = None) -> Path:
 
         free = shutil.disk_usage(parent).free
         if nbytes > free:
-            raise OSError(28, f"needs about {nbytes / 2**20:,.0f} MB but only "
-                          f"{free / 2**20:,.0f} MB is free on its disk", text)  # fmt: skip
+            raise OSError(
+                28,
+                f"needs about {nbytes / 2**20:,.0f} MB but only "
+                f"{free / 2**20:,.0f} MB is free on its disk",
+                text,
+            )
     return path
 
 
@@ -158,8 +163,10 @@ def open_output(path: str | os.PathLike):
 
 # -- reading: what a file is ----------------------------------------------------------------------
 _COMPRESSED_MAGIC: dict[bytes, Compression] = {
-    b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz",
-}  # fmt: skip
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+}
 _COMPRESSED_NAME = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz"}
 
 
@@ -231,16 +238,22 @@ def _describe(head: bytes) -> str | None:
     if head[:4] == struct.pack("<i", FASTTEXT_MAGIC):
         return None  # readable: see load_fasttext_bin
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return ("a Python pickle (what gensim's model.save() and KeyedVectors.save() write): "
-                "wordvec never loads pickles (they can run code); in gensim, load it, write "
-                "model.wv.save_word2vec_format('vectors.bin', binary=True) and use that")
+        return (
+            "a Python pickle (what gensim's model.save() and KeyedVectors.save() write): "
+            "wordvec never loads pickles (they can run code); in gensim, load it, write "
+            "model.wv.save_word2vec_format('vectors.bin', binary=True) and use that"
+        )
     if head.startswith(b"\x93NUMPY"):
-        return ("a NumPy .npy array (no words: gensim stores big arrays of a pickled model "
-                "this way); load the model it belongs to in gensim and write "
-                "save_word2vec_format('vectors.bin', binary=True)")  # fmt: skip
+        return (
+            "a NumPy .npy array (no words: gensim stores big arrays of a pickled model "
+            "this way); load the model it belongs to in gensim and write "
+            "save_word2vec_format('vectors.bin', binary=True)"
+        )
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return ("a zip archive (or a NumPy .npz, which is one): unzip it and give the vectors "
-                "file inside (.vec, .txt, .bin or .wv)")  # fmt: skip
+        return (
+            "a zip archive (or a NumPy .npz, which is one): unzip it and give the vectors "
+            "file inside (.vec, .txt, .bin or .wv)"
+        )
     if head.startswith(b"\x89HDF"):
         return "an HDF5 file (e.g. a Keras model): export the embedding as word2vec text"
     return None
@@ -407,6 +420,7 @@ def check_unique(words: list[str], path: Path) -> None:
             )
         seen[w] = i
 
+
 def looks_binary(f: BinaryIO, d: int) -> bool:
     """Guess the format from the first record: text if the rest of its line is d numbers."""
     pos = f.tell()
@@ -424,19 +438,31 @@ def looks_binary(f: BinaryIO, d: int) -> bool:
         return True
     return False
 
+
 def refuse_other_kinds(path: Path) -> None:
     """FormatError saying what the file is, when its first bytes show it is no vectors file."""
     text = identify(path)
     if text is not None:
         raise FormatError(f"{path}: {text}")
 
+
 # -- format names ---------------------------------------------------------------------------------
 _SUFFIXES: dict[str, Format] = {
-    ".wv": "native", ".bin": "binary", ".txt": "text", ".vec": "text", ".tsv": "projector",
+    ".wv": "native",
+    ".bin": "binary",
+    ".txt": "text",
+    ".vec": "text",
+    ".tsv": "projector",
     ".glove": "glove",
-}  # fmt: skip
-_ALIASES: dict[str, Format] = {"word2vec": "text", "vec": "text", "fasttext": "text",
-                               "txt": "text", "bin": "binary", "tsv": "projector"}  # fmt: skip
+}
+_ALIASES: dict[str, Format] = {
+    "word2vec": "text",
+    "vec": "text",
+    "fasttext": "text",
+    "txt": "text",
+    "bin": "binary",
+    "tsv": "projector",
+}
 SUFFIX_HELP = ".wv native, .bin word2vec binary, .txt/.vec text, .glove, .tsv projector"
 
 

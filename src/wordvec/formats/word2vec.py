@@ -124,12 +124,14 @@ def read_word2vec(
                     f"{path}: truncated: the header promises {v:,} lines of {d} values, "
                     f"the file has only {size:,} bytes"
                 )
-            words, vectors, where = _read_text(f, path, n, d, unicode_errors, 1 if header else 0,
-                                               limit is None)  # fmt: skip
+            words, vectors, where = _read_text(
+                f, path, n, d, unicode_errors, 1 if header else 0, limit is None
+            )
     check_unique(words, path)
     if not allow_nonfinite:
         check_finite(vectors, words, path, where)
     return words, vectors
+
 
 def _decode(raw: bytes, errors: str, path: Path, where: str) -> str:
     try:
@@ -261,6 +263,7 @@ def _read_text(f, path, n, d, errors, lineno, check_end, sep=None):
         raise FormatError(f"{path}: no vectors found")
     return words, np.concatenate(blocks), where
 
+
 # -- GloVe and the Embedding Projector ------------------------------------------------------------
 def projector_metadata_path(path: str | os.PathLike) -> Path:
     """The metadata file beside a projector vectors file: ``vectors.tsv`` -> ``metadata.tsv``,
@@ -323,8 +326,9 @@ def read_projector(
     with open_input(path) as f:
         # each line is all values: give _read_text a dummy word column
         tagged = (b"w\t" + line if line.strip() else line for line in f)
-        _, vectors, where = _read_text(tagged, path, None, None, unicode_errors, 0, False,
-                                       sep=b"\t")  # fmt: skip
+        _, vectors, where = _read_text(
+            tagged, path, None, None, unicode_errors, 0, False, sep=b"\t"
+        )
     if len(names) != vectors.shape[0]:
         raise FormatError(
             f"{metadata}: {len(names)} words for the {vectors.shape[0]} vectors in {path}"

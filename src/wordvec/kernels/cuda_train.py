@@ -149,8 +149,10 @@ else:  # Numba's simulator has no warp shuffles: the same butterfly on a per-war
         with _warps_lock:
             per_block = _warps.setdefault(th._manager, {})
             if tid // WARP not in per_block:
-                per_block[tid // WARP] = (np.zeros((2, WARP, MAX_OUT), np.float32),
-                                          threading.Barrier(WARP, timeout=300))  # fmt: skip
+                per_block[tid // WARP] = (
+                    np.zeros((2, WARP, MAX_OUT), np.float32),
+                    threading.Barrier(WARP, timeout=300),
+                )
             buf, bar = per_block[tid // WARP]
         return tid % WARP, buf, bar, th
 

@@ -15,8 +15,10 @@ def parse_modes(merge, n: int) -> list[int]:
     per matrix, comma-separated or a list (repeated when fewer)."""
     names = merge.split(",") if isinstance(merge, str) else list(merge)
     if not names or any(name not in MODES for name in names):
-        raise ValueError(f"merge must be one of {sorted(MODES)} (or one per matrix, "
-                         f"comma-separated), got {merge!r}")  # fmt: skip
+        raise ValueError(
+            f"merge must be one of {sorted(MODES)} (or one per matrix, "
+            f"comma-separated), got {merge!r}"
+        )
     return [MODES[name] for name in (names * n)[:n]]
 
 

@@ -337,8 +337,9 @@ def apply_ids(tokens, line_ends, slot_word, slot_conn, phrases, phrase_slot):
             if c == 0:
                 p = -1
                 if s >= 0 and k <= max_run:
-                    p = find_phrase(ptab, first, second, inner, slot_word[tokens[s]],
-                                    slot_word[w], run)  # fmt: skip
+                    p = find_phrase(
+                        ptab, first, second, inner, slot_word[tokens[s]], slot_word[w], run
+                    )
                 if p >= 0:
                     out[o] = phrase_slot[p]
                     o += 1

@@ -210,8 +210,9 @@ def scan(buf, end, final, table, whash, counts, woff, arena, out, line_ends, st)
         if not frozen:
             if slot < 0:  # a new word
                 slot = n_words
-                used = _add_word(table, i, h, prefix, whash, counts, woff, arena, slot, used,
-                                 buf, pos, n)  # fmt: skip
+                used = _add_word(
+                    table, i, h, prefix, whash, counts, woff, arena, slot, used, buf, pos, n
+                )
                 n_words += 1
             counts[slot] += 1
         out[n_out] = slot
@@ -258,8 +259,9 @@ def absorb(table, whash, counts, woff, arena, n_words, used, o_whash, o_counts, 
         s, i = lookup(table, woff, arena, o_arena, start, n, o_whash[j], prefix)
         if s < 0:
             s = n_words
-            used = _add_word(table, i, o_whash[j], prefix, whash, counts, woff, arena, s, used,
-                             o_arena, start, n)  # fmt: skip
+            used = _add_word(
+                table, i, o_whash[j], prefix, whash, counts, woff, arena, s, used, o_arena, start, n
+            )
             n_words += 1
         counts[s] += o_counts[j]
         remap[j] = s

@@ -157,8 +157,9 @@ def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_
             a5 += u * w
             b5 += v * w
         loss += _grads6((a0, a1, a2, a3, a4, a5), labels, shift, alpha, g[j], 1.0)
-        loss += _grads6((b0, b1, b2, b3, b4, b5), labels, shift, alpha, g[j + 1],
-                        1.0 if twin else 0.0)  # fmt: skip
+        loss += _grads6(
+            (b0, b1, b2, b3, b4, b5), labels, shift, alpha, g[j + 1], 1.0 if twin else 0.0
+        )
     for j in range(0, n_in, 2):  # input errors from the old output rows
         ea, eb = e_in[j], e_in[j + 1]
         ga, gb = g[j], g[j + 1]
@@ -243,9 +244,14 @@ def prefetch_row(typingctx, matrix, row):
         i = context.cast(builder, args[1], signature.args[1], types.intp)
         zero = context.get_constant(types.intp, 0)
         ptr = cgutils.get_item_pointer2(
-            context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
-            cgutils.unpack_tuple(builder, ary.strides), "C", [i, zero],
-        )  # fmt: skip
+            context,
+            builder,
+            ary.data,
+            cgutils.unpack_tuple(builder, ary.shape),
+            cgutils.unpack_tuple(builder, ary.strides),
+            "C",
+            [i, zero],
+        )
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
@@ -322,8 +328,9 @@ def _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg)
     Returns (kept count, rng state, raw tokens of the call before the sentence, raw tokens per
     kept token: tokens are spread evenly over the sentence's raw length for the learning rate)."""
     start, end = corpus.bounds[s], corpus.bounds[s + 1]
-    n, state = _subsample(corpus.ids, corpus.rare, corpus.rare_starts[s], start, end, tables.keep,
-                          sent, state)  # fmt: skip
+    n, state = _subsample(
+        corpus.ids, corpus.rare, corpus.rare_starts[s], start, end, tables.keep, sent, state
+    )
     for i in range(n):
         cut[i] = 0
         if opts.shrink:
@@ -449,8 +456,9 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     e_in = np.empty((2 * opts.window, d), np.float32)
     g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
     for s in range(s0, s1):
-        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
-                                        syn0, syn1neg)  # fmt: skip
+        n, state, base, frac = _prepare(
+            corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
+        )
         kept += n
         for i in range(n):
             alpha = alpha0 + step * (base + i * frac)
@@ -460,21 +468,25 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
             w = sent[i]
             pairs += m
             if opts.negative > 0:
-                k = _fill_ns(w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift,
-                             touched)  # fmt: skip
+                k = _fill_ns(
+                    w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift, touched
+                )
                 if k == 6:
-                    loss += _logistic_block6(syn0, ctx, m, syn1neg, outputs, labels, shift,
-                                             alpha, e_in, g)  # fmt: skip
+                    loss += _logistic_block6(
+                        syn0, ctx, m, syn1neg, outputs, labels, shift, alpha, e_in, g
+                    )
                 else:
-                    loss += _logistic_block(syn0, ctx, m, syn1neg, outputs, labels, shift, k,
-                                            alpha, e_in, g)  # fmt: skip
+                    loss += _logistic_block(
+                        syn0, ctx, m, syn1neg, outputs, labels, shift, k, alpha, e_in, g
+                    )
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, m)
             if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality
-                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels,
-                               touched)  # fmt: skip
+                k = _fill_path(
+                    w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
+                )
                 e = e_in[0]
                 for j in range(m):
                     x = syn0[ctx[j]]
@@ -497,8 +509,9 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
     g = np.empty((1, outputs.shape[0]), np.float32)
     h, e = np.empty(d, np.float32), np.empty(d, np.float32)  # the context's sum, its error
     for s in range(s0, s1):
-        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
-                                        syn0, syn1neg)  # fmt: skip
+        n, state, base, frac = _prepare(
+            corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
+        )
         kept += n
         for i in range(n):
             alpha = alpha0 + step * (base + i * frac)
@@ -518,14 +531,16 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
             w = sent[i]
             pairs += 1
             if opts.negative > 0:
-                k = _fill_ns(w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift,
-                             touched)  # fmt: skip
+                k = _fill_ns(
+                    w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift, touched
+                )
                 loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0])
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, 1)
             if opts.hs:
-                k = _fill_path(w, tables.codes, tables.points, tables.code_len, outputs, labels,
-                               touched)  # fmt: skip
+                k = _fill_path(
+                    w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
+                )
                 loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0])
             for j in range(m):
                 x = syn0[ctx[j]]
@@ -546,8 +561,9 @@ def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, st
     touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
     h, e = np.empty(d, np.float32), np.empty(d, np.float32)  # the context's sum, its error
     for s in range(s0, s1):
-        n, state, base, frac = _prepare(corpus, tables, opts, s, s0, sent, cut, negs, state,
-                                        syn0, syn1neg)  # fmt: skip
+        n, state, base, frac = _prepare(
+            corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
+        )
         kept += n
         for i in range(n):
             alpha = alpha0 + step * (base + i * frac)

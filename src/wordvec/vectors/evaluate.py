@@ -102,7 +102,6 @@ class AnalogyResult:
         }
 
 
-
 def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np.ndarray:
     """3CosMul's score (Levy & Goldberg 2014, eq. 4) from cosines: ``prod_p s_p / (prod_n s_n +
     COSMUL_EPSILON)`` with ``s = (1 + cos) / 2`` in [0, 1], as gensim's ``most_similar_cosmul``.
@@ -115,6 +114,7 @@ def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray]) -> np
             prod = prod * ((1.0 + cos) / 2.0)
         products.append(prod)
     return products[0] / (products[1] + np.float32(COSMUL_EPSILON))
+
 
 def read_analogies(
     path: str | os.PathLike, case_insensitive: bool = True
@@ -160,8 +160,9 @@ def evaluate_analogies(
     ``s = (1 + cos) / 2`` (Levy & Goldberg 2014; gensim's ``most_similar_cosmul``).
     """
     result = AnalogyResult(0, 0, 0, {}, method, restrict_vocab)
-    for name, _questions, _known, right in _answer(kv, path, restrict_vocab, method,
-                                                   case_insensitive):  # fmt: skip
+    for name, _questions, _known, right in _answer(
+        kv, path, restrict_vocab, method, case_insensitive
+    ):
         correct = int(np.count_nonzero(right))
         result.skipped += len(_questions) - right.shape[0]
         c0, t0 = result.sections.get(name, (0, 0))  # a repeated section name adds up
@@ -206,12 +207,13 @@ def gensim_analogies(
     ``dummy4unknown`` the questions with a word outside the cutoff count as wrong."""
     methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
     if similarity_function not in methods:
-        raise ValueError(f"similarity_function must be one of {sorted(methods)}, "
-                         f"got {similarity_function!r}")  # fmt: skip
+        raise ValueError(
+            f"similarity_function must be one of {sorted(methods)}, got {similarity_function!r}"
+        )
     sections: list[dict] = []
-    for name, questions, known, right in _answer(kv, path, restrict_vocab,
-                                                 methods[similarity_function],
-                                                 case_insensitive):  # fmt: skip
+    for name, questions, known, right in _answer(
+        kv, path, restrict_vocab, methods[similarity_function], case_insensitive
+    ):
         answered = [q for q, k in zip(questions, known, strict=True) if k]
         correct = [q for q, r in zip(answered, right, strict=True) if r]
         incorrect = [q for q, r in zip(answered, right, strict=True) if not r]

@@ -167,13 +167,18 @@ class KeyedVectors:
         if weights.ndim == 1 and len(keys) == 1:
             weights = weights[None, :]
         if weights.shape != (len(keys), self.vector_size):
-            raise ValueError(f"{len(keys)} keys need weights of shape ({len(keys)}, "
-                             f"{self.vector_size}), got {weights.shape}")  # fmt: skip
+            raise ValueError(
+                f"{len(keys)} keys need weights of shape ({len(keys)}, "
+                f"{self.vector_size}), got {weights.shape}"
+            )
         if len(set(keys)) != len(keys):
             raise ValueError("duplicate keys in add_vectors")
         extra_counts = None if not extras else extras.get("count")
-        counts_in = np.zeros(len(keys), np.int64) if extra_counts is None else np.asarray(
-            extra_counts, np.int64)  # fmt: skip
+        counts_in = (
+            np.zeros(len(keys), np.int64)
+            if extra_counts is None
+            else np.asarray(extra_counts, np.int64)
+        )
         new = [i for i, k in enumerate(keys) if k not in self.key_to_index]
         vectors, counts = self.vectors, self.counts
         if replace:
@@ -205,8 +210,9 @@ class KeyedVectors:
         ``wordvec.vectors.evaluate.evaluate_analogies``."""
         from wordvec.vectors.evaluate import gensim_analogies
 
-        return gensim_analogies(self, analogies, restrict_vocab, case_insensitive,
-                                dummy4unknown, similarity_function)  # fmt: skip
+        return gensim_analogies(
+            self, analogies, restrict_vocab, case_insensitive, dummy4unknown, similarity_function
+        )
 
     def evaluate_word_pairs(
         self,
@@ -513,9 +519,11 @@ class KeyedVectors:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike, mmap: bool | str | None = False,
+        cls,
+        path: str | os.PathLike,
+        mmap: bool | str | None = False,
         allow_nonfinite: bool = False,
-    ) -> KeyedVectors:  # fmt: skip
+    ) -> KeyedVectors:
         """Load a file written by ``save`` (or the vectors of a saved ``Word2Vec`` model). With
         ``mmap`` (True, or gensim's ``"r"``) the vectors are memory-mapped read-only and the
         file's checksums are verified when the vectors are first used."""
@@ -558,8 +566,9 @@ class KeyedVectors:
     ) -> KeyedVectors:
         """Read the word2vec C text or binary format (gensim's name; see ``io.load_word2vec``);
         gensim's ``encoding`` and ``datatype`` are ignored (UTF-8, float32)."""
-        words, vectors = w2v_formats.read_word2vec(path, binary, limit, unicode_errors,
-                                               not no_header, allow_nonfinite)  # fmt: skip
+        words, vectors = w2v_formats.read_word2vec(
+            path, binary, limit, unicode_errors, not no_header, allow_nonfinite
+        )
         return cls(words, vectors)
 
 

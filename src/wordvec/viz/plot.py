@@ -151,9 +151,11 @@ def place_labels(
                 y0 = pts[i, 1] + dy - (h if uy < 0 else h / 2 if uy == 0 else 0)
                 box = np.array([x0, y0, x0 + w, y0 + h])
                 inside = (
-                    box[0] >= frame.x0 and box[2] <= frame.x1
-                    and box[1] >= frame.y0 and box[3] <= frame.y1
-                )  # fmt: skip
+                    box[0] >= frame.x0
+                    and box[2] <= frame.x1
+                    and box[1] >= frame.y0
+                    and box[3] <= frame.y1
+                )
                 if inside and not _overlaps(taken, box):
                     chosen = (ring, ux, uy, radius, box)
                     break

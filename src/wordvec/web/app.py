@@ -103,8 +103,11 @@ class Explorer:
             raise ValueError("workers must be >= 1 and opening >= 0")
         self.kv, self.name = kv, name
         self.max_topn, self.max_points, self.cache_size, self.seed = (
-            max_topn, max_points, cache_size, seed,
-        )  # fmt: skip
+            max_topn,
+            max_points,
+            cache_size,
+            seed,
+        )
         self.workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

@@ -61,8 +61,11 @@ class EvaluateAnalogies(Callback):
         result = evaluate_analogies(model.wv, self.path, self.restrict_vocab, self.method)
         self.history.append((stats.epoch, result.accuracy))
         if self.verbose:
-            print(f"epoch {stats.epoch + 1}: analogy accuracy {result.accuracy:.4f} "
-                  f"({result.correct}/{result.total})", file=sys.stderr)  # fmt: skip
+            print(
+                f"epoch {stats.epoch + 1}: analogy accuracy {result.accuracy:.4f} "
+                f"({result.correct}/{result.total})",
+                file=sys.stderr,
+            )
 
 
 class SaveEvery(Callback):
@@ -88,8 +91,9 @@ class EarlyStopping(Callback):
     """Stop when the epoch loss (or, given an ``EvaluateAnalogies`` callback listed before this
     one, the analogy accuracy) has not improved by ``min_delta`` for ``patience`` epochs."""
 
-    def __init__(self, patience: int = 1, min_delta: float = 0.0,
-                 analogies: EvaluateAnalogies | None = None):  # fmt: skip
+    def __init__(
+        self, patience: int = 1, min_delta: float = 0.0, analogies: EvaluateAnalogies | None = None
+    ):
         if patience < 1:
             raise ValueError(f"patience must be >= 1, got {patience}")
         self.patience, self.min_delta, self.analogies = patience, min_delta, analogies

@@ -51,8 +51,6 @@ MODEL_KIND = native.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
 
 
-
-
 class Word2Vec:
     """word2vec: skip-gram (``sg=1``) or CBOW (``sg=0``) trained with negative sampling
     (``negative > 0``), noise-contrastive estimation (``nce=True`` with ``negative`` noise
@@ -151,13 +149,20 @@ class Word2Vec:
         threads = self.workers if here else 0
         corpus = getattr(self, "corpus_", None)  # None before build_vocab
         return training_bytes(
-            v, self.vector_size, self.window, self.negative, bool(self.hs), bool(self.softmax),
-            threads, copies, nce=bool(self.nce),
+            v,
+            self.vector_size,
+            self.window,
+            self.negative,
+            bool(self.hs),
+            bool(self.softmax),
+            threads,
+            copies,
+            nce=bool(self.nce),
             tokens=corpus.n_tokens if corpus is not None else 0,
             rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
             sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
             max_sentence_length=self.max_sentence_length,
-        )  # fmt: skip
+        )
 
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(
@@ -212,11 +217,14 @@ class Word2Vec:
             self._check_softmax(len(vocab))
         self.corpus_, n_split = split_long(enc, self.max_sentence_length)
         self.report_ = TrainingReport(
-            raw_tokens=enc.raw_tokens, vocab_tokens=enc.n_tokens,
+            raw_tokens=enc.raw_tokens,
+            vocab_tokens=enc.n_tokens,
             vocab_size=len(words if vocab is None else vocab),
-            sentences=int(enc.bounds.shape[0] - 1), sentences_split=n_split,
-            words_pruned_while_scanning=scan.pruned_words, seconds_vocab=time.perf_counter() - t0,
-        )  # fmt: skip
+            sentences=int(enc.bounds.shape[0] - 1),
+            sentences_split=n_split,
+            words_pruned_while_scanning=scan.pruned_words,
+            seconds_vocab=time.perf_counter() - t0,
+        )
         del scan, enc
         trim_heap()  # before the weights: the scan's freed tables must not add to the peak
         return vocab, old_row
@@ -228,11 +236,13 @@ class Word2Vec:
         self.corpus_ = got.corpus
         c = got.counts
         self.report_ = TrainingReport(
-            raw_tokens=c["raw_tokens"], vocab_tokens=c["vocab_tokens"],
+            raw_tokens=c["raw_tokens"],
+            vocab_tokens=c["vocab_tokens"],
             vocab_size=len(got.vocab if got.vocab is not None else words),
-            sentences=c["sentences"], sentences_split=c["sentences_split"],
+            sentences=c["sentences"],
+            sentences_split=c["sentences_split"],
             seconds_vocab=time.perf_counter() - t0,
-        )  # fmt: skip
+        )
         return got.vocab
 
     def _corpus_checksum(self) -> int:
@@ -249,8 +259,9 @@ class Word2Vec:
 
     def _init_weights(self) -> None:
         v, d = len(self.vocab_), self.vector_size
-        self.wv = KeyedVectors(self.vocab_.words, _random_vectors(v, d, self.seed),
-                               self.vocab_.counts)  # fmt: skip
+        self.wv = KeyedVectors(
+            self.vocab_.words, _random_vectors(v, d, self.seed), self.vocab_.counts
+        )
         self.syn1neg_ = np.zeros((v, d), np.float32) if self.negative else None
         n_out = v if self.softmax else max(v - 1, 1)
         self.syn1_ = np.zeros((n_out, d), np.float32) if (self.hs or self.softmax) else None
@@ -345,17 +356,27 @@ class Word2Vec:
         noise = noise_alias(counts, self.ns_exponent) if self.negative else None
         tree = self.huffman_tree() if self.hs else None
         logp = noise_log_probs(counts, self.ns_exponent) if self.nce else None
-        return make_objective(self.corpus_, keep_thresholds(counts, self.sample), noise, tree,
-                              self.window, self.shrink_windows, self.negative, self.hs, self.sg,
-                              self.cbow_mean, self.softmax, logp)  # fmt: skip
+        return make_objective(
+            self.corpus_,
+            keep_thresholds(counts, self.sample),
+            noise,
+            tree,
+            self.window,
+            self.shrink_windows,
+            self.negative,
+            self.hs,
+            self.sg,
+            self.cbow_mean,
+            self.softmax,
+            logp,
+        )
 
     def _weights(self) -> tuple[np.ndarray, ...]:
         """The arrays jobs train: (syn0, syn1neg, syn1), an unused one as float32[1, d]; with
         NCE the syn1 slot is ``nce_bias_`` as float32[V, 1] (a view: trained in place)."""
         dummy = np.zeros((1, self.vector_size), np.float32)
         syn1 = self.nce_bias_.reshape(-1, 1) if self.nce else self.syn1_
-        return (self.wv.vectors, *(w if w is not None else dummy
-                                   for w in (self.syn1neg_, syn1)))  # fmt: skip
+        return (self.wv.vectors, *(w if w is not None else dummy for w in (self.syn1neg_, syn1)))
 
     def _where(self):
         """Where training runs: the backend of the last ``build_vocab`` (or resume), else the
@@ -383,8 +404,9 @@ class Word2Vec:
             per_round = max(1, plan.round_words // job_words)
         bounds = self.corpus_.bounds
         spans = self._where().spans(bounds, copies)  # on the actors: span r is shard r
-        return Schedule(bounds, job_words, self.epochs, self.alpha, self.min_alpha,
-                        self.seed, per_round, spans)  # fmt: skip
+        return Schedule(
+            bounds, job_words, self.epochs, self.alpha, self.min_alpha, self.seed, per_round, spans
+        )
 
     def _train(self, callbacks, progress, checkpoint, checkpoint_every) -> Word2Vec:
         run = self._run
@@ -397,9 +419,17 @@ class Word2Vec:
         trim_heap()  # what building the tables freed goes back to the OS before the peak
         copies, weights = self._replica_count(), self._weights()
         output = "nce" if self.nce else "softmax" if self.softmax else "hs"
-        plan = replicas.plan(copies, [w.shape[0] for w in weights], output, self.corpus_.bounds,
-                             self.batch_words, self.round_words, self._replica_merge,
-                             self._hot_rows, cluster=self._where().actors)  # fmt: skip
+        plan = replicas.plan(
+            copies,
+            [w.shape[0] for w in weights],
+            output,
+            self.corpus_.bounds,
+            self.batch_words,
+            self.round_words,
+            self._replica_merge,
+            self._hot_rows,
+            cluster=self._where().actors,
+        )
         self._executor = self._where().executor(weights, objective, self.workers, copies, plan)
         schedule = self._schedule(self._executor.replicas, plan)
         last_save = [time.perf_counter()]
@@ -425,10 +455,13 @@ class Word2Vec:
                         cb.on_epoch_begin(self, self.epochs_trained_)
                 result = schedule.run_epoch(run, self._executor, on_tick)
                 stats = EpochStats(
-                    epoch=self.epochs_trained_, loss=result.loss, pairs=result.pairs,
-                    words_kept=result.words_kept, seconds=result.seconds,
+                    epoch=self.epochs_trained_,
+                    loss=result.loss,
+                    pairs=result.pairs,
+                    words_kept=result.words_kept,
+                    seconds=result.seconds,
                     words_per_sec=result.tokens / max(result.seconds, 1e-9),
-                )  # fmt: skip
+                )
                 self.loss_history_.append(stats.loss)
                 self.report_.epochs.append(stats)
                 self.epochs_trained_ += 1
@@ -464,8 +497,9 @@ class Word2Vec:
         loss so far, and a checksum of the encoded corpus to refuse resuming on another one."""
         if self._executor is not None:
             self._executor.sync()
-        meta, arrays = model_file.checkpoint(self, CHECKPOINT_KIND, self._run,
-                                             self._corpus_checksum())  # fmt: skip
+        meta, arrays = model_file.checkpoint(
+            self, CHECKPOINT_KIND, self._run, self._corpus_checksum()
+        )
         native.save_native(path, meta, arrays)
 
     @classmethod
@@ -500,11 +534,16 @@ class Word2Vec:
         reads."""
         from wordvec.word2vec.predict import OutputLayer
 
-        return OutputLayer(syn1neg=self.syn1neg_ if self.negative else None,
-                           syn1=self.syn1_, tree=self.huffman_tree() if self.hs else None,
-                           softmax=bool(self.softmax), sg=bool(self.sg), window=self.window,
-                           cbow_mean=bool(self.cbow_mean),
-                           bias=self.nce_bias_ if self.nce else None)  # fmt: skip
+        return OutputLayer(
+            syn1neg=self.syn1neg_ if self.negative else None,
+            syn1=self.syn1_,
+            tree=self.huffman_tree() if self.hs else None,
+            softmax=bool(self.softmax),
+            sg=bool(self.sg),
+            window=self.window,
+            cbow_mean=bool(self.cbow_mean),
+            bias=self.nce_bias_ if self.nce else None,
+        )
 
     def huffman_tree(self):
         """The Huffman tree of the vocabulary's counts (built once per vocabulary)."""

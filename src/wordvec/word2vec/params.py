@@ -68,22 +68,34 @@ PARAMS: list[Param] = [
     Param("sg", 0, "flag", "1: skip-gram, 0: CBOW", cli_default=1),
     Param("cbow_mean", 1, "flag", "CBOW: 1 mean of the context vectors, 0 their sum"),
     Param("softmax", False, "flag", "the full softmax (vocabularies up to 10,000 words)"),
-    Param("nce", False, "flag",
-          "noise-contrastive estimation with `negative` noise words, not negative sampling"),
+    Param(
+        "nce",
+        False,
+        "flag",
+        "noise-contrastive estimation with `negative` noise words, not negative sampling",
+    ),
     Param("shrink_windows", True, "flag", "draw each window's size in 1..window, as the C tool"),
     Param("seed", 1, "int", "random seed"),
     Param("workers", 3, "int>=1", "training threads", cli_default=2),
     Param("batch_words", 10_000, "int>=1", "tokens a job (the unit of work and of seeding)"),
     Param("max_sentence_length", 10_000, "int>=1", "longer sentences are cut (nothing dropped)"),
     Param("unicode_errors", "strict", "unicode", "invalid UTF-8: strict, replace or ignore"),
-    Param("deterministic", True, "flag",
-          "several workers give the same vectors on every run (False: Hogwild, fastest)"),
-    Param("round_words", None, "none|int>=1",
-          "tokens between two consistent points (merges of every row, progress, checkpoints); "
-          "default 1,000,000, or 4,000,000 on 2 Ray actors"),
+    Param(
+        "deterministic",
+        True,
+        "flag",
+        "several workers give the same vectors on every run (False: Hogwild, fastest)",
+    ),
+    Param(
+        "round_words",
+        None,
+        "none|int>=1",
+        "tokens between two consistent points (merges of every row, progress, checkpoints); "
+        "default 1,000,000, or 4,000,000 on 2 Ray actors",
+    ),
     Param("device", "cpu", "device", "where to train: cpu (threads) or cuda (one GPU)"),
     Param("cluster", None, "cluster", "train on Ray actors (workers = actors): ray or ray:ADDRESS"),
-]  # fmt: skip
+]
 
 NAMES: list[str] = [p.name for p in PARAMS]
 DEFAULTS: dict[str, Any] = {p.name: p.default for p in PARAMS}
@@ -101,8 +113,10 @@ def validate(params: dict[str, Any]) -> None:
     if params["softmax"] and (params["hs"] or params["negative"]):
         raise ValueError("softmax=True is the full softmax: set hs=0 and negative=0 with it")
     if params["nce"] and (params["hs"] or params["softmax"] or not params["negative"]):
-        raise ValueError("nce=True replaces negative sampling: it needs negative > 0 (its noise "
-                         "words) and cannot be combined with hs=1 or softmax=True")  # fmt: skip
+        raise ValueError(
+            "nce=True replaces negative sampling: it needs negative > 0 (its noise "
+            "words) and cannot be combined with hs=1 or softmax=True"
+        )
     if not (params["softmax"] or params["hs"] or params["negative"]):
         raise ValueError("nothing to train: set negative > 0, hs=1, or softmax=True")
 
@@ -162,26 +176,35 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
         kw: dict[str, Any] = {"dest": p.name, "default": argparse.SUPPRESS}
         if p.name == "deterministic":
             group.add_argument(
-                flag, action="store_false", **kw,
+                flag,
+                action="store_false",
+                **kw,
                 help="fastest mode with several workers (Hogwild): runs differ in "
                 "the last bits; default: the same vectors on every run",
-            )  # fmt: skip
+            )
         elif p.name == "shrink_windows":
-            group.add_argument(flag, action="store_false", **kw,
-                               help="use the full window for every word")  # fmt: skip
+            group.add_argument(
+                flag, action="store_false", **kw, help="use the full window for every word"
+            )
         elif p.name == "softmax":
-            group.add_argument(flag, action="store_true", **kw,
-                               help=p.help + " (needs --negative 0)")  # fmt: skip
+            group.add_argument(
+                flag, action="store_true", **kw, help=p.help + " (needs --negative 0)"
+            )
         elif p.name == "nce":
             group.add_argument(flag, action="store_true", **kw, help=p.help + " (needs --hs 0)")
         elif p.name == "cluster":  # the one spelling of the cluster: --ray [ADDRESS]
             group.add_argument(
-                flag, nargs="?", const="", type=_ray_address, metavar="ADDRESS", **kw,
+                flag,
+                nargs="?",
+                const="",
+                type=_ray_address,
+                metavar="ADDRESS",
+                **kw,
                 help="train on Ray actors (--workers of them): the cluster at ADDRESS "
                 "(HOST:PORT, or auto), else RAY_ADDRESS or this machine's `ray start` cluster, "
-                "else a new local one (the library's cluster=\"ray[:ADDRESS]\"; "
+                'else a new local one (the library\'s cluster="ray[:ADDRESS]"; '
                 "pip install 'wordvec[ray]'; docs/cluster.md)",
-            )  # fmt: skip
+            )
         elif p.name in ("unicode_errors", "device"):
             unicode = ("strict", "replace", "ignore")
             choices = unicode if p.name == "unicode_errors" else ("cpu", "cuda")
@@ -189,8 +212,9 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
         elif p.check == "flag":
             group.add_argument(flag, type=int, choices=(0, 1), help=help_, **kw)
         else:
-            kind = {"sample": float, "alpha": float, "min_alpha": float,
-                    "exponent": float}.get(p.check, int)  # fmt: skip
+            kind = {"sample": float, "alpha": float, "min_alpha": float, "exponent": float}.get(
+                p.check, int
+            )
             group.add_argument(flag, type=kind, help=help_, **kw)
 
 

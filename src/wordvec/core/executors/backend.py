@@ -64,8 +64,9 @@ class Threads:
     def executor(self, weights, objective, workers: int, copies: int, plan):
         from wordvec.core.executors.threads import ThreadExecutor
 
-        return ThreadExecutor(weights, objective, workers, copies, plan.merge, plan.hot,
-                              plan.hot_every)  # fmt: skip
+        return ThreadExecutor(
+            weights, objective, workers, copies, plan.merge, plan.hot, plan.hot_every
+        )
 
 
 class Cuda(Threads):
@@ -116,14 +117,23 @@ class Ray(Threads):
         vocab = None
         if words is None:
             vocab, bounds, _, counts, self.shards = cluster_input.build_vocab_on_actors(
-                corpus, p["workers"], p["min_count"], p["max_final_vocab"],
-                p["unicode_errors"], p["max_sentence_length"], address=self.address,
-            )  # fmt: skip
+                corpus,
+                p["workers"],
+                p["min_count"],
+                p["max_final_vocab"],
+                p["unicode_errors"],
+                p["max_sentence_length"],
+                address=self.address,
+            )
         else:
             bounds, _, counts, self.shards = cluster_input.encode_on_actors(
-                corpus, p["workers"], words, p["unicode_errors"], p["max_sentence_length"],
+                corpus,
+                p["workers"],
+                words,
+                p["unicode_errors"],
+                p["max_sentence_length"],
                 address=self.address,
-            )  # fmt: skip
+            )
         no_tokens = (np.zeros(0, np.uint16), np.zeros(0, np.int32))
         return RemoteInput(vocab, EncodedCorpus(*no_tokens, bounds, counts["raw_tokens"]), counts)
 
@@ -139,9 +149,16 @@ class Ray(Threads):
     def executor(self, weights, objective, workers: int, copies: int, plan):
         from wordvec.core.executors.ray import RayExecutor
 
-        return RayExecutor(weights, objective, actors=workers, address=self.address,
-                           merge=plan.merge, shards=self.shards, hot=plan.hot,
-                           hot_every=plan.hot_every)  # fmt: skip
+        return RayExecutor(
+            weights,
+            objective,
+            actors=workers,
+            address=self.address,
+            merge=plan.merge,
+            shards=self.shards,
+            hot=plan.hot,
+            hot_every=plan.hot_every,
+        )
 
 
 def backend(device: str, cluster: str | None) -> Threads:

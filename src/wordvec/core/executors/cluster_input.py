@@ -43,8 +43,12 @@ from wordvec.corpus.reader import BLOCK_BYTES, CorpusError, RawScan
 from wordvec.corpus.vocab import Vocab
 
 
-def merge_vocab(summaries: Sequence[dict], min_count: int, max_final_vocab: int | None,
-                unicode_errors: str = "strict") -> Vocab:  # fmt: skip
+def merge_vocab(
+    summaries: Sequence[dict],
+    min_count: int,
+    max_final_vocab: int | None,
+    unicode_errors: str = "strict",
+) -> Vocab:
     """The vocabulary of the shards' counts taken in shard order: what ``build_vocab`` gives
     for one scan of the whole corpus."""
     from wordvec.corpus.vocab import build_vocab
@@ -68,12 +72,14 @@ def merge_vocab(summaries: Sequence[dict], min_count: int, max_final_vocab: int 
     lengths = np.fromiter((len(w) for w in words), np.int64, len(words))
     # one dummy token (slot 0): build_vocab also encodes the scan, and this one has no text
     scan = RawScan(
-        tokens=np.zeros(1, np.int32), line_ends=np.ones(1, np.int64),
+        tokens=np.zeros(1, np.int32),
+        line_ends=np.ones(1, np.int64),
         counts=np.asarray(counts, np.int64),
         word_bytes=np.frombuffer(b"".join(words), np.uint8).copy(),
         word_offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        raw_tokens=sum(int(s["raw_tokens"]) for s in summaries), pruned_words=0,
-    )  # fmt: skip
+        raw_tokens=sum(int(s["raw_tokens"]) for s in summaries),
+        pruned_words=0,
+    )
     vocab, _ = build_vocab(scan, min_count, max_final_vocab, unicode_errors)
     return vocab
 
@@ -118,11 +124,18 @@ class ShardedCorpus:
         )
 
         actors = [spawn(r, self.num_cpus) for r in ranks]
-        _get(ray, [a.scan.remote(self.pieces[r], self.block_bytes)
-                   for a, r in zip(actors, ranks, strict=True)])  # fmt: skip
+        _get(
+            ray,
+            [
+                a.scan.remote(self.pieces[r], self.block_bytes)
+                for a, r in zip(actors, ranks, strict=True)
+            ],
+        )
         words = ray.put(self.words)
-        infos = _get(ray, [a.encode.remote(words, self.unicode_errors, self.max_sentence_length)
-                           for a in actors])  # fmt: skip
+        infos = _get(
+            ray,
+            [a.encode.remote(words, self.unicode_errors, self.max_sentence_length) for a in actors],
+        )
         for a, r, info in zip(actors, ranks, infos, strict=True):
             if info["crc"] != self.crcs[r]:
                 raise CorpusError(f"shard {r} of the corpus changed since it was first read")
@@ -158,8 +171,17 @@ def build_vocab_on_actors(
     ``ShardedCorpus`` handle for ``RayExecutor(shards=...)``.
     """
     choose = (min_count, max_final_vocab)
-    return _shard(corpus, actors, None, choose, unicode_errors, max_sentence_length, address,
-                  num_cpus, block_bytes)  # fmt: skip
+    return _shard(
+        corpus,
+        actors,
+        None,
+        choose,
+        unicode_errors,
+        max_sentence_length,
+        address,
+        num_cpus,
+        block_bytes,
+    )
 
 
 def encode_on_actors(
@@ -174,14 +196,31 @@ def encode_on_actors(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], ShardedCorpus]:
     """Encode the corpus on the actors with a known vocabulary ``words`` (resuming a run):
     ``(bounds, spans, report, shards)`` as ``build_vocab_on_actors`` gives them."""
-    _, bounds, spans, report, handle = _shard(corpus, actors, words, None, unicode_errors,
-                                              max_sentence_length, address, num_cpus,
-                                              block_bytes)  # fmt: skip
+    _, bounds, spans, report, handle = _shard(
+        corpus,
+        actors,
+        words,
+        None,
+        unicode_errors,
+        max_sentence_length,
+        address,
+        num_cpus,
+        block_bytes,
+    )
     return bounds, spans, report, handle
 
 
-def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, address,
-           num_cpus, block_bytes):  # fmt: skip
+def _shard(
+    corpus,
+    actors,
+    words,
+    choose,
+    unicode_errors,
+    max_sentence_length,
+    address,
+    num_cpus,
+    block_bytes,
+):
     from wordvec.core.executors.ray_cluster import (  # without Ray: its one-line ImportError
         connect,
         ray,
@@ -194,15 +233,17 @@ def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, a
     handles = [spawn(r, num_cpus) for r in range(actors)]
     vocab = None
     try:
-        summaries = _get(ray, [a.scan.remote(p, block_bytes)
-                               for a, p in zip(handles, pieces, strict=True)])  # fmt: skip
+        summaries = _get(
+            ray, [a.scan.remote(p, block_bytes) for a, p in zip(handles, pieces, strict=True)]
+        )
         if words is None:
             vocab = merge_vocab(summaries, *choose, unicode_errors)
             words = vocab.words
         del summaries
         words_ref = ray.put(words)
-        infos = _get(ray, [a.encode.remote(words_ref, unicode_errors, max_sentence_length)
-                           for a in handles])  # fmt: skip
+        infos = _get(
+            ray, [a.encode.remote(words_ref, unicode_errors, max_sentence_length) for a in handles]
+        )
     except BaseException:
         for a in handles:
             ray.kill(a)
@@ -222,8 +263,19 @@ def _shard(corpus, actors, words, choose, unicode_errors, max_sentence_length, a
         "seconds_vocab": time.perf_counter() - t0,
     }
     crc = zlib.crc32(np.asarray(crcs, np.uint32).tobytes())
-    handle = ShardedCorpus(handles, pieces, bounds, spans, crc, words, unicode_errors,
-                           max_sentence_length, num_cpus, block_bytes, crcs)  # fmt: skip
+    handle = ShardedCorpus(
+        handles,
+        pieces,
+        bounds,
+        spans,
+        crc,
+        words,
+        unicode_errors,
+        max_sentence_length,
+        num_cpus,
+        block_bytes,
+        crcs,
+    )
     return vocab, bounds, spans, report, handle
 
 

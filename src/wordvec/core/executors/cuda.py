@@ -67,14 +67,26 @@ def require_gpu() -> None:
     _cuda()
 
 
-def gpu_bytes(vocab_size: int, vector_size: int, tokens: int, rare: int, sentences: int,
-              round_tokens: int = ROUND_WORDS) -> int:  # fmt: skip
+def gpu_bytes(
+    vocab_size: int,
+    vector_size: int,
+    tokens: int,
+    rare: int,
+    sentences: int,
+    round_tokens: int = ROUND_WORDS,
+) -> int:
     """Device memory a training run takes: per word the two weight rows (float32[d] each) and
     the tables (keep 8 B, alias 12 B), the packed corpus (2 B a token, 4 B an escaped id,
     16 B a sentence), and each round's scratch (12 B a token: kept id, random state)."""
     per_word = 2 * 4 * vector_size + 20
-    return (vocab_size * per_word + 2 * tokens + 4 * rare + 16 * (sentences + 1)
-            + 12 * min(round_tokens, tokens) + 24 * sentences)  # fmt: skip
+    return (
+        vocab_size * per_word
+        + 2 * tokens
+        + 4 * rare
+        + 16 * (sentences + 1)
+        + 12 * min(round_tokens, tokens)
+        + 24 * sentences
+    )
 
 
 class CudaExecutor:
@@ -85,8 +97,9 @@ class CudaExecutor:
 
     replicas = 1
 
-    def __init__(self, weights, objective, warps: int | None = None,
-                 round_words: int = ROUND_WORDS):  # fmt: skip
+    def __init__(
+        self, weights, objective, warps: int | None = None, round_words: int = ROUND_WORDS
+    ):
         from wordvec.kernels.cuda_train import MAX_DL, MAX_OUT, WARP
 
         opts = objective.opts
@@ -98,8 +111,9 @@ class CudaExecutor:
                 "hierarchical or full softmax, or NCE"
             )
         if opts.negative > MAX_OUT - 1:
-            raise ValueError(f"device='cuda' supports negative <= {MAX_OUT - 1}, "
-                             f"got {opts.negative}")  # fmt: skip
+            raise ValueError(
+                f"device='cuda' supports negative <= {MAX_OUT - 1}, got {opts.negative}"
+            )
         if objective.kind == "cbow" and d > MAX_DL * WARP:
             raise ValueError(f"device='cuda' CBOW supports vector_size <= {MAX_DL * WARP}, got {d}")
         if warps is not None and not 1 <= warps <= MAX_WARPS:
@@ -107,19 +121,29 @@ class CudaExecutor:
         from wordvec.kernels.cuda_train import shared_bytes
 
         if shared_bytes(1, opts.window, opts.negative) > SHARED_BYTES:
-            raise ValueError(f"device='cuda': window={opts.window} with negative={opts.negative} "
-                             "needs more shared memory than a block has")  # fmt: skip
+            raise ValueError(
+                f"device='cuda': window={opts.window} with negative={opts.negative} "
+                "needs more shared memory than a block has"
+            )
         cuda = _cuda()
         from wordvec.kernels.cuda_train import KERNELS
 
         corpus = objective.corpus
-        need = gpu_bytes(weights[0].shape[0], d, corpus.ids.shape[0], corpus.rare.shape[0],
-                         corpus.bounds.shape[0] - 1, round_words)  # fmt: skip
+        need = gpu_bytes(
+            weights[0].shape[0],
+            d,
+            corpus.ids.shape[0],
+            corpus.rare.shape[0],
+            corpus.bounds.shape[0] - 1,
+            round_words,
+        )
         free = cuda.current_context().get_memory_info()[0]
         if need > free:
-            raise ValueError(f"device='cuda': training needs about {need / 2**30:.2f} GiB of GPU "
-                             f"memory, {free / 2**30:.2f} GiB is free (the corpus is not "
-                             "streamed: train a smaller corpus or on the CPU)")  # fmt: skip
+            raise ValueError(
+                f"device='cuda': training needs about {need / 2**30:.2f} GiB of GPU "
+                f"memory, {free / 2**30:.2f} GiB is free (the corpus is not "
+                "streamed: train a smaller corpus or on the CPU)"
+            )
         self._cuda = cuda
         self._kernel = KERNELS[objective.kind]
         self.round_words = int(round_words)
@@ -152,8 +176,9 @@ class CudaExecutor:
         from wordvec.kernels.cuda_train import WARP, shared_bytes
 
         o = self.opts
-        warps = self.warps or int(np.clip(n_tokens // max(n_blocks, 1) // TOKENS_PER_WARP, 1,
-                                          MAX_WARPS))  # fmt: skip
+        warps = self.warps or int(
+            np.clip(n_tokens // max(n_blocks, 1) // TOKENS_PER_WARP, 1, MAX_WARPS)
+        )
         while warps > 1 and shared_bytes(warps, o.window, o.negative) > SHARED_BYTES:
             warps -= 1
         shmem = shared_bytes(warps, o.window, o.negative)

@@ -104,12 +104,21 @@ class RayExecutor:
 
     inject_fault: tuple[int, int, int] | None = None  # tests: (round, actor, after jobs)
 
-    def __init__(self, weights: Sequence[np.ndarray], objective, actors: int = 2,
-                 address: str | None = "ray", merge: str = MERGE,
-                 spans: np.ndarray | None = None, shards=None,
-                 num_cpus: float = 1.0, round_words: int | None = None,
-                 hot: Sequence[tuple[int, int]] | None = None,
-                 hot_every: int = 1, exchange: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        weights: Sequence[np.ndarray],
+        objective,
+        actors: int = 2,
+        address: str | None = "ray",
+        merge: str = MERGE,
+        spans: np.ndarray | None = None,
+        shards=None,
+        num_cpus: float = 1.0,
+        round_words: int | None = None,
+        hot: Sequence[tuple[int, int]] | None = None,
+        hot_every: int = 1,
+        exchange: str | None = None,
+    ):
         from wordvec.kernels.merge import parse_modes
 
         exchange = EXCHANGE if exchange is None else exchange
@@ -147,8 +156,10 @@ class RayExecutor:
                 raise ValueError(f"spans must be int64[{actors + 1}], got {self.spans.shape}")
             have = ray.cluster_resources().get("CPU", 0.0)
             if actors * num_cpus > have:
-                raise ValueError(f"{actors} actors x {num_cpus} CPU need {actors * num_cpus:g} "
-                                 f"CPUs; the Ray cluster has {have:g}")  # fmt: skip
+                raise ValueError(
+                    f"{actors} actors x {num_cpus} CPU need {actors * num_cpus:g} "
+                    f"CPUs; the Ray cluster has {have:g}"
+                )
             self._actors = [spawn(r, num_cpus) for r in range(actors)]
             self._own = True
         # what a fresh actor needs: the objective without its corpus when the actors read it
@@ -157,8 +168,10 @@ class RayExecutor:
         self._objective_ref = ray.put(objective)
         weights_ref = ray.put(self.weights)
         self._merged = [np.full_like(w, 0.0) for w in self.weights]  # as Replica.sent
-        loads = [a.load.remote(weights_ref, self._objective_ref, self._span(r), self.replicas)
-                 for r, a in enumerate(self._actors)]  # fmt: skip
+        loads = [
+            a.load.remote(weights_ref, self._objective_ref, self._span(r), self.replicas)
+            for r, a in enumerate(self._actors)
+        ]
         if self.replicas > 1:
             _warm_merge(self.replicas, self.weights[0].shape[1])
         ray.get(loads)
@@ -178,9 +191,12 @@ class RayExecutor:
             if self._board is not None:
                 self._board.close()
             self._board = None
-            warnings.warn(f"the actors' shared-memory board failed ({str(e).splitlines()[0]}): "
-                          "they exchange rows through Ray's object store", RuntimeWarning,
-                          stacklevel=3)  # fmt: skip
+            warnings.warn(
+                f"the actors' shared-memory board failed ({str(e).splitlines()[0]}): "
+                "they exchange rows through Ray's object store",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def _span(self, r: int) -> tuple[int, int]:
         return int(self.spans[r]), int(self.spans[r + 1])
@@ -281,12 +297,14 @@ class RayExecutor:
                 count = sum(len(s[r]) for s in steps)
                 after = self._fault(r, 0, count) if attempt == 0 else -1
                 step = HotStep(self.hot, self._modes, None, report=r == 0)
-                calls.append(actor.train_round.remote(merged, [s[r] for s in steps], after,
-                                                      step, self._pids))  # fmt: skip
+                calls.append(
+                    actor.train_round.remote(merged, [s[r] for s in steps], after, step, self._pids)
+                )
             outcomes, stopped = self._wait(calls)
             interrupted = interrupted or stopped
-            dead = [r for r, o in enumerate(outcomes)
-                    if isinstance(o, ray.exceptions.RayActorError)]  # fmt: skip
+            dead = [
+                r for r, o in enumerate(outcomes) if isinstance(o, ray.exceptions.RayActorError)
+            ]
             failed = [o for o in outcomes if isinstance(o, Exception)]
             if not failed:
                 break
@@ -297,8 +315,9 @@ class RayExecutor:
             weights = ray.put(self.weights)
             for r in dead:
                 self._restart(r, weights)
-            ray.get([a.restore.remote(weights) for r, a in enumerate(self._actors)
-                     if r not in dead])  # fmt: skip
+            ray.get(
+                [a.restore.remote(weights) for r, a in enumerate(self._actors) if r not in dead]
+            )
             merged = None  # the host weights hold them
         results = [o[0] for o in outcomes]
         for r, res in enumerate(results):
@@ -307,8 +326,11 @@ class RayExecutor:
                 stats[job.index] += row
         rows_up = sum(o[1][0] for o in outcomes)
         up = sum(o[1][1] for o in outcomes)
-        return results, interrupted, (up, up * (self.replicas - 1), rows_up,
-                                      max(res[2] for res in results))  # fmt: skip
+        return (
+            results,
+            interrupted,
+            (up, up * (self.replicas - 1), rows_up, max(res[2] for res in results)),
+        )
 
     def _wait(self, calls) -> tuple[list, bool]:
         """Each call's result, or the error it ended with (when one fails, the board stops
@@ -349,8 +371,9 @@ class RayExecutor:
         of the actors' frequent rows go into ``log[step]`` for the next step to read."""
         calls = []
         for i in range(first, len(steps)):
-            calls.append([self._call(a, r, steps, i, log, fault)
-                          for r, a in enumerate(self._actors)])  # fmt: skip
+            calls.append(
+                [self._call(a, r, steps, i, log, fault) for r, a in enumerate(self._actors)]
+            )
             if i < len(log):
                 log[i] = [ref[1] for ref in calls[-1]]
         return calls
@@ -365,11 +388,11 @@ class RayExecutor:
         last = len(steps) - 1
         step = None
         if last > 0:
-            step = HotStep(self.hot, self._modes, log[i - 1] if i else None,
-                           report=i == last and r == 0)  # fmt: skip
+            step = HotStep(
+                self.hot, self._modes, log[i - 1] if i else None, report=i == last and r == 0
+            )
         if i < last:
-            return actor.train_step.options(num_returns=2).remote(merged, steps[i][r], after,
-                                                                  step)  # fmt: skip
+            return actor.train_step.options(num_returns=2).remote(merged, steps[i][r], after, step)
         return actor.train.remote(merged, steps[i][r], after, step)
 
     def _redo(self, r: int, steps, i: int, log):
@@ -396,8 +419,9 @@ class RayExecutor:
             return None, 0
         if self._pool is None:  # the matrices merge side by side (the kernels drop the GIL)
             self._pool = ThreadPoolExecutor(len(self.weights), thread_name_prefix="wordvec-merge")
-        merged = list(self._pool.map(lambda m: self._merge_matrix(m, parts),
-                                     range(len(self.weights))))  # fmt: skip
+        merged = list(
+            self._pool.map(lambda m: self._merge_matrix(m, parts), range(len(self.weights)))
+        )
         down = sum(ids.nbytes + rows.nbytes for ids, rows in merged)
         return merged, down * self.replicas
 

@@ -54,8 +54,9 @@ class Replica:
         return self.shard.encode(words, unicode_errors, max_sentence_length)
 
     # training
-    def load(self, weights: Sequence[np.ndarray], objective, span: Sequence[int],
-             replicas: int = 1) -> float:  # fmt: skip
+    def load(
+        self, weights: Sequence[np.ndarray], objective, span: Sequence[int], replicas: int = 1
+    ) -> float:
         """Take a copy of ``weights`` and the ``objective``; this replica trains sentences
         ``span[0] .. span[1] - 1`` of the whole corpus: those of ``objective.corpus``, or of the
         shard read here (then ``span`` must be the shard's place). Compiles the kernels (the
@@ -68,30 +69,34 @@ class Replica:
         if self.shard is not None:
             corpus = self.shard.bundle()
             if corpus.bounds.shape[0] - 1 != b - a:
-                raise ValueError(f"actor {self.rank}: the span has {b - a} sentences, "
-                                 f"the shard {corpus.bounds.shape[0] - 1}")  # fmt: skip
+                raise ValueError(
+                    f"actor {self.rank}: the span has {b - a} sentences, "
+                    f"the shard {corpus.bounds.shape[0] - 1}"
+                )
         else:
             corpus = _slice(objective.corpus, a, b)
         # writable copies: arrays from Ray's object store are read-only, which Numba types
         # (and caches) apart from the arrays of local training
-        self.objective = Objective(objective.kind, _writable(corpus), _writable(objective.tables),
-                                   objective.opts)  # fmt: skip
+        self.objective = Objective(
+            objective.kind, _writable(corpus), _writable(objective.tables), objective.opts
+        )
         self.offset = a
         rows = max(w.shape[0] for w in self.weights)
         self.touched = np.zeros((len(self.weights), rows), np.uint8)
         # compile (or load from Numba's cache) now, not in the first round: an empty job
-        self.objective(Job(0, 0, 0, 0.0, 0.0, 1), tuple(self.weights), self.touched,
-                       np.zeros(3, np.float64))  # fmt: skip
+        self.objective(
+            Job(0, 0, 0, 0.0, 0.0, 1), tuple(self.weights), self.touched, np.zeros(3, np.float64)
+        )
         if replicas > 1:
             _warm_merge(replicas, self.weights[0].shape[1])
         # where a round's touched rows are gathered, its pages touched now (np.full writes
         # them), not in the first round
-        self.sent = [(np.full(w.shape[0], 0, np.int32), np.full_like(w, 0.0))
-                     for w in self.weights]  # fmt: skip
+        self.sent = [(np.full(w.shape[0], 0, np.int32), np.full_like(w, 0.0)) for w in self.weights]
         return time.perf_counter() - t0
 
-    def train(self, merged, jobs: Sequence[Job], fault_after: int = -1,
-              step: HotStep | None = None):  # fmt: skip
+    def train(
+        self, merged, jobs: Sequence[Job], fault_after: int = -1, step: HotStep | None = None
+    ):
         """Apply the last round's ``merged`` rows (None, or per matrix (ids, rows)), then in a
         round cut into steps (``step``) merge the frequent rows of the step before; train
         ``jobs`` in order, and return (stats float64[len(jobs), 3], per matrix (ids int32[k],
@@ -103,8 +108,14 @@ class Replica:
         report = self._report(step) if step is not None and step.report else None
         return stats, self._touched_rows(None), seconds, report
 
-    def train_round(self, merged, steps: Sequence[Sequence[Job]], fault_after: int,
-                    step: HotStep, pids: Sequence[int]):  # fmt: skip
+    def train_round(
+        self,
+        merged,
+        steps: Sequence[Sequence[Job]],
+        fault_after: int,
+        step: HotStep,
+        pids: Sequence[int],
+    ):
         """A whole round cut into ``steps`` (each a sequence of jobs), the frequent rows
         exchanged between them over the board (``attach``) instead of by one call a step;
         ``pids``: every actor's process, by rank. Returns what ``train`` returns for the
@@ -250,11 +261,13 @@ class Replica:
         (``self.snap``), which then become the merged rows."""
         from wordvec.kernels.merge import merge_sparse
 
-        for m, (w, (lo, hi), snap) in enumerate(zip(self.weights, step.ranges, self.snap,
-                                                     strict=True)):  # fmt: skip
+        for m, (w, (lo, hi), snap) in enumerate(
+            zip(self.weights, step.ranges, self.snap, strict=True)
+        ):
             if hi > lo:
-                merge_sparse(w[lo:hi], snap, lo, *_sent([p[m] for p in parts]), step.modes[m],
-                             self.moved[m])  # fmt: skip
+                merge_sparse(
+                    w[lo:hi], snap, lo, *_sent([p[m] for p in parts]), step.modes[m], self.moved[m]
+                )
 
 
 def _warm_merge(replicas: int, d: int) -> None:
@@ -294,8 +307,9 @@ class HotStep(NamedTuple):
 
 def _writable(bundle):
     """The bundle with a writable copy of each read-only array in it."""
-    return type(bundle)(*(np.array(x) if isinstance(x, np.ndarray) and not x.flags.writeable
-                          else x for x in bundle))  # fmt: skip
+    return type(bundle)(
+        *(np.array(x) if isinstance(x, np.ndarray) and not x.flags.writeable else x for x in bundle)
+    )
 
 
 def _slice(corpus, a: int, b: int):
@@ -305,5 +319,9 @@ def _slice(corpus, a: int, b: int):
 
     t0, t1 = int(corpus.bounds[a]), int(corpus.bounds[b])
     r0, r1 = int(corpus.rare_starts[a]), int(corpus.rare_starts[b])
-    return Corpus(np.ascontiguousarray(corpus.ids[t0:t1]), np.ascontiguousarray(corpus.rare[r0:r1]),
-                  corpus.rare_starts[a : b + 1] - r0, corpus.bounds[a : b + 1] - t0)  # fmt: skip
+    return Corpus(
+        np.ascontiguousarray(corpus.ids[t0:t1]),
+        np.ascontiguousarray(corpus.rare[r0:r1]),
+        corpus.rare_starts[a : b + 1] - r0,
+        corpus.bounds[a : b + 1] - t0,
+    )

@@ -61,8 +61,9 @@ def connect(address: str | None) -> None:
         elif env:
             shown = env if env == gcs else f"{env} ({gcs})"
             where = f"{shown}, the address in RAY_ADDRESS"
-            todo = ("start one there with `ray start --head`, or unset RAY_ADDRESS to start a "
-                    "local one")  # fmt: skip
+            todo = (
+                "start one there with `ray start --head`, or unset RAY_ADDRESS to start a local one"
+            )
         else:
             where = f"{gcs}, where the last `ray start` on this machine started one"
             todo = "start it again with `ray start --head`, or `ray stop` to forget it"
@@ -87,9 +88,11 @@ def _gcs_address(target: str | None) -> str | None:
     try:
         return canonicalize_bootstrap_address(target)
     except ConnectionError:  # "auto", and no cluster found on this machine
-        raise ClusterUnreachable(f"no Ray cluster found on this machine for address "
-                                 f"{target!r}: start one with `ray start --head`, or "
-                                 f"{_LOCAL}") from None  # fmt: skip
+        raise ClusterUnreachable(
+            f"no Ray cluster found on this machine for address "
+            f"{target!r}: start one with `ray start --head`, or "
+            f"{_LOCAL}"
+        ) from None
     except ValueError:
         raise ValueError(f"Ray address {target!r} is not HOST:PORT (e.g. 10.0.0.1:6379)") from None
 
@@ -124,9 +127,11 @@ def _check_joined() -> None:
     except ClusterUnreachable:
         _IDLE.clear()  # actors of the cluster that is gone
         ray.shutdown()
-        raise ClusterUnreachable(f"the Ray cluster this process joined at {gcs} no longer "
-                                 f"answers: start one with `ray start --head`, or "
-                                 f"{_LOCAL}") from None  # fmt: skip
+        raise ClusterUnreachable(
+            f"the Ray cluster this process joined at {gcs} no longer "
+            f"answers: start one with `ray start --head`, or "
+            f"{_LOCAL}"
+        ) from None
 
 
 # idle actors of this driver, by CPUs reserved: a process stays warm (Numba loaded) from one
@@ -150,8 +155,10 @@ def spawn(rank: int, num_cpus: float, fresh: bool = False):
             time.sleep(0.1)
             continue
         total = ray.cluster_resources().get("CPU", 0.0)
-        raise ValueError(f"an actor needs {num_cpus:g} CPU; {free:g} of the Ray cluster's "
-                         f"{total:g} are free (fewer actors, or num_cpus)")  # fmt: skip
+        raise ValueError(
+            f"an actor needs {num_cpus:g} CPU; {free:g} of the Ray cluster's "
+            f"{total:g} are free (fewer actors, or num_cpus)"
+        )
     cls = ray.remote(Replica).options(num_cpus=num_cpus, max_restarts=0, max_task_retries=0)
     return cls.remote(rank)
 

@@ -134,8 +134,10 @@ def boundary(f, n: int, size: int) -> int:
         if not hits:
             if n - 1 + len(head) >= size:
                 return size
-            raise CorpusError(f"no whitespace in {BOUNDARY_BYTES:,} bytes from offset {n - 1} "
-                              "of the corpus: not a text corpus")  # fmt: skip
+            raise CorpusError(
+                f"no whitespace in {BOUNDARY_BYTES:,} bytes from offset {n - 1} "
+                "of the corpus: not a text corpus"
+            )
         i = min(hits)
     return n + i
 
@@ -200,11 +202,19 @@ class Shard:
     def summary(self) -> dict[str, Any]:
         """The counts the driver merges: words in first-seen order."""
         if self.scan_ is None:
-            return {"counts": np.zeros(0, np.int64), "word_bytes": np.zeros(0, np.uint8),
-                    "word_offsets": np.zeros(1, np.int64), "raw_tokens": 0}  # fmt: skip
+            return {
+                "counts": np.zeros(0, np.int64),
+                "word_bytes": np.zeros(0, np.uint8),
+                "word_offsets": np.zeros(1, np.int64),
+                "raw_tokens": 0,
+            }
         s = self.scan_
-        return {"counts": s.counts, "word_bytes": s.word_bytes, "word_offsets": s.word_offsets,
-                "raw_tokens": s.raw_tokens}  # fmt: skip
+        return {
+            "counts": s.counts,
+            "word_bytes": s.word_bytes,
+            "word_offsets": s.word_offsets,
+            "raw_tokens": s.raw_tokens,
+        }
 
     def encode(self, words: list[str], unicode_errors: str, max_sentence_length: int) -> dict:
         """Encode the shard with the vocabulary ``words`` and cut its long sentences; returns
@@ -212,16 +222,22 @@ class Shard:
         from wordvec.corpus.encoded import EncodedCorpus, checksum, encode_split
 
         if self.scan_ is None:
-            enc = EncodedCorpus(np.zeros(0, np.uint16), np.zeros(0, np.int32),
-                                np.zeros(1, np.int64), 0)  # fmt: skip
+            enc = EncodedCorpus(
+                np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(1, np.int64), 0
+            )
             split = 0
         else:
             enc, split = encode_split(self.scan_, words, unicode_errors, max_sentence_length)
         self.scan_ = None
         self.encoded = enc
         self.crc = checksum(enc)
-        return {"bounds": enc.bounds, "raw_tokens": enc.raw_tokens, "tokens": enc.n_tokens,
-                "split": split, "crc": self.crc}  # fmt: skip
+        return {
+            "bounds": enc.bounds,
+            "raw_tokens": enc.raw_tokens,
+            "tokens": enc.n_tokens,
+            "split": split,
+            "crc": self.crc,
+        }
 
     def bundle(self):
         """The kernels' ``Corpus`` bundle of the encoded shard."""

@@ -31,10 +31,16 @@ class ThreadExecutor:
     every ``hot_every`` jobs of a round, every replica in step, besides the merge of all rows
     at the end of the round."""
 
-    def __init__(self, weights: Sequence[np.ndarray], train_job: TrainJob, workers: int,
-                 replicas: int = 1, merge: str = MERGE,
-                 hot: Sequence[tuple[int, int]] | None = None,
-                 hot_every: int = 1):  # fmt: skip
+    def __init__(
+        self,
+        weights: Sequence[np.ndarray],
+        train_job: TrainJob,
+        workers: int,
+        replicas: int = 1,
+        merge: str = MERGE,
+        hot: Sequence[tuple[int, int]] | None = None,
+        hot_every: int = 1,
+    ):
         from wordvec.kernels.merge import merge_touched, parse_modes  # Numba: once training starts
 
         if replicas not in (1, workers):
@@ -171,5 +177,6 @@ class ThreadExecutor:
             a, b = ranges[m]
             lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
             if hi > lo:
-                self._merge_touched(shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi],
-                              self._modes[m])  # fmt: skip
+                self._merge_touched(
+                    shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], self._modes[m]
+                )
