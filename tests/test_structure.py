@@ -5,9 +5,12 @@ picks the backend, ``import wordvec`` light; and no kernel takes more than 14 ar
 kernels included."""
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import wordvec
 import wordvec.kernels
@@ -222,3 +225,15 @@ def test_cached_kernels_call_no_helper_of_another_module():
                     if a.name in functions.get(other, set())
                 ]
     assert trapped == []
+
+
+def test_one_formatting_rule_for_the_whole_tree():
+    """ruff format (the project's settings, no exceptions) leaves every file as it is."""
+    ruff, root = shutil.which("ruff"), SRC.parents[1]
+    if ruff is None or not (root / "pyproject.toml").is_file():
+        pytest.skip("needs ruff (the test extra installs it) and the package run from its checkout")
+    dirs = [d for d in ("src", "tests", "bench", "scripts") if (root / d).is_dir()]
+    out = subprocess.run(
+        [ruff, "format", "--check", *dirs], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
