@@ -65,7 +65,7 @@ def test_no_kernel_takes_more_than_14_arguments():
 # -- the house: layers, cycles, sizes ------------------------------------------------------------
 SRC = Path(wordvec.__file__).parent
 # folders from the bottom up: a module imports its own folder or one below it, never above
-LAYERS = ["kernels", "formats", "corpus", "core", "vectors", "word2vec", "subword", "count", "viz"]
+LAYERS = ["kernels", "formats", "corpus", "core", "vectors", "word2vec", "count", "viz"]
 # the faces over the layers, bottom up: the public modules, the package's public API (which
 # the explorer and the command line use), the explorer, the command line
 FACES = ["io", "ann", "gensim", "wordvec", "web", "commands", "cli"]

@@ -1,5 +1,16 @@
-"""The word vectors of a fastText ``.bin`` model (read only), as fastText's
-``get_word_vector`` and gensim's ``load_facebook_vectors`` give them."""
+"""fastText's ``.bin`` model: its word vectors (read only), as fastText's ``get_word_vector`` and
+gensim's ``load_facebook_vectors`` give them, and a word's character n-grams and the rows they
+hash to, exactly as fastText computes them (``Dictionary::computeSubwords``).
+
+N-grams: the word is wrapped in the boundary marks, ``"<" + word + ">"``, and every run of
+``min_n`` to ``max_n`` *characters* of it is an n-gram, taken by start position and then by
+length, except the one-character runs made of a boundary mark alone. Characters are UTF-8
+sequences: an n-gram never cuts one. ``max_n == 0`` (or ``max_n < min_n``) means none. An
+n-gram's row is ``n_words + hash % bucket``, the hash being 32-bit FNV-1a over its UTF-8 bytes
+each taken as a *signed* char (fastText's ``int8_t`` cast: bytes from 0x80 up enter the xor
+sign-extended); a pruned model maps the hash through its kept ids and drops the others.
+Duplicates are kept, in order, as fastText keeps them. This is the plain-Python reference.
+"""
 
 from __future__ import annotations
 
@@ -114,7 +125,7 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     for i, raw in enumerate(raw_words):
         ids = [i]
         if maxn > 0 and raw != b"</s>" and prune != {}:
-            ids += _subword_rows(b"<" + raw + b">", minn, maxn, bucket, nwords, prune)
+            ids += ngram_rows(raw, minn, maxn, bucket, nwords, prune).tolist()
         vectors[i] = matrix[ids].mean(axis=0, dtype=np.float64) if len(ids) > 1 else matrix[i]
     check_unique(words, path)
     if not allow_nonfinite:
@@ -122,33 +133,56 @@ def _read_fasttext(f, path: Path, allow_nonfinite: bool):
     return words, vectors, counts
 
 
-def _subword_rows(word: bytes, minn, maxn, bucket, nwords, prune) -> list[int]:
-    """Rows of the character n-grams of ``word`` (``<word>``), as fastText's
-    ``Dictionary::computeSubwords``: n counts UTF-8 characters, n-grams hash with FNV-1a over
-    signed bytes, modulo ``bucket``, and (pruned models: ``prune`` not None) through the
-    pruned-id map, n-grams outside it dropped."""
+BOW, EOW = b"<", b">"  # fastText's boundary marks
+FNV_OFFSET, FNV_PRIME = 2166136261, 16777619  # 32-bit FNV-1a
+
+
+def fasttext_hash(data: bytes) -> int:
+    """fastText's hash of an n-gram's UTF-8 bytes: uint32 FNV-1a, bytes sign-extended."""
+    h = FNV_OFFSET
+    for b in data:
+        h ^= (b | 0xFFFFFF00) if b >= 0x80 else b  # int8_t(b) as uint32
+        h = (h * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def ngram_bytes(word: str | bytes, min_n: int, max_n: int) -> list[bytes]:
+    """The bytes of ``word``'s n-grams, boundary marks included, in fastText's order."""
+    w = BOW + (word.encode("utf-8") if isinstance(word, str) else word) + EOW
     out = []
-    size = len(word)
-    for i in range(size):
-        if word[i] & 0xC0 == 0x80:
+    for i in range(len(w)):
+        if w[i] & 0xC0 == 0x80:  # inside a character
             continue
         j, n = i, 1
-        while j < size and n <= maxn:
+        while j < len(w) and n <= max_n:
             j += 1
-            while j < size and word[j] & 0xC0 == 0x80:
+            while j < len(w) and w[j] & 0xC0 == 0x80:
                 j += 1
-            if n >= minn and not (n == 1 and (i == 0 or j == size)):
-                h = _fnv1a(word[i:j]) % bucket
-                if prune is None:
-                    out.append(nwords + h)
-                elif h in prune:
-                    out.append(nwords + prune[h])
+            if n >= min_n and not (n == 1 and (i == 0 or j == len(w))):
+                out.append(w[i:j])
             n += 1
     return out
 
 
-def _fnv1a(data: bytes) -> int:
-    h = 2166136261
-    for b in data:
-        h = ((h ^ (b - 256 if b > 127 else b)) & 0xFFFFFFFF) * 16777619 & 0xFFFFFFFF
-    return h
+def ngrams(word: str, min_n: int, max_n: int) -> list[str]:
+    """``word``'s n-grams (``"<wh"``, ``"whe"`` ...), in fastText's order."""
+    return [g.decode("utf-8") for g in ngram_bytes(word, min_n, max_n)]
+
+
+def ngram_rows(
+    word: str | bytes,
+    min_n: int,
+    max_n: int,
+    bucket: int,
+    n_words: int,
+    prune: dict[int, int] | None = None,
+) -> np.ndarray:
+    """int64[k]: the input-matrix rows of ``word``'s n-grams, in fastText's order: ``n_words`` +
+    hash % ``bucket``, or through ``prune`` (a pruned model's hash -> row) when given, the
+    n-grams outside it dropped. Empty when ``bucket`` is 0 or ``max_n`` is 0."""
+    if bucket <= 0:
+        return np.zeros(0, np.int64)
+    hashes = [fasttext_hash(g) % bucket for g in ngram_bytes(word, min_n, max_n)]
+    if prune is not None:
+        hashes = [prune[h] for h in hashes if h in prune]
+    return n_words + np.array(hashes, np.int64)

@@ -4,7 +4,7 @@ dependency: skipped without it) and against the published FNV-1a test vectors.""
 import numpy as np
 import pytest
 
-from wordvec.subword.ngrams import fasttext_hash, ngram_rows, ngrams
+from wordvec.formats.fasttext import fasttext_hash, ngram_rows, ngrams
 
 WORDS = ["the", "a", "quick", "café", "naïve", "Straße", "東京", "日本語", "😀", "e😀x", "ok"]
 UNSEEN = ["unseenword", "cafés", "東京都", "😀😀", "x"]
