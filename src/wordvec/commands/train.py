@@ -185,7 +185,7 @@ class ProgressLines:
         )
 
     def begin_training(self) -> None:
-        self.start_training = self.last = time.monotonic()
+        self.last = time.monotonic()
         self.anchor: tuple[float, int] | None = None
 
 

@@ -292,10 +292,9 @@ class Cooccurrence:
         max_memory: int = 1 << 30,
         unicode_errors: str = "strict",
     ):
-        self.window, self.weighting, self.context = window, weighting, context
-        self.min_count, self.max_vocab_size = min_count, max_vocab_size
-        self.max_final_vocab, self.sample, self.seed = max_final_vocab, sample, seed
-        self.workers, self.max_memory, self.unicode_errors = workers, max_memory, unicode_errors
+        args = locals()
+        for name in COUNT_PARAMS:  # every parameter stored as given (scikit-learn's rule)
+            setattr(self, name, args[name])
 
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in COUNT_PARAMS}

@@ -115,21 +115,9 @@ class GloVe:
         max_memory: int = 1 << 30,
         unicode_errors: str = "strict",
     ):
-        self.vector_size, self.window, self.weighting, self.context = (
-            vector_size,
-            window,
-            weighting,
-            context,
-        )
-        self.min_count, self.max_vocab_size, self.max_final_vocab = (
-            min_count,
-            max_vocab_size,
-            max_final_vocab,
-        )
-        self.sample, self.x_max, self.alpha, self.eta = sample, x_max, alpha, eta
-        self.epochs, self.grad_clip, self.add_context = epochs, grad_clip, add_context
-        self.deterministic, self.seed, self.workers = deterministic, seed, workers
-        self.max_memory, self.unicode_errors = max_memory, unicode_errors
+        args = locals()
+        for name in (*_DEFAULTS, *_OWN):  # every parameter stored as given (scikit-learn's rule)
+            setattr(self, name, args[name])
         self.stop_training = False
 
     def get_params(self) -> dict[str, Any]:

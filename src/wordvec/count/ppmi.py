@@ -199,21 +199,9 @@ class PPMI:
         max_memory: int = 1 << 30,
         unicode_errors: str = "strict",
     ):
-        self.vector_size, self.window, self.weighting, self.context = (
-            vector_size,
-            window,
-            weighting,
-            context,
-        )
-        self.min_count, self.max_vocab_size, self.max_final_vocab = (
-            min_count,
-            max_vocab_size,
-            max_final_vocab,
-        )
-        self.sample, self.cds, self.shift, self.eig = sample, cds, shift, eig
-        self.add_context, self.svd_solver, self.n_iter = add_context, svd_solver, n_iter
-        self.oversample, self.seed, self.workers = oversample, seed, workers
-        self.max_memory, self.unicode_errors = max_memory, unicode_errors
+        args = locals()
+        for name in (*_DEFAULTS, *_OWN):  # every parameter stored as given (scikit-learn's rule)
+            setattr(self, name, args[name])
 
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in (*_DEFAULTS, *_OWN)}

@@ -9,8 +9,8 @@ with the same arguments, found through ``KERNELS``. All in one module: Numba's o
 does not see edits to helpers in another file. The maths (skip-gram's window blocks, NCE's scores
 and biases, a logistic output's shift) is in docs/training-core.md, "The kernels".
 
-Arguments: four bundles (``kernels.bundles``: ``Corpus``, ``Weights``, ``Tables``, ``Options``),
-d dimensions, L the longest Huffman code, s sentences), and per call: sentences ``s0 .. s1 - 1``;
+Arguments: four bundles (``kernels.bundles``: ``Corpus``, ``Weights``, ``Tables``, ``Options``,
+their shapes there), and per call: sentences ``s0 .. s1 - 1``;
 the learning rate falls linearly from ``alpha0`` at the first token to ``alpha1`` after the
 last; ``rng``: uint64[1] random state, advanced in place; ``stats``: float64[3] accumulates (loss
 sum, trained pairs, words kept after subsampling); ``touched``: uint8[3, V] gets a 1 for every

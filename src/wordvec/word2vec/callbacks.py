@@ -11,22 +11,22 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 from wordvec.core.report import EpochStats
 
-if TYPE_CHECKING:
-    from wordvec.word2vec.model import Word2Vec
+# the model a hook gets: a wordvec.word2vec.model.Word2Vec (not imported: it imports this module)
+Model = Any
 
 
 class Callback:
     """Override what you need. ``on_epoch_end`` gets the epoch's stats; set
     ``model.stop_training = True`` in any hook to stop after the current epoch."""
 
-    def on_train_begin(self, model: Word2Vec) -> None: ...
-    def on_epoch_begin(self, model: Word2Vec, epoch: int) -> None: ...
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None: ...
-    def on_train_end(self, model: Word2Vec) -> None: ...
+    def on_train_begin(self, model: Model) -> None: ...
+    def on_epoch_begin(self, model: Model, epoch: int) -> None: ...
+    def on_epoch_end(self, model: Model, stats: EpochStats) -> None: ...
+    def on_train_end(self, model: Model) -> None: ...
 
 
 class EvaluateAnalogies(Callback):
@@ -52,7 +52,7 @@ class EvaluateAnalogies(Callback):
         self.every, self.verbose = every, verbose
         self.history: list[tuple[int, float]] = []
 
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None:
+    def on_epoch_end(self, model: Model, stats: EpochStats) -> None:
         if (stats.epoch + 1) % self.every:
             return
         from wordvec.vectors.evaluate import evaluate_analogies
@@ -79,7 +79,7 @@ class SaveEvery(Callback):
         self.path, self.every = str(path), every
         self.history: list[str] = []
 
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None:
+    def on_epoch_end(self, model: Model, stats: EpochStats) -> None:
         if (stats.epoch + 1) % self.every:
             return
         path = self.path.replace("{epoch}", str(stats.epoch + 1))
@@ -101,7 +101,7 @@ class EarlyStopping(Callback):
         self.waited = 0
         self.stopped_epoch: int | None = None
 
-    def on_epoch_end(self, model: Word2Vec, stats: EpochStats) -> None:
+    def on_epoch_end(self, model: Model, stats: EpochStats) -> None:
         if self.analogies is not None:
             if not self.analogies.history or self.analogies.history[-1][0] != stats.epoch:
                 return  # no evaluation this epoch

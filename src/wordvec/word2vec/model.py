@@ -1,10 +1,10 @@
 """The Word2Vec estimator: parameters, vocabulary, weights, fit/train/resume, save/load.
 
-It orchestrates; the pieces it uses each do one thing: ``corpus`` reads and counts,
-``vocab`` chooses the words, ``encoded`` packs the training corpus, ``objective`` turns the
-parameters into the kernels' bundles, ``replicas`` plans how weight copies merge,
-``schedule`` cuts the run into jobs and rounds and ``executors`` run the rounds (worker
-threads here).
+It orchestrates; the pieces it uses each do one thing: ``corpus.reader`` reads and counts,
+``corpus.vocab`` chooses the words, ``corpus.encoded`` packs the training corpus,
+``core.objective`` turns the parameters into the kernels' bundles, ``core.replicas`` plans how
+weight copies merge, ``core.schedule`` cuts the run into jobs and rounds, and the backend of
+``core.executors.backend`` says where the corpus is read and runs the rounds.
 
 A job's random stream and learning rate depend only on (seed, epoch, job), never on which
 thread runs it, and the loss is summed per job in float64, in job order, so it does not depend
@@ -167,7 +167,7 @@ class Word2Vec:
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(
         self,
-        corpus: str | os.PathLike | Iterable[list[str]],
+        corpus: CorpusInput,
         progress: ReadProgress | None = None,
         update: bool = False,
     ) -> Word2Vec:
@@ -187,9 +187,9 @@ class Word2Vec:
         t0 = time.perf_counter()
         if where.reads_remotely(corpus, update, self.max_vocab_size):
             vocab, old_row = self._read_remotely(corpus, t0), None
-            self._check_softmax(len(vocab))
         else:
             vocab, old_row = self._read_locally(corpus, t0, progress, update)
+        self._check_softmax(len(vocab))
         self._check_memory(len(vocab))
         if update:
             self._grow_weights(vocab, old_row)
@@ -211,10 +211,9 @@ class Word2Vec:
             vocab, old_row = merge_counts(self.vocab_, scan, self.min_count, self.unicode_errors)
             enc = encode_with(scan, vocab.words, self.unicode_errors)
         else:
-            choose = (self.min_count, self.max_final_vocab, self.unicode_errors)
-            vocab, enc = build_vocab(scan, *choose)
-        if vocab is not None:
-            self._check_softmax(len(vocab))
+            vocab, enc = build_vocab(
+                scan, self.min_count, self.max_final_vocab, self.unicode_errors
+            )
         self.corpus_, n_split = split_long(enc, self.max_sentence_length)
         self.report_ = TrainingReport(
             raw_tokens=enc.raw_tokens,
@@ -417,7 +416,7 @@ class Word2Vec:
                 cb.on_train_begin(self)
         objective = self._objective()
         trim_heap()  # what building the tables freed goes back to the OS before the peak
-        copies, weights = self._replica_count(), self._weights()
+        where, copies, weights = self._where(), self._replica_count(), self._weights()
         output = "nce" if self.nce else "softmax" if self.softmax else "hs"
         plan = replicas.plan(
             copies,
@@ -428,9 +427,9 @@ class Word2Vec:
             self.round_words,
             self._replica_merge,
             self._hot_rows,
-            cluster=self._where().actors,
+            cluster=where.actors,
         )
-        self._executor = self._where().executor(weights, objective, self.workers, copies, plan)
+        self._executor = where.executor(weights, objective, self.workers, copies, plan)
         schedule = self._schedule(self._executor.replicas, plan)
         last_save = [time.perf_counter()]
         total = schedule.tokens * self.epochs

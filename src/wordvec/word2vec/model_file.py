@@ -1,6 +1,6 @@
 """What a Word2Vec file holds: parameters, vocabulary, training state, the size of the corpus
-given to ``build_vocab`` and the weights, in the native format (``wordvec.io``), for a model or a
-checkpoint of a run.
+given to ``build_vocab`` and the weights, in the native format (``formats.native``), for a model
+or a checkpoint of a run.
 
 Fields were added over time without a new format version: a reader takes what a file has and
 leaves the rest unknown (a file written before the corpus sizes were kept loads without

@@ -104,7 +104,6 @@ class Ray(Threads):
     def reads_remotely(self, corpus, update: bool, max_vocab_size: int | None) -> bool:
         """Files are read on the actors, except for what a shard cannot do alone (pruning
         while scanning, adding to a vocabulary): those are read here."""
-        self.shards = None
         return isinstance(corpus, str | os.PathLike) and not update and max_vocab_size is None
 
     def read_remotely(self, corpus, p: dict, words: list[str] | None = None) -> RemoteInput:

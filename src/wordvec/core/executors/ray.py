@@ -48,14 +48,14 @@ import numpy as np
 
 from wordvec.core.executors.board import Board, PeerLost
 from wordvec.core.executors.ray_actor import HotStep, _sent, _warm_merge
-from wordvec.core.executors.ray_cluster import connect, retire, spawn
+from wordvec.core.executors.ray_cluster import MISSING, connect, retire, spawn
 from wordvec.core.replicas import MERGE
 from wordvec.core.schedule import Round, equal_spans
 
 try:
     import ray
 except ImportError:  # one clear line, not a traceback into Ray's absence
-    raise ImportError("training on a cluster needs Ray: pip install 'wordvec[ray]'") from None
+    raise ImportError(MISSING) from None
 
 MAX_RETRIES = 3  # restarts of one actor within one round before the run fails
 EXCHANGES = ("auto", "store")  # how actors exchange the frequent rows (RayExecutor)
