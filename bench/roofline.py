@@ -133,7 +133,7 @@ def read_sum(b):
     return s
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=False, nogil=True, fastmath=True)  # inlines kernels.train's prefetch_row: no cache
 def gather(rows, idx, acc, update, ahead):
     """For each j: row ``rows[idx[j]]`` (float32[V, d]) is added to ``acc`` (float32[d])
     (``update`` 0) or moved by ``acc`` (1: read and written back); with ``ahead`` > 0 the row
