@@ -10,7 +10,9 @@ from wordvec.count.cooccurrence import Cooccurrence
 from wordvec.count.glove import GloVe
 from wordvec.count.ppmi import PPMI
 from wordvec.io import FormatError, load_vectors, load_word2vec, save_vectors
+from wordvec.subword.model import FastText
 from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.vectors.subword import FastTextKeyedVectors
 from wordvec.word2vec.model import Callback, EpochStats, TrainingReport, Word2Vec
 
 __version__ = "0.1.0"
@@ -22,6 +24,8 @@ __all__ = [
     "Cooccurrence",
     "CorpusError",
     "EpochStats",
+    "FastText",
+    "FastTextKeyedVectors",
     "FormatError",
     "GloVe",
     "KeyedVectors",

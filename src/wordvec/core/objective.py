@@ -23,20 +23,29 @@ N_MATRICES = 3  # syn0, syn1neg, syn1: the rows of ``touched``
 
 @dataclass
 class Objective:
-    """``kind`` picks the kernel (``kernels.train.KERNELS``); ``corpus``, ``tables``,
-    ``opts`` are that module's ``Corpus``, ``Tables``, ``Options`` bundles."""
+    """``kind`` picks the kernel (``kernels.train.KERNELS``, or ``kernels.subword.KERNELS``
+    when ``tables`` is a ``SubwordTables``); ``corpus``, ``tables``, ``opts`` are the bundles of
+    ``kernels.bundles``."""
 
     kind: Kind
     corpus: Any
     tables: Any
     opts: Any
 
+    @property
+    def subwords(self) -> bool:
+        """A word's input vector is the mean of its rows (``kernels.subword``)."""
+        return hasattr(self.tables, "starts")
+
     def __call__(
         self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray, stats_row: np.ndarray
     ) -> None:
         from wordvec.kernels.bundles import Weights
-        from wordvec.kernels.train import KERNELS
 
+        if self.subwords:
+            from wordvec.kernels.subword import KERNELS
+        else:
+            from wordvec.kernels.train import KERNELS
         rng = np.array([job.seed], np.uint64)
         KERNELS[self.kind](
             self.corpus,
@@ -66,12 +75,15 @@ def make_objective(
     cbow_mean: bool,
     softmax: bool,
     noise_logp: np.ndarray | None = None,
+    subwords: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Objective:
     """The bundles of one training run over ``corpus`` (its long sentences already cut);
     ``keep``: subsampling thresholds; ``noise``: the alias table of the noise
     distribution (None without negative sampling); ``tree``: the Huffman tree (None without
-    hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE)."""
-    from wordvec.kernels.bundles import Corpus, Options, Tables
+    hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE);
+    ``subwords``: (starts, rows) of each word's input rows (``SubwordTables``; None: a word is
+    its own row)."""
+    from wordvec.kernels.bundles import Corpus, Options, SubwordTables, Tables
 
     if noise is None:
         noise = (np.zeros(1, np.uint64), np.zeros(1, np.int32))
@@ -89,6 +101,8 @@ def make_objective(
     else:
         nce_shift = np.zeros(1, np.float32)
     tables = Tables(keep, noise_p, noise_a, codes, points, lengths, nce_shift)
+    if subwords is not None:
+        tables = SubwordTables(*tables, *subwords)
     opts = Options(
         int(window),
         int(bool(shrink_windows)),

@@ -31,6 +31,14 @@ class Tables(NamedTuple):
     nce_shift: np.ndarray  # float32[V] log(k P_n(w)), k = negative (float32[1] without NCE)
 
 
+# ``Tables`` and each word's rows (``kernels.subword``): word w's rows are
+# ``rows[starts[w]:starts[w + 1]]`` (int64[V + 1] starts, int32[r] rows of syn0: its own, w, then
+# its n-grams', V + hash % bucket)
+SubwordTables = NamedTuple(
+    "SubwordTables", [*Tables.__annotations__.items(), ("starts", np.ndarray), ("rows", np.ndarray)]
+)
+
+
 class Options(NamedTuple):  # int64 each
     window: int
     shrink: int  # shrink_windows

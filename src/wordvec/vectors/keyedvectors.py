@@ -313,8 +313,18 @@ class KeyedVectors:
         return items, np.array(weights)
 
     def _query_rows(self, items: Iterable) -> set[int]:
-        """Rows of the words (not vectors) among ``items``: these are left out of answers."""
-        return {self.get_index(k) for k in items if isinstance(k, str)}
+        """Rows of the words (not vectors) among ``items`` that have one: these are left out of
+        answers (the words were looked up already: a word without a row is one a subclass
+        gives a vector to, ``FastTextKeyedVectors``)."""
+        return {
+            self.key_to_index[k] for k in items if isinstance(k, str) and k in self.key_to_index
+        }
+
+    def _unit_rows(self, words: Sequence[Key]) -> np.ndarray:
+        """float32[k, d] unit vectors of ``words`` (``KeyError`` naming an unknown one)."""
+        if not len(words):
+            return np.zeros((0, self.vector_size), np.float32)
+        return self.unit_vectors[[self.get_index(w) for w in words]]
 
     # -- queries ------------------------------------------------------------------------------
     def get_mean_vector(
@@ -450,8 +460,8 @@ class KeyedVectors:
             q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
             rows = [None] * q.shape[0]
         else:
-            rows = [self.get_index(w) for w in queries]
-            q = self.unit_vectors[rows] if rows else np.zeros((0, self.vector_size), np.float32)
+            q = self._unit_rows(queries)
+            rows = [self.key_to_index.get(w) for w in queries]
         out = []
         step = max(_BATCH_MIN, _BATCH_FLOATS // max(n, 1))
         for start in range(0, q.shape[0], step):
@@ -462,8 +472,7 @@ class KeyedVectors:
 
     def similarity(self, w1: Key, w2: Key) -> float:
         """Cosine similarity of two words."""
-        u = self.unit_vectors
-        return float(u[self.get_index(w1)] @ u[self.get_index(w2)])
+        return float(self.get_vector(w1, norm=True) @ self.get_vector(w2, norm=True))
 
     def n_similarity(self, ws1: Sequence[Key], ws2: Sequence[Key]) -> float:
         """Cosine similarity of the means of two sets of (raw) word vectors, as gensim."""
@@ -483,15 +492,13 @@ class KeyedVectors:
         q = self._direction(word_or_vector)
         if len(other_words) == 0:
             return 1.0 - self._scores(q)
-        rows = [self.get_index(w) for w in other_words]
-        return 1.0 - self.unit_vectors[rows] @ q
+        return 1.0 - self._unit_rows(other_words) @ q
 
     def doesnt_match(self, words: Sequence[Key]) -> str:
         """The word furthest by cosine from the normalised mean of the words' unit vectors."""
-        rows = [self.get_index(w) for w in words]
-        if not rows:
+        if not len(words):
             raise ValueError("doesnt_match needs at least one word")
-        unit = self.unit_vectors[rows]
+        unit = self._unit_rows(words)
         mean = unit.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-12)
         return words[int(np.argmin(unit @ mean))]
@@ -499,10 +506,13 @@ class KeyedVectors:
     def closer_than(self, key1: Key, key2: Key) -> list[str]:
         """Words strictly closer (by cosine) to ``key1`` than ``key2`` is, in vocabulary order,
         ``key1`` itself left out."""
-        i1, i2 = self.get_index(key1), self.get_index(key2)
-        scores = self._scores(self.unit_vectors[i1])
-        closer = np.flatnonzero(scores > scores[i2])
-        return [self.index_to_key[i] for i in closer if i != i1]
+        q = self.get_vector(key1, norm=True)
+        scores = self._scores(q)
+        i2 = self.key_to_index.get(key2)  # its own score, computed as the others are
+        s2 = scores[i2] if i2 is not None else np.float32(q @ self.get_vector(key2, norm=True))
+        closer = np.flatnonzero(scores > s2)
+        own = self._query_rows([key1])
+        return [self.index_to_key[i] for i in closer if i not in own]
 
     words_closer_than = closer_than
 

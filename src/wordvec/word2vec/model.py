@@ -1,10 +1,7 @@
 """The Word2Vec estimator: parameters, vocabulary, weights, fit/train/resume, save/load.
 
-It orchestrates; the pieces it uses each do one thing: ``corpus.reader`` reads and counts,
-``corpus.vocab`` chooses the words, ``corpus.encoded`` packs the training corpus,
-``core.objective`` turns the parameters into the kernels' bundles, ``core.replicas`` plans how
-weight copies merge, ``core.schedule`` cuts the run into jobs and rounds, and the backend of
-``core.executors.backend`` says where the corpus is read and runs the rounds.
+It orchestrates (``corpus`` reads, counts and packs; ``core`` builds the kernels' bundles, plans
+the replicas, cuts jobs and rounds; its backend says where the rounds run: docs/architecture.md).
 
 A job's random stream and learning rate depend only on (seed, epoch, job), never on which
 thread runs it, and the loss is summed per job in float64, in job order, so it does not depend
@@ -46,7 +43,6 @@ from wordvec.vectors.keyedvectors import KeyedVectors
 from wordvec.word2vec import model_file, params
 from wordvec.word2vec.callbacks import Callback
 
-SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
 MODEL_KIND = native.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
 
@@ -66,6 +62,7 @@ class Word2Vec:
     ``loss_history_`` (mean loss per pair for each epoch), ``report_`` (TrainingReport).
     """
 
+    _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND  # what its files say they hold
     _replica_merge: str | None = None  # None: replicas.MERGE (bench/replicas.py compares others)
     _hot_rows: int | None = None  # None: the plan's; 0: no merges within a round (benchmarks)
 
@@ -143,10 +140,7 @@ class Word2Vec:
         from wordvec.core.memory import training_bytes
 
         v = vocab_size if vocab_size is not None else len(self.wv)
-        here = not self._where().actors  # else the actors train, on their own machines
-        copies = self._replica_count() if here else 0
-        copies = copies if copies > 1 else 0  # one copy is the weights themselves
-        threads = self.workers if here else 0
+        copies, threads = self._copies_here()
         corpus = getattr(self, "corpus_", None)  # None before build_vocab
         return training_bytes(
             v,
@@ -163,6 +157,14 @@ class Word2Vec:
             sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
             max_sentence_length=self.max_sentence_length,
         )
+
+    def _copies_here(self) -> tuple[int, int]:
+        """(weight copies besides the weights, training threads) in this process: none when
+        the actors train, each on its own machine."""
+        if self._where().actors:
+            return 0, 0
+        copies = self._replica_count()
+        return (copies if copies > 1 else 0), self.workers  # one copy is the weights themselves
 
     # -- vocabulary ---------------------------------------------------------------------------
     def build_vocab(
@@ -189,7 +191,7 @@ class Word2Vec:
             vocab, old_row = self._read_remotely(corpus, t0), None
         else:
             vocab, old_row = self._read_locally(corpus, t0, progress, update)
-        self._check_softmax(len(vocab))
+        params.check_vocab_size(self.get_params(), len(vocab))
         self._check_memory(len(vocab))
         if update:
             self._grow_weights(vocab, old_row)
@@ -248,19 +250,16 @@ class Word2Vec:
         """What a checkpoint records to recognise the corpus."""
         return self._where().checksum(self.corpus_)
 
-    def _check_softmax(self, v: int) -> None:
-        if self.softmax and v > SOFTMAX_MAX_VOCAB:
-            raise ValueError(
-                f"softmax=True over {v:,} words would be absurdly slow (O(V) per pair); "
-                f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
-                "negative sampling or hs=1"
-            )
-
     def _init_weights(self) -> None:
         v, d = len(self.vocab_), self.vector_size
         self.wv = KeyedVectors(
             self.vocab_.words, _random_vectors(v, d, self.seed), self.vocab_.counts
         )
+        self._init_outputs()
+
+    def _init_outputs(self) -> None:
+        """The output weights at their start (zeros; NCE's biases at the noise's log-odds)."""
+        v, d = len(self.vocab_), self.vector_size
         self.syn1neg_ = np.zeros((v, d), np.float32) if self.negative else None
         n_out = v if self.softmax else max(v - 1, 1)
         self.syn1_ = np.zeros((n_out, d), np.float32) if (self.hs or self.softmax) else None
@@ -270,28 +269,20 @@ class Word2Vec:
 
     def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
         """Reorder the weights to ``vocab``: old rows move with their words, new rows are new."""
-        v, d = len(vocab), self.vector_size
-        new = old_row < 0
-        syn0 = np.empty((v, d), np.float32)
-        syn0[~new] = self.wv.vectors[old_row[~new]]
-        syn0[new] = _random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
+        v, d, new = len(vocab), self.vector_size, old_row < 0
+        fresh = _random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
+        syn0 = _moved(self.wv.vectors, old_row, fresh)
         if self.syn1neg_ is not None:
-            syn1neg = np.zeros((v, d), np.float32)
-            syn1neg[~new] = self.syn1neg_[old_row[~new]]
-            self.syn1neg_ = syn1neg
-        if self.syn1_ is not None:
-            n_out = v if self.softmax else max(v - 1, 1)
-            syn1 = np.zeros((n_out, d), np.float32)
-            if self.softmax:
-                syn1[~new] = self.syn1_[old_row[~new]]
-            else:  # inner nodes: keep the old ones as a start, the tree is rebuilt
-                keep = min(n_out, self.syn1_.shape[0])
-                syn1[:keep] = self.syn1_[:keep]
+            self.syn1neg_ = _moved(self.syn1neg_, old_row, 0.0)
+        if self.syn1_ is not None and self.softmax:
+            self.syn1_ = _moved(self.syn1_, old_row, 0.0)
+        elif self.syn1_ is not None:  # inner nodes: keep the old ones as a start, the tree is new
+            syn1 = np.zeros((max(v - 1, 1), d), np.float32)
+            keep = min(syn1.shape[0], self.syn1_.shape[0])
+            syn1[:keep] = self.syn1_[:keep]
             self.syn1_ = syn1
         if getattr(self, "nce_bias_", None) is not None:  # new words: the new noise distribution
-            bias = self._initial_bias(vocab.counts)
-            bias[~new] = self.nce_bias_[old_row[~new]]
-            self.nce_bias_ = bias
+            self.nce_bias_ = _moved(self.nce_bias_, old_row, self._initial_bias(vocab.counts)[new])
         self.vocab_ = vocab
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
 
@@ -368,7 +359,16 @@ class Word2Vec:
             self.cbow_mean,
             self.softmax,
             logp,
+            self._subwords(),
         )
+
+    def _subwords(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each word's rows of the input matrix when it is more than its own (``FastText``)."""
+        return None
+
+    def _vectors_changed(self) -> None:
+        """Training moved the input rows: what the queries read is brought up to date."""
+        self.wv.reset_norms()  # unit vectors are recomputed on the first query, not kept now
 
     def _weights(self) -> tuple[np.ndarray, ...]:
         """The arrays jobs train: (syn0, syn1neg, syn1), an unused one as float32[1, d]; with
@@ -465,6 +465,7 @@ class Word2Vec:
                 self.report_.epochs.append(stats)
                 self.epochs_trained_ += 1
                 run.epoch, run.next_round, run.stats = run.epoch + 1, 0, None
+                self._vectors_changed()
                 if checkpoint is not None:
                     self.save_checkpoint(checkpoint)
                 for cb in callbacks:
@@ -479,7 +480,7 @@ class Word2Vec:
             self._executor.close()
             self._executor = None
         self.report_.seconds_train += time.perf_counter() - t0
-        self.wv.reset_norms()  # unit vectors are recomputed on the first query, not kept now
+        self._vectors_changed()
         for cb in callbacks:
             cb.on_train_end(self)
         return self
@@ -488,7 +489,7 @@ class Word2Vec:
     def save(self, path: str | os.PathLike) -> None:
         """Save the whole model (parameters, vocabulary, input and output weights) in the native
         format; ``Word2Vec.load`` restores it, ready to query or to train further."""
-        native.save_native(path, model_file.meta(self, MODEL_KIND), model_file.arrays(self))
+        native.save_native(path, model_file.meta(self, self._kind), model_file.arrays(self))
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Everything needed to continue this run exactly: the model, the position in the run
@@ -497,7 +498,7 @@ class Word2Vec:
         if self._executor is not None:
             self._executor.sync()
         meta, arrays = model_file.checkpoint(
-            self, CHECKPOINT_KIND, self._run, self._corpus_checksum()
+            self, self._checkpoint_kind, self._run, self._corpus_checksum()
         )
         native.save_native(path, meta, arrays)
 
@@ -505,7 +506,7 @@ class Word2Vec:
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> Word2Vec:
         """Load a model written by ``save``. With ``mmap`` the vectors are memory-mapped read-only
         (fast, for queries); without it they are in memory and training can continue."""
-        model = cls._load(path, mmap, MODEL_KIND)[0]
+        model = cls._load(path, mmap, cls._kind)[0]
         model.device, model.cluster = "cpu", None  # where it trained is not part of the model
         return model
 
@@ -529,20 +530,10 @@ class Word2Vec:
         return np.array([score_sentence(self.wv, layer, s) for s in sentences], np.float64)
 
     def output_layer(self):
-        """The trained output layer (``wordvec.word2vec.predict.OutputLayer``): what ``predict``
-        reads."""
+        """The trained output layer (``wordvec.word2vec.predict.OutputLayer``)."""
         from wordvec.word2vec.predict import OutputLayer
 
-        return OutputLayer(
-            syn1neg=self.syn1neg_ if self.negative else None,
-            syn1=self.syn1_,
-            tree=self.huffman_tree() if self.hs else None,
-            softmax=bool(self.softmax),
-            sg=bool(self.sg),
-            window=self.window,
-            cbow_mean=bool(self.cbow_mean),
-            bias=self.nce_bias_ if self.nce else None,
-        )
+        return OutputLayer.of(self)
 
     def huffman_tree(self):
         """The Huffman tree of the vocabulary's counts (built once per vocabulary)."""
@@ -564,7 +555,7 @@ class Word2Vec:
         """Continue the run saved in ``checkpoint`` on the same ``corpus``; further checkpoints
         go to the same file. With ``workers=1`` the result is bit-identical to a run that was
         never interrupted."""
-        model, meta, arrays = cls._load(checkpoint, False, CHECKPOINT_KIND)
+        model, meta, arrays = cls._load(checkpoint, False, cls._checkpoint_kind)
         run = meta["run"]
         if "next_round" not in run:
             raise native.FormatError(
@@ -595,3 +586,13 @@ def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:
     v -= 0.5
     v /= d
     return v
+
+
+def _moved(rows: np.ndarray, old_row: np.ndarray, fill) -> np.ndarray:
+    """Rows for a new vocabulary: an old word's from ``rows`` (at ``old_row``), a new one's
+    (``old_row < 0``) from ``fill``."""
+    new = old_row < 0
+    out = np.empty((old_row.shape[0], *rows.shape[1:]), rows.dtype)
+    out[~new] = rows[old_row[~new]]
+    out[new] = fill
+    return out

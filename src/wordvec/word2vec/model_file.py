@@ -22,6 +22,8 @@ from wordvec.vectors.keyedvectors import KeyedVectors
 def arrays(model) -> dict[str, np.ndarray]:
     """The model's arrays: vectors, counts, and the output weights it has."""
     out = {"vectors": model.wv.vectors, "counts": model.wv.counts}
+    if getattr(model, "syn0_", None) is not None:  # the input rows, when not the vectors
+        out["syn0"] = model.syn0_
     if model.syn1neg_ is not None:
         out["syn1neg"] = model.syn1neg_
     if model.syn1_ is not None:

@@ -121,6 +121,19 @@ def validate(params: dict[str, Any]) -> None:
         raise ValueError("nothing to train: set negative > 0, hs=1, or softmax=True")
 
 
+SOFTMAX_MAX_VOCAB = 10_000  # full softmax is O(V d) per pair: beyond this, use hs or negative
+
+
+def check_vocab_size(params: dict[str, Any], v: int) -> None:
+    """Raise ValueError when the full softmax would run over more than ``SOFTMAX_MAX_VOCAB``."""
+    if params["softmax"] and v > SOFTMAX_MAX_VOCAB:
+        raise ValueError(
+            f"softmax=True over {v:,} words would be absurdly slow (O(V) per pair); "
+            f"it is allowed up to {SOFTMAX_MAX_VOCAB:,} words: raise min_count or use "
+            "negative sampling or hs=1"
+        )
+
+
 def _short(value: Any) -> str:
     """A value as the user would recognise it, never thousands of characters."""
     text = repr(value)

@@ -52,6 +52,20 @@ class OutputLayer:
     cbow_mean: bool
     bias: np.ndarray | None = None  # NCE's output biases (with ``syn1neg``)
 
+    @classmethod
+    def of(cls, model) -> OutputLayer:
+        """A trained ``Word2Vec``'s (or ``FastText``'s) output layer."""
+        return cls(
+            syn1neg=model.syn1neg_ if model.negative else None,
+            syn1=model.syn1_,
+            tree=model.huffman_tree() if model.hs else None,
+            softmax=bool(model.softmax),
+            sg=bool(model.sg),
+            window=model.window,
+            cbow_mean=bool(model.cbow_mean),
+            bias=model.nce_bias_ if model.nce else None,
+        )
+
 
 def predict_output_word(
     wv: KeyedVectors, layer: OutputLayer, context_words: Sequence[str], topn: int = 10

@@ -1,0 +1,1 @@
+"""Subword vectors (fastText's model): the estimator on wordvec's training core."""

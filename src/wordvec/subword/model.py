@@ -1,0 +1,226 @@
+"""The FastText estimator: Word2Vec whose input vectors are built from character n-grams
+(Bojanowski et al. 2017), trained on the same core (schedule, replicas, executors, checkpoints).
+
+The input matrix ``syn0_`` (float32[V + bucket, d]) holds each word's own row and then the
+``bucket`` rows its n-grams hash into, as fastText lays it out; a word's input vector is the mean
+of its rows (``wordvec.vectors.subword``), and ``kernels.subword`` trains it. Everything else,
+the vocabulary, sampling, outputs, the deterministic mode and Hogwild, is Word2Vec's.
+
+Files: ``save`` writes the native format (the rows memory-mappable and checksummed), or
+fastText's ``.bin`` for a name ending in ``.bin``; ``load`` reads either.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from wordvec.corpus.vocab import Vocab
+from wordvec.formats import fasttext as ft_format
+from wordvec.formats import native
+from wordvec.subword import params as subword_params
+from wordvec.vectors.subword import FastTextKeyedVectors
+from wordvec.word2vec.model import Word2Vec, _random_vectors
+
+MODEL_KIND = "wordvec.FastText"
+CHECKPOINT_KIND = "wordvec.FastText.checkpoint"
+
+
+class FastText(Word2Vec):
+    """fastText's subword model: ``Word2Vec``'s parameters (``wordvec.word2vec.params``) plus
+    ``min_n``/``max_n`` (character n-grams of 3 to 6 by default; both 0: none) and ``bucket``
+    (2,000,000 rows by default). Usage::
+
+        model = FastText(vector_size=100, sg=1).fit("corpus.txt")
+        model.wv["unseen-word"]  # from its n-grams
+
+    Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
+    ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
+    full softmax, not on a GPU.
+    """
+
+    _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND
+
+    def __init__(
+        self, vector_size: int = 100, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000, **kw
+    ):
+        self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
+        super().__init__(vector_size, **kw)
+
+    def get_params(self) -> dict[str, Any]:
+        return super().get_params() | {k: getattr(self, k) for k in subword_params.NAMES}
+
+    def check_params(self) -> None:
+        super().check_params()
+        subword_params.validate(self.get_params())
+
+    @property
+    def _rows(self) -> int:
+        """n-gram rows: ``bucket``, or none when subwords are off."""
+        return self.bucket if self.max_n > 0 else 0
+
+    def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
+        """Word2Vec's estimate plus the n-gram rows (and their copies in the deterministic
+        mode), the subword table and the composed vectors the queries read."""
+        out = super().estimate_memory(vocab_size)
+        d, rows = self.vector_size, self._rows
+        copies, threads = self._copies_here()
+        v = vocab_size if vocab_size is not None else len(self.wv)
+        out["ngrams"] = 4 * rows * d
+        out["ngram_replicas"] = (4 * rows * d + 3 * rows) * copies
+        out["vectors"] *= 2  # the words' rows, and their composed vectors for the queries
+        out["subword_table"] = v * (8 + 4 * (1 + self._ngrams_per_word()))
+        out["subword_buffers"] = threads * 8 * d * self.max_sentence_length  # composed inputs
+        out["total"] = sum(n for k, n in out.items() if k != "total")
+        return out
+
+    def _ngrams_per_word(self) -> int:
+        """A word's n-grams, for the estimate: a 9-character word's (the length of a typical
+        vocabulary word, with the boundary marks, measured on wiki100m's: 8.7)."""
+        if self.max_n == 0:
+            return 0
+        return sum(max(0, 11 - n + 1) for n in range(self.min_n, self.max_n + 1))
+
+    # -- weights ------------------------------------------------------------------------------
+    def _init_weights(self) -> None:
+        v, d = len(self.vocab_), self.vector_size
+        self.syn0_ = np.empty((v + self._rows, d), np.float32)
+        self.syn0_[:v] = _random_vectors(v, d, self.seed)
+        if self._rows:  # fastText starts the n-gram rows as the words' (uniform, small)
+            self.syn0_[v:] = _random_vectors(self._rows, d, self.seed + 1)
+        self.wv = self._keyed_vectors(self.vocab_.words, self.vocab_.counts)
+        super()._init_outputs()
+
+    def _keyed_vectors(self, words, counts, vectors=None) -> FastTextKeyedVectors:
+        v = len(words)
+        return FastTextKeyedVectors(
+            words, self.syn0_[:v], self.syn0_[v:], self.min_n, self.max_n, counts, vectors
+        )
+
+    def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
+        """Word2Vec's, for the words' own rows; the n-gram rows stay where they are."""
+        v_old, d = len(self.wv), self.vector_size
+        ngrams = self.syn0_[v_old:]
+        self.wv.vectors = self.syn0_[:v_old]  # the rows, not the composed vectors, move
+        super()._grow_weights(vocab, old_row)
+        v = len(vocab)
+        syn0 = np.empty((v + ngrams.shape[0], d), np.float32)
+        syn0[:v] = self.wv.vectors
+        syn0[v:] = ngrams
+        self.syn0_ = syn0
+        self.wv = self._keyed_vectors(vocab.words, vocab.counts)
+
+    def _weights(self) -> tuple[np.ndarray, ...]:
+        return (self.syn0_, *super()._weights()[1:])
+
+    def _subwords(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.wv.table()
+
+    def _vectors_changed(self) -> None:
+        self.wv.adjust_vectors()
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """The whole model: fastText's ``.bin`` for a name ending in ``.bin`` (``fasttext
+        .load_model`` opens it), else the native format."""
+        if native.split_compression(path)[0].suffix.lower() == ".bin":
+            ft_format.write_fasttext_bin(path, self.to_fasttext())
+        else:
+            super().save(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap: bool = False) -> FastText:
+        """A model written by ``save``, or any unsupervised fastText ``.bin``."""
+        if native.identify(path) == "fasttext-bin":
+            return cls.from_fasttext(ft_format.read_fasttext_model(path))
+        return super().load(path, mmap)
+
+    @classmethod
+    def _load(cls, path, mmap: bool, kind: str):
+        model, head, stored = super()._load(path, mmap, kind)
+        try:
+            model.syn0_ = stored["syn0"]
+            model.wv = model._keyed_vectors(model.vocab_.words, stored["counts"], stored["vectors"])
+        except (KeyError, ValueError) as e:
+            raise native.FormatError(f"{path}: inconsistent FastText model file: {e}") from None
+        return model, head, stored
+
+    def to_fasttext(self) -> ft_format.FastTextModel:
+        """The model as fastText's ``.bin`` holds it (``wordvec.formats.fasttext``)."""
+        if self.nce:
+            raise ValueError("fastText's .bin holds negative sampling or hs models, not NCE ones")
+        d, v = self.vector_size, len(self.wv)
+        if self.hs:  # fastText's tree is the C tool's, its code bits the other way round
+            output = np.zeros((v, d), np.float32)
+            output[: v - 1] = -self.syn1_[: v - 1]
+        else:
+            output = self.syn1neg_
+        args = {
+            "dim": d,
+            "ws": self.window,
+            "epoch": self.epochs,
+            "minCount": self.min_count,
+            "neg": self.negative,
+            "wordNgrams": 1,
+            "loss": ft_format.LOSS_CODES["hs" if self.hs else "ns"],
+            "model": ft_format.MODEL_CODES["sg" if self.sg else "cbow"],
+            "bucket": self._rows,
+            "minn": self.min_n,
+            "maxn": self.max_n,
+            "lrUpdateRate": 100,
+            "t": float(self.sample),
+        }
+        report = getattr(self, "report_", None)
+        ntokens = int(report.raw_tokens) if report is not None else int(self.wv.counts.sum())
+        return ft_format.FastTextModel(
+            args, self.wv.index_to_key, self.wv.counts, ntokens, self.syn0_, output, None
+        )
+
+    @classmethod
+    def from_fasttext(cls, ft: ft_format.FastTextModel, **params) -> FastText:
+        """A model from a fastText ``.bin`` (``read_fasttext_model``), ready to query and to
+        train further; ``params`` override what the file says."""
+        a = ft.args
+        hs = a["loss"] == ft_format.LOSS_CODES["hs"]
+        if a["model"] == ft_format.MODEL_CODES.get("sup") or a["loss"] not in (
+            ft_format.LOSS_CODES["hs"],
+            ft_format.LOSS_CODES["ns"],
+        ):
+            raise native.FormatError(
+                "a fastText model of another kind than skip-gram/CBOW with ns or hs"
+            )
+        if ft.prune is not None:
+            raise native.FormatError(
+                "a pruned fastText model (its n-grams remapped): wordvec trains full models only"
+            )
+        kw = {
+            "vector_size": a["dim"],
+            "window": a["ws"],
+            "epochs": a["epoch"],
+            "min_count": a["minCount"],
+            "negative": 0 if hs else a["neg"],
+            "hs": int(hs),
+            "sg": int(a["model"] == ft_format.MODEL_CODES["sg"]),
+            "sample": a["t"],
+            "min_n": a["minn"] if a["maxn"] else 0,
+            "max_n": a["maxn"],
+            "bucket": a["bucket"],
+        }
+        model = cls(**(kw | params))
+        v = len(ft.words)
+        model.vocab_ = Vocab(list(ft.words), np.asarray(ft.counts, np.int64))
+        model.syn0_ = np.ascontiguousarray(ft.input, np.float32)
+        if model.syn0_.shape[0] != v + model._rows:
+            raise native.FormatError(
+                f"fastText input matrix of {model.syn0_.shape[0]} rows for {v} words and "
+                f"{model._rows} buckets"
+            )
+        model.wv = model._keyed_vectors(model.vocab_.words, model.vocab_.counts)
+        super(FastText, model)._init_outputs()
+        if hs:
+            model.syn1_[:] = -np.asarray(ft.output, np.float32)[: model.syn1_.shape[0]]
+        else:
+            model.syn1neg_[:] = ft.output
+        return model

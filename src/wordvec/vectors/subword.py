@@ -1,0 +1,210 @@
+"""Word vectors of a subword model (fastText's): every word gets an answer.
+
+A vocabulary word's vector is the mean of its own row (``vectors_vocab``) and its character
+n-gram rows (``vectors_ngrams``, ``bucket`` rows); any other word's is the mean of its n-gram
+rows, as fastText's ``get_word_vector`` gives it. The n-grams and their rows are fastText's
+(``wordvec.formats.fasttext``). Queries scan the vocabulary words' vectors (``vectors``, composed
+once); a query word outside the vocabulary is composed from its n-grams. A word none of whose
+n-grams occurs in a vocabulary word has nothing learned to give: it raises ``KeyError`` saying
+so, rather than answering with the random start of unseen n-gram rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from wordvec.formats import native
+from wordvec.formats.fasttext import ngram_rows
+from wordvec.vectors.keyedvectors import Key, KeyedVectors
+
+FT_KV_KIND = "wordvec.FastTextKeyedVectors"
+_BLOCK = 4096  # words composed at once (their rows gathered: _BLOCK x ~20 rows of d floats)
+
+
+def subword_table(
+    words: Sequence[str], min_n: int, max_n: int, bucket: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(starts int64[V + 1], rows int32[r]): word ``i``'s rows of the input matrix (V + bucket
+    rows) are ``rows[starts[i]:starts[i + 1]]``: ``i``, then ``V + hash % bucket`` for each of
+    its n-grams, in fastText's order (``kernels.ngrams.word_rows``)."""
+    from wordvec.kernels.ngrams import word_rows  # Numba: loaded when a table is needed
+
+    raw = [w.encode("utf-8") for w in words]
+    offsets = np.zeros(len(raw) + 1, np.int64)
+    np.cumsum([len(r) for r in raw], out=offsets[1:])
+    data = np.frombuffer(b"".join(raw), np.uint8) if raw else np.zeros(0, np.uint8)
+    return word_rows(data, offsets, int(min_n), int(max_n), int(bucket))
+
+
+def compose(matrix: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """float32[V, d]: each word's input vector, the mean of its rows of ``matrix``."""
+    v = starts.shape[0] - 1
+    out = np.empty((v, matrix.shape[1]), np.float32)
+    for a in range(0, v, _BLOCK):
+        b = min(v, a + _BLOCK)
+        lo, hi = starts[a], starts[b]
+        sums = np.add.reduceat(matrix[rows[lo:hi]], starts[a:b] - lo, axis=0, dtype=np.float32)
+        out[a:b] = sums / np.diff(starts[a : b + 1])[:, None].astype(np.float32)
+    return out
+
+
+class FastTextKeyedVectors(KeyedVectors):
+    """``vectors_vocab``: float32[V, d] the words' own rows; ``vectors_ngrams``: float32[bucket,
+    d] the n-gram rows; ``vectors`` (derived): float32[V, d] the words' composed vectors.
+    ``word in kv`` is True for any word that gets a vector; ``has_index_for`` only for the
+    vocabulary (gensim's meanings)."""
+
+    def __init__(
+        self,
+        index_to_key: Sequence[str],
+        vectors_vocab: np.ndarray,
+        vectors_ngrams: np.ndarray,
+        min_n: int,
+        max_n: int,
+        counts: np.ndarray | None = None,
+        vectors: np.ndarray | None = None,
+    ):
+        self.vectors_vocab, self.vectors_ngrams = vectors_vocab, vectors_ngrams
+        self.min_n, self.max_n = int(min_n), int(max_n)
+        self._table: tuple[np.ndarray, np.ndarray] | None = None
+        self._known: np.ndarray | None = None  # bool[bucket]: rows of a vocabulary word
+        if vectors is None:
+            vectors = self._composed(index_to_key)
+        super().__init__(index_to_key, vectors, counts)
+
+    def __repr__(self) -> str:
+        return (
+            f"FastTextKeyedVectors({len(self)} words, {self.vector_size} dimensions, "
+            f"n-grams {self.min_n}-{self.max_n} in {self.bucket:,} buckets)"
+        )
+
+    @property
+    def bucket(self) -> int:
+        return int(self.vectors_ngrams.shape[0])
+
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's ``subword_table`` (computed once)."""
+        if self._table is None:
+            self._table = subword_table(self.index_to_key, self.min_n, self.max_n, self.bucket)
+        return self._table
+
+    def _composed(self, words: Sequence[str]) -> np.ndarray:
+        starts, rows = subword_table(words, self.min_n, self.max_n, self.bucket)
+        self._table = (starts, rows)
+        return compose(_Stacked(self.vectors_vocab, self.vectors_ngrams), starts, rows)
+
+    def adjust_vectors(self) -> None:
+        """Compose the vocabulary's vectors again from the rows (after training moved them;
+        gensim's name)."""
+        starts, rows = self.table()
+        self.vectors = compose(_Stacked(self.vectors_vocab, self.vectors_ngrams), starts, rows)
+
+    # -- words outside the vocabulary ---------------------------------------------------------
+    def ngram_rows(self, word: str) -> np.ndarray:
+        """int64[k] rows of ``vectors_ngrams`` of ``word``'s n-grams (fastText's order)."""
+        return ngram_rows(word, self.min_n, self.max_n, self.bucket, 0)
+
+    def _known_rows(self) -> np.ndarray:
+        if self._known is None:
+            rows = self.table()[1]
+            known = np.zeros(self.bucket, bool)
+            ngram = rows[rows >= len(self)] - len(self)  # the n-gram rows of every word
+            known[ngram] = True
+            self._known = known
+        return self._known
+
+    def oov_vector(self, word: str) -> np.ndarray:
+        """float32[d] the mean of ``word``'s n-gram rows (fastText's vector of an unknown
+        word); ``KeyError`` when it has no n-gram, or none that a vocabulary word has."""
+        rows = self.ngram_rows(word)
+        if rows.size == 0:
+            raise KeyError(
+                f"word {word!r} is not in the vocabulary and has no character n-grams "
+                f"(n-grams of {self.min_n}-{self.max_n} characters in {self.bucket:,} buckets)"
+            )
+        if not self._known_rows()[rows].any():
+            raise KeyError(
+                f"word {word!r} is not in the vocabulary and none of its {rows.size} character "
+                "n-grams occurs in a vocabulary word: nothing was learned for it"
+            )
+        return self.vectors_ngrams[rows].mean(axis=0, dtype=np.float32)
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.key_to_index:
+            return True
+        if not isinstance(key, str):
+            return False
+        rows = self.ngram_rows(key)
+        return bool(rows.size and self._known_rows()[rows].any())
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, str) and key not in self.key_to_index:
+            return self.oov_vector(key)
+        if isinstance(key, str | int | np.integer):
+            return super().__getitem__(key)
+        vectors = [self[k] for k in key]
+        return np.stack(vectors) if vectors else np.zeros((0, self.vector_size), np.float32)
+
+    def get_vector(self, key: Key, norm: bool = False) -> np.ndarray:
+        if key in self.key_to_index:
+            return super().get_vector(key, norm)
+        v = self.oov_vector(key)
+        return v / max(float(np.linalg.norm(v)), 1e-12) if norm else v
+
+    def _unit_rows(self, words: Sequence[Key]) -> np.ndarray:
+        if not len(words):
+            return np.zeros((0, self.vector_size), np.float32)
+        return np.stack([self.get_vector(w, norm=True) for w in words])
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, *args, **kwargs) -> None:
+        """Words, counts, composed vectors and the rows of words and n-grams, native format."""
+        meta = {"kind": FT_KV_KIND, "words": self.index_to_key}
+        meta.update(min_n=self.min_n, max_n=self.max_n)
+        native.save_native(path, meta, self.arrays())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "vectors": self.vectors,
+            "counts": self.counts,
+            "vectors_vocab": self.vectors_vocab,
+            "vectors_ngrams": self.vectors_ngrams,
+        }
+
+    @classmethod
+    def from_native(cls, path, meta: dict, arrays: dict) -> FastTextKeyedVectors:
+        """What ``save`` wrote (or a saved ``FastText`` model's vectors)."""
+        try:
+            return cls(
+                meta["words"],
+                arrays["vectors_vocab"],
+                arrays["vectors_ngrams"],
+                int(meta["min_n"]),
+                int(meta["max_n"]),
+                arrays.get("counts"),
+                arrays["vectors"],
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise native.FormatError(f"{path}: inconsistent subword vectors file: {e}") from None
+
+
+class _Stacked:
+    """Rows of two matrices as one (words then n-grams) without concatenating them."""
+
+    def __init__(self, top: np.ndarray, bottom: np.ndarray):
+        self.top, self.bottom, self.shape = (
+            top,
+            bottom,
+            (top.shape[0] + bottom.shape[0], top.shape[1]),
+        )
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        v = self.top.shape[0]
+        out = np.empty((rows.shape[0], self.shape[1]), np.float32)
+        low = rows < v
+        out[low] = self.top[rows[low]]
+        out[~low] = self.bottom[rows[~low] - v]
+        return out
