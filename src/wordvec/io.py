@@ -94,8 +94,13 @@ def load_native_vectors(
 ) -> KeyedVectors:
     """KeyedVectors from a native file: one written by ``KeyedVectors.save`` or a saved
     ``Word2Vec`` model (its input vectors). With ``mmap`` the file's checksums are verified
-    before the vectors are first used."""
-    return KeyedVectors.load(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
+    before the vectors are first used. A subword model's (``FastText``) come back as
+    ``FastTextKeyedVectors``: every word gets a vector."""
+    from wordvec.vectors.subword import FastTextKeyedVectors
+
+    meta = load_native(path, mmap=True, lazy=True)[0]  # the header only: nothing read
+    cls = FastTextKeyedVectors if meta.get("kind") in FastTextKeyedVectors._kinds else KeyedVectors
+    return cls.load(path, mmap=mmap, allow_nonfinite=allow_nonfinite)
 
 
 def save_word2vec(

@@ -50,6 +50,7 @@ from wordvec.formats.native import (
     file_size,
     open_input,
 )
+from wordvec.kernels import FNV_OFFSET, FNV_PRIME  # the constants only: no Numba
 
 _FASTTEXT_VERSION = 12
 LOSS_NAMES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}  # fastText's loss_name codes
@@ -470,7 +471,6 @@ def _check_model(model: FastTextModel) -> list[bytes]:
 
 # -- n-grams --------------------------------------------------------------------------------------
 BOW, EOW = b"<", b">"  # fastText's boundary marks
-FNV_OFFSET, FNV_PRIME = 2166136261, 16777619  # 32-bit FNV-1a
 
 
 def fasttext_hash(data: bytes) -> int:

@@ -37,11 +37,12 @@ def _each_ngram(w, min_n, max_n, bucket, out, k, fill):
 
 
 @njit(cache=True, nogil=True)
-def word_rows(data, offsets, min_n, max_n, bucket):
+def word_rows(data, offsets, min_n, max_n, bucket, eos):
     """(starts int64[V + 1], rows int32[r]): word ``i`` (UTF-8 bytes
     ``data[offsets[i]:offsets[i + 1]]``) has rows ``rows[starts[i]:starts[i + 1]]``: ``i``
     itself, then ``V + hash % bucket`` for each of its n-grams in fastText's order (none when
-    ``bucket`` or ``max_n`` is 0)."""
+    ``bucket`` or ``max_n`` is 0, and for word ``eos``, fastText's end of sentence "</s>", -1
+    when there is none)."""
     v = offsets.shape[0] - 1
     longest = 0
     for i in range(v):
@@ -52,7 +53,7 @@ def word_rows(data, offsets, min_n, max_n, bucket):
     on = bucket > 0 and max_n > 0
     for i in range(v):  # count
         k = 1
-        if on:
+        if on and i != eos:
             m = _marked(data, offsets[i], offsets[i + 1], w)
             k += _each_ngram(w[:m], min_n, max_n, bucket, scratch, 0, False)
         starts[i + 1] = starts[i] + k
@@ -60,7 +61,7 @@ def word_rows(data, offsets, min_n, max_n, bucket):
     hashed = np.empty((longest + 2) * max(max_n, 1), np.int64)
     for i in range(v):  # fill
         rows[starts[i]] = i
-        if on:
+        if on and i != eos:
             m = _marked(data, offsets[i], offsets[i + 1], w)
             k = _each_ngram(w[:m], min_n, max_n, bucket, hashed, 0, True)
             for j in range(k):
@@ -76,3 +77,40 @@ def _marked(data, a, b, w):
         w[1 + j - a] = data[j]
     w[1 + b - a] = EOW
     return b - a + 2
+
+
+@njit(cache=True, nogil=True)
+def compose_rows(matrix, starts, rows, out):
+    """``out[i]`` (float32[V, d]) = the mean of word ``i``'s rows of ``matrix``."""
+    d = matrix.shape[1]
+    for i in range(starts.shape[0] - 1):
+        o = out[i]
+        o[:] = 0.0
+        for k in range(starts[i], starts[i + 1]):
+            x = matrix[rows[k]]
+            for t in range(d):
+                o[t] += x[t]
+        inv = np.float32(1.0 / max(starts[i + 1] - starts[i], 1))
+        for t in range(d):
+            o[t] *= inv
+
+
+@njit(cache=True, nogil=True)
+def fill_uniform(out, seed, first_row):
+    """Row ``r`` of ``out`` (float32[n, d]) drawn uniform in [-0.5, 0.5) / d from its own
+    stream (xorshift64* seeded by splitmix64 of ``seed`` and ``first_row + r``): the values do
+    not depend on how the rows are split between calls."""
+    n, d = out.shape
+    scale = np.float32(1.0 / d)
+    for r in range(n):
+        z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(first_row + r + 1)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        state = (z ^ (z >> np.uint64(31))) | np.uint64(1)
+        row = out[r]
+        for t in range(d):
+            state ^= state >> np.uint64(12)
+            state ^= state << np.uint64(25)
+            state ^= state >> np.uint64(27)
+            bits = (state * np.uint64(2685821657736338717)) >> np.uint64(40)  # 24 bits
+            row[t] = (np.float32(bits) * np.float32(1.0 / (1 << 24)) - np.float32(0.5)) * scale

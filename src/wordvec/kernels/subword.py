@@ -31,6 +31,7 @@ from wordvec.kernels.train import (
     _move_bias,
     _prepare,
     _start,
+    prefetch_row,
 )
 
 # the sha256 of kernels/train.py, whose helpers these kernels inline
@@ -81,6 +82,16 @@ def _window(n, i, cut, window, ctx):
     return m
 
 
+AHEAD = 2  # tokens between the prefetch of a token's rows and its composition
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch_rows(syn0, starts, rows, w):
+    """Start loading word ``w``'s rows (scattered over the n-gram buckets: a miss each)."""
+    for k in range(starts[w], starts[w + 1]):
+        prefetch_row(syn0, rows[k])
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _enter_leave(syn0, tables, sent, n, i, window, hs, h0, touched):
     """Before position ``i``: the token entering the window composed (all of the first window
@@ -88,9 +99,13 @@ def _enter_leave(syn0, tables, sent, n, i, window, hs, h0, touched):
     window spreads. Otherwise the token leaving the window (``i - window - 1``) spreads."""
     starts, rows = tables.starts, tables.rows
     if i == 0:
+        for p in range(min(window + AHEAD, n)):
+            _prefetch_rows(syn0, starts, rows, sent[p])
         for p in range(min(window, n)):
             _compose(syn0, starts, rows, sent[p], hs[p], h0[p])
     if i < n:
+        if i + window + AHEAD < n:
+            _prefetch_rows(syn0, starts, rows, sent[i + window + AHEAD])
         if i + window < n:
             p = i + window
             _compose(syn0, starts, rows, sent[p], hs[p], h0[p])

@@ -38,7 +38,8 @@ class FastText(Word2Vec):
 
     Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
     ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
-    full softmax, not on a GPU.
+    full softmax, not on a GPU. Hogwild by default; ``deterministic=True`` with one worker is
+    a serial, bit-reproducible run (replicas are refused: ``wordvec.subword.params``).
     """
 
     _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND
@@ -47,6 +48,7 @@ class FastText(Word2Vec):
         self, vector_size: int = 100, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000, **kw
     ):
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
+        kw.setdefault("deterministic", False)  # replicas are not ready for it: params.validate
         super().__init__(vector_size, **kw)
 
     def get_params(self) -> dict[str, Any]:
@@ -85,19 +87,18 @@ class FastText(Word2Vec):
 
     # -- weights ------------------------------------------------------------------------------
     def _init_weights(self) -> None:
+        from wordvec.kernels.ngrams import fill_uniform
+
         v, d = len(self.vocab_), self.vector_size
         self.syn0_ = np.empty((v + self._rows, d), np.float32)
-        self.syn0_[:v] = _random_vectors(v, d, self.seed)
-        if self._rows:  # fastText starts the n-gram rows as the words' (uniform, small)
-            self.syn0_[v:] = _random_vectors(self._rows, d, self.seed + 1)
+        self.syn0_[:v] = _random_vectors(v, d, self.seed)  # Word2Vec's words' start
+        # the n-gram rows start as the words do (uniform, small), drawn in place: no copy
+        fill_uniform(self.syn0_[v:], self.seed, 0)
         self.wv = self._keyed_vectors(self.vocab_.words, self.vocab_.counts)
-        super()._init_outputs()
+        self._init_outputs()
 
     def _keyed_vectors(self, words, counts, vectors=None) -> FastTextKeyedVectors:
-        v = len(words)
-        return FastTextKeyedVectors(
-            words, self.syn0_[:v], self.syn0_[v:], self.min_n, self.max_n, counts, vectors
-        )
+        return FastTextKeyedVectors(words, self.syn0_, self.min_n, self.max_n, counts, vectors)
 
     def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
         """Word2Vec's, for the words' own rows; the n-gram rows stay where they are."""
@@ -133,7 +134,7 @@ class FastText(Word2Vec):
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> FastText:
         """A model written by ``save``, or any unsupervised fastText ``.bin``."""
-        if native.identify(path) == "fasttext-bin":
+        if native.sniff_format(path) == "fasttext-bin":
             return cls.from_fasttext(ft_format.read_fasttext_model(path))
         return super().load(path, mmap)
 
@@ -164,8 +165,8 @@ class FastText(Word2Vec):
             "minCount": self.min_count,
             "neg": self.negative,
             "wordNgrams": 1,
-            "loss": ft_format.LOSS_CODES["hs" if self.hs else "ns"],
-            "model": ft_format.MODEL_CODES["sg" if self.sg else "cbow"],
+            "loss": _code(ft_format.LOSS_NAMES, "hs" if self.hs else "ns"),
+            "model": _code(ft_format.MODEL_NAMES, "sg" if self.sg else "cbow"),
             "bucket": self._rows,
             "minn": self.min_n,
             "maxn": self.max_n,
@@ -183,14 +184,13 @@ class FastText(Word2Vec):
         """A model from a fastText ``.bin`` (``read_fasttext_model``), ready to query and to
         train further; ``params`` override what the file says."""
         a = ft.args
-        hs = a["loss"] == ft_format.LOSS_CODES["hs"]
-        if a["model"] == ft_format.MODEL_CODES.get("sup") or a["loss"] not in (
-            ft_format.LOSS_CODES["hs"],
-            ft_format.LOSS_CODES["ns"],
-        ):
+        loss, kind = ft_format.LOSS_NAMES.get(a["loss"]), ft_format.MODEL_NAMES.get(a["model"])
+        if kind not in ("sg", "cbow") or loss not in ("hs", "ns"):
             raise native.FormatError(
-                "a fastText model of another kind than skip-gram/CBOW with ns or hs"
+                f"a fastText model of kind {kind!r} with loss {loss!r}: wordvec trains "
+                "skip-gram or CBOW with negative sampling (ns) or hierarchical softmax (hs)"
             )
+        hs = loss == "hs"
         if ft.prune is not None:
             raise native.FormatError(
                 "a pruned fastText model (its n-grams remapped): wordvec trains full models only"
@@ -202,7 +202,7 @@ class FastText(Word2Vec):
             "min_count": a["minCount"],
             "negative": 0 if hs else a["neg"],
             "hs": int(hs),
-            "sg": int(a["model"] == ft_format.MODEL_CODES["sg"]),
+            "sg": int(kind == "sg"),
             "sample": a["t"],
             "min_n": a["minn"] if a["maxn"] else 0,
             "max_n": a["maxn"],
@@ -218,9 +218,14 @@ class FastText(Word2Vec):
                 f"{model._rows} buckets"
             )
         model.wv = model._keyed_vectors(model.vocab_.words, model.vocab_.counts)
-        super(FastText, model)._init_outputs()
+        model._init_outputs()
         if hs:
             model.syn1_[:] = -np.asarray(ft.output, np.float32)[: model.syn1_.shape[0]]
         else:
             model.syn1neg_[:] = ft.output
         return model
+
+
+def _code(names: dict[int, str], name: str) -> int:
+    """fastText's int code of an argument's ``name``."""
+    return next(code for code, n in names.items() if n == name)

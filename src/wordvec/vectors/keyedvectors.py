@@ -527,6 +527,12 @@ class KeyedVectors:
         meta = {"kind": KV_KIND, "words": self.index_to_key}
         formats.save_native(path, meta, {"vectors": self.vectors, "counts": self.counts})
 
+    _kinds = VECTOR_KINDS  # the native files whose vectors ``load`` reads
+
+    @classmethod
+    def _from_arrays(cls, meta: dict, arrays: dict) -> KeyedVectors:
+        return cls(meta["words"], arrays["vectors"], arrays.get("counts"))
+
     @classmethod
     def load(
         cls,
@@ -538,10 +544,10 @@ class KeyedVectors:
         ``mmap`` (True, or gensim's ``"r"``) the vectors are memory-mapped read-only and the
         file's checksums are verified when the vectors are first used."""
         meta, arrays, *verify = formats.load_native(path, mmap=bool(mmap), lazy=True)
-        if meta.get("kind") not in VECTOR_KINDS:
+        if meta.get("kind") not in cls._kinds:
             raise formats.FormatError(f"{path}: holds {meta.get('kind')!r}, not word vectors")
         try:
-            kv = cls(meta["words"], arrays["vectors"], arrays.get("counts"))
+            kv = cls._from_arrays(meta, arrays)
         except (KeyError, TypeError, ValueError) as e:
             raise formats.FormatError(f"{path}: inconsistent vectors file: {e}") from None
         words = kv.index_to_key

@@ -5,8 +5,9 @@ n-gram rows (``vectors_ngrams``, ``bucket`` rows); any other word's is the mean 
 rows, as fastText's ``get_word_vector`` gives it. The n-grams and their rows are fastText's
 (``wordvec.formats.fasttext``). Queries scan the vocabulary words' vectors (``vectors``, composed
 once); a query word outside the vocabulary is composed from its n-grams. A word none of whose
-n-grams occurs in a vocabulary word has nothing learned to give: it raises ``KeyError`` saying
-so, rather than answering with the random start of unseen n-gram rows.
+n-grams occurs in a vocabulary word (or none of whose characters does) has nothing learned to
+give: it raises ``KeyError`` saying so, rather than answering with the random start of unseen
+n-gram rows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wordvec.formats.fasttext import ngram_rows
 from wordvec.vectors.keyedvectors import Key, KeyedVectors
 
 FT_KV_KIND = "wordvec.FastTextKeyedVectors"
-_BLOCK = 4096  # words composed at once (their rows gathered: _BLOCK x ~20 rows of d floats)
+EOS = "</s>"  # fastText's end of sentence: a word without n-grams
 
 
 def subword_table(
@@ -29,48 +30,48 @@ def subword_table(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(starts int64[V + 1], rows int32[r]): word ``i``'s rows of the input matrix (V + bucket
     rows) are ``rows[starts[i]:starts[i + 1]]``: ``i``, then ``V + hash % bucket`` for each of
-    its n-grams, in fastText's order (``kernels.ngrams.word_rows``)."""
+    its n-grams, in fastText's order (``kernels.ngrams.word_rows``); fastText's end of
+    sentence, ``"</s>"``, has no n-grams."""
     from wordvec.kernels.ngrams import word_rows  # Numba: loaded when a table is needed
 
     raw = [w.encode("utf-8") for w in words]
     offsets = np.zeros(len(raw) + 1, np.int64)
     np.cumsum([len(r) for r in raw], out=offsets[1:])
     data = np.frombuffer(b"".join(raw), np.uint8) if raw else np.zeros(0, np.uint8)
-    return word_rows(data, offsets, int(min_n), int(max_n), int(bucket))
+    eos = words.index(EOS) if EOS in words else -1
+    return word_rows(data, offsets, int(min_n), int(max_n), int(bucket), eos)
 
 
 def compose(matrix: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """float32[V, d]: each word's input vector, the mean of its rows of ``matrix``."""
-    v = starts.shape[0] - 1
-    out = np.empty((v, matrix.shape[1]), np.float32)
-    for a in range(0, v, _BLOCK):
-        b = min(v, a + _BLOCK)
-        lo, hi = starts[a], starts[b]
-        sums = np.add.reduceat(matrix[rows[lo:hi]], starts[a:b] - lo, axis=0, dtype=np.float32)
-        out[a:b] = sums / np.diff(starts[a : b + 1])[:, None].astype(np.float32)
+    from wordvec.kernels.ngrams import compose_rows
+
+    out = np.empty((starts.shape[0] - 1, matrix.shape[1]), np.float32)
+    compose_rows(matrix, starts, rows, out)
     return out
 
 
 class FastTextKeyedVectors(KeyedVectors):
-    """``vectors_vocab``: float32[V, d] the words' own rows; ``vectors_ngrams``: float32[bucket,
-    d] the n-gram rows; ``vectors`` (derived): float32[V, d] the words' composed vectors.
+    """``rows``: float32[V + bucket, d] the input matrix, the words' own rows (``vectors_vocab``)
+    then the n-gram rows (``vectors_ngrams``), as fastText lays it out; ``vectors`` (derived):
+    float32[V, d] the words' composed vectors.
     ``word in kv`` is True for any word that gets a vector; ``has_index_for`` only for the
     vocabulary (gensim's meanings)."""
 
     def __init__(
         self,
         index_to_key: Sequence[str],
-        vectors_vocab: np.ndarray,
-        vectors_ngrams: np.ndarray,
+        rows: np.ndarray,
         min_n: int,
         max_n: int,
         counts: np.ndarray | None = None,
         vectors: np.ndarray | None = None,
     ):
-        self.vectors_vocab, self.vectors_ngrams = vectors_vocab, vectors_ngrams
+        self.rows = rows
         self.min_n, self.max_n = int(min_n), int(max_n)
         self._table: tuple[np.ndarray, np.ndarray] | None = None
         self._known: np.ndarray | None = None  # bool[bucket]: rows of a vocabulary word
+        self._chars: set[str] | None = None  # the characters of the vocabulary
         if vectors is None:
             vectors = self._composed(index_to_key)
         super().__init__(index_to_key, vectors, counts)
@@ -83,7 +84,17 @@ class FastTextKeyedVectors(KeyedVectors):
 
     @property
     def bucket(self) -> int:
-        return int(self.vectors_ngrams.shape[0])
+        return int(self.rows.shape[0] - len(self.index_to_key))
+
+    @property
+    def vectors_vocab(self) -> np.ndarray:
+        """float32[V, d] the words' own rows (gensim's name)."""
+        return self.rows[: len(self.index_to_key)]
+
+    @property
+    def vectors_ngrams(self) -> np.ndarray:
+        """float32[bucket, d] the n-gram rows (gensim's name)."""
+        return self.rows[len(self.index_to_key) :]
 
     def table(self) -> tuple[np.ndarray, np.ndarray]:
         """The vocabulary's ``subword_table`` (computed once)."""
@@ -92,15 +103,15 @@ class FastTextKeyedVectors(KeyedVectors):
         return self._table
 
     def _composed(self, words: Sequence[str]) -> np.ndarray:
-        starts, rows = subword_table(words, self.min_n, self.max_n, self.bucket)
-        self._table = (starts, rows)
-        return compose(_Stacked(self.vectors_vocab, self.vectors_ngrams), starts, rows)
+        bucket = self.rows.shape[0] - len(words)
+        self._table = subword_table(words, self.min_n, self.max_n, bucket)
+        return compose(self.rows, *self._table)
 
     def adjust_vectors(self) -> None:
         """Compose the vocabulary's vectors again from the rows (after training moved them;
         gensim's name)."""
         starts, rows = self.table()
-        self.vectors = compose(_Stacked(self.vectors_vocab, self.vectors_ngrams), starts, rows)
+        self.vectors = compose(self.rows, starts, rows)
 
     # -- words outside the vocabulary ---------------------------------------------------------
     def ngram_rows(self, word: str) -> np.ndarray:
@@ -119,11 +130,18 @@ class FastTextKeyedVectors(KeyedVectors):
     def oov_vector(self, word: str) -> np.ndarray:
         """float32[d] the mean of ``word``'s n-gram rows (fastText's vector of an unknown
         word); ``KeyError`` when it has no n-gram, or none that a vocabulary word has."""
-        rows = self.ngram_rows(word)
+        rows = self.ngram_rows(word) if word != EOS else np.zeros(0, np.int64)
         if rows.size == 0:
             raise KeyError(
                 f"word {word!r} is not in the vocabulary and has no character n-grams "
                 f"(n-grams of {self.min_n}-{self.max_n} characters in {self.bucket:,} buckets)"
+            )
+        if self._chars is None:
+            self._chars = set().union(*map(set, self.index_to_key))
+        if not any(c in self._chars for c in word):
+            raise KeyError(
+                f"word {word!r} is not in the vocabulary and none of its characters occurs in "
+                "a vocabulary word: nothing was learned for it"
             )
         if not self._known_rows()[rows].any():
             raise KeyError(
@@ -137,8 +155,11 @@ class FastTextKeyedVectors(KeyedVectors):
             return True
         if not isinstance(key, str):
             return False
-        rows = self.ngram_rows(key)
-        return bool(rows.size and self._known_rows()[rows].any())
+        try:
+            self.oov_vector(key)
+        except KeyError:
+            return False
+        return True
 
     def __getitem__(self, key) -> np.ndarray:
         if isinstance(key, str) and key not in self.key_to_index:
@@ -167,44 +188,19 @@ class FastTextKeyedVectors(KeyedVectors):
         native.save_native(path, meta, self.arrays())
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "vectors": self.vectors,
-            "counts": self.counts,
-            "vectors_vocab": self.vectors_vocab,
-            "vectors_ngrams": self.vectors_ngrams,
-        }
+        return {"vectors": self.vectors, "counts": self.counts, "syn0": self.rows}
+
+    # a saved FastTextKeyedVectors, FastText model or checkpoint (its vectors and rows)
+    _kinds = (FT_KV_KIND, "wordvec.FastText", "wordvec.FastText.checkpoint")
 
     @classmethod
-    def from_native(cls, path, meta: dict, arrays: dict) -> FastTextKeyedVectors:
-        """What ``save`` wrote (or a saved ``FastText`` model's vectors)."""
-        try:
-            return cls(
-                meta["words"],
-                arrays["vectors_vocab"],
-                arrays["vectors_ngrams"],
-                int(meta["min_n"]),
-                int(meta["max_n"]),
-                arrays.get("counts"),
-                arrays["vectors"],
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise native.FormatError(f"{path}: inconsistent subword vectors file: {e}") from None
-
-
-class _Stacked:
-    """Rows of two matrices as one (words then n-grams) without concatenating them."""
-
-    def __init__(self, top: np.ndarray, bottom: np.ndarray):
-        self.top, self.bottom, self.shape = (
-            top,
-            bottom,
-            (top.shape[0] + bottom.shape[0], top.shape[1]),
+    def _from_arrays(cls, meta: dict, arrays: dict) -> FastTextKeyedVectors:
+        params = meta.get("params", meta)  # a model keeps min_n/max_n among its parameters
+        return cls(
+            meta["words"],
+            arrays["syn0"],
+            int(params["min_n"]),
+            int(params["max_n"]),
+            arrays.get("counts"),
+            arrays["vectors"],
         )
-
-    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
-        v = self.top.shape[0]
-        out = np.empty((rows.shape[0], self.shape[1]), np.float32)
-        low = rows < v
-        out[low] = self.top[rows[low]]
-        out[~low] = self.bottom[rows[~low] - v]
-        return out
