@@ -313,18 +313,14 @@ class KeyedVectors:
         return items, np.array(weights)
 
     def _query_rows(self, items: Iterable) -> set[int]:
-        """Rows of the words (not vectors) among ``items`` that have one: these are left out of
-        answers (the words were looked up already: a word without a row is one a subclass
-        gives a vector to, ``FastTextKeyedVectors``)."""
+        """Rows of the words among ``items`` that have one: these are left out of answers."""
         return {
             self.key_to_index[k] for k in items if isinstance(k, str) and k in self.key_to_index
         }
 
     def _unit_rows(self, words: Sequence[Key]) -> np.ndarray:
         """float32[k, d] unit vectors of ``words`` (``KeyError`` naming an unknown one)."""
-        if not len(words):
-            return np.zeros((0, self.vector_size), np.float32)
-        return self.unit_vectors[[self.get_index(w) for w in words]]
+        return self.unit_vectors[np.array([self.get_index(w) for w in words], np.intp)]
 
     # -- queries ------------------------------------------------------------------------------
     def get_mean_vector(
@@ -530,7 +526,7 @@ class KeyedVectors:
     _kinds = VECTOR_KINDS  # the native files whose vectors ``load`` reads
 
     @classmethod
-    def _from_arrays(cls, meta: dict, arrays: dict) -> KeyedVectors:
+    def _from_arrays(cls, meta: dict, arrays: dict) -> KeyedVectors:  # what ``load`` builds
         return cls(meta["words"], arrays["vectors"], arrays.get("counts"))
 
     @classmethod
