@@ -18,11 +18,15 @@ The corpus readers (``LineSentence``, ``Text8Corpus``, ``PathLineSentences``) it
 gensim's, and a plain file or folder behind them is handed to wordvec's fast reader instead of
 being iterated in Python. Models are saved in wordvec's native format (no pickle).
 
+``FastText`` is that ``Word2Vec`` over ``wordvec.FastText`` (gensim's ``FastText`` signature;
+``wv[word]`` answers any word from its character n-grams), and ``load_facebook_model``,
+``load_facebook_vectors`` and ``save_facebook_model`` read and write fastText's ``.bin``.
 What still differs is listed in ``docs/gensim.md``.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -30,17 +34,24 @@ from typing import Any
 
 from wordvec.core.report import EpochStats, TrainingReport
 from wordvec.corpus.reader import open_file
+from wordvec.formats.fasttext import read_fasttext_model, write_fasttext_bin
+from wordvec.subword.model import FastText as _FastText
 from wordvec.vectors.keyedvectors import KeyedVectors
+from wordvec.vectors.subword import FastTextKeyedVectors
 from wordvec.word2vec.model import Callback
 from wordvec.word2vec.model import Word2Vec as _Word2Vec
 
 __all__ = [
     "CallbackAny2Vec",
+    "FastText",
     "KeyedVectors",
     "LineSentence",
     "PathLineSentences",
     "Text8Corpus",
     "Word2Vec",
+    "load_facebook_model",
+    "load_facebook_vectors",
+    "save_facebook_model",
 ]
 
 MAX_WORDS_IN_BATCH = 10_000  # gensim's default batch_words and max_sentence_length
@@ -469,6 +480,91 @@ class Word2Vec(_Word2Vec):
         model.compute_loss, model.callbacks, model.comment = False, (), None
         model.running_training_loss = 0.0
         return model
+
+
+# -- FastText -------------------------------------------------------------------------------------
+class FastText(Word2Vec, _FastText):
+    """gensim 4's ``FastText``: the ``Word2Vec`` above over ``wordvec.FastText`` (same parameter
+    names, order and defaults as gensim's); ``wv[word]`` answers any word from its n-grams.
+    ``max_n < min_n`` means no n-grams, as in gensim; wordvec has no word n-grams."""
+
+    def __init__(
+        self,
+        sentences: Iterable[list[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+        sg: int = 0,
+        hs: int = 0,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        word_ngrams: int = 1,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        hashfxn=hash,
+        epochs: int = 5,
+        null_word: int = 0,
+        min_n: int = 3,
+        max_n: int = 6,
+        sorted_vocab: int = 1,
+        bucket: int = 2_000_000,
+        trim_rule=None,
+        batch_words: int = MAX_WORDS_IN_BATCH,
+        callbacks: Sequence = (),
+        max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
+        **wordvec_params,
+    ):
+        _fasttext_options(word_ngrams)
+        if max_n < min_n:  # gensim's "no n-grams"
+            min_n = max_n = 0
+        # every parameter by name to the Word2Vec drop-in; min_n, max_n, bucket go through
+        # its wordvec_params to wordvec.FastText
+        given = {k: v for k, v in locals().items() if k not in ("self", "word_ngrams")}
+        extra = given.pop("wordvec_params")
+        self.word_ngrams = word_ngrams
+        Word2Vec.__init__(self, **given, **extra)
+
+
+def _fasttext_options(word_ngrams: int = 1, encoding: str = "utf-8") -> None:
+    if word_ngrams != 1:
+        raise ValueError(
+            f"word_ngrams={word_ngrams}: wordvec's FastText learns words and their character "
+            "n-grams, not word n-grams (word_ngrams=1, as gensim's FastText needs too)"
+        )
+    if codecs.lookup(encoding).name != "utf-8":
+        raise ValueError(
+            f"encoding={encoding!r}: wordvec reads and writes fastText's words as UTF-8"
+        )
+
+
+def load_facebook_model(path: str | os.PathLike, encoding: str = "utf-8") -> FastText:
+    """gensim's ``load_facebook_model``: the whole model in a fastText ``.bin`` (unsupervised,
+    not quantized), ready to query and to train further. A supervised or quantized model, or a
+    truncated file, raises ``FormatError``; a missing one ``FileNotFoundError``."""
+    _fasttext_options(encoding=encoding)
+    return FastText.from_fasttext(read_fasttext_model(path))
+
+
+def load_facebook_vectors(path: str | os.PathLike, encoding: str = "utf-8") -> FastTextKeyedVectors:
+    """gensim's ``load_facebook_vectors``: the ``wv`` of ``load_facebook_model(path)``."""
+    return load_facebook_model(path, encoding).wv
+
+
+def save_facebook_model(
+    model, path: str | os.PathLike, encoding="utf-8", lr_update_rate=100, word_ngrams=1
+) -> None:
+    """gensim's ``save_facebook_model``: write a FastText model (this module's or
+    ``wordvec.FastText``) as fastText's ``.bin``, which ``fasttext.load_model`` reads."""
+    _fasttext_options(word_ngrams, encoding)
+    ft = model.to_fasttext()
+    write_fasttext_bin(path, ft._replace(args=ft.args | {"lrUpdateRate": int(lr_update_rate)}))
 
 
 def _unsupported(**given) -> None:
