@@ -1,18 +1,35 @@
-"""``wordvec similar MODEL WORD...`` and ``wordvec analogy MODEL A B C``."""
+"""``wordvec similar MODEL WORD...`` and ``wordvec analogy MODEL A B C``.
+
+A subword model (a native ``FastText``, or a fastText ``.bin``) answers words outside its
+vocabulary too, from their character n-grams; a word none of whose n-grams it knows is one line.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 
 def load_vectors(path: str):
     """KeyedVectors from any format wordvec reads (native files memory-mapped), with the
     approximate index kept beside it (``MODEL.ann``, see ``wordvec.ann``) attached when usable;
-    a stale one, or one without faiss installed, is left unused with a line on stderr."""
-    from wordvec.ann import use_index_beside
-    from wordvec.io import load_vectors
+    a stale one, or one without faiss installed, is left unused with a line on stderr.
 
-    kv = load_vectors(path, mmap=True)
+    A subword model's are ``FastTextKeyedVectors`` (every word gets a vector): a native
+    FastText's from ``wordvec.io.load_vectors``, a fastText ``.bin``'s from ``FastText.load``
+    (``wordvec.io`` reads only its words' vectors); a ``.bin`` FastText cannot train on (a
+    supervised or pruned model) gives its words' vectors."""
+    from wordvec.ann import use_index_beside
+    from wordvec.io import FormatError, load_vectors, sniff_format
+
+    kv = None
+    if sniff_format(path) == "fasttext-bin":
+        from wordvec import FastText
+
+        with contextlib.suppress(FormatError):  # else not a model FastText reads: below
+            kv = FastText.load(path).wv
+    if kv is None:
+        kv = load_vectors(path, mmap=True)
     use_index_beside(kv, path)
     return kv
 
