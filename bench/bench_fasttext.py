@@ -268,9 +268,11 @@ def train_wordvec(s: dict, deterministic: bool):
         deterministic=deterministic,
     ).fit(s["corpus"])
     seconds, peak = time.perf_counter() - t0, _peak_mb()
+    EXTRA["estimate_mb"] = model.estimate_memory()["total"] / 2**20  # what it said it would take
     return seconds, peak, list(model.wv.index_to_key), model.wv.__getitem__
 
 
+EXTRA: dict = {}  # what a contestant adds to its JSON line (wordvec: its memory estimate)
 TRAINERS = {
     "fasttext": train_fasttext,
     "gensim": train_gensim,
@@ -296,7 +298,7 @@ def worker(spec: dict) -> None:
     (out / "words.json").write_text(json.dumps(words))
     np.save(out / "vocab.npy", _matrix(vector, words, spec["dim"]))
     np.save(out / "eval.npy", _matrix(vector, eval_words, spec["dim"]))
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "vocab": len(words)}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "vocab": len(words)} | EXTRA))
 
 
 # -- scoring (the parent, the same for every contestant) --------------------------------------
@@ -384,7 +386,8 @@ def table(names: list[str], runs: list[dict], failed: dict, has_rw: bool) -> str
     by = {(r["contestant"], r["round"]): r for r in runs if "error" not in r}
     rounds = sorted({r["round"] for r in runs})
     header = (
-        "| contestant | wall s, median (min-max) | ÷ fastText | ÷ gensim | peak RSS MB | vocab "
+        "| contestant | wall s, median (min-max) | ÷ fastText | ÷ gensim | peak RSS MB (estimate) "
+        "| vocab "
         "| analogy % (questions) | WS353 | RW all | RW in-vocab (coverage) |"
     )
     lines = [header, "|" + " --- |" * header.count(" | ") + " --- |"]
@@ -413,9 +416,11 @@ def table(names: list[str], runs: list[dict], failed: dict, has_rw: bool) -> str
         if has_rw:
             rw_all = _fmt(med("rw_all"), ".3f")
             rw_in = f"{_fmt(med('rw_in_vocab'), '.3f')} ({100 * med('rw_coverage'):.1f} %)"
+        estimate = f" ({med('estimate_mb'):.0f})" if any("estimate_mb" in r for r in mine) else ""
         lines.append(
             f"| {name} | {statistics.median(secs):.1f} ({min(secs):.1f}-{max(secs):.1f}) "
-            f"| {ratios[0]} | {ratios[1]} | {med('peak_rss_mb'):.0f} | {med('vocab'):.0f} "
+            f"| {ratios[0]} | {ratios[1]} | {med('peak_rss_mb'):.0f}{estimate} "
+            f"| {med('vocab'):.0f} "
             f"| {_fmt(100 * med('analogy'), '.2f')} ({med('analogy_questions'):.0f}) "
             f"| {_fmt(med('ws353'), '.3f')} | {rw_all} | {rw_in} |"
         )

@@ -74,7 +74,7 @@ def test_no_subwords_is_a_word_model(corpus):
         ({"bucket": -5}, "bucket must be"),
         ({"softmax": True, "negative": 0}, "softmax=True is not offered"),
         ({"device": "cuda"}, "device='cuda' is not"),
-        ({"deterministic": True, "workers": 2}, "deterministic mode runs on one worker"),
+        ({"deterministic": True, "cluster": "ray"}, "deterministic mode runs on this machine"),
     ],
 )
 def test_impossible_parameters_are_one_clear_line(kw, match):
@@ -82,20 +82,21 @@ def test_impossible_parameters_are_one_clear_line(kw, match):
         FastText(**kw)
 
 
-@pytest.mark.parametrize("sg", [1, 0])
-def test_seeded_deterministic_runs_are_bit_identical(corpus, sg):
-    a = FastText(sg=sg, workers=1, deterministic=True, **SMALL).fit(corpus)
-    b = FastText(sg=sg, workers=1, deterministic=True, **SMALL).fit(corpus)
+@pytest.mark.parametrize(("sg", "workers"), [(1, 1), (0, 1), (1, 2), (0, 2), (1, 4)])
+def test_seeded_deterministic_runs_are_bit_identical(corpus, sg, workers):
+    kw = SMALL | {"round_words": 2000, "batch_words": 200}  # several rounds and hot merges
+    a = FastText(sg=sg, workers=workers, deterministic=True, **kw).fit(corpus)
+    b = FastText(sg=sg, workers=workers, deterministic=True, **kw).fit(corpus)
     np.testing.assert_array_equal(a.syn0_, b.syn0_)
     np.testing.assert_array_equal(a.syn1neg_, b.syn1neg_)
     assert a.loss_history_ == b.loss_history_
 
 
-@pytest.mark.parametrize("workers", [1, 2, 3])
-def test_every_mode_trains(corpus, workers):
-    """Skip-gram and CBOW, NS and HS, 1 to 3 Hogwild workers: the loss falls."""
+@pytest.mark.parametrize(("workers", "det"), [(1, False), (3, False), (2, True), (3, True)])
+def test_every_mode_trains(corpus, workers, det):
+    """Skip-gram and CBOW, NS and HS, Hogwild and replicas: the loss falls."""
     for kw in ({"sg": 1}, {"sg": 0}, {"sg": 1, "hs": 1, "negative": 0}):
-        m = FastText(workers=workers, **(SMALL | kw | {"epochs": 3})).fit(corpus)
+        m = FastText(workers=workers, deterministic=det, **(SMALL | kw | {"epochs": 3})).fit(corpus)
         assert m.loss_history_[-1] < m.loss_history_[0] < 10, (kw, m.loss_history_)
 
 
@@ -168,3 +169,21 @@ def test_quality_floor_an_unseen_inflection_finds_its_family(wiki100m, tmp_path)
     assert "kingships" not in m.wv.key_to_index
     near = [w for w, _ in m.wv.most_similar("kingships", topn=10)]
     assert any(w.startswith("king") for w in near), near
+
+
+class _FullCopies(FastText):
+    """FastText whose replicas copy the whole input matrix (as Word2Vec's do)."""
+
+    def _plan(self, copies, weights, cluster):
+        return super()._plan(copies, weights, cluster)._replace(sparse=())
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_replicas_holding_only_the_rows_they_move_give_the_same_bits(corpus, workers):
+    """Sparse replicas (the shared rows read, a moved row copied into the replica's store)
+    against whole copies: the same arithmetic in the same order, so the same vectors."""
+    kw = SMALL | {"round_words": 2000, "batch_words": 200, "deterministic": True}
+    a = FastText(sg=1, workers=workers, **kw).fit(corpus)
+    b = _FullCopies(sg=1, workers=workers, **kw).fit(corpus)
+    np.testing.assert_array_equal(a.syn0_, b.syn0_)
+    np.testing.assert_array_equal(a.syn1neg_, b.syn1neg_)

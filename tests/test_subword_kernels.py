@@ -10,7 +10,7 @@ from wordvec.core.huffman import build_huffman
 from wordvec.corpus.vocab import keep_thresholds, noise_alias, noise_log_probs
 from wordvec.formats.fasttext import ngram_rows
 from wordvec.kernels import subword as ks
-from wordvec.kernels.bundles import SubwordTables, Weights
+from wordvec.kernels.bundles import SubwordTables, SubwordWeights, Weights
 from wordvec.vectors.subword import subword_table
 
 WORDS = [
@@ -180,6 +180,34 @@ def toy_table(v, bucket, seed=3):
     return starts, np.concatenate(lists).astype(np.int32)
 
 
+def weights(syn0, syn1neg, syn1, replica=False):
+    """The kernels' ``SubwordWeights``: the rows trained in place, or (``replica``) read from
+    ``syn0`` and copied into a store when first moved."""
+    if not replica:
+        return Weights(syn0, syn1neg, syn1)
+    n, d = syn0.shape
+    slot = np.full(n, -1, np.int32)
+    return SubwordWeights(
+        syn0,
+        syn1neg,
+        syn1,
+        slot,
+        np.empty((n, d), np.float32),
+        np.empty(n, np.int32),
+        np.zeros(1, np.int64),
+    )
+
+
+def replica_view(w):
+    """The input rows as a replica sees them: its copies over the shared rows."""
+    out = w.syn0.copy()
+    k = int(w.used[0])
+    out[w.owner[:k]] = w.store[:k]
+    assert np.array_equal(w.slot[w.owner[:k]], np.arange(k))
+    return out
+
+
+@pytest.mark.parametrize("replica", [False, True])
 @pytest.mark.parametrize(
     ("sg", "negative", "hs", "cbow_mean", "nce"),
     [
@@ -195,7 +223,8 @@ def toy_table(v, bucket, seed=3):
         (0, 4, 0, 1, 1),
     ],
 )
-def test_subword_kernel_matches_reference(sg, negative, hs, cbow_mean, nce):
+def test_subword_kernel_matches_reference(sg, negative, hs, cbow_mean, nce, replica):
+    """In place, or as a replica: the shared rows untouched, the moved ones in its store."""
     counts, ids, bounds, words, syn1neg, syn1 = tiny_setup()
     v, d, bucket = len(counts), words.shape[1], 9
     rng = np.random.default_rng(5)
@@ -248,9 +277,10 @@ def test_subword_kernel_matches_reference(sg, negative, hs, cbow_mean, nce):
     rng_state, stats = np.array([seed], np.uint64), np.zeros(3)
     touched = np.zeros((3, v + bucket), np.uint8)
     before = syn0.copy()
+    bundle = weights(syn0, syn1neg, syn1, replica)
     ks.KERNELS["sg" if sg else "cbow"](
         corpus,
-        Weights(syn0, syn1neg, syn1),
+        bundle,
         tables,
         opts,
         0,
@@ -261,6 +291,9 @@ def test_subword_kernel_matches_reference(sg, negative, hs, cbow_mean, nce):
         stats,
         touched,
     )
+    if replica:
+        np.testing.assert_array_equal(syn0, before)  # the shared rows are only read
+        syn0 = replica_view(bundle)
     changed = np.flatnonzero(np.any(before != syn0, axis=1))
     assert changed.size > v // 2 and np.any(changed >= v)  # words' and n-grams' rows moved
     assert np.all(touched[0, changed] == 1)
@@ -310,7 +343,7 @@ def test_a_step_moves_each_row_by_the_gradient_of_the_mean():
     after = syn0.copy()
     ks.train_sg(
         corpus,
-        Weights(after, np.zeros((1, d), np.float32), syn1.copy()),
+        weights(after, np.zeros((1, d), np.float32), syn1.copy()),
         tables,
         opts,
         0,

@@ -40,16 +40,20 @@ class Objective:
     def __call__(
         self, job: Job, weights: tuple[np.ndarray, ...], touched: np.ndarray, stats_row: np.ndarray
     ) -> None:
-        from wordvec.kernels.bundles import Weights
+        from wordvec.kernels.bundles import SubwordWeights, Weights
 
-        if self.subwords:
+        if self.subwords:  # the shared rows in place, or a replica's (threads.ThreadExecutor)
             from wordvec.kernels.subword import KERNELS
+
+            bundle = SubwordWeights(*weights) if len(weights) > 3 else Weights(*weights)
         else:
             from wordvec.kernels.train import KERNELS
+
+            bundle = Weights(*weights)
         rng = np.array([job.seed], np.uint64)
         KERNELS[self.kind](
             self.corpus,
-            Weights(*weights),
+            bundle,
             self.tables,
             self.opts,
             job.s0,

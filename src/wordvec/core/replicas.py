@@ -39,8 +39,11 @@ class Plan(NamedTuple):
     job_words: int  # tokens a job
     round_words: int  # tokens a round, in all replicas
     merge: str  # kernels.merge modes, one per matrix
-    hot: list[tuple[int, int]] | None  # per matrix, rows (lo, hi) merged within a round
+    hot: list | None  # per matrix, rows (lo, hi) merged within a round, or listed (int64[k])
     hot_every: int = 1  # ... after every this many jobs of each replica
+    # per matrix, whether its replicas hold only the rows they move (a subword model's input
+    # rows: ``kernels.bundles.SubwordWeights``) instead of whole copies
+    sparse: tuple[bool, ...] = ()
 
 
 def plan(

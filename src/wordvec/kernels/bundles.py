@@ -21,6 +21,17 @@ class Weights(NamedTuple):  # an unused matrix is float32[1, d]
     syn1: np.ndarray  # float32[V - 1, d] Huffman tree nodes, [V, d] full softmax, [V, 1] NCE biases
 
 
+class SubwordWeights(NamedTuple):  # ``Weights`` of a subword kernel, with its replica's rows
+    syn0: np.ndarray  # float32[V + bucket, d] the shared input rows (read only in a replica)
+    syn1neg: np.ndarray
+    syn1: np.ndarray
+    slot: np.ndarray  # int32[V + bucket] a replica's slot of each row it moved, -1 for none
+    # (int32[0]: no replica, ``syn0`` is trained in place)
+    store: np.ndarray  # float32[>= slots used, d] the replica's rows, by slot
+    owner: np.ndarray  # int32[same] the row of each slot
+    used: np.ndarray  # int64[1] slots in use
+
+
 class Tables(NamedTuple):
     keep: np.ndarray  # uint64[V] subsampling thresholds (``wordvec.corpus.vocab.keep_thresholds``)
     noise_p: np.ndarray  # uint64[V] thresholds and

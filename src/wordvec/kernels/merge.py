@@ -45,30 +45,45 @@ def merge_touched(shared, copies, touched, mode):
 
     Always in replica order, so the result does not depend on which thread finished first.
     """
-    n, v, d = copies.shape
-    acc = np.empty(d, np.float32)
-    for i in range(v):
-        hits = 0
-        first = 0
+    acc = np.empty(copies.shape[2], np.float32)
+    for i in range(copies.shape[1]):
+        _merge_row(shared, copies, touched, i, mode, acc)
+
+
+@njit(cache=True, nogil=True)
+def merge_listed(shared, copies, touched, rows, mode):
+    """``merge_touched`` over the rows ``rows`` (int64[k]) only: rows that are frequent but
+    not contiguous (a subword model's most used n-gram rows among its buckets)."""
+    acc = np.empty(copies.shape[2], np.float32)
+    for i in rows:
+        _merge_row(shared, copies, touched, i, mode, acc)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _merge_row(shared, copies, touched, i, mode, acc):
+    """Row ``i`` of ``merge_touched``."""
+    n = copies.shape[0]
+    hits = 0
+    first = 0
+    for w in range(n):
+        if touched[w, i]:
+            if hits == 0:
+                first = w
+            hits += 1
+            touched[w, i] = 0
+    if hits == 0:
+        return
+    s = shared[i]
+    if hits == 1:  # the one replica's row is the result: copy it, nothing to add
+        src = copies[first, i]
+        s[:] = src
         for w in range(n):
-            if touched[w, i]:
-                if hits == 0:
-                    first = w
-                hits += 1
-                touched[w, i] = 0
-        if hits == 0:
-            continue
-        s = shared[i]
-        if hits == 1:  # the one replica's row is the result: copy it, nothing to add
-            src = copies[first, i]
-            s[:] = src
-            for w in range(n):
-                if w != first:
-                    copies[w, i][:] = src
-            continue
-        combine(s, copies, i, hits, mode, acc)
-        for w in range(n):
-            copies[w, i][:] = acc
+            if w != first:
+                copies[w, i][:] = src
+        return
+    combine(s, copies, i, hits, mode, acc)
+    for w in range(n):
+        copies[w, i][:] = acc
 
 
 @njit(cache=True, nogil=True, inline="always")  # a call a row costs 10 % of a merge
@@ -177,3 +192,66 @@ def gather_touched(w, flags, lo, hi, ids, rows):
             rows[n] = w[i]
             n += 1
     return n
+
+
+@njit(cache=True, nogil=True)
+def merge_slots(shared, slots, stores, touched, lo, hi, rows, mode, last):
+    """``merge_touched`` for replicas that hold only the rows they moved (``kernels.subword``):
+    replica ``r``'s copy of row ``i`` is ``stores[r, slots[r, i]]`` (float32[N, >= used, d],
+    int32[N, V]), the shared row where it has no slot. Over rows ``lo .. hi - 1``, then the
+    listed ``rows`` (int64[k]). A replica marks a row once a round, when it copies it, so a
+    marked copy equal to the shared row has not moved since the last merge and is not counted:
+    the same replicas as ``merge_touched`` counts, the same arithmetic, the same bits. The
+    merged row goes to ``shared`` and to every copy; ``last``: the round's merge, after which
+    the marks are cleared (the replicas then read the shared rows again: ``release_slots``)."""
+    acc = np.empty(shared.shape[1], np.float32)
+    for i in range(lo, hi):
+        _merge_slot_row(shared, slots, stores, touched, i, mode, acc, last)
+    for i in rows:
+        _merge_slot_row(shared, slots, stores, touched, i, mode, acc, last)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _merge_slot_row(shared, slots, stores, touched, i, mode, acc, last):
+    """Row ``i`` of ``merge_slots``."""
+    n = slots.shape[0]
+    s = shared[i]
+    hits = 0
+    first = 0
+    for w in range(n):
+        if touched[w, i]:
+            if last:
+                touched[w, i] = 0
+            c = stores[w, slots[w, i]]
+            moved = False
+            for t in range(s.shape[0]):
+                if c[t] != s[t]:
+                    moved = True
+                    break
+            if moved:
+                if hits == 0:
+                    first = w
+                hits += 1
+    if hits == 0:
+        return
+    if hits == 1:  # the one replica's row is the result
+        s[:] = stores[first, slots[first, i]]
+    else:
+        acc[:] = 0.0
+        longest = 0.0
+        for w in range(n):
+            k = slots[w, i]
+            longest = max(longest, add_change(acc, stores[w, k] if k >= 0 else s, s, mode))
+        finish(s, acc, hits, mode, longest, acc)
+    for w in range(n):
+        k = slots[w, i]
+        if k >= 0:
+            stores[w, k][:] = s
+
+
+@njit(cache=True, nogil=True)
+def release_slots(slot, owner, used):
+    """A replica's rows all merged (a round's end): it reads the shared rows again."""
+    for k in range(used[0]):
+        slot[owner[k]] = -1
+    used[0] = 0

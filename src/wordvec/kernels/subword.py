@@ -3,12 +3,16 @@
 moves every one of those rows by the whole gradient of that mean, undivided, as fastText does.
 
 Same arguments as ``kernels.train``'s kernels (its docstring), with ``tables`` a
-``SubwordTables``; ``touched`` has a column for every row of ``syn0`` (words and n-gram
-buckets). The composition is done once per kept token, not once per pair: when a token enters
-the window its input vector is composed into a buffer, the updates of the window train that
-copy, and when it leaves the window what the copy moved is added to each of its rows. So a
-token's rows are read and written once, not once per context (fastText re-reads them for every
-pair), and the block updates of ``kernels.train`` run unchanged over the buffer.
+``SubwordTables`` and ``weights`` a ``SubwordWeights``; ``touched`` has a column for every row
+of ``syn0`` (words and n-gram buckets). A replica (deterministic mode) does not copy the input
+matrix: it reads the shared rows and copies a row into its ``store`` the first time it moves it
+(``SubwordWeights``), so it holds only the rows a round touches.
+
+The composition is done once per kept token, not once per pair: when a token enters the window
+its input vector is composed into a buffer, the updates of the window train that copy, and when
+it leaves the window what the copy moved is added to each of its rows. So a token's rows are
+read and written once, not once per context (fastText re-reads them for every pair), and the
+block updates of ``kernels.train`` run unchanged over the buffer.
 
 Helpers come from ``kernels.train``: Numba's cache would not notice an edit there, so this
 module pins that file's sha256 (``TRAIN_SHA256``): ``tests/test_structure.py`` fails until the
@@ -16,7 +20,10 @@ pin is updated, and that edit of this file is what makes Numba compile these ker
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 from wordvec.kernels.train import (
     IN,
@@ -27,7 +34,6 @@ from wordvec.kernels.train import (
     _logistic_block,
     _logistic_block6,
     _logistic_vec,
-    _mark,
     _move_bias,
     _prepare,
     _start,
@@ -38,14 +44,64 @@ from wordvec.kernels.train import (
 TRAIN_SHA256 = "12aa6fdbda8041d66cc5b8edc6d181678b7989ecee44e5eaa3ffe3b9bd597833"
 
 
+def _row(weights, r):
+    """Row ``r`` of the input matrix as this replica sees it: its own copy once it moved it,
+    else the shared row (``Weights``, no replica: always the shared row)."""
+
+
+def _own_row(weights, r, touched):
+    """Row ``r`` to write, marked in ``touched``: the shared row without a replica
+    (``Weights``); a replica's (``SubwordWeights``) copy, made and marked on its first write
+    in the round (``store[used]``, the shared row's): the mark stays until the round's merge."""
+
+
+# Each has one body per bundle type, chosen when Numba compiles (no branch in the hot loop):
+# Hogwild's kernels read and write the shared rows as kernels.train's do.
+@overload(_row)
+def _row_typed(weights, r):
+    if "slot" not in weights.fields:
+        return lambda weights, r: weights.syn0[r]
+
+    def replica(weights, r):
+        k = weights.slot[r]
+        return weights.store[k] if k >= 0 else weights.syn0[r]
+
+    return replica
+
+
+@overload(_own_row)
+def _own_row_typed(weights, r, touched):
+    if "slot" not in weights.fields:
+
+        def shared(weights, r, touched):
+            if touched.shape[1] > 0:
+                touched[IN, r] = 1
+            return weights.syn0[r]
+
+        return shared
+
+    def replica(weights, r, touched):
+        k = weights.slot[r]
+        if k < 0:
+            k = weights.used[0]
+            weights.used[0] = k + 1
+            weights.slot[r] = k
+            weights.owner[k] = r
+            weights.store[k] = weights.syn0[r]
+            touched[IN, r] = 1
+        return weights.store[k]
+
+    return replica
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _compose(syn0, starts, rows, w, h, h0):
+def _compose(weights, starts, rows, w, h, h0):
     """``h`` and ``h0`` = word ``w``'s input vector: the mean of its rows."""
     a, b = starts[w], starts[w + 1]
     d = h.shape[0]
     h[:] = 0.0
     for k in range(a, b):
-        x = syn0[rows[k]]
+        x = _row(weights, rows[k])
         for t in range(d):
             h[t] += x[t]
     inv = np.float32(1.0 / max(b - a, 1))
@@ -55,7 +111,7 @@ def _compose(syn0, starts, rows, w, h, h0):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _spread(syn0, starts, rows, w, h, h0, touched):
+def _spread(weights, starts, rows, w, h, h0, touched):
     """What training moved word ``w``'s composed vector by (``h - h0``) is added to each of its
     rows (so their mean moves by as much); the rows are marked as touched."""
     a, b = starts[w], starts[w + 1]
@@ -63,10 +119,9 @@ def _spread(syn0, starts, rows, w, h, h0, touched):
     for t in range(d):
         h[t] -= h0[t]
     for k in range(a, b):
-        x = syn0[rows[k]]
+        x = _own_row(weights, rows[k], touched)
         for t in range(d):
             x[t] += h[t]
-    _mark(touched, IN, rows[a:b], b - a)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -82,39 +137,99 @@ def _window(n, i, cut, window, ctx):
     return m
 
 
-AHEAD = 2  # tokens between the prefetch of a token's rows and its composition
+AHEAD = 2  # tokens between the prefetch of a token's rows (2 * AHEAD: its slots) and its use
+
+
+def _prefetch_rows(weights, starts, rows, w):
+    """Start loading word ``w``'s rows (scattered over the n-gram buckets: a miss each): the
+    shared ones, or a replica's copies where it has them (its slots loaded earlier by
+    ``_prefetch_slots``)."""
+
+
+def _prefetch_slots(weights, starts, rows, w):
+    """A replica: start loading the slots of word ``w``'s rows (nothing without a replica)."""
+
+
+@overload(_prefetch_rows)
+def _prefetch_rows_typed(weights, starts, rows, w):
+    if "slot" not in weights.fields:
+
+        def shared(weights, starts, rows, w):
+            for k in range(starts[w], starts[w + 1]):
+                prefetch_row(weights.syn0, rows[k])
+
+        return shared
+
+    def replica(weights, starts, rows, w):
+        for k in range(starts[w], starts[w + 1]):
+            j = weights.slot[rows[k]]
+            if j >= 0:
+                prefetch_row(weights.store, j)
+            else:
+                prefetch_row(weights.syn0, rows[k])
+
+    return replica
+
+
+@overload(_prefetch_slots)
+def _prefetch_slots_typed(weights, starts, rows, w):
+    if "slot" not in weights.fields:
+        return lambda weights, starts, rows, w: None
+
+    def replica(weights, starts, rows, w):
+        for k in range(starts[w], starts[w + 1]):
+            prefetch_item(weights.slot, rows[k])
+
+    return replica
+
+
+# prefetch_item(array, i): start loading the cache line of item i of a 1-d array (llvm.prefetch)
+@intrinsic
+def prefetch_item(typingctx, array, i):
+    if not (isinstance(array, types.Array) and array.ndim == 1):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        index = context.cast(builder, args[1], signature.args[1], types.intp)
+        ptr = builder.gep(ary.data, [index])
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
+        )
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, i), codegen
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _prefetch_rows(syn0, starts, rows, w):
-    """Start loading word ``w``'s rows (scattered over the n-gram buckets: a miss each)."""
-    for k in range(starts[w], starts[w + 1]):
-        prefetch_row(syn0, rows[k])
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _enter_leave(syn0, tables, sent, n, i, window, hs, h0, touched):
+def _enter_leave(weights, tables, sent, n, i, window, hs, h0, touched):
     """Before position ``i``: the token entering the window composed (all of the first window
     at ``i == 0``); after the last position, pass ``i = n + window``: every token still in the
     window spreads. Otherwise the token leaving the window (``i - window - 1``) spreads."""
     starts, rows = tables.starts, tables.rows
     if i == 0:
+        for p in range(min(window + 2 * AHEAD, n)):
+            _prefetch_slots(weights, starts, rows, sent[p])
         for p in range(min(window + AHEAD, n)):
-            _prefetch_rows(syn0, starts, rows, sent[p])
+            _prefetch_rows(weights, starts, rows, sent[p])
         for p in range(min(window, n)):
-            _compose(syn0, starts, rows, sent[p], hs[p], h0[p])
+            _compose(weights, starts, rows, sent[p], hs[p], h0[p])
     if i < n:
+        if i + window + 2 * AHEAD < n:
+            _prefetch_slots(weights, starts, rows, sent[i + window + 2 * AHEAD])
         if i + window + AHEAD < n:
-            _prefetch_rows(syn0, starts, rows, sent[i + window + AHEAD])
+            _prefetch_rows(weights, starts, rows, sent[i + window + AHEAD])
         if i + window < n:
             p = i + window
-            _compose(syn0, starts, rows, sent[p], hs[p], h0[p])
+            _compose(weights, starts, rows, sent[p], hs[p], h0[p])
         p = i - window - 1
         if p >= 0:
-            _spread(syn0, starts, rows, sent[p], hs[p], h0[p], touched)
+            _spread(weights, starts, rows, sent[p], hs[p], h0[p], touched)
     else:
         for p in range(max(0, n - window - 1), n):
-            _spread(syn0, starts, rows, sent[p], hs[p], h0[p], touched)
+            _spread(weights, starts, rows, sent[p], hs[p], h0[p], touched)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -136,7 +251,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
         )
         kept += n
         for i in range(n):
-            _enter_leave(syn0, tables, sent, n, i, window, hs, h0, touched)
+            _enter_leave(weights, tables, sent, n, i, window, hs, h0, touched)
             alpha = alpha0 + step * (base + i * frac)
             m = _window(n, i, cut, window, ctx)
             if m == 0:
@@ -168,7 +283,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                     loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
                     for t in range(d):
                         x[t] += e[t]
-        _enter_leave(syn0, tables, sent, n, n + window, window, hs, h0, touched)
+        _enter_leave(weights, tables, sent, n, n + window, window, hs, h0, touched)
     _finish(rng, stats, state, loss, pairs, kept)
 
 
@@ -193,7 +308,7 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
         )
         kept += n
         for i in range(n):
-            _enter_leave(syn0, tables, sent, n, i, window, hs, h0, touched)
+            _enter_leave(weights, tables, sent, n, i, window, hs, h0, touched)
             alpha = alpha0 + step * (base + i * frac)
             m = _window(n, i, cut, window, ctx)
             if m == 0:
@@ -230,7 +345,7 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
                 x = hs[ctx[j]]
                 for t in range(d):
                     x[t] += e[t]
-        _enter_leave(syn0, tables, sent, n, n + window, window, hs, h0, touched)
+        _enter_leave(weights, tables, sent, n, n + window, window, hs, h0, touched)
     _finish(rng, stats, state, loss, pairs, kept)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from wordvec.corpus.vocab import Vocab
+from wordvec.core import replicas
+from wordvec.corpus.vocab import Vocab, keep_thresholds
 from wordvec.formats import fasttext as ft_format
 from wordvec.formats import native
 from wordvec.subword import params as subword_params
@@ -25,6 +26,10 @@ from wordvec.vectors.subword import FastTextKeyedVectors
 from wordvec.word2vec.model import Word2Vec, _random_vectors
 
 MODEL_KIND = "wordvec.FastText"
+# rows a replica copies (moves) per token of a round, in all: 105,000 for 500,000 tokens of
+# wiki100m (bench/bench_fasttext.py, 2 replicas: peak 1,199 MB against Hogwild's 1,017)
+STORE_ROWS_PER_TOKEN = 0.25
+HOT_NGRAMS_PER_ROW = 4  # n-gram rows merged within a round per frequent word row (bench: below)
 CHECKPOINT_KIND = "wordvec.FastText.checkpoint"
 
 
@@ -59,19 +64,34 @@ class FastText(Word2Vec):
         subword_params.validate(self.get_params())
 
     @property
+    def _replica_merge(self) -> str | None:
+        """How replicas merge (``core.replicas``): Word2Vec's way with 2; with 3 or more every
+        matrix capped. Measured on 30 MB of wiki100m, 1 epoch: summed, 4 replicas diverge (loss
+        6,961), 8 with the input rows capped still do (444,251); all capped, 3, 4 and 8 replicas
+        end at 2.73, 2.82 and 2.98 (2 replicas summed: 2.63; Hogwild: 2.52)."""
+        return None if self._replica_count() <= 2 else "capped,capped,capped"
+
+    @property
     def _rows(self) -> int:
         """n-gram rows: ``bucket``, or none when subwords are off."""
         return self.bucket if self.max_n > 0 else 0
 
     def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
-        """Word2Vec's estimate plus the n-gram rows (and their copies in the deterministic
-        mode), the subword table and the composed vectors the queries read."""
+        """Word2Vec's estimate plus the n-gram rows, the subword table, the composed vectors
+        the queries read and, in the deterministic mode, what replicas hold: not copies of the
+        input rows, but the rows a round moves (``STORE_ROWS_PER_TOKEN`` of its tokens) and
+        their slots and marks over every row."""
         out = super().estimate_memory(vocab_size)
         d, rows = self.vector_size, self._rows
         copies, threads = self._copies_here()
         v = vocab_size if vocab_size is not None else len(self.wv)
         out["ngrams"] = 4 * rows * d
-        out["ngram_replicas"] = (4 * rows * d + 3 * rows) * copies
+        out["replicas"] -= copies * 4 * v * d  # Word2Vec's copies of the input rows: none here
+        per_round = self.round_words or (
+            replicas.ROUND_WORDS if copies <= 2 else replicas.MANY_REPLICAS_ROUND_WORDS
+        )
+        stored = min(v + rows, int(STORE_ROWS_PER_TOKEN * per_round / max(copies, 1)))
+        out["ngram_replicas"] = copies * (4 * d * stored + 11 * (v + rows))
         out["vectors"] *= 2  # the words' rows, and their composed vectors for the queries
         out["subword_table"] = v * (8 + 4 * (1 + self._ngrams_per_word()))
         out["subword_buffers"] = threads * 8 * d * self.max_sentence_length  # composed inputs
@@ -115,6 +135,29 @@ class FastText(Word2Vec):
 
     def _weights(self) -> tuple[np.ndarray, ...]:
         return (self.syn0_, *super()._weights()[1:])
+
+    def _plan(self, copies: int, weights, cluster: bool):
+        """Word2Vec's plan, with replicas that hold only the input rows they move, and the most
+        used n-gram rows merged within a round as the frequent words' rows are (they are
+        scattered among the buckets, so they are listed)."""
+        plan = super()._plan(copies, weights, cluster)._replace(sparse=(True, False, False))
+        if plan.hot is None or not self._rows:
+            return plan
+        lo, hi = plan.hot[0]
+        ngrams = self._hot_ngrams(HOT_NGRAMS_PER_ROW * (hi - lo))
+        return plan._replace(hot=[np.union1d(np.arange(lo, hi), ngrams), *plan.hot[1:]])
+
+    def _hot_ngrams(self, k: int) -> np.ndarray:
+        """int64[<= k] the n-gram rows the most kept tokens move (each word's count times the
+        share subsampling keeps, summed over the words that use the row), sorted."""
+        starts, rows = self.wv.table()
+        v = len(self.wv)
+        kept = self.vocab_.counts * (keep_thresholds(self.vocab_.counts, self.sample) / 2.0**32)
+        per_row = np.repeat(kept, np.diff(starts))
+        ngram = rows >= v
+        use = np.bincount(rows[ngram], weights=per_row[ngram], minlength=v + self._rows)
+        top = np.argpartition(-use, min(k, use.shape[0] - 1))[:k]
+        return np.sort(top[use[top] > 0]).astype(np.int64)
 
     def _subwords(self) -> tuple[np.ndarray, np.ndarray]:
         return self.wv.table()

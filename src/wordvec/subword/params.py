@@ -34,15 +34,11 @@ def validate(params: dict[str, Any]) -> None:
         )
     if params["softmax"]:
         raise ValueError("softmax=True is not offered for FastText: use negative > 0 or hs=1")
-    if params["deterministic"] and (params["workers"] > 1 or params["cluster"]):
-        # measured on 10 MB of wiki100m, 2 epochs, 2 replicas: the loss is near Hogwild's
-        # (2.615 vs 2.560) but the frequent n-grams' rows, scattered among the buckets and so
-        # merged once a round only, overshoot (their mean norm 0.61 vs 0.40): an unseen
-        # word's neighbours are noise ("playings": owner, harry ... vs brings, wings ...)
+    if params["deterministic"] and params["cluster"]:
         raise ValueError(
-            "FastText's deterministic mode runs on one worker for now (weight replicas do not "
-            "yet merge the frequent n-gram rows often enough): workers=1 for a reproducible "
-            "run, or deterministic=False (Hogwild, the default) for speed"
+            "FastText's deterministic mode runs on this machine's threads for now (Ray actors "
+            "do not yet merge the frequent n-gram rows within a round): deterministic=False "
+            "on a cluster"
         )
     if params["device"] != "cpu":
         raise ValueError(

@@ -389,6 +389,15 @@ class Word2Vec:
         deterministic mode's workers, or the cluster's actors."""
         return self._where().replicas(self.workers, self.deterministic)
 
+    def _plan(self, copies: int, weights, cluster: bool) -> replicas.Plan:
+        """How ``copies`` replicas of ``weights`` merge (``core.replicas.plan``)."""
+        output = "nce" if self.nce else "softmax" if self.softmax else "hs"
+        rows = [w.shape[0] for w in weights]
+        bounds, merge, hot = self.corpus_.bounds, self._replica_merge, self._hot_rows
+        return replicas.plan(
+            copies, rows, output, bounds, self.batch_words, self.round_words, merge, hot, cluster
+        )
+
     def _schedule(self, copies: int, plan: replicas.Plan) -> Schedule:
         """Jobs of ``plan.job_words`` tokens and rounds: with several replicas, one span of the
         corpus each and ``plan.round_words`` tokens a round shared out among them; otherwise
@@ -417,18 +426,7 @@ class Word2Vec:
         objective = self._objective()
         trim_heap()  # what building the tables freed goes back to the OS before the peak
         where, copies, weights = self._where(), self._replica_count(), self._weights()
-        output = "nce" if self.nce else "softmax" if self.softmax else "hs"
-        plan = replicas.plan(
-            copies,
-            [w.shape[0] for w in weights],
-            output,
-            self.corpus_.bounds,
-            self.batch_words,
-            self.round_words,
-            self._replica_merge,
-            self._hot_rows,
-            cluster=where.actors,
-        )
+        plan = self._plan(copies, weights, where.actors)
         self._executor = where.executor(weights, objective, self.workers, copies, plan)
         schedule = self._schedule(self._executor.replicas, plan)
         last_save = [time.perf_counter()]

@@ -65,7 +65,7 @@ class Threads:
         from wordvec.core.executors.threads import ThreadExecutor
 
         return ThreadExecutor(
-            weights, objective, workers, copies, plan.merge, plan.hot, plan.hot_every
+            weights, objective, workers, copies, plan.merge, plan.hot, plan.hot_every, plan.sparse
         )
 
 

@@ -29,7 +29,8 @@ class ThreadExecutor:
     mode for every matrix or one per matrix ("sum,sum,mean": syn0, syn1neg, syn1); ``hot``:
     per matrix, rows ``lo .. hi - 1`` (the frequent words', within its rows) merged after
     every ``hot_every`` jobs of a round, every replica in step, besides the merge of all rows
-    at the end of the round."""
+    at the end of the round; instead of (lo, hi), a matrix's hot rows may be listed (sorted
+    int64 rows)."""
 
     def __init__(
         self,
@@ -40,8 +41,9 @@ class ThreadExecutor:
         merge: str = MERGE,
         hot: Sequence[tuple[int, int]] | None = None,
         hot_every: int = 1,
+        sparse: Sequence[bool] = (),
     ):
-        from wordvec.kernels.merge import merge_touched, parse_modes  # Numba: once training starts
+        from wordvec.kernels import merge as kernels  # Numba: once training starts
 
         if replicas not in (1, workers):
             raise ValueError(f"replicas must be 1 or workers ({workers}), got {replicas}")
@@ -50,16 +52,21 @@ class ThreadExecutor:
         self.workers = workers
         self.replicas = replicas
         self.merge = merge
-        self._modes = parse_modes(merge, len(self.weights))
-        self._merge_touched = merge_touched
+        self._sparse = [bool(x) for x in sparse] + [False] * (len(self.weights) - len(sparse))
+        self._modes = kernels.parse_modes(merge, len(self.weights))
+        self._kernels = kernels
         self._all = [(0, w.shape[0]) for w in self.weights]
         self._hot = None if hot is None else list(hot)
         self._every = max(1, int(hot_every)) if hot is not None else None
         self._copies: list[np.ndarray] = []
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
-            self._copies = [np.repeat(w[None], replicas, axis=0) for w in self.weights]
+            self._copies = [
+                None if sparse else np.repeat(w[None], replicas, axis=0)
+                for w, sparse in zip(self.weights, self._sparse, strict=True)
+            ]
             self._touched = np.zeros((replicas, len(self.weights), rows), np.uint8)
+            self._slots = self._sparse_replicas() if any(self._sparse) else None
         self._no_touch = np.zeros((len(self.weights), 0), np.uint8)  # no merge: note nothing
         self._cond = threading.Condition()
         self._generation = 0  # bumped by the main thread to start a round
@@ -76,6 +83,20 @@ class ThreadExecutor:
         ]
         for t in self._threads:
             t.start()
+
+    def _sparse_replicas(self):
+        """A sparse matrix's replicas (``kernels.bundles.SubwordWeights``): slots (int32[N,
+        rows], -1: the shared row), stores (float32[N, rows, d]: only the pages of the rows a
+        round moves are ever touched), owners and counts."""
+        (m,) = [i for i, s in enumerate(self._sparse) if s]  # one sparse matrix: syn0
+        n, (rows, d) = self.replicas, self.weights[m].shape
+        slots = np.full((n, rows), -1, np.int32)
+        return (
+            slots,
+            np.empty((n, rows, d), np.float32),
+            np.empty((n, rows), np.int32),
+            np.zeros((n, 1), np.int64),
+        )
 
     # -- main thread --------------------------------------------------------------------------
     def run_round(self, work: Round, stats: np.ndarray) -> None:
@@ -159,7 +180,13 @@ class ThreadExecutor:
                 self._cond.notify_all()
 
     def _train_replica(self, w: int, work: Round, stats: np.ndarray) -> None:
-        mine = tuple(c[w] for c in self._copies)
+        mine = tuple(
+            s if c is None else c[w] for s, c in zip(self.weights, self._copies, strict=True)
+        )
+        if self._slots is not None:  # the last round merged every row: read the shared ones
+            slots = tuple(a[w] for a in self._slots)
+            self._kernels.release_slots(slots[0], slots[2], slots[3])
+            mine += slots
         steps = work.steps(self._every)
         for i, step in enumerate(steps):
             for job in step[w]:
@@ -171,12 +198,28 @@ class ThreadExecutor:
         self._trained.wait()
         self._merge(w, self._all)
 
-    def _merge(self, w: int, ranges: list[tuple[int, int]]) -> None:
-        """Worker ``w``'s share of rows ``ranges[m]`` (lo, hi) of each matrix ``m``."""
+    def _merge(self, w: int, ranges: list) -> None:
+        """Worker ``w``'s share of rows ``ranges[m]`` of each matrix ``m``: (lo, hi), or the
+        sorted rows themselves (int64[k])."""
         for m, (shared, c) in enumerate(zip(self.weights, self._copies, strict=True)):
-            a, b = ranges[m]
-            lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
-            if hi > lo:
-                self._merge_touched(
+            if isinstance(ranges[m], np.ndarray):
+                rows, n = ranges[m], len(ranges[m])
+                lo = hi = 0
+                part = rows[n * w // self.replicas : n * (w + 1) // self.replicas]
+            else:
+                a, b = ranges[m]
+                lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
+                part = np.zeros(0, np.int64)
+            if c is None:  # a sparse matrix: each replica's rows in its store
+                slots, stores = self._slots[0], self._slots[1]
+                touched = self._touched[:, m]
+                last = ranges is self._all  # the round's merge: the marks are cleared
+                self._kernels.merge_slots(
+                    shared, slots, stores, touched, lo, hi, part, self._modes[m], last
+                )
+            elif part.size:
+                self._kernels.merge_listed(shared, c, self._touched[:, m], part, self._modes[m])
+            elif hi > lo:
+                self._kernels.merge_touched(
                     shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], self._modes[m]
                 )
