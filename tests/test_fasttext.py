@@ -74,7 +74,7 @@ def test_no_subwords_is_a_word_model(corpus):
         ({"bucket": -5}, "bucket must be"),
         ({"softmax": True, "negative": 0}, "softmax=True is not offered"),
         ({"device": "cuda"}, "device='cuda' is not"),
-        ({"deterministic": True, "cluster": "ray"}, "deterministic mode runs on this machine"),
+        ({"cluster": "ray"}, "FastText trains on this machine's threads"),
     ],
 )
 def test_impossible_parameters_are_one_clear_line(kw, match):
@@ -187,3 +187,25 @@ def test_replicas_holding_only_the_rows_they_move_give_the_same_bits(corpus, wor
     b = _FullCopies(sg=1, workers=workers, **kw).fit(corpus)
     np.testing.assert_array_equal(a.syn0_, b.syn0_)
     np.testing.assert_array_equal(a.syn1neg_, b.syn1neg_)
+
+
+def test_word_pairs_with_unseen_words_are_skipped_or_scored_from_ngrams(model, tmp_path):
+    """gensim's way (skip, the default) and the subword way (score from n-grams): the same
+    in-vocabulary pairs, and the unseen ones added with the model's own cosines."""
+    from wordvec.vectors.evaluate import evaluate_word_pairs
+
+    words = model.wv.index_to_key
+    lines = [f"{words[i]}\t{words[i + 1]}\t{i % 7}" for i in range(8)]
+    lines += [f"{words[i]}b9\t{words[i + 2]}\t{i % 5}" for i in range(6)]  # unseen, known chars
+    lines.append("ЖЖЖ\ta0\t3")  # nothing to give: out of vocabulary either way
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    skip = evaluate_word_pairs(model.wv, path)
+    grams = evaluate_word_pairs(model.wv, path, oov="ngrams")
+    assert (skip.pairs, skip.oov, skip.from_ngrams) == (8, 7, 0)
+    assert (grams.pairs, grams.oov, grams.from_ngrams) == (14, 1, 6)
+    assert grams.spearman != skip.spearman
+    _, (spearman, _), oov_pct = model.wv.evaluate_word_pairs(path, oov="ngrams")
+    assert spearman == pytest.approx(grams.spearman) and oov_pct == pytest.approx(100 / 15)
+    with pytest.raises(ValueError, match="oov must be"):
+        evaluate_word_pairs(model.wv, path, oov="guess")

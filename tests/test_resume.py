@@ -120,8 +120,8 @@ def test_resume_refuses_another_corpus(tmp_path, corpus):
 
 KILLED_RUN = """
 import sys
-from wordvec import Word2Vec
-Word2Vec(**{params!r}).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
+from wordvec import {cls}
+{cls}(**{params!r}).fit(sys.argv[1], checkpoint=sys.argv[2], checkpoint_every=0.0)
 """
 KILL_PARAMS = dict(
     vector_size=16, min_count=1, epochs=40, seed=5, sg=1, batch_words=200, round_words=2000
@@ -136,17 +136,31 @@ def mid_epoch(path) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("workers", "deterministic"), [(1, True), (1, False), (2, True), (2, False)]
+    ("cls", "workers", "deterministic"),
+    [
+        ("Word2Vec", 1, True),
+        ("Word2Vec", 1, False),
+        ("Word2Vec", 2, True),
+        ("Word2Vec", 2, False),
+        ("FastText", 1, True),
+        ("FastText", 2, True),
+        ("FastText", 2, False),
+    ],
 )
-def test_kill_9_mid_epoch_then_resume(tmp_path, corpus, workers, deterministic):
+def test_kill_9_mid_epoch_then_resume(tmp_path, corpus, cls, workers, deterministic):
     """A real subprocess checkpoints after every round and is killed with SIGKILL mid-run.
     Copies of the checkpoint taken while it ran are all whole and load; each one taken
     mid-epoch resumes to the end: bit-identical to a clean run with one worker or in the
     deterministic mode, a complete model with Hogwild on two workers."""
+    import wordvec
+
     params = {**KILL_PARAMS, "workers": workers, "deterministic": deterministic}
+    if cls == "FastText":  # a subword model: its n-gram rows are checkpointed too
+        params |= {"bucket": 5000, "epochs": 20}
+    model = getattr(wordvec, cls)
     ckpt = tmp_path / "run.ckpt"
     script = tmp_path / "run.py"
-    script.write_text(KILLED_RUN.format(params=params))
+    script.write_text(KILLED_RUN.format(cls=cls, params=params))
     proc = subprocess.Popen([sys.executable, str(script), str(corpus), str(ckpt)])
     copies = []
     try:
@@ -166,9 +180,9 @@ def test_kill_9_mid_epoch_then_resume(tmp_path, corpus, workers, deterministic):
         if proc.poll() is None:
             proc.kill()
     assert len(copies) == 2
-    full = Word2Vec(**params).fit(corpus)
+    full = model(**params).fit(corpus)
     for copy in [*copies, ckpt]:
-        resumed = Word2Vec.resume(copy, corpus)
+        resumed = model.resume(copy, corpus)
         assert resumed.epochs_trained_ == params["epochs"]
         assert len(resumed.loss_history_) == params["epochs"]
         if workers == 1 or deterministic:

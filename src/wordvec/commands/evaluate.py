@@ -63,12 +63,20 @@ def register(sub) -> None:
         action="store_false",
         help="compare words as written (default: upper-cased, as gensim)",
     )
+    p.add_argument(
+        "--oov",
+        choices=("skip", "ngrams"),
+        default="skip",
+        help="word pairs with a word outside the vocabulary: skip them (default, as gensim) or, "
+        "with a subword model (FastText), score them from the words' n-grams",
+    )
     p.add_argument("--json", metavar="OUT.json", help="also write the results here as JSON")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordvec.io import artefact_format, atomic_write, check_writable, load_vectors
+    from wordvec.commands.query import load_vectors  # a fastText .bin: its subword vectors
+    from wordvec.io import artefact_format, atomic_write, check_writable
     from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
 
     if not (args.analogies or args.pairs):  # the two sets shipped with wordvec
@@ -88,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         check_writable(args.json)  # first: a directory is named as one, not as a bad suffix
         artefact_format("json", args.json)
-    kv = load_vectors(args.model, mmap=True)
+    kv = load_vectors(args.model)
     report: dict = {"model": args.model, "words": len(kv), "dimensions": kv.vector_size}
     if args.analogies:
         r = evaluate_analogies(
@@ -97,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         report["analogies"] = {"file": args.analogies, **r.to_dict()}
         print_analogies(args.analogies, r, args.case_insensitive)
     if args.pairs:
-        r = evaluate_word_pairs(kv, args.pairs, args.case_insensitive)
+        r = evaluate_word_pairs(kv, args.pairs, args.case_insensitive, oov=args.oov)
         report["pairs"] = {"file": args.pairs, **r.to_dict()}
         print_pairs(args.pairs, r)
     if args.json:
@@ -133,4 +141,5 @@ def print_pairs(path: str, r) -> None:
     print(
         f"  spearman {num(r.spearman)}  pearson {num(r.pearson)}  pairs {r.pairs:,}  "
         f"out of vocabulary {r.oov:,} ({_pct(r.oov_ratio).strip()})"
+        + (f"  scored from n-grams {r.from_ngrams:,}" if r.from_ngrams else "")
     )

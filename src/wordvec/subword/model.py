@@ -169,7 +169,10 @@ class FastText(Word2Vec):
     def save(self, path: str | os.PathLike) -> None:
         """The whole model: fastText's ``.bin`` for a name ending in ``.bin`` (``fasttext
         .load_model`` opens it), else the native format."""
-        if native.split_compression(path)[0].suffix.lower() == ".bin":
+        plain, compressed = native.split_compression(path)
+        if plain.suffix.lower() == ".bin":
+            if compressed is not None:  # fasttext.load_model reads plain files only
+                raise ValueError(f"{path}: fastText's .bin is not compressed: save to {plain}")
             ft_format.write_fasttext_bin(path, self.to_fasttext())
         else:
             super().save(path)

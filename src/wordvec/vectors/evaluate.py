@@ -295,7 +295,9 @@ def _solve(unit, q, canon, spellings, kernel: Callable) -> np.ndarray:
 class PairResult:
     """Correlation of model cosines with human scores. ``pairs``: pairs scored; ``oov``: pairs
     left out for a word outside the vocabulary; ``oov_ratio``: oov / (pairs + oov), a fraction
-    (gensim reports a percentage). Correlations are NaN with fewer than two pairs."""
+    (gensim reports a percentage); ``from_ngrams``: pairs scored although a word is outside the
+    vocabulary (``oov="ngrams"``, a subword model). Correlations are NaN with fewer than two
+    pairs."""
 
     spearman: float
     pearson: float
@@ -303,6 +305,7 @@ class PairResult:
     oov: int
     spearman_pvalue: float = math.nan
     pearson_pvalue: float = math.nan
+    from_ngrams: int = 0
 
     @property
     def oov_ratio(self) -> float:
@@ -318,6 +321,7 @@ class PairResult:
             "pairs": self.pairs,
             "oov": self.oov,
             "oov_ratio": _json_float(self.oov_ratio),
+            "from_ngrams": self.from_ngrams,
         }
 
 
@@ -355,39 +359,44 @@ def evaluate_word_pairs(
     case_insensitive: bool = True,
     restrict_vocab: int = 300_000,
     dummy4unknown: bool = False,
+    oov: Literal["skip", "ngrams"] = "skip",
 ) -> PairResult:
     """Spearman and Pearson correlation between human similarity scores and model cosines.
 
     Pairs with a word outside the first ``restrict_vocab`` words (gensim's default cutoff,
     300,000) count as out of vocabulary: left out, or (``dummy4unknown``, as gensim) scored
     with similarity 0. With ``case_insensitive`` words are compared upper-cased, a folded word
-    standing for its most frequent spelling.
+    standing for its most frequent spelling. ``oov="ngrams"``: a word outside the vocabulary
+    (or the cutoff) is scored with the vector the model gives it, when it gives one (a subword
+    model's, from its n-grams: ``FastTextKeyedVectors``); the default, ``"skip"``, leaves such
+    pairs out, as gensim does, so that numbers compare with models that have no subwords.
     """
     from scipy import stats
 
     if restrict_vocab < 1:
         raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    if oov not in ("skip", "ngrams"):
+        raise ValueError(f"oov must be 'skip' or 'ngrams', got {oov!r}")
     fold = str.upper if case_insensitive else str
     ok, _ = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
-    gold, rows = [], []
-    oov = 0
+    unit = kv.unit_vectors
+    gold, vectors = [], []
+    missing = from_ngrams = 0
     for a, b, score in read_word_pairs(path):
-        a, b = fold(a), fold(b)
-        if a in ok and b in ok:
+        va, vb = (_pair_vector(kv, unit, ok, w, fold, oov) for w in (a, b))
+        if va is not None and vb is not None:
             gold.append(score)
-            rows.append((ok[a], ok[b]))
+            vectors.append((va, vb))
+            from_ngrams += fold(a) not in ok or fold(b) not in ok
         else:
-            oov += 1
+            missing += 1
             if dummy4unknown:
                 gold.append(score)
-                rows.append((-1, -1))
+                vectors.append(None)
+    pairs = len(gold) - (missing if dummy4unknown else 0)
     if len(gold) < 2:
-        return PairResult(math.nan, math.nan, len(gold) - (oov if dummy4unknown else 0), oov)
-    r = np.array(rows)
-    known = r[:, 0] >= 0
-    unit = kv.unit_vectors
-    model = np.zeros(r.shape[0], np.float64)  # 0 for unknown pairs (dummy4unknown)
-    model[known] = np.einsum("ij,ij->i", unit[r[known, 0]], unit[r[known, 1]])
+        return PairResult(math.nan, math.nan, pairs, missing, from_ngrams=from_ngrams)
+    model = np.array([0.0 if v is None else float(v[0] @ v[1]) for v in vectors])
     with warnings.catch_warnings():
         # constant scores: the correlation is undefined and scipy returns NaN (and warns)
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
@@ -396,11 +405,27 @@ def evaluate_word_pairs(
     return PairResult(
         float(spearman.statistic),
         float(pearson.statistic),
-        int(known.sum()),
-        oov,
+        pairs,
+        missing,
         float(spearman.pvalue),
         float(pearson.pvalue),
+        from_ngrams,
     )
+
+
+def _pair_vector(kv, unit, ok, word, fold, oov):
+    """float32[d] unit vector of a pair's word: its row within the cutoff; else, with
+    ``oov="ngrams"``, the vector the model gives it (None when it gives none)."""
+    if fold(word) in ok:
+        return unit[ok[fold(word)]]
+    if oov == "ngrams" and hasattr(kv, "oov_vector"):
+        for w in dict.fromkeys((word, word.lower())):
+            try:
+                v = kv.get_vector(w, norm=True)
+            except KeyError:
+                continue
+            return v
+    return None
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -180,6 +180,26 @@ class FastTextKeyedVectors(KeyedVectors):
             return np.zeros((0, self.vector_size), np.float32)
         return np.stack([self.get_vector(w, norm=True) for w in words])
 
+    def evaluate_word_pairs(self, pairs, *args, oov: str = "skip", **kwargs):
+        """``KeyedVectors.evaluate_word_pairs``; with ``oov="ngrams"`` a pair with a word outside
+        the vocabulary is scored from its n-grams instead of left out (gensim leaves it out: the
+        default, so that numbers compare with other models')."""
+        from wordvec.vectors.evaluate import evaluate_word_pairs
+
+        if oov == "skip":
+            return super().evaluate_word_pairs(pairs, *args, **kwargs)
+        names = ("delimiter", "encoding", "restrict_vocab", "case_insensitive", "dummy4unknown")
+        given = dict(zip(names, args, strict=False)) | kwargs
+        r = evaluate_word_pairs(
+            self,
+            pairs,
+            given.get("case_insensitive", True),
+            given.get("restrict_vocab", 300_000),
+            given.get("dummy4unknown", False),
+            oov,
+        )
+        return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), 100 * r.oov_ratio
+
     # -- files ----------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *args, **kwargs) -> None:
         """Words, counts, composed vectors and the rows of words and n-grams, native format."""
