@@ -192,6 +192,7 @@ def weights(syn0, syn1neg, syn1, replica=False):
         syn1neg,
         syn1,
         slot,
+        np.zeros((n + 63) // 64, np.uint64),
         np.empty((n, d), np.float32),
         np.empty(n, np.int32),
         np.zeros(1, np.int64),

@@ -26,7 +26,7 @@ class SubwordWeights(NamedTuple):  # ``Weights`` of a subword kernel, with its r
     syn1neg: np.ndarray
     syn1: np.ndarray
     slot: np.ndarray  # int32[V + bucket] a replica's slot of each row it moved, -1 for none
-    # (int32[0]: no replica, ``syn0`` is trained in place)
+    has: np.ndarray  # uint64[(V + bucket + 63) // 64] bit r: row r has a slot (cache-sized)
     store: np.ndarray  # float32[>= slots used, d] the replica's rows, by slot
     owner: np.ndarray  # int32[same] the row of each slot
     used: np.ndarray  # int64[1] slots in use

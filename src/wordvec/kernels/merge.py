@@ -250,8 +250,9 @@ def _merge_slot_row(shared, slots, stores, touched, i, mode, acc, last):
 
 
 @njit(cache=True, nogil=True)
-def release_slots(slot, owner, used):
+def release_slots(slot, has, owner, used):
     """A replica's rows all merged (a round's end): it reads the shared rows again."""
     for k in range(used[0]):
         slot[owner[k]] = -1
+    has[:] = 0
     used[0] = 0

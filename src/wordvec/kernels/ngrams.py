@@ -97,20 +97,19 @@ def compose_rows(matrix, starts, rows, out):
 
 @njit(cache=True, nogil=True)
 def fill_uniform(out, seed, first_row):
-    """Row ``r`` of ``out`` (float32[n, d]) drawn uniform in [-0.5, 0.5) / d from its own
-    stream (xorshift64* seeded by splitmix64 of ``seed`` and ``first_row + r``): the values do
-    not depend on how the rows are split between calls."""
+    """Row ``r`` of ``out`` (float32[n, d]) drawn uniform in [-0.5, 0.5) / d: value ``t`` is
+    splitmix64 of (``seed``, its index ``(first_row + r) * d + t``), a counter with no chain
+    between values (the loop vectorises), so the values do not depend on how the rows are split
+    between calls or threads."""
     n, d = out.shape
     scale = np.float32(1.0 / d)
+    key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
     for r in range(n):
-        z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(first_row + r + 1)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        state = (z ^ (z >> np.uint64(31))) | np.uint64(1)
         row = out[r]
+        base = np.uint64((first_row + r) * d)
         for t in range(d):
-            state ^= state >> np.uint64(12)
-            state ^= state << np.uint64(25)
-            state ^= state >> np.uint64(27)
-            bits = (state * np.uint64(2685821657736338717)) >> np.uint64(40)  # 24 bits
+            z = key + (base + np.uint64(t)) * np.uint64(0xD1B54A32D192ED03)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            bits = (z ^ (z >> np.uint64(31))) >> np.uint64(40)  # 24 bits
             row[t] = (np.float32(bits) * np.float32(1.0 / (1 << 24)) - np.float32(0.5)) * scale

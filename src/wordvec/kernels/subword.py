@@ -20,10 +20,8 @@ pin is updated, and that edit of this file is what makes Numba compile these ker
 """
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba import njit
+from numba.extending import overload
 
 from wordvec.kernels.train import (
     IN,
@@ -44,54 +42,81 @@ from wordvec.kernels.train import (
 TRAIN_SHA256 = "12aa6fdbda8041d66cc5b8edc6d181678b7989ecee44e5eaa3ffe3b9bd597833"
 
 
-def _row(weights, r):
-    """Row ``r`` of the input matrix as this replica sees it: its own copy once it moved it,
-    else the shared row (``Weights``, no replica: always the shared row)."""
+def _add_row(weights, r, h):
+    """``h += `` row ``r`` of the input matrix as this replica sees it: its own copy once it
+    moved it, else the shared row (``Weights``, no replica: always the shared row)."""
 
 
-def _own_row(weights, r, touched):
-    """Row ``r`` to write, marked in ``touched``: the shared row without a replica
+def _move_row(weights, r, delta, touched):
+    """Row ``r`` ``+= delta``, marked in ``touched``: the shared row without a replica
     (``Weights``); a replica's (``SubwordWeights``) copy, made and marked on its first write
     in the round (``store[used]``, the shared row's): the mark stays until the round's merge."""
 
 
-# Each has one body per bundle type, chosen when Numba compiles (no branch in the hot loop):
-# Hogwild's kernels read and write the shared rows as kernels.train's do.
-@overload(_row)
-def _row_typed(weights, r):
-    if "slot" not in weights.fields:
-        return lambda weights, r: weights.syn0[r]
-
-    def replica(weights, r):
-        k = weights.slot[r]
-        return weights.store[k] if k >= 0 else weights.syn0[r]
-
-    return replica
-
-
-@overload(_own_row)
-def _own_row_typed(weights, r, touched):
+# Each has one body per bundle type, chosen when Numba compiles (no branch in Hogwild's loop,
+# which reads and writes the shared rows as kernels.train's do). A replica's rows are indexed,
+# not sliced: a view chosen by a branch kept its reference counting (measured: 1.6x slower).
+@overload(_add_row)
+def _add_row_typed(weights, r, h):
     if "slot" not in weights.fields:
 
-        def shared(weights, r, touched):
-            if touched.shape[1] > 0:
-                touched[IN, r] = 1
-            return weights.syn0[r]
+        def shared(weights, r, h):
+            x = weights.syn0[r]
+            for t in range(h.shape[0]):
+                h[t] += x[t]
 
         return shared
 
-    def replica(weights, r, touched):
-        k = weights.slot[r]
-        if k < 0:
-            k = weights.used[0]
-            weights.used[0] = k + 1
-            weights.slot[r] = k
-            weights.owner[k] = r
-            weights.store[k] = weights.syn0[r]
-            touched[IN, r] = 1
-        return weights.store[k]
+    def replica(weights, r, h):
+        if _has(weights.has, r):  # the bit first: the slots are 4 bytes a row, the bits 1/8
+            store, k = weights.store, weights.slot[r]
+            for t in range(h.shape[0]):
+                h[t] += store[k, t]
+        else:
+            syn0 = weights.syn0
+            for t in range(h.shape[0]):
+                h[t] += syn0[r, t]
 
     return replica
+
+
+@overload(_move_row)
+def _move_row_typed(weights, r, delta, touched):
+    if "slot" not in weights.fields:
+
+        def shared(weights, r, delta, touched):
+            if touched.shape[1] > 0:
+                touched[IN, r] = 1
+            x = weights.syn0[r]
+            for t in range(delta.shape[0]):
+                x[t] += delta[t]
+
+        return shared
+
+    def replica(weights, r, delta, touched):
+        store = weights.store
+        if _has(weights.has, r):
+            k = weights.slot[r]
+            for t in range(delta.shape[0]):
+                store[k, t] += delta[t]
+            return
+        k = weights.used[0]
+        weights.used[0] = k + 1
+        weights.slot[r] = k
+        weights.has[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+        weights.owner[k] = r
+        touched[IN, r] = 1
+        syn0 = weights.syn0
+        for t in range(delta.shape[0]):
+            store[k, t] = syn0[r, t] + delta[t]
+
+    return replica
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _has(bits, r):
+    """Bit ``r`` of ``bits`` (uint64[]): whether row ``r`` has a slot."""
+    return (bits[r >> 6] >> np.uint64(r & 63)) & np.uint64(1) != 0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -101,9 +126,7 @@ def _compose(weights, starts, rows, w, h, h0):
     d = h.shape[0]
     h[:] = 0.0
     for k in range(a, b):
-        x = _row(weights, rows[k])
-        for t in range(d):
-            h[t] += x[t]
+        _add_row(weights, rows[k], h)
     inv = np.float32(1.0 / max(b - a, 1))
     for t in range(d):
         h[t] *= inv
@@ -119,9 +142,7 @@ def _spread(weights, starts, rows, w, h, h0, touched):
     for t in range(d):
         h[t] -= h0[t]
     for k in range(a, b):
-        x = _own_row(weights, rows[k], touched)
-        for t in range(d):
-            x[t] += h[t]
+        _move_row(weights, rows[k], h, touched)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -137,17 +158,12 @@ def _window(n, i, cut, window, ctx):
     return m
 
 
-AHEAD = 2  # tokens between the prefetch of a token's rows (2 * AHEAD: its slots) and its use
+AHEAD = 2  # tokens between the prefetch of a token's rows and its composition
 
 
 def _prefetch_rows(weights, starts, rows, w):
     """Start loading word ``w``'s rows (scattered over the n-gram buckets: a miss each): the
-    shared ones, or a replica's copies where it has them (its slots loaded earlier by
-    ``_prefetch_slots``)."""
-
-
-def _prefetch_slots(weights, starts, rows, w):
-    """A replica: start loading the slots of word ``w``'s rows (nothing without a replica)."""
+    shared ones, or a replica's copies where it has them."""
 
 
 @overload(_prefetch_rows)
@@ -162,45 +178,13 @@ def _prefetch_rows_typed(weights, starts, rows, w):
 
     def replica(weights, starts, rows, w):
         for k in range(starts[w], starts[w + 1]):
-            j = weights.slot[rows[k]]
-            if j >= 0:
-                prefetch_row(weights.store, j)
+            r = rows[k]
+            if _has(weights.has, r):
+                prefetch_row(weights.store, weights.slot[r])
             else:
-                prefetch_row(weights.syn0, rows[k])
+                prefetch_row(weights.syn0, r)
 
     return replica
-
-
-@overload(_prefetch_slots)
-def _prefetch_slots_typed(weights, starts, rows, w):
-    if "slot" not in weights.fields:
-        return lambda weights, starts, rows, w: None
-
-    def replica(weights, starts, rows, w):
-        for k in range(starts[w], starts[w + 1]):
-            prefetch_item(weights.slot, rows[k])
-
-    return replica
-
-
-# prefetch_item(array, i): start loading the cache line of item i of a 1-d array (llvm.prefetch)
-@intrinsic
-def prefetch_item(typingctx, array, i):
-    if not (isinstance(array, types.Array) and array.ndim == 1):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        index = context.cast(builder, args[1], signature.args[1], types.intp)
-        ptr = builder.gep(ary.data, [index])
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
-        )
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
-        return context.get_dummy_value()
-
-    return types.void(array, i), codegen
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -210,15 +194,11 @@ def _enter_leave(weights, tables, sent, n, i, window, hs, h0, touched):
     window spreads. Otherwise the token leaving the window (``i - window - 1``) spreads."""
     starts, rows = tables.starts, tables.rows
     if i == 0:
-        for p in range(min(window + 2 * AHEAD, n)):
-            _prefetch_slots(weights, starts, rows, sent[p])
         for p in range(min(window + AHEAD, n)):
             _prefetch_rows(weights, starts, rows, sent[p])
         for p in range(min(window, n)):
             _compose(weights, starts, rows, sent[p], hs[p], h0[p])
     if i < n:
-        if i + window + 2 * AHEAD < n:
-            _prefetch_slots(weights, starts, rows, sent[i + window + 2 * AHEAD])
         if i + window + AHEAD < n:
             _prefetch_rows(weights, starts, rows, sent[i + window + AHEAD])
         if i + window < n:

@@ -86,13 +86,14 @@ class ThreadExecutor:
 
     def _sparse_replicas(self):
         """A sparse matrix's replicas (``kernels.bundles.SubwordWeights``): slots (int32[N,
-        rows], -1: the shared row), stores (float32[N, rows, d]: only the pages of the rows a
-        round moves are ever touched), owners and counts."""
+        rows], -1: the shared row) and their bits, stores (float32[N, rows, d]: only the pages
+        of the rows a round moves are ever touched), owners and counts."""
         (m,) = [i for i, s in enumerate(self._sparse) if s]  # one sparse matrix: syn0
         n, (rows, d) = self.replicas, self.weights[m].shape
         slots = np.full((n, rows), -1, np.int32)
         return (
             slots,
+            np.zeros((n, (rows + 63) // 64), np.uint64),
             np.empty((n, rows, d), np.float32),
             np.empty((n, rows), np.int32),
             np.zeros((n, 1), np.int64),
@@ -185,7 +186,7 @@ class ThreadExecutor:
         )
         if self._slots is not None:  # the last round merged every row: read the shared ones
             slots = tuple(a[w] for a in self._slots)
-            self._kernels.release_slots(slots[0], slots[2], slots[3])
+            self._kernels.release_slots(slots[0], slots[1], slots[3], slots[4])
             mine += slots
         steps = work.steps(self._every)
         for i, step in enumerate(steps):
@@ -211,7 +212,7 @@ class ThreadExecutor:
                 lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
                 part = np.zeros(0, np.int64)
             if c is None:  # a sparse matrix: each replica's rows in its store
-                slots, stores = self._slots[0], self._slots[1]
+                slots, stores = self._slots[0], self._slots[2]
                 touched = self._touched[:, m]
                 last = ranges is self._all  # the round's merge: the marks are cleared
                 self._kernels.merge_slots(
