@@ -272,12 +272,36 @@ def train_wordvec(s: dict, deterministic: bool):
     return seconds, peak, list(model.wv.index_to_key), model.wv.__getitem__
 
 
+def train_word2vec(s: dict):
+    """wordvec's Word2Vec with the same settings, Hogwild: the quality of a model without
+    subwords (its unseen words have no vector: NaN, so its "RW all" is not available)."""
+    from wordvec import Word2Vec
+
+    t0 = time.perf_counter()
+    model = Word2Vec(
+        vector_size=s["dim"],
+        window=s["window"],
+        negative=s["negative"],
+        sample=s["sample"],
+        min_count=s["min_count"],
+        epochs=s["epochs"],
+        sg=1,
+        workers=s["threads"],
+        alpha=s["alpha"],
+        deterministic=False,
+    ).fit(s["corpus"])
+    seconds, peak = time.perf_counter() - t0, _peak_mb()
+    wv, nan = model.wv, np.full(s["dim"], np.nan, np.float32)
+    return seconds, peak, list(wv.index_to_key), lambda w: wv[w] if w in wv.key_to_index else nan
+
+
 EXTRA: dict = {}  # what a contestant adds to its JSON line (wordvec: its memory estimate)
 TRAINERS = {
     "fasttext": train_fasttext,
     "gensim": train_gensim,
     "wordvec-det": lambda s: train_wordvec(s, deterministic=True),
     "wordvec-hogwild": lambda s: train_wordvec(s, deterministic=False),
+    "wordvec-word2vec": train_word2vec,  # not in the default run: --only wordvec-word2vec
 }
 
 
@@ -459,8 +483,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         return args
     args.only = args.only.split(",")
     for name in args.only:
-        if name not in CONTESTANTS:
-            p.error(f"unknown contestant {name!r}; choose from {', '.join(CONTESTANTS)}")
+        if name not in TRAINERS:
+            p.error(f"unknown contestant {name!r}; choose from {', '.join(TRAINERS)}")
     if args.runs < 1 or args.epochs < 1 or args.threads < 1 or args.bucket < 1:
         p.error("--runs, --epochs, --threads and --bucket must be at least 1")
     if args.write is not None and not args.write.is_absolute():
