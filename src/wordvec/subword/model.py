@@ -32,7 +32,9 @@ MODEL_KIND = "wordvec.FastText"
 # rows a replica copies (moves) per token of a round, in all: 105,000 for 500,000 tokens of
 # wiki100m (bench/bench_fasttext.py, 2 replicas: peak 1,199 MB against Hogwild's 1,017)
 STORE_ROWS_PER_TOKEN = 0.25
-HOT_NGRAMS_PER_ROW = 4  # n-gram rows merged within a round per frequent word row (bench: below)
+# n-gram rows merged within a round per frequent word row (10 MB of wiki100m, 2 epochs, 2
+# replicas: 1, 4 and 64 end within 0.01 of each other in loss; none, unseen words get noise)
+HOT_NGRAMS_PER_ROW = 4
 CHECKPOINT_KIND = "wordvec.FastText.checkpoint"
 
 
@@ -46,8 +48,8 @@ class FastText(Word2Vec):
 
     Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
     ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
-    full softmax, not on a GPU. Hogwild by default; ``deterministic=True`` with one worker is
-    a serial, bit-reproducible run (replicas are refused: ``wordvec.subword.params``).
+    full softmax, not on a GPU, not on Ray actors. Hogwild by default: the deterministic mode
+    (replicas holding only the rows they move) is 1.6x slower for now (docs/subword.md).
     """
 
     _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND
@@ -56,7 +58,7 @@ class FastText(Word2Vec):
         self, vector_size: int = 100, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000, **kw
     ):
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
-        kw.setdefault("deterministic", False)  # replicas are not ready for it: params.validate
+        kw.setdefault("deterministic", False)  # Hogwild: the replicas are 1.6x slower for now
         super().__init__(vector_size, **kw)
 
     def get_params(self) -> dict[str, Any]:
