@@ -182,28 +182,27 @@ def toy_table(v, bucket, seed=3):
 
 def weights(syn0, syn1neg, syn1, replica=False):
     """The kernels' ``SubwordWeights``: the rows trained in place, or (``replica``) read from
-    ``syn0`` and copied into a store when first moved."""
+    ``syn0`` and copied, when first moved, after the shared rows (an array twice as long)."""
     if not replica:
         return Weights(syn0, syn1neg, syn1)
     n, d = syn0.shape
-    slot = np.full(n, -1, np.int32)
+    whole = np.concatenate([syn0, np.full((n, d), np.nan, np.float32)])
     return SubwordWeights(
-        syn0,
+        whole,
         syn1neg,
         syn1,
-        slot,
+        np.full(n, -1, np.int32),
         np.zeros((n + 63) // 64, np.uint64),
-        np.empty((n, d), np.float32),
         np.empty(n, np.int32),
-        np.zeros(1, np.int64),
+        np.array([0, n], np.int64),
     )
 
 
 def replica_view(w):
     """The input rows as a replica sees them: its copies over the shared rows."""
-    out = w.syn0.copy()
-    k = int(w.used[0])
-    out[w.owner[:k]] = w.store[:k]
+    n, k = w.slot.shape[0], int(w.used[0])
+    out = w.syn0[:n].copy()
+    out[w.owner[:k]] = w.syn0[n : n + k]
     assert np.array_equal(w.slot[w.owner[:k]], np.arange(k))
     return out
 
@@ -293,7 +292,7 @@ def test_subword_kernel_matches_reference(sg, negative, hs, cbow_mean, nce, repl
         touched,
     )
     if replica:
-        np.testing.assert_array_equal(syn0, before)  # the shared rows are only read
+        np.testing.assert_array_equal(bundle.syn0[: len(before)], before)  # only read
         syn0 = replica_view(bundle)
     changed = np.flatnonzero(np.any(before != syn0, axis=1))
     assert changed.size > v // 2 and np.any(changed >= v)  # words' and n-grams' rows moved

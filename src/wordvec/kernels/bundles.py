@@ -21,15 +21,16 @@ class Weights(NamedTuple):  # an unused matrix is float32[1, d]
     syn1: np.ndarray  # float32[V - 1, d] Huffman tree nodes, [V, d] full softmax, [V, 1] NCE biases
 
 
-class SubwordWeights(NamedTuple):  # ``Weights`` of a subword kernel, with its replica's rows
-    syn0: np.ndarray  # float32[V + bucket, d] the shared input rows (read only in a replica)
+class SubwordWeights(NamedTuple):  # a subword kernel's ``Weights`` in a replica
+    # float32[R, d]: the shared input rows (V + bucket of them, read only here), then the copies
+    # the replica made of the rows it moved, from row ``used[1]`` (one array: one code path)
+    syn0: np.ndarray
     syn1neg: np.ndarray
     syn1: np.ndarray
     slot: np.ndarray  # int32[V + bucket] a replica's slot of each row it moved, -1 for none
     has: np.ndarray  # uint64[(V + bucket + 63) // 64] bit r: row r has a slot (cache-sized)
-    store: np.ndarray  # float32[>= slots used, d] the replica's rows, by slot
-    owner: np.ndarray  # int32[same] the row of each slot
-    used: np.ndarray  # int64[1] slots in use
+    owner: np.ndarray  # int32[V + bucket] the row of each slot
+    used: np.ndarray  # int64[2] slots in use, the row of ``syn0`` where slot 0 lies
 
 
 class Tables(NamedTuple):

@@ -5,8 +5,9 @@ moves every one of those rows by the whole gradient of that mean, undivided, as 
 Same arguments as ``kernels.train``'s kernels (its docstring), with ``tables`` a
 ``SubwordTables`` and ``weights`` a ``SubwordWeights``; ``touched`` has a column for every row
 of ``syn0`` (words and n-gram buckets). A replica (deterministic mode) does not copy the input
-matrix: it reads the shared rows and copies a row into its ``store`` the first time it moves it
-(``SubwordWeights``), so it holds only the rows a round touches.
+matrix: it reads the shared rows and copies a row the first time it moves it, into rows after
+the shared ones in the same array (``SubwordWeights``), so it holds only the rows a round
+touches.
 
 The composition is done once per kept token, not once per pair: when a token enters the window
 its input vector is composed into a buffer, the updates of the window train that copy, and when
@@ -50,12 +51,13 @@ def _add_row(weights, r, h):
 def _move_row(weights, r, delta, touched):
     """Row ``r`` ``+= delta``, marked in ``touched``: the shared row without a replica
     (``Weights``); a replica's (``SubwordWeights``) copy, made and marked on its first write
-    in the round (``store[used]``, the shared row's): the mark stays until the round's merge."""
+    in the round (at ``used[1] + used[0]``): the mark stays until the round's merge."""
 
 
 # Each has one body per bundle type, chosen when Numba compiles (no branch in Hogwild's loop,
-# which reads and writes the shared rows as kernels.train's do). A replica's rows are indexed,
-# not sliced: a view chosen by a branch kept its reference counting (measured: 1.6x slower).
+# which reads and writes the shared rows as kernels.train's do). A replica's copies lie in the
+# same array as the shared rows: one view whichever the row (two arrays, a branch between their
+# views or between their indexed loops: 1.3-1.6x slower than the shared rows; one: as fast).
 @overload(_add_row)
 def _add_row_typed(weights, r, h):
     if "slot" not in weights.fields:
@@ -68,14 +70,12 @@ def _add_row_typed(weights, r, h):
         return shared
 
     def replica(weights, r, h):
+        i = r
         if _has(weights.has, r):  # the bit first: the slots are 4 bytes a row, the bits 1/8
-            store, k = weights.store, weights.slot[r]
-            for t in range(h.shape[0]):
-                h[t] += store[k, t]
-        else:
-            syn0 = weights.syn0
-            for t in range(h.shape[0]):
-                h[t] += syn0[r, t]
+            i = weights.used[1] + weights.slot[r]
+        x = weights.syn0[i]
+        for t in range(h.shape[0]):
+            h[t] += x[t]
 
     return replica
 
@@ -94,21 +94,20 @@ def _move_row_typed(weights, r, delta, touched):
         return shared
 
     def replica(weights, r, delta, touched):
-        store = weights.store
-        if _has(weights.has, r):
-            k = weights.slot[r]
-            for t in range(delta.shape[0]):
-                store[k, t] += delta[t]
-            return
-        k = weights.used[0]
-        weights.used[0] = k + 1
-        weights.slot[r] = k
-        weights.has[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
-        weights.owner[k] = r
-        touched[IN, r] = 1
         syn0 = weights.syn0
+        if _has(weights.has, r):
+            x = syn0[weights.used[1] + weights.slot[r]]
+        else:
+            k = weights.used[0]
+            weights.used[0] = k + 1
+            weights.slot[r] = k
+            weights.has[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+            weights.owner[k] = r
+            touched[IN, r] = 1
+            x = syn0[weights.used[1] + k]
+            x[:] = syn0[r]
         for t in range(delta.shape[0]):
-            store[k, t] = syn0[r, t] + delta[t]
+            x[t] += delta[t]
 
     return replica
 
@@ -179,10 +178,10 @@ def _prefetch_rows_typed(weights, starts, rows, w):
     def replica(weights, starts, rows, w):
         for k in range(starts[w], starts[w + 1]):
             r = rows[k]
+            i = r
             if _has(weights.has, r):
-                prefetch_row(weights.store, weights.slot[r])
-            else:
-                prefetch_row(weights.syn0, r)
+                i = weights.used[1] + weights.slot[r]
+            prefetch_row(weights.syn0, i)
 
     return replica
 

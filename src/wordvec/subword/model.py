@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from wordvec.core import replicas
+from wordvec.core.executors.threads import room_after
 from wordvec.corpus.buffers import anon_array
 from wordvec.corpus.vocab import Vocab, keep_thresholds
 from wordvec.formats import fasttext as ft_format
@@ -115,7 +116,7 @@ class FastText(Word2Vec):
         from wordvec.kernels.ngrams import fill_uniform
 
         v, d = len(self.vocab_), self.vector_size
-        self.syn0_ = _input_matrix(v + self._rows, d)
+        self.syn0_ = _input_matrix(v + self._rows, d, self._copies_here()[0])
         self.syn0_[:v] = _random_vectors(v, d, self.seed)  # Word2Vec's words' start
         # the n-gram rows start as the words do (uniform, small), drawn in place: no copy, on
         # the workers' threads (the values do not depend on the split)
@@ -137,13 +138,17 @@ class FastText(Word2Vec):
         self.wv.vectors = self.syn0_[:v_old]  # the rows, not the composed vectors, move
         super()._grow_weights(vocab, old_row)
         v = len(vocab)
-        syn0 = _input_matrix(v + ngrams.shape[0], d)
+        syn0 = _input_matrix(v + ngrams.shape[0], d, self._copies_here()[0])
         syn0[:v] = self.wv.vectors
         syn0[v:] = ngrams
         self.syn0_ = syn0
         self.wv = self._keyed_vectors(vocab.words, vocab.counts)
 
     def _weights(self) -> tuple[np.ndarray, ...]:
+        copies = self._copies_here()[0]
+        if copies and room_after(self.syn0_, copies) is None:  # loaded, or more workers now
+            self.syn0_ = _input_matrix(*self.syn0_.shape, copies, fill=self.syn0_)
+            self.wv = self._keyed_vectors(self.wv.index_to_key, self.wv.counts, self.wv.vectors)
         return (self.syn0_, *super()._weights()[1:])
 
     def _plan(self, copies: int, weights, cluster: bool):
@@ -287,10 +292,15 @@ def _code(names: dict[int, str], name: str) -> int:
     return next(code for code, n in names.items() if n == name)
 
 
-def _input_matrix(rows: int, d: int) -> np.ndarray:
-    """float32[rows, d] in an anonymous mapping of small pages: NumPy asks for huge pages for
-    big arrays, and faulting 800 MB of them in took 2.2-3.8 s against 1.3-1.5 s (compaction),
-    for no gain in training (rows are read at random either way; measured on 30 MB of
-    wiki100m, 1 epoch: 6.29 / 5.74 s with huge pages, 6.21 / 5.30 s without)."""
-    flat, _ = anon_array(rows * d, np.float32)  # the array keeps its mapping alive
-    return flat.reshape(rows, d)
+def _input_matrix(rows: int, d: int, copies: int = 0, fill=None) -> np.ndarray:
+    """float32[rows, d] in an anonymous mapping of small pages, with room after it for
+    ``copies`` replicas' copies of its rows (``core.executors.threads.room_after``: pages
+    that cost nothing until a replica writes them); ``fill``: its first values. NumPy asks for
+    huge pages for big arrays, and faulting 800 MB of them in took 2.2-3.8 s against 1.3-1.5 s
+    (compaction), for no gain in training (rows are read at random either way; measured on 30
+    MB of wiki100m, 1 epoch: 6.29 / 5.74 s with huge pages, 6.21 / 5.30 s without)."""
+    flat, _ = anon_array((1 + copies) * rows * d, np.float32)  # the array keeps its mapping
+    out = flat[: rows * d].reshape(rows, d)
+    if fill is not None:
+        out[:] = fill
+    return out

@@ -86,17 +86,24 @@ class ThreadExecutor:
 
     def _sparse_replicas(self):
         """A sparse matrix's replicas (``kernels.bundles.SubwordWeights``): slots (int32[N,
-        rows], -1: the shared row) and their bits, stores (float32[N, rows, d]: only the pages
-        of the rows a round moves are ever touched), owners and counts."""
+        rows], -1: the shared row) and their bits, the array the shared rows start and each
+        replica's copies follow (float32[(1 + N) rows, d], ``room_after``: only the pages of
+        the rows a round moves are ever touched), those copies as float32[N, rows, d], owners
+        and (slots in use, the row of slot 0) per replica."""
         (m,) = [i for i, s in enumerate(self._sparse) if s]  # one sparse matrix: syn0
         n, (rows, d) = self.replicas, self.weights[m].shape
-        slots = np.full((n, rows), -1, np.int32)
+        whole = room_after(self.weights[m], n)
+        if whole is None:
+            raise ValueError("sparse replicas need room after the shared rows (room_after)")
+        used = np.zeros((n, 2), np.int64)
+        used[:, 1] = rows * (1 + np.arange(n))
         return (
-            slots,
+            np.full((n, rows), -1, np.int32),
             np.zeros((n, (rows + 63) // 64), np.uint64),
-            np.empty((n, rows, d), np.float32),
+            whole,
+            whole[rows:].reshape(n, rows, d),
             np.empty((n, rows), np.int32),
-            np.zeros((n, 1), np.int64),
+            used,
         )
 
     # -- main thread --------------------------------------------------------------------------
@@ -185,9 +192,9 @@ class ThreadExecutor:
             s if c is None else c[w] for s, c in zip(self.weights, self._copies, strict=True)
         )
         if self._slots is not None:  # the last round merged every row: read the shared ones
-            slots = tuple(a[w] for a in self._slots)
-            self._kernels.release_slots(slots[0], slots[1], slots[3], slots[4])
-            mine += slots
+            slot, has, whole, _, owner, used = self._slots
+            self._kernels.release_slots(slot[w], has[w], owner[w], used[w])
+            mine = (whole, *mine[1:], slot[w], has[w], owner[w], used[w])
         steps = work.steps(self._every)
         for i, step in enumerate(steps):
             for job in step[w]:
@@ -212,7 +219,7 @@ class ThreadExecutor:
                 lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
                 part = np.zeros(0, np.int64)
             if c is None:  # a sparse matrix: each replica's rows in its store
-                slots, stores = self._slots[0], self._slots[2]
+                slots, stores = self._slots[0], self._slots[3]
                 touched = self._touched[:, m]
                 last = ranges is self._all  # the round's merge: the marks are cleared
                 self._kernels.merge_slots(
@@ -224,3 +231,20 @@ class ThreadExecutor:
                 self._kernels.merge_touched(
                     shared[lo:hi], c[:, lo:hi], self._touched[:, m, lo:hi], self._modes[m]
                 )
+
+
+def room_after(a: np.ndarray, n: int) -> np.ndarray | None:
+    """float32[(1 + n) rows, d]: ``a`` (float32[rows, d]) and ``n`` times as many rows after it
+    in the buffer it is the start of (``a.base``), where replicas keep their copies of its rows;
+    None when it has no such room."""
+    base = a.base
+    if not (
+        isinstance(base, np.ndarray)
+        and base.dtype == a.dtype
+        and base.flags.c_contiguous
+        and a.flags.c_contiguous
+        and base.__array_interface__["data"][0] == a.__array_interface__["data"][0]
+        and base.size >= (1 + n) * a.size
+    ):
+        return None
+    return base.reshape(-1)[: (1 + n) * a.size].reshape((1 + n) * a.shape[0], a.shape[1])
