@@ -50,7 +50,7 @@ class FastText(Word2Vec):
     Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
     ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
     full softmax, not on a GPU, not on Ray actors. Hogwild by default: the deterministic mode
-    (replicas holding only the rows they move) is 1.6x slower for now (docs/subword.md).
+    (replicas holding only the rows they move) is 1.4x slower for now (docs/subword.md).
     """
 
     _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND
@@ -59,7 +59,7 @@ class FastText(Word2Vec):
         self, vector_size: int = 100, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000, **kw
     ):
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
-        kw.setdefault("deterministic", False)  # Hogwild: the replicas are 1.6x slower for now
+        kw.setdefault("deterministic", False)  # Hogwild: the replicas are 1.4x slower for now
         super().__init__(vector_size, **kw)
 
     def get_params(self) -> dict[str, Any]:
