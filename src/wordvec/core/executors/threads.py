@@ -58,7 +58,7 @@ class ThreadExecutor:
         self._all = [(0, w.shape[0]) for w in self.weights]
         self._hot = None if hot is None else list(hot)
         self._every = max(1, int(hot_every)) if hot is not None else None
-        self._copies: list[np.ndarray] = []
+        self._copies: list[np.ndarray | None] = []  # None: a sparse matrix (_sparse_replicas)
         rows = max(w.shape[0] for w in self.weights)
         if replicas > 1:  # float32[replicas, rows, d] each; uint8[replica, matrix, row]
             self._copies = [
@@ -218,7 +218,7 @@ class ThreadExecutor:
                 a, b = ranges[m]
                 lo, hi = a + (b - a) * w // self.replicas, a + (b - a) * (w + 1) // self.replicas
                 part = np.zeros(0, np.int64)
-            if c is None:  # a sparse matrix: each replica's rows in its store
+            if c is None:  # a sparse matrix: each replica holds copies of the rows it moved
                 slots, stores = self._slots[0], self._slots[3]
                 touched = self._touched[:, m]
                 last = ranges is self._all  # the round's merge: the marks are cleared
