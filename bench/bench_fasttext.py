@@ -247,29 +247,24 @@ def train_gensim(s: dict):
     return seconds, peak, list(model.wv.index_to_key), model.wv.__getitem__
 
 
+def _wordvec_params(s: dict) -> dict:
+    """The settings as wordvec's (Word2Vec's and FastText's) parameters."""
+    names = dict(dim="vector_size", window="window", negative="negative", sample="sample")
+    names |= dict(min_count="min_count", epochs="epochs", threads="workers", alpha="alpha")
+    return {ours: s[key] for key, ours in names.items()} | {"sg": 1}
+
+
 def train_wordvec(s: dict, deterministic: bool):
     """wordvec's FastText, deterministic or Hogwild."""
     from wordvec import FastText
 
     t0 = time.perf_counter()
-    model = FastText(
-        vector_size=s["dim"],
-        window=s["window"],
-        negative=s["negative"],
-        sample=s["sample"],
-        min_count=s["min_count"],
-        min_n=s["minn"],
-        max_n=s["maxn"],
-        bucket=s["bucket"],
-        epochs=s["epochs"],
-        sg=1,
-        workers=s["threads"],
-        alpha=s["alpha"],
-        deterministic=deterministic,
-    ).fit(s["corpus"])
+    subwords = dict(min_n=s["minn"], max_n=s["maxn"], bucket=s["bucket"])
+    model = FastText(**_wordvec_params(s), **subwords, deterministic=deterministic)
+    model.fit(s["corpus"])
     seconds, peak = time.perf_counter() - t0, _peak_mb()
     EXTRA["estimate_mb"] = model.estimate_memory()["total"] / 2**20  # what it said it would take
-    return seconds, peak, list(model.wv.index_to_key), model.wv.__getitem__
+    return seconds, peak, list(model.wv.index_to_key), _or_nan(model.wv, s["dim"])
 
 
 def train_word2vec(s: dict):
@@ -278,21 +273,24 @@ def train_word2vec(s: dict):
     from wordvec import Word2Vec
 
     t0 = time.perf_counter()
-    model = Word2Vec(
-        vector_size=s["dim"],
-        window=s["window"],
-        negative=s["negative"],
-        sample=s["sample"],
-        min_count=s["min_count"],
-        epochs=s["epochs"],
-        sg=1,
-        workers=s["threads"],
-        alpha=s["alpha"],
-        deterministic=False,
-    ).fit(s["corpus"])
+    model = Word2Vec(**_wordvec_params(s), deterministic=False).fit(s["corpus"])
     seconds, peak = time.perf_counter() - t0, _peak_mb()
-    wv, nan = model.wv, np.full(s["dim"], np.nan, np.float32)
-    return seconds, peak, list(wv.index_to_key), lambda w: wv[w] if w in wv.key_to_index else nan
+    return seconds, peak, list(model.wv.index_to_key), _or_nan(model.wv, s["dim"])
+
+
+def _or_nan(wv, dim: int):
+    """``wv[word]``, or NaN where wordvec gives no vector (a word without subwords; with them,
+    one none of whose n-grams was learned, which happens on small slices): the pairs with it
+    then count as unanswered (NaN correlations) instead of ending the run."""
+    nan = np.full(dim, np.nan, np.float32)
+
+    def vector(word: str) -> np.ndarray:
+        try:
+            return wv[word]
+        except KeyError:
+            return nan
+
+    return vector
 
 
 EXTRA: dict = {}  # what a contestant adds to its JSON line (wordvec: its memory estimate)

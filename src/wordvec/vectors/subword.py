@@ -130,6 +130,10 @@ class FastTextKeyedVectors(KeyedVectors):
     def oov_vector(self, word: str) -> np.ndarray:
         """float32[d] the mean of ``word``'s n-gram rows (fastText's vector of an unknown
         word); ``KeyError`` when it has no n-gram, or none that a vocabulary word has."""
+        return self.vectors_ngrams[self._learned_rows(word)].mean(axis=0, dtype=np.float32)
+
+    def _learned_rows(self, word: str) -> np.ndarray:
+        """``word``'s n-gram rows, or ``KeyError`` saying why nothing was learned for it."""
         rows = self.ngram_rows(word) if word != EOS else np.zeros(0, np.int64)
         if rows.size == 0:
             raise KeyError(
@@ -148,7 +152,7 @@ class FastTextKeyedVectors(KeyedVectors):
                 f"word {word!r} is not in the vocabulary and none of its {rows.size} character "
                 "n-grams occurs in a vocabulary word: nothing was learned for it"
             )
-        return self.vectors_ngrams[rows].mean(axis=0, dtype=np.float32)
+        return rows
 
     def __contains__(self, key: object) -> bool:
         if key in self.key_to_index:
@@ -156,7 +160,7 @@ class FastTextKeyedVectors(KeyedVectors):
         if not isinstance(key, str):
             return False
         try:
-            self.oov_vector(key)
+            self._learned_rows(key)  # no vector composed just to say yes
         except KeyError:
             return False
         return True
