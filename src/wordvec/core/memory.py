@@ -48,6 +48,15 @@ def available_bytes() -> int | None:
     return avail
 
 
+def budget(max_memory: int | None) -> int:
+    """The bytes a run may hold above its baseline: ``max_memory`` when given, else what the
+    machine has available now (``available_bytes``; 1 GiB where that cannot be read)."""
+    if max_memory is not None:
+        return int(max_memory)
+    avail = available_bytes()
+    return avail if avail is not None else 1 << 30
+
+
 def check_memory(estimate: dict[str, int], what: str) -> None:
     """Refuse (ValueError, one line) when the bytes of ``estimate`` (``training_bytes``) not
     yet held (all but ``HELD``) would not fit in the memory available now."""

@@ -44,6 +44,7 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
+from wordvec.core.memory import budget
 from wordvec.core.report import CountProgress
 from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
 from wordvec.corpus.vocab import Vocab, build_vocab, keep_thresholds
@@ -68,8 +69,9 @@ COUNT_PARAMS: dict[str, Any] = dict(
     sample=0.0,
     seed=1,
     workers=2,
-    max_memory=1 << 30,
+    max_memory=None,  # bytes; None: what the machine has free now (wordvec.core.memory.budget)
     unicode_errors="strict",
+    work_dir=None,  # where what does not fit in max_memory goes; None: the temporary folder
 )
 
 
@@ -101,9 +103,9 @@ def check_count_params(p: dict) -> None:
     need(p, is_int(p["seed"]), "seed", "an integer")
     need(
         p,
-        is_int(p["max_memory"]) and p["max_memory"] >= 1 << 20,
+        p["max_memory"] is None or (is_int(p["max_memory"]) and p["max_memory"] >= 1 << 20),
         "max_memory",
-        "an integer number of bytes >= 1 MiB",
+        "None or an integer number of bytes >= 1 MiB",
     )
     need(
         p,
@@ -197,7 +199,7 @@ def count_matrix(
         )
     weights, scale = distance_weights(window, p["weighting"], m)
     left, right = CONTEXTS[p["context"]]
-    mem = p["max_memory"]
+    mem = min(budget(p["max_memory"]), 1 << 30)  # TODO(#24): the hard bound, spills
     width, offset = dense_layout(v, max(mem * 2 // 5 // 8, v))
     dense = np.zeros(int(width.sum()), np.float64)
     cap = max(mem // 10 // 16 // workers, 4 * window + 16)
@@ -289,8 +291,9 @@ class Cooccurrence:
         sample: float = 0.0,
         seed: int = 1,
         workers: int = 2,
-        max_memory: int = 1 << 30,
+        max_memory: int | None = None,
         unicode_errors: str = "strict",
+        work_dir: str | os.PathLike | None = None,
     ):
         args = locals()
         for name in COUNT_PARAMS:  # every parameter stored as given (scikit-learn's rule)

@@ -112,8 +112,9 @@ class GloVe:
         deterministic: bool = True,
         seed: int = 1,
         workers: int = 2,
-        max_memory: int = 1 << 30,
+        max_memory: int | None = None,
         unicode_errors: str = "strict",
+        work_dir: str | os.PathLike | None = None,
     ):
         args = locals()
         for name in (*_DEFAULTS, *_OWN):  # every parameter stored as given (scikit-learn's rule)

@@ -1,0 +1,178 @@
+"""The work folder: where a run puts what does not fit in its memory budget (the encoded corpus,
+co-occurrence runs, GloVe's shuffled entries), and the rules that keep it clean.
+
+A run makes one folder ``wordvec-work-<pid>-<random>`` inside ``work_dir`` (default: the system's
+temporary folder), checked before any data is read: it must exist, be writable and have room for
+what the caller says it will write. The folder goes when the run ends, on error and on Ctrl-C
+(``WorkDir`` is a context manager). A run killed with ``kill -9`` cannot clean up: the next run
+that makes a folder in the same place removes the folders whose process is gone and says so
+(``WorkDir.removed``).
+
+Files are made at their full size up front (``posix_fallocate``), so a full disk is found when the
+file is made (one line, ``WorkDirError``), never as a crash while a mapping of it is written.
+"""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+PREFIX = "wordvec-work-"
+
+
+class WorkDirError(ValueError):
+    """The work folder cannot take what a run must put there (missing, read-only, full)."""
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Remove the work folders in ``parent`` whose process is gone (a run killed with kill -9);
+    returns them."""
+    removed = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        if not p.name.startswith(PREFIX) or not p.is_dir():
+            continue
+        try:
+            pid = int(p.name[len(PREFIX) :].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def free_bytes(path: Path) -> int:
+    """Bytes free for an unprivileged writer on ``path``'s file system."""
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+class WorkDir:
+    """One run's folder of temporary files (see the module docstring).
+
+    Parameters
+    ----------
+    parent : the folder to make it in (``work_dir``); None: the system's temporary folder
+    need : bytes the run will write there at most (checked against the free space now)
+    what : what will go there, for the messages ("the encoded corpus")
+    """
+
+    def __init__(self, parent: str | os.PathLike | None, need: int = 0, what: str = "spilled data"):
+        self.parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+        self.what = what
+        if not self.parent.is_dir():
+            raise WorkDirError(f"work_dir {self.parent} does not exist or is not a folder")
+        if not os.access(self.parent, os.W_OK | os.X_OK):
+            raise WorkDirError(f"work_dir {self.parent} is not writable")
+        self.removed = remove_stale(self.parent)
+        free = free_bytes(self.parent)
+        if need > free:
+            raise WorkDirError(
+                f"work_dir {self.parent} has {_size(free)} free but {what} needs about "
+                f"{_size(need)}: free some space or pass another work_dir"
+            )
+        name = f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            (self.parent / name).mkdir()
+        except OSError as e:
+            raise WorkDirError(f"cannot make a folder in work_dir {self.parent}: {e.strerror}") from None
+        self.path = self.parent / name
+        self.written = 0  # bytes of the files made here so far
+
+    def __enter__(self) -> WorkDir:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the folder and everything in it (mappings of its files stay valid until
+        closed: the files are unlinked, their space goes when the last mapping does)."""
+        if self.path is not None and self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def reserve(self, name: str, nbytes: int) -> int:
+        """Make file ``name`` of ``nbytes`` with its blocks allocated; returns an open
+        read-write descriptor (the caller closes it). A full disk is a ``WorkDirError``."""
+        path = self.file(name)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            if nbytes:
+                allocate(fd, nbytes)
+        except OSError as e:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise self.full(e, nbytes) from None
+        self.written += nbytes
+        return fd
+
+    def array(self, name: str, n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
+        """A new file ``name`` holding ``n`` items of ``dtype``, mapped read-write (shared: what
+        is written goes to the file, and ``wordvec.corpus.buffers.release`` gives the pages
+        back to the OS without losing it)."""
+        nbytes = max(n * np.dtype(dtype).itemsize, 1)
+        fd = self.reserve(name, nbytes)
+        try:
+            buf = mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED)
+        finally:
+            os.close(fd)
+        return np.frombuffer(buf, dtype), buf
+
+    def full(self, e: OSError, nbytes: int) -> WorkDirError:
+        """The one-line error for a failed write of ``nbytes`` into this folder."""
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return WorkDirError(
+                f"work_dir {self.parent} ran out of space writing {self.what} ({_size(nbytes)} "
+                f"more, {_size(free_bytes(self.parent))} free): free some space or pass another "
+                "work_dir"
+            )
+        return WorkDirError(f"cannot write {self.what} in work_dir {self.parent}: {e.strerror or e}")
+
+
+def allocate(fd: int, nbytes: int) -> None:
+    """Give file ``fd`` ``nbytes`` of allocated blocks (ENOSPC now rather than SIGBUS later);
+    where ``posix_fallocate`` is missing, zeros are written."""
+    if hasattr(os, "posix_fallocate"):
+        try:
+            os.posix_fallocate(fd, 0, nbytes)
+            return
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+    os.ftruncate(fd, 0)
+    block = bytes(1 << 20)
+    left = nbytes
+    while left:
+        left -= os.write(fd, block[: min(left, len(block))])
