@@ -73,6 +73,30 @@ def check_memory(estimate: dict[str, int], what: str) -> None:
         )
 
 
+def corpus_to_disk(estimate: dict[str, int], max_memory: int | None, what: str) -> bool:
+    """Whether the encoded corpus must go to disk for ``estimate`` (``training_bytes``, the
+    corpus in memory) to stay within ``max_memory`` above the baseline; None: the memory
+    available now, as ``check_memory``. Refuses (ValueError, one line with the estimate) when
+    what must stay in memory (all but the corpus) does not fit."""
+    if max_memory is None:
+        check_memory(estimate, what)
+        return False
+    held = estimate["total"] - estimate.get("baseline", 0)
+    rest = held - estimate.get("corpus", 0)
+    if rest > max_memory:
+        parts = ", ".join(
+            f"{k} {_size(v)}"
+            for k, v in estimate.items()
+            if k not in ("total", "baseline", "corpus") and v and not k.startswith("disk_")
+        )
+        raise ValueError(
+            f"{what} needs about {_size(rest)} in memory ({parts}) but max_memory is "
+            f"{_size(max_memory)}: raise max_memory, or lower vector_size, workers or the "
+            "vocabulary (min_count, max_final_vocab), or pass deterministic=False"
+        )
+    return held > max_memory
+
+
 def _size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if n < 1024 or unit == "TB":
@@ -92,6 +116,7 @@ def training_bytes(
     replicas: int,
     *,
     nce: bool = False,
+    corpus_on_disk: bool = False,
     tokens: int = 0,
     rare_tokens: int = 0,
     sentences: int = 0,
@@ -108,7 +133,9 @@ def training_bytes(
     - ``words``: the vocabulary as Python objects (``word_bytes``);
     - ``corpus``: the encoded corpus (``EncodedCorpus``): 2 bytes a token, 4 more for each of
       the ``rare_tokens`` (ids from 65,535 up), 16 a sentence (bounds and where its rare ids
-      start); 0 when ``tokens`` is not given (before the corpus is read);
+      start); 0 when ``tokens`` is not given (before the corpus is read); with
+      ``corpus_on_disk`` the ids are in a file (``disk_corpus``, not in ``total``) and only
+      the sentence tables count here;
     - ``vectors``, ``syn1neg``, ``syn1``: the float32 weights; ``nce``: NCE's output bias and
       its table of log(k P_n(w)), float32 each;
     - ``replicas``: the deterministic mode's copies of every trained matrix, one per worker
@@ -121,6 +148,8 @@ def training_bytes(
     v, row = vocab_size, 4 * vector_size
     out = {"baseline": baseline, "words": v * word_bytes(word_chars)}
     out["corpus"] = 2 * tokens + 4 * rare_tokens + 16 * (sentences + 1) if tokens else 0
+    if corpus_on_disk:
+        out["corpus"] -= 2 * tokens
     out["vectors"] = v * row
     if negative:
         out["syn1neg"] = v * row
@@ -136,6 +165,8 @@ def training_bytes(
     sentence = min(max_sentence_length, tokens) if tokens else max_sentence_length
     out["buffers"] = workers * (2 * window * (row + 4 * n_out + 8) + sentence * (12 + 8 * negative))
     out["total"] = sum(out.values())
+    if corpus_on_disk:
+        out["disk_corpus"] = 2 * tokens
     return out
 
 

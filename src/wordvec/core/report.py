@@ -30,6 +30,7 @@ class TrainingReport:
     sentences: int = 0
     sentences_split: int = 0  # sentences longer than max_sentence_length, cut (no token lost)
     words_pruned_while_scanning: int = 0
+    disk: str = ""  # what went to the work folder ("": nothing), e.g. "corpus 270.1 MB"
     seconds_vocab: float = 0.0
     seconds_train: float = 0.0
     epochs: list[EpochStats] = field(default_factory=list)
@@ -51,6 +52,8 @@ class TrainingReport:
             f"time: vocabulary {self.seconds_vocab:.2f} s, training {self.seconds_train:.2f} s; "
             f"subsampling dropped {self.tokens_dropped_by_subsampling:,} token occurrences",
         ]
+        if self.disk:
+            lines.append(f"on disk (max_memory): {self.disk}")
         for e in self.epochs:
             lines.append(
                 f"epoch {e.epoch + 1}: loss {e.loss:.4f} per pair, "

@@ -187,10 +187,6 @@ class Schedule:
         longest = int(np.diff(self.span_jobs).max(initial=0))
         return -(-longest // self.per_round)
 
-    def job_tokens(self, j0: int, j1: int) -> int:
-        """Tokens in jobs ``j0 .. j1 - 1``."""
-        return int(self.bounds[self.jobs[j1]] - self.bounds[self.jobs[j0]])
-
     def job(self, state: RunState, j: int) -> Job:
         """Job ``j`` of the current epoch of ``state``."""
         s0, s1 = int(self.jobs[j]), int(self.jobs[j + 1])
@@ -219,14 +215,18 @@ class Schedule:
             per.append(tuple(self.job(state, j) for j in range(lo, hi)))
         return Round(tuple(per), shared=self.n_spans == 1)
 
-    def round_tokens(self, k: int) -> int:
-        """Tokens of round ``k``."""
-        total = 0
+    def token_ranges(self, k: int) -> list[tuple[int, int]]:
+        """The tokens ``(start, end)`` that round ``k`` trains, one range a span."""
+        out = []
         for r in range(self.n_spans):
             lo = min(int(self.span_jobs[r]) + k * self.per_round, int(self.span_jobs[r + 1]))
             hi = min(lo + self.per_round, int(self.span_jobs[r + 1]))
-            total += self.job_tokens(lo, hi)
-        return total
+            out.append((int(self.bounds[self.jobs[lo]]), int(self.bounds[self.jobs[hi]])))
+        return out
+
+    def round_tokens(self, k: int) -> int:
+        """Tokens of round ``k``."""
+        return sum(b - a for a, b in self.token_ranges(k))
 
     def tokens_before(self, k: int) -> int:
         """Tokens of rounds ``0 .. k - 1`` of an epoch (prefix sums, made on first use: a

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wordvec.corpus.buffers import anon_array, release
+from wordvec.corpus.workdir import FileArray, WorkDir
 from wordvec.formats.native import UnicodeErrors
 from wordvec.kernels import ESCAPE  # in ``EncodedCorpus.ids``: the id is the next one in ``rare``
+
+CHUNK = 1 << 22  # tokens read at a time where a corpus on disk must not all come into memory
 
 if TYPE_CHECKING:
     from wordvec.corpus.reader import RawScan
@@ -32,6 +35,17 @@ class EncodedCorpus:
     rare: np.ndarray
     bounds: np.ndarray
     raw_tokens: int  # every token read, in the vocabulary or not
+    file: FileArray | None = None  # the file behind ``ids`` when they are on disk
+
+    @property
+    def on_disk(self) -> bool:
+        return self.file is not None
+
+    def release(self, t0: int, t1: int) -> None:
+        """Done with tokens ``t0 .. t1 - 1`` for now: on disk, their pages go back to the OS
+        (read again from the file when needed); in memory, nothing happens."""
+        if self.file is not None:
+            self.file.release(t0, t1)
 
     @classmethod
     def from_ids(cls, ids: np.ndarray, bounds: np.ndarray, raw_tokens: int) -> EncodedCorpus:
@@ -54,26 +68,64 @@ class EncodedCorpus:
     def rare_starts(self, bounds: np.ndarray) -> np.ndarray:
         """int64[len(bounds)]: index in ``rare`` of the first escaped token at or after each
         bound (a sentence start)."""
-        return np.searchsorted(np.flatnonzero(self.ids == ESCAPE), bounds).astype(np.int64)
+        if self.rare.shape[0] == 0:
+            return np.zeros(bounds.shape[0], np.int64)
+        where = [np.flatnonzero(self.ids[a:b] == ESCAPE) + a for a, b in self.chunks()]
+        return np.searchsorted(np.concatenate(where), bounds).astype(np.int64)
+
+    def chunks(self, size: int = CHUNK) -> list[tuple[int, int]]:
+        """Token ranges of at most ``size`` covering the corpus; a caller reading them in
+        turn calls ``release`` after each (what keeps a corpus on disk out of memory)."""
+        n = self.n_tokens
+        return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+    def to_disk(self, work: WorkDir) -> EncodedCorpus:
+        """The same corpus with its ids in a file of ``work`` (the memory they held goes)."""
+        f = FileArray(work, "corpus.u16", self.n_tokens, np.uint16)
+        for a, b in self.chunks():
+            f.array[a:b] = self.ids[a:b]
+            f.release(a, b)
+        return EncodedCorpus(f.freeze(self.n_tokens), self.rare, self.bounds, self.raw_tokens, f)
 
 
 def encode(scan: RawScan, slot_to_id: np.ndarray) -> EncodedCorpus:
     """Map the scan's slots to word ids and pack them, in place and in one pass, dropping the
-    -1s and empty sentences; the memory the packed ids no longer need goes back to the OS."""
+    -1s and empty sentences; the memory the packed ids no longer need goes back to the OS. A
+    scan spilled to a file is packed in that file, a range at a time, and stays there."""
     from wordvec.kernels.scan import encode_packed
 
-    tokens = scan.tokens
+    tokens, f = scan.tokens, scan.file
     line_ends = scan.line_ends.copy()
     rare, rare_buf = anon_array(tokens.shape[0], np.int32)  # pages cost only when written
-    n, n_lines, r = encode_packed(
-        tokens, line_ends, line_ends.shape[0], slot_to_id, tokens.view(np.uint16), rare, ESCAPE
-    )
+    packed = tokens.view(np.uint16)
+    st = np.zeros(5, np.int64)
+    n_all = tokens.shape[0]
+    step = CHUNK if f is not None else max(n_all, 1)
+    for a in range(0, max(n_all, 1), step):
+        b = min(a + step, n_all)
+        encode_packed(
+            tokens,
+            a,
+            b,
+            b == n_all,
+            line_ends,
+            line_ends.shape[0],
+            slot_to_id,
+            packed,
+            rare,
+            ESCAPE,
+            st,
+        )
+        if f is not None:
+            f.release(0, b)  # read up to b, written up to st[0] < b: all in the file now
+    n, n_lines, r = int(st[0]), int(st[3]), int(st[1])
     if scan.buffer is not None:
         release(scan.buffer, 2 * n)
     bounds = np.concatenate([[0], line_ends[:n_lines]])
     rare = rare[:r].copy()
     rare_buf.close()
-    return EncodedCorpus(tokens.view(np.uint16)[:n], rare, bounds.astype(np.int64), scan.raw_tokens)
+    ids = f.freeze(n, np.uint16) if f is not None else packed[:n]
+    return EncodedCorpus(ids, rare, bounds.astype(np.int64), scan.raw_tokens, f)
 
 
 def encode_with(
@@ -100,7 +152,7 @@ def split_long(enc: EncodedCorpus, max_len: int) -> tuple[EncodedCorpus, int]:
     starts = starts + (np.arange(starts.shape[0]) - first) * max_len
     bounds = np.append(starts, enc.bounds[-1]).astype(np.int64)
     split = int(np.count_nonzero(pieces > 1))
-    return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens), split
+    return EncodedCorpus(enc.ids, enc.rare, bounds, enc.raw_tokens, enc.file), split
 
 
 def encode_split(
@@ -113,4 +165,8 @@ def encode_split(
 
 def checksum(corpus: EncodedCorpus) -> int:
     """CRC-32 of the packed corpus: tells a checkpoint which corpus it was made on."""
-    return zlib.crc32(corpus.bounds, zlib.crc32(corpus.rare, zlib.crc32(corpus.ids)))
+    crc = 0
+    for a, b in corpus.chunks():
+        crc = zlib.crc32(corpus.ids[a:b], crc)
+        corpus.release(a, b)
+    return zlib.crc32(corpus.bounds, zlib.crc32(corpus.rare, crc))

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from wordvec.corpus.buffers import anon_array, release
+from wordvec.corpus.workdir import FileArray, WorkDir
 
 BLOCK_BYTES = 1 << 22  # 4 MiB read at a time
 PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
@@ -61,6 +62,7 @@ class RawScan:
     raw_tokens: int
     pruned_words: int
     buffer: mmap.mmap | None = None  # the memory behind ``tokens``, when it can be released
+    file: FileArray | None = None  # the file behind ``tokens`` when the scan spilled them
 
     @property
     def words(self) -> list[bytes]:
@@ -69,10 +71,38 @@ class RawScan:
         return [b[o[i] : o[i + 1]] for i in range(len(o) - 1)]
 
 
+@dataclass
+class Spill:
+    """Where the scan's token ids (4 bytes a token) go once they pass ``at_bytes``: a file
+    with no name in a work folder made in ``work_dir`` (``wordvec.corpus.workdir``) when it
+    is first needed, or at once by ``folder`` (to check it before the scan)."""
+
+    at_bytes: int
+    work_dir: str | os.PathLike | None = None
+    need: int = 0  # bytes the folder must have free when it is made
+    work: WorkDir | None = None
+
+    def folder(self) -> WorkDir:
+        if self.work is None:
+            self.work = WorkDir(self.work_dir, self.need, "the encoded corpus")
+        return self.work
+
+    def close(self) -> None:
+        """Remove the folder (the files in it have no name: they live while they are used)."""
+        if self.work is not None:
+            self.work.close()
+
+
 class _Scanner:
     """Grows the scan buffers on demand and prunes the vocabulary like the C tool."""
 
-    def __init__(self, max_vocab_size: int | None, token_hint: int, out: np.ndarray | None = None):
+    def __init__(
+        self,
+        max_vocab_size: int | None,
+        token_hint: int,
+        out: np.ndarray | None = None,
+        spill: Spill | None = None,
+    ):
         from wordvec.kernels import scan as k
 
         self.k = k
@@ -86,6 +116,7 @@ class _Scanner:
         if out is None:
             out, self.buffer = anon_array(max(token_hint, 1 << 16), np.int32)
         self.out = out
+        self.spill, self.file = spill, None
         self.line_ends = np.empty(1 << 12, np.int64)
         self.st = np.zeros(9, np.int64)
         self.max_vocab_size = max_vocab_size
@@ -113,6 +144,8 @@ class _Scanner:
             )
             status = st[k.STATUS]
             if status == k.DONE:
+                if self.spill is not None:
+                    self._spill()
                 return
             if status == k.GROW_TABLE:
                 self.table = np.empty(self.table.shape[0] * 2, np.int64)
@@ -124,6 +157,8 @@ class _Scanner:
                 self.woff = _grown(self.woff, n + 1)
             elif status == k.GROW_ARENA:
                 self.arena = _grown(self.arena, self.arena.shape[0] * 2 + MAX_TOKEN_BYTES)
+            elif status == k.GROW_OUT and self.file is not None:
+                self.out = self.file.grow(self.out.shape[0] * 3 // 2)
             elif status == k.GROW_OUT:
                 out, buffer = anon_array(self.out.shape[0] * 2, np.int32)
                 out[: self.out.shape[0]] = self.out
@@ -137,6 +172,20 @@ class _Scanner:
                     f"a token of {2**k.LEN_BITS:,} bytes or more: not a text corpus "
                     "(tokens are separated by whitespace)"
                 )
+
+    def _spill(self) -> None:
+        """Past the spill size, move the token ids to a file; once there, give the pages
+        written back to the OS (they stay in the file)."""
+        n = int(self.st[self.k.N_OUT])
+        if self.file is None:
+            if 4 * n <= self.spill.at_bytes:
+                return
+            self.file = FileArray(self.spill.folder(), "tokens.i32", 2 * n + (1 << 20), np.int32)
+            for a in range(0, n, 1 << 22):
+                self.file.array[a : min(a + (1 << 22), n)] = self.out[a : min(a + (1 << 22), n)]
+                self.file.release(a, min(a + (1 << 22), n))
+            self.out, self.buffer = self.file.array, None
+        self.file.release(0, n)
 
     def _prune(self) -> None:
         """Drop words seen fewer than ``min_reduce`` times, raising it until the vocab fits."""
@@ -219,6 +268,7 @@ class _Scanner:
             raw_tokens=int(self.counts[:n].sum()) + self.pruned_tokens,
             pruned_words=self.pruned_words,
             buffer=self.buffer,
+            file=self.file,
         )
 
 
@@ -393,6 +443,7 @@ def scan_corpus(
     block_bytes: int = BLOCK_BYTES,
     workers: int = 1,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    spill: Spill | None = None,
 ) -> RawScan:
     """Read a corpus once: count every word and encode every token as an int32 slot id.
 
@@ -405,7 +456,10 @@ def scan_corpus(
         words; an iterable is read once, so occurrences before a word was pruned are lost.
     progress : called with the number of bytes consumed after each block
     workers : threads for one big plain file (at least ``parallel_min_bytes``, and no
-        ``max_vocab_size``); the result is the same as with one
+        ``max_vocab_size``, and small enough to be held: no ``spill`` at its size); the
+        result is the same as with one
+    spill : move the token ids to a file once they pass ``spill.at_bytes`` (the result's
+        ``file``); the ids are the same
     """
     if isinstance(source, str | os.PathLike):
         files = corpus_files(Path(source))
@@ -417,6 +471,7 @@ def scan_corpus(
             and len(files) == 1
             and files[0].suffix.lower() not in OPENERS
             and files[0].stat().st_size >= parallel_min_bytes
+            and (spill is None or files[0].stat().st_size <= spill.at_bytes)
         ):
             cuts = _cut_points(files[0], workers)
         if cuts is not None:
@@ -424,7 +479,10 @@ def scan_corpus(
             if res.raw_tokens == 0:
                 raise CorpusError(f"corpus is empty (no tokens): {source}")
             return res
-        scanner = _Scanner(max_vocab_size, hint)
+        if spill is not None and (spill.work_dir is not None or 4 * hint > spill.at_bytes):
+            spill.need = max(spill.need, hint * 2)  # 4 bytes a token, at most a token a 2 bytes
+            spill.folder()  # checked now, not when the scan is half done
+        scanner = _Scanner(max_vocab_size, hint, spill=spill)
         for path in files:
             for buf, last in read_blocks(path, block_bytes):
                 scanner.feed(buf, last)
@@ -440,7 +498,7 @@ def scan_corpus(
     else:
         if isinstance(source, bytes | bytearray):
             raise CorpusError("corpus must be a path or an iterable of token lists, not bytes")
-        scanner = _Scanner(max_vocab_size, 0)
+        scanner = _Scanner(max_vocab_size, 0, spill=spill)
         for buf, last in _sentence_blocks(source, block_bytes):
             scanner.feed(buf, last)
             if progress:

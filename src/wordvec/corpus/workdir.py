@@ -104,7 +104,9 @@ class WorkDir:
         try:
             (self.parent / name).mkdir()
         except OSError as e:
-            raise WorkDirError(f"cannot make a folder in work_dir {self.parent}: {e.strerror}") from None
+            raise WorkDirError(
+                f"cannot make a folder in work_dir {self.parent}: {e.strerror}"
+            ) from None
         self.path = self.parent / name
         self.written = 0  # bytes of the files made here so far
 
@@ -158,7 +160,9 @@ class WorkDir:
                 f"more, {_size(free_bytes(self.parent))} free): free some space or pass another "
                 "work_dir"
             )
-        return WorkDirError(f"cannot write {self.what} in work_dir {self.parent}: {e.strerror or e}")
+        return WorkDirError(
+            f"cannot write {self.what} in work_dir {self.parent}: {e.strerror or e}"
+        )
 
 
 def allocate(fd: int, nbytes: int) -> None:
@@ -174,5 +178,81 @@ def allocate(fd: int, nbytes: int) -> None:
     os.ftruncate(fd, 0)
     block = bytes(1 << 20)
     left = nbytes
+    while left:
+        left -= os.write(fd, block[: min(left, len(block))])
+
+
+class FileArray:
+    """A growable array in a file that has no name: made in a ``WorkDir`` and unlinked at once,
+    so nothing is left on disk whatever happens to the process (its blocks go when the last
+    mapping and descriptor close). Mapped shared: ``release`` gives pages back to the OS
+    without losing what was written. ``array`` is the current view; ``grow`` and ``shrink``
+    make a new one (views taken before stay valid but see only their old length)."""
+
+    def __init__(self, work: WorkDir, name: str, n: int, dtype):
+        self.work, self.dtype = work, np.dtype(dtype)
+        self.fd = work.reserve(name, max(n, 1) * self.dtype.itemsize)
+        work.file(name).unlink()
+        self.n = max(n, 1)
+        self._map(mmap.ACCESS_WRITE)
+
+    def _map(self, access) -> None:
+        self.buf = mmap.mmap(self.fd, self.n * self.dtype.itemsize, access=access)
+        self.array = np.frombuffer(self.buf, self.dtype)
+
+    def grow(self, n: int) -> np.ndarray:
+        """Room for ``n`` items (allocated now: a full disk is a ``WorkDirError``)."""
+        nbytes = n * self.dtype.itemsize
+        try:
+            allocate_range(self.fd, self.n * self.dtype.itemsize, nbytes)
+        except OSError as e:
+            raise self.work.full(e, nbytes - self.n * self.dtype.itemsize) from None
+        self.work.written += nbytes - self.n * self.dtype.itemsize
+        self.n = n
+        self._map(mmap.ACCESS_WRITE)
+        return self.array
+
+    def freeze(self, n: int, dtype=None) -> np.ndarray:
+        """Keep the first ``n`` items (of ``dtype``, default the array's) and map them
+        read-only; the blocks after them go back to the file system."""
+        from wordvec.corpus.buffers import release
+
+        release(self.buf, 0)
+        self.dtype = np.dtype(dtype) if dtype is not None else self.dtype
+        self.n = max(n, 1)
+        os.ftruncate(self.fd, self.n * self.dtype.itemsize)
+        self._map(mmap.ACCESS_READ)
+        self.array = self.array[:n]
+        return self.array
+
+    def release(self, start: int, end: int | None = None) -> None:
+        """Give the pages of items ``start:end`` back to the OS (rounded outwards: what is
+        read again is read from the file)."""
+        size = self.dtype.itemsize
+        lo = start * size // mmap.PAGESIZE * mmap.PAGESIZE
+        hi = len(self.buf) if end is None else min(len(self.buf), end * size)
+        hi = -(-hi // mmap.PAGESIZE) * mmap.PAGESIZE
+        hi = min(hi, len(self.buf) // mmap.PAGESIZE * mmap.PAGESIZE)
+        if hi > lo:
+            self.buf.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def allocate_range(fd: int, start: int, end: int) -> None:
+    """Extend file ``fd`` to ``end`` bytes with blocks allocated from ``start``."""
+    if hasattr(os, "posix_fallocate"):
+        try:
+            os.posix_fallocate(fd, start, end - start)
+            return
+        except OSError as e:
+            if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+    os.lseek(fd, start, os.SEEK_SET)
+    block = bytes(1 << 20)
+    left = end - start
     while left:
         left -= os.write(fd, block[: min(left, len(block))])

@@ -356,18 +356,17 @@ def remap_tokens(out, n_out, line_ends, n_lines, remap, line_start):
 
 
 @njit(cache=True, nogil=True)
-def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
-    """``remap_tokens`` and packing in one pass: map every token's slot through
-    ``slot_to_id`` (-1: dropped, and lines left empty with it), writing the ids into ``packed``
-    (a uint16 view of ``tokens``' memory: token j goes to bytes 2j..2j+1, never ahead of what is
-    still to be read), ids >= ``escape`` as ``escape`` with the id in ``rare`` (int32, room for
-    every token). Returns (tokens kept, lines kept, ids in ``rare``)."""
-    j = 0
-    r = 0
-    li = 0
-    nl = 0
-    last = 0
-    for t in range(tokens.shape[0]):
+def encode_packed(tokens, t0, t1, final, line_ends, n_lines, slot_to_id, packed, rare, escape, st):
+    """``remap_tokens`` and packing in one pass over tokens ``t0 .. t1 - 1`` (a call per range,
+    in order, ``final`` on the last): map every token's slot through ``slot_to_id`` (-1:
+    dropped, and lines left empty with it), writing the ids into ``packed`` (a uint16 view of
+    ``tokens``' memory: token j goes to bytes 2j..2j+1, never ahead of what is still to be
+    read), ids >= ``escape`` as ``escape`` with the id in ``rare`` (int32, room for every
+    token). ``st``: int64[5] (tokens kept, ids in ``rare``, lines passed, lines kept, where the
+    last kept line ends), zeros before the first call; after the last, ``st[0]``, ``st[3]``
+    and ``st[1]`` are the tokens, lines and rare ids kept."""
+    j, r, li, nl, last = st[0], st[1], st[2], st[3], st[4]
+    for t in range(t0, t1):
         li, nl, last = _close_lines(line_ends, n_lines, li, t, j, nl, last)
         w = slot_to_id[tokens[t]]
         if w >= 0:
@@ -377,5 +376,6 @@ def encode_packed(tokens, line_ends, n_lines, slot_to_id, packed, rare, escape):
                 w = escape
             packed[j] = w
             j += 1
-    li, nl, last = _close_lines(line_ends, n_lines, li, ALL, j, nl, last)
-    return j, nl, r
+    if final:
+        li, nl, last = _close_lines(line_ends, n_lines, li, ALL, j, nl, last)
+    st[0], st[1], st[2], st[3], st[4] = j, r, li, nl, last

@@ -101,7 +101,7 @@ class FastText(Word2Vec):
         out["vectors"] *= 2  # the words' rows, and their composed vectors for the queries
         out["subword_table"] = v * (8 + 4 * (1 + self._ngrams_per_word()))
         out["subword_buffers"] = threads * 8 * d * self.max_sentence_length  # composed inputs
-        out["total"] = sum(n for k, n in out.items() if k != "total")
+        out["total"] = sum(n for k, n in out.items() if k != "total" and not k.startswith("disk_"))
         return out
 
     def _ngrams_per_word(self) -> int:

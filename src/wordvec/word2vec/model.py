@@ -25,11 +25,12 @@ import numpy as np
 
 from wordvec.core import replicas
 from wordvec.core.executors.backend import backend
+from wordvec.core.memory import budget, corpus_to_disk
 from wordvec.core.report import EpochStats, TrainingReport, TrainProgress
 from wordvec.core.schedule import RunState, Schedule
 from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.encoded import encode_with, split_long
-from wordvec.corpus.reader import CorpusInput, ReadProgress, scan_corpus
+from wordvec.corpus.reader import CorpusInput, ReadProgress, Spill, scan_corpus
 from wordvec.corpus.vocab import (
     Vocab,
     build_vocab,
@@ -94,6 +95,8 @@ class Word2Vec:
         round_words: int | None = None,
         device: str = "cpu",
         cluster: str | None = None,
+        max_memory: int | None = None,
+        work_dir: str | os.PathLike | None = None,
     ):
         if not isinstance(vector_size, int | np.integer) and isinstance(
             vector_size, str | os.PathLike | Iterable
@@ -126,11 +129,12 @@ class Word2Vec:
         """Sentences in the corpus given to ``build_vocab`` (gensim's name)."""
         return self.report_.sentences if hasattr(self, "report_") else 0
 
-    def _check_memory(self, vocab_size: int) -> None:
-        """Refuse, before allocating, weights that cannot fit (see ``estimate_memory``)."""
-        from wordvec.core.memory import check_memory
-
-        check_memory(self.estimate_memory(vocab_size), "training")
+    def _check_memory(self, vocab_size: int, spill: Spill | None) -> None:
+        """Refuse, before allocating, weights that cannot fit (see ``estimate_memory``); a
+        corpus in memory that does not fit ``max_memory`` with them goes to disk."""
+        to_disk = corpus_to_disk(self.estimate_memory(vocab_size), self.max_memory, "training")
+        if to_disk and spill is not None and not self.corpus_.on_disk:
+            self.corpus_ = self.corpus_.to_disk(spill.folder())
 
     def estimate_memory(self, vocab_size: int | None = None) -> dict[str, int]:
         """Bytes training takes in this process for ``vocab_size`` words (default: the
@@ -152,6 +156,7 @@ class Word2Vec:
             threads,
             copies,
             nce=bool(self.nce),
+            corpus_on_disk=corpus is not None and corpus.on_disk,
             tokens=corpus.n_tokens if corpus is not None else 0,
             rare_tokens=int(corpus.rare.shape[0]) if corpus is not None else 0,
             sentences=int(corpus.bounds.shape[0] - 1) if corpus is not None else 0,
@@ -189,10 +194,10 @@ class Word2Vec:
         t0 = time.perf_counter()
         if where.reads_remotely(corpus, update, self.max_vocab_size):
             vocab, old_row = self._read_remotely(corpus, t0), None
+            self._check_memory(len(vocab), None)
         else:
             vocab, old_row = self._read_locally(corpus, t0, progress, update)
         params.check_vocab_size(self.get_params(), len(vocab))
-        self._check_memory(len(vocab))
         if update:
             self._grow_weights(vocab, old_row)
         else:
@@ -204,8 +209,16 @@ class Word2Vec:
     def _read_locally(self, corpus, t0: float, progress=None, update=False, words=None):
         """Scan and encode the corpus in this process, and report it: as ids of ``words`` (a
         resumed run), with its counts added to the model's (``update``), or with a vocabulary of
-        its own. Returns (the vocabulary or None with ``words``, old row of each word or None)."""
-        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers)
+        its own. Returns (the vocabulary or None with ``words``, old row of each word or None).
+        What does not fit ``max_memory`` goes to a file in ``work_dir``, the scan's ids first."""
+        spill = Spill(budget(self.max_memory) // 2, self.work_dir)
+        try:
+            return self._read_into(corpus, t0, progress, update, words, spill)
+        finally:
+            spill.close()  # its files have no name: they stay while the corpus is used
+
+    def _read_into(self, corpus, t0: float, progress, update, words, spill: Spill):
+        scan = scan_corpus(corpus, self.max_vocab_size, progress, self.workers, spill=spill)
         vocab = old_row = None
         if words is not None:
             enc = encode_with(scan, words, self.unicode_errors)
@@ -224,10 +237,13 @@ class Word2Vec:
             sentences=int(enc.bounds.shape[0] - 1),
             sentences_split=n_split,
             words_pruned_while_scanning=scan.pruned_words,
-            seconds_vocab=time.perf_counter() - t0,
         )
         del scan, enc
         trim_heap()  # before the weights: the scan's freed tables must not add to the peak
+        self._check_memory(len(words if vocab is None else vocab), spill)
+        if self.corpus_.on_disk:
+            self.report_.disk = f"corpus {self.corpus_.n_tokens * 2 / 2**20:,.1f} MB"
+        self.report_.seconds_vocab = time.perf_counter() - t0
         return vocab, old_row
 
     def _read_remotely(self, corpus, t0: float, words: list[str] | None = None):
@@ -433,6 +449,8 @@ class Word2Vec:
         total = schedule.tokens * self.epochs
 
         def on_tick(state: RunState, tokens: int) -> None:
+            for a, b in schedule.token_ranges(state.next_round - 1):
+                self.corpus_.release(a, b)  # on disk: its pages go until the next epoch
             if progress is not None:
                 sums = state.stats.sum(axis=0)
                 done = state.epoch * schedule.tokens + schedule.tokens_before(state.next_round)

@@ -10,6 +10,7 @@ Names and library defaults follow gensim. The command line keeps three defaults 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -46,6 +47,11 @@ CHECKS: dict[str, tuple[Any, str]] = {
     "int": (_is_int, "an integer"),
     "unicode": (lambda x: x in ("strict", "replace", "ignore"), "'strict', 'replace' or 'ignore'"),
     "device": (lambda x: x in ("cpu", "cuda"), "'cpu' or 'cuda'"),
+    "memory": (
+        lambda x: x is None or (_is_int(x) and x >= 1 << 20),
+        "None or an integer number of bytes >= 1 MiB",
+    ),
+    "path": (lambda x: x is None or isinstance(x, str | os.PathLike), "None or a folder"),
     "cluster": (
         lambda x: x is None or (isinstance(x, str) and (x == "ray" or x.startswith("ray:"))),
         "None, 'ray' (a local cluster) or 'ray:ADDRESS'",
@@ -95,6 +101,14 @@ PARAMS: list[Param] = [
     ),
     Param("device", "cpu", "device", "where to train: cpu (threads) or cuda (one GPU)"),
     Param("cluster", None, "cluster", "train on Ray actors (workers = actors): ray or ray:ADDRESS"),
+    Param(
+        "max_memory",
+        None,
+        "memory",
+        "bytes the run may hold above the interpreter's baseline; the encoded corpus goes to "
+        "a file in work_dir when it does not fit (None: the memory free now)",
+    ),
+    Param("work_dir", None, "path", "where the corpus goes when it does not fit (None: $TMPDIR)"),
 ]
 
 NAMES: list[str] = [p.name for p in PARAMS]
@@ -224,11 +238,28 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
             group.add_argument(flag, choices=choices, help=help_, **kw)
         elif p.check == "flag":
             group.add_argument(flag, type=int, choices=(0, 1), help=help_, **kw)
+        elif p.name == "max_memory":  # GiB on the command line, as the count commands
+            help_ = "GiB the run may hold above the interpreter's baseline; the corpus goes to "
+            help_ += "--work-dir when it does not fit (default: the memory free now)"
+            group.add_argument(flag, type=_gib, metavar="GB", help=help_, **kw)
+        elif p.name == "work_dir":
+            group.add_argument(flag, metavar="DIR", help=help_, **kw)
         else:
             kind = {"sample": float, "alpha": float, "min_alpha": float, "exponent": float}.get(
                 p.check, int
             )
             group.add_argument(flag, type=kind, help=help_, **kw)
+
+
+def _gib(text: str) -> int:
+    """--max-memory's GiB as bytes."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of GiB: {text!r}") from None
+    if not value * (1 << 30) >= 1 << 20:
+        raise argparse.ArgumentTypeError(f"must be at least 0.001 GiB (1 MiB), got {text}")
+    return int(value * (1 << 30))
 
 
 def from_args(args: argparse.Namespace) -> dict[str, Any]:
