@@ -76,6 +76,17 @@ def free_bytes(path: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
+def check_parent(parent: str | os.PathLike | None) -> Path:
+    """The folder work folders go in (``parent``, or the system's temporary folder), refused in
+    one line (``WorkDirError``) when it is missing, not a folder or not writable."""
+    path = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    if not path.is_dir():
+        raise WorkDirError(f"work_dir {path} does not exist or is not a folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise WorkDirError(f"work_dir {path} is not writable")
+    return path
+
+
 class WorkDir:
     """One run's folder of temporary files (see the module docstring).
 
@@ -87,12 +98,8 @@ class WorkDir:
     """
 
     def __init__(self, parent: str | os.PathLike | None, need: int = 0, what: str = "spilled data"):
-        self.parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+        self.parent = check_parent(parent)
         self.what = what
-        if not self.parent.is_dir():
-            raise WorkDirError(f"work_dir {self.parent} does not exist or is not a folder")
-        if not os.access(self.parent, os.W_OK | os.X_OK):
-            raise WorkDirError(f"work_dir {self.parent} is not writable")
         self.removed = remove_stale(self.parent)
         free = free_bytes(self.parent)
         if need > free:

@@ -46,8 +46,12 @@ if TYPE_CHECKING:
 
 from wordvec.core.memory import budget
 from wordvec.core.report import CountProgress
+from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
 from wordvec.corpus.vocab import Vocab, build_vocab, keep_thresholds
+from wordvec.corpus.workdir import WorkDir, check_parent
+from wordvec.count.plan import Plan, plan_count, resident_bytes
+from wordvec.count.spill import RunFiles, Spill, merge_to_csr
 from wordvec.kernels import ESCAPE
 
 Weighting = Literal["uniform", "harmonic", "dynamic"]
@@ -165,15 +169,26 @@ def read_corpus(corpus, p: dict, progress: ReadProgress | None = None):
 
 
 def count_matrix(
-    vocab: Vocab, enc, p: dict, progress: CountProgress | None = None
+    vocab: Vocab,
+    enc,
+    p: dict,
+    progress: CountProgress | None = None,
+    *,
+    held: int = 0,
+    spill: Spill | None = None,
 ) -> sp.csr_matrix:
     """The co-occurrence matrix of an encoded corpus: scipy CSR float32[V, V], sorted indices.
 
-    ``p`` holds the shared parameters (``COUNT_PARAMS``). Raises ValueError when the window
-    cannot matter (it spans every sentence) or when no pair occurs at all."""
-    from wordvec.kernels import cooccur as k
-
-    v, window, workers = len(vocab), p["window"], p["workers"]
+    ``p`` holds the shared parameters (``COUNT_PARAMS``; ``max_memory`` and ``work_dir`` say
+    what may be held and where the rest goes: ``wordvec.count.plan``). ``held``: bytes the
+    process already holds above its baseline (the scan's leftovers; the corpus' arrays at least
+    are counted); ``spill``: a ``Spill`` to fill with what went to disk. When the runs went to
+    disk and the result does not fit the budget, the matrix's arrays are read-only ``np.memmap``
+    of files whose folder is already removed (the space goes back with the matrix). Raises
+    ValueError when the window cannot matter (it spans every sentence), when no pair occurs at
+    all, or when ``max_memory`` cannot hold the corpus and the smallest counting state;
+    ``WorkDirError`` (a ValueError) when ``work_dir`` cannot take the runs."""
+    v, window = len(vocab), p["window"]
     lengths = np.diff(enc.bounds)
     longest = int(lengths.max(initial=0))
     if longest < 2:
@@ -186,6 +201,26 @@ def count_matrix(
             f"window {window} is larger than any sentence (the longest has {longest} vocabulary "
             f"words): every window would be the whole sentence; use window < {longest}"
         )
+    corpus_bytes = enc.ids.nbytes + enc.rare.nbytes + enc.bounds.nbytes
+    tokens_bytes = 4 * enc.n_tokens + 16 * enc.bounds.shape[0]
+    mem = budget(p["max_memory"])
+    plan = plan_count(mem, corpus_bytes, held, tokens_bytes, v, window, p["workers"])
+    stats = spill if spill is not None else Spill()
+    with WorkDir(p["work_dir"], 0, "co-occurrence runs") as workdir:  # removed on any exit
+        data, indices, indptr = _count(vocab, enc, p, plan, progress, RunFiles(workdir, stats))
+    if int(indptr[-1]) == 0:
+        raise ValueError(
+            "no pair of words co-occurs within the window: the co-occurrence matrix is all zeros"
+        )
+    return scipy_sparse().csr_matrix((data, indices, indptr), shape=(v, v))
+
+
+def _count(vocab: Vocab, enc, p: dict, plan: Plan, progress, disk: RunFiles):
+    """``count_matrix``'s work: (data, indices, indptr) of the CSR matrix."""
+    from wordvec.kernels import cooccur as k
+    from wordvec.kernels.spill import Dense
+
+    v, window, workers = len(vocab), p["window"], p["workers"]
     keep = keep_thresholds(vocab.counts, p["sample"])
     tokens = np.empty(enc.n_tokens, np.int32)
     out_bounds = np.empty(enc.bounds.shape[0], np.int64)
@@ -199,29 +234,39 @@ def count_matrix(
         )
     weights, scale = distance_weights(window, p["weighting"], m)
     left, right = CONTEXTS[p["context"]]
-    mem = min(budget(p["max_memory"]), 1 << 30)  # TODO(#24): the hard bound, spills
-    width, offset = dense_layout(v, max(mem * 2 // 5 // 8, v))
+    width, offset = dense_layout(v, max(plan.table_entries, v))
     dense = np.zeros(int(width.sum()), np.float64)
-    cap = max(mem // 10 // 16 // workers, 4 * window + 16)
-    runs_budget = mem * 2 // 5
     win = k.Window(size=window, left=left, right=right, weights=weights)
     tables = [
         k.Table(
             width=width,
             offset=offset,
             dense=dense,
-            keys=np.empty(cap, np.int64),
-            vals=np.empty(cap, np.float64),
+            keys=np.empty(plan.cap, np.int64),
+            vals=np.empty(plan.cap, np.float64),
         )
         for _ in range(workers)
     ]
     runs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(workers)]
 
+    def merged(w: int) -> tuple[np.ndarray, np.ndarray]:
+        """Worker w's runs as one sorted run (its list emptied; twice its bytes at the peak)."""
+        if len(runs[w]) == 1:
+            return runs[w].pop()
+        keys = np.concatenate([r[0] for r in runs[w]])
+        vals = np.concatenate([r[1] for r in runs[w]])
+        runs[w].clear()
+        u = k.sort_reduce(keys, vals, keys.shape[0])
+        return keys[:u], vals[:u]
+
     def merge(w: int) -> None:
         if len(runs[w]) > 1:
-            keys = np.concatenate([r[0] for r in runs[w]])
-            vals = np.concatenate([r[1] for r in runs[w]])
-            runs[w] = [k.reduce_run(keys, vals, keys.shape[0])]
+            keys, vals = merged(w)
+            runs[w] = [(keys.copy(), vals.copy())]
+
+    def to_disk(w: int) -> None:
+        if runs[w]:
+            disk.add(*merged(w))
 
     def work(w: int, p0: int, p1: int) -> None:
         corpus, table = k.Tokens(tokens=tokens, bounds=bounds), tables[w]
@@ -230,12 +275,16 @@ def count_matrix(
             pos, fill = k.count_range(corpus, win, table, pos, p1, w, workers, fill)
             if pos >= p1 or fill:
                 if fill:
-                    runs[w].append(k.reduce_run(table.keys, table.vals, fill))
+                    u = k.sort_reduce(table.keys, table.vals, fill)
+                    sizes = [r[0].nbytes + r[1].nbytes for r in runs[w]]
+                    if 2 * (sum(sizes) + 16 * u) > plan.room:  # a merge would not fit: to disk
+                        to_disk(w)
+                    runs[w].append((table.keys[:u].copy(), table.vals[:u].copy()))
                     fill = 0
                 # merge when the new runs outgrow both their budget and the merged run (so
                 # each pair is re-sorted O(log n) times, not once per flush)
                 sizes = [r[0].nbytes + r[1].nbytes for r in runs[w]]
-                if len(sizes) > 1 and sum(sizes[1:]) > max(runs_budget // workers, sizes[0]):
+                if len(sizes) > 1 and sum(sizes[1:]) > max(plan.merge_every, sizes[0]):
                     merge(w)
             if pos >= p1:
                 return
@@ -246,24 +295,39 @@ def count_matrix(
             list(pool.map(lambda w, a=p0, b=p1: work(w, a, b), range(workers)))
             if progress:
                 progress(p1, m)
-        list(pool.map(merge, range(workers)))
-    tables.clear()
-    tokens = tokens[:0]  # the decoded corpus is not needed any more
-    done = [r[0] for r in runs if r]  # one sorted run per worker, rows disjoint
-    runs.clear()
-    run_keys = np.concatenate([r[0] for r in done]) if done else np.empty(0, np.int64)
-    run_vals = np.concatenate([r[1] for r in done]) if done else np.empty(0)
-    del done
-    indptr = k.csr_counts(dense, width, offset, run_keys, v)
+        tables.clear()
+        tokens = bounds = None  # the decoded corpus and the buffers are not needed any more
+        list(pool.map(to_disk if disk.runs else merge, range(workers)))
+    left = plan.after_count(dense.nbytes)
+    dense_nnz = int(np.count_nonzero(dense))
+    if not disk.runs:
+        held_runs = sum(r[0].nbytes + r[1].nbytes for rs in runs for r in rs)
+        nnz_max = dense_nnz + held_runs // 16
+        if held_runs + 8 * nnz_max + 20 * (v + 1) <= left:  # today's path: all in memory
+            return _csr_in_memory(k, Dense(width, offset, dense), runs, scale)
+        for w in range(workers):
+            to_disk(w)
+    return merge_to_csr(disk, Dense(width, offset, dense), v, scale, left, dense_nnz)
+
+
+def _csr_in_memory(k, table, runs, scale: float):
+    """(data, indices, indptr) from the dense table and each worker's one sorted run (rows of
+    different workers are disjoint, so a row's run entries come sorted from one run)."""
+    v = table.width.shape[0]
+    done = [r for rs in runs for r in rs]
+    counts = np.zeros(v + 1, np.int64)
+    k.dense_row_counts(table.dense, table.width, table.offset, counts)
+    for keys, _ in done:
+        k.run_row_counts(keys, v, counts)
+    indptr = np.cumsum(counts)
     nnz = int(indptr[-1])
-    if nnz == 0:
-        raise ValueError(
-            "no pair of words co-occurs within the window: the co-occurrence matrix is all zeros"
-        )
     indices = np.empty(nnz, np.int32)
     data = np.empty(nnz, np.float32)
-    k.csr_fill(dense, width, offset, run_keys, run_vals, v, scale, indptr, indices, data)
-    return scipy_sparse().csr_matrix((data, indices, indptr), shape=(v, v))
+    cursor = indptr[:-1].copy()
+    k.fill_dense(table.dense, table.width, table.offset, scale, cursor, indices, data)
+    for keys, vals in done:
+        k.fill_run(keys, vals, v, scale, cursor, indices, data)
+    return data, indices, indptr
 
 
 class Cooccurrence:
@@ -277,7 +341,9 @@ class Cooccurrence:
         cooc.words_, cooc.counts_
 
     Learned state: ``matrix_``, ``words_`` (list of V words, most frequent first),
-    ``counts_`` (int64[V] corpus counts), ``seconds_`` (time of the vocabulary and count steps).
+    ``counts_`` (int64[V] corpus counts), ``seconds_`` (time of the vocabulary and count steps),
+    ``spill_`` (``wordvec.count.spill.Spill``: what went to disk and what it cost; ``.as_dict()``,
+    ``.line()``).
     """
 
     def __init__(
@@ -314,10 +380,16 @@ class Cooccurrence:
         as focal tokens are counted."""
         self.check_params()
         p = self.get_params()
+        check_parent(p["work_dir"])  # a missing or read-only work_dir: refused before reading
+        rss0 = resident_bytes()
         t0 = time.perf_counter()
         vocab, enc = read_corpus(corpus, p)
+        trim_heap()  # the scan's freed pieces go back to the OS before the budget is shared
         t1 = time.perf_counter()
-        self.matrix_ = count_matrix(vocab, enc, p, progress)
+        self.spill_ = Spill()
+        self.matrix_ = count_matrix(
+            vocab, enc, p, progress, held=resident_bytes() - rss0, spill=self.spill_
+        )
         self.words_, self.counts_ = vocab.words, vocab.counts
         self.seconds_ = {"vocabulary": t1 - t0, "count": time.perf_counter() - t1}
         return self

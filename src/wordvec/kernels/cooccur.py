@@ -1,6 +1,7 @@
 """Co-occurrence counting kernels: which tokens (decode + subsample), which pairs (windows), and
 where a pair's weight goes (a dense table for frequent pairs, a buffer of (key, weight) for the
-rest, sorted and summed into runs).
+rest, sorted and summed in place into runs), and the CSR matrix of an in-memory count (the
+streaming merge of runs on disk is ``wordvec.kernels.spill``).
 
 Shapes (V words, n tokens, s sentences):
 
@@ -143,50 +144,109 @@ def count_range(corpus, win, table, p0, p1, part, n_parts, fill):
     return p, fill
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _swap(keys, vals, a, b):
+    k = keys[a]
+    keys[a] = keys[b]
+    keys[b] = k
+    v = vals[a]
+    vals[a] = vals[b]
+    vals[b] = v
+
+
 @njit(cache=True, nogil=True)
-def reduce_run(keys, vals, n):
-    """Sort the first ``n`` (key, weight) entries by key and sum equal keys.
-    Returns (keys: int64[u], vals: float64[u]), sorted, unique."""
-    order = np.argsort(keys[:n])
-    out_k = np.empty(n, np.int64)
-    out_v = np.empty(n, np.float64)
-    u = -1
-    last = np.int64(-1)
-    for t in range(n):
-        k = keys[order[t]]
-        if k != last:
+def _sort_pairs(keys, vals, n):
+    """Sort ``keys[:n]`` ascending in place, ``vals[:n]`` moved along: quicksort (median of
+    three, Hoare's partition, the smaller side first so the stack stays O(log n)), insertion sort
+    below 24 entries. No extra memory."""
+    stack = np.empty(128, np.int64)
+    top = 0
+    stack[0], stack[1] = 0, n - 1
+    top = 2
+    while top > 0:
+        top -= 2
+        lo, hi = stack[top], stack[top + 1]
+        while hi - lo >= 24:
+            mid = (lo + hi) >> 1
+            if keys[mid] < keys[lo]:
+                _swap(keys, vals, mid, lo)
+            if keys[hi] < keys[lo]:
+                _swap(keys, vals, hi, lo)
+            if keys[hi] < keys[mid]:
+                _swap(keys, vals, hi, mid)
+            pivot = keys[mid]
+            a, b = lo - 1, hi + 1
+            while True:
+                a += 1
+                while keys[a] < pivot:
+                    a += 1
+                b -= 1
+                while keys[b] > pivot:
+                    b -= 1
+                if a >= b:
+                    break
+                _swap(keys, vals, a, b)
+            # [lo, b] <= pivot <= [b + 1, hi]: loop on the smaller side, push the larger
+            if b - lo < hi - b - 1:
+                stack[top], stack[top + 1] = b + 1, hi
+                hi = b
+            else:
+                stack[top], stack[top + 1] = lo, b
+                lo = b + 1
+            top += 2
+        for t in range(lo + 1, hi + 1):
+            k, v = keys[t], vals[t]
+            u = t - 1
+            while u >= lo and keys[u] > k:
+                keys[u + 1] = keys[u]
+                vals[u + 1] = vals[u]
+                u -= 1
+            keys[u + 1] = k
+            vals[u + 1] = v
+
+
+@njit(cache=True, nogil=True)
+def sort_reduce(keys, vals, n):
+    """Sort the first ``n`` (key, weight) entries by key and sum equal keys, in place: returns
+    ``u``, and ``keys[:u]`` (int64) is sorted and unique, ``vals[:u]`` (float64) their sums."""
+    if n == 0:
+        return 0
+    _sort_pairs(keys, vals, n)
+    u = 0
+    for t in range(1, n):
+        if keys[t] == keys[u]:
+            vals[u] += vals[t]
+        else:
             u += 1
-            out_k[u] = k
-            out_v[u] = 0.0
-            last = k
-        out_v[u] += vals[order[t]]
-    return out_k[: u + 1].copy(), out_v[: u + 1].copy()
+            keys[u] = keys[t]
+            vals[u] = vals[t]
+    return u + 1
 
 
 @njit(cache=True, nogil=True)
-def csr_counts(dense, width, offset, run_keys, n_words):
-    """int64[V + 1] CSR row pointer: non-zeros of the dense table plus the overflow run."""
-    indptr = np.zeros(n_words + 1, np.int64)
-    for i in range(n_words):
+def dense_row_counts(dense, width, offset, counts):
+    """``counts[i + 1] += `` the non-zeros of row ``i`` of the dense table (int64[V + 1])."""
+    for i in range(width.shape[0]):
         c = 0
         base = offset[i]
         for j in range(width[i]):
             if dense[base + j] != 0.0:
                 c += 1
-        indptr[i + 1] = c
-    for t in range(run_keys.shape[0]):
-        indptr[run_keys[t] // n_words + 1] += 1
-    for i in range(n_words):
-        indptr[i + 1] += indptr[i]
-    return indptr
+        counts[i + 1] += c
 
 
 @njit(cache=True, nogil=True)
-def csr_fill(dense, width, offset, run_keys, run_vals, n_words, scale, indptr, indices, data):
-    """Fill a sorted CSR matrix: each row's dense columns (all below ``width[i]``), then its
-    overflow columns (all at or above it, in key order); ``data = sum / scale`` as float32."""
-    cursor = indptr[:-1].copy()
-    for i in range(n_words):
+def run_row_counts(run_keys, n_words, counts):
+    """``counts[i + 1] += `` the entries of row ``i`` in a run (keys ``i * V + j``)."""
+    for t in range(run_keys.shape[0]):
+        counts[run_keys[t] // n_words + 1] += 1
+
+
+@njit(cache=True, nogil=True)
+def fill_dense(dense, width, offset, scale, cursor, indices, data):
+    """Write each row's dense non-zeros (columns below ``width[i]``, ascending) at
+    ``cursor[i]`` (int64[V], advanced); ``data = sum / scale`` as float32."""
+    for i in range(width.shape[0]):
         base = offset[i]
         for j in range(width[i]):
             v = dense[base + j]
@@ -194,6 +254,12 @@ def csr_fill(dense, width, offset, run_keys, run_vals, n_words, scale, indptr, i
                 indices[cursor[i]] = j
                 data[cursor[i]] = v / scale
                 cursor[i] += 1
+
+
+@njit(cache=True, nogil=True)
+def fill_run(run_keys, run_vals, n_words, scale, cursor, indices, data):
+    """Write a sorted run's entries (columns at or above the row's dense width) at
+    ``cursor[i]``, after the dense ones; ``data = sum / scale`` as float32."""
     for t in range(run_keys.shape[0]):
         i = run_keys[t] // n_words
         indices[cursor[i]] = run_keys[t] - i * n_words
