@@ -38,7 +38,9 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
+from wordvec.core.memory import budget, word_bytes
 from wordvec.core.report import TrainProgress
+from wordvec.corpus.workdir import WorkDir
 from wordvec.count.cooccurrence import (
     COUNT_PARAMS,
     Cooccurrence,
@@ -48,12 +50,20 @@ from wordvec.count.cooccurrence import (
     is_num,
     need,
     read_corpus,
-    scipy_sparse,
+)
+from wordvec.count.glove_entries import (
+    ENTRY_BYTES,
+    WHAT,
+    DiskEntries,
+    MemoryEntries,
+    as_csr,
+    chunk_size,
+    count_entries,
+    plan_parts,
 )
 from wordvec.formats.native import GLOVE_KIND
 from wordvec.vectors.keyedvectors import KeyedVectors
 
-STRATA = 16  # word groups of the deterministic mode (a fixed number: results ignore workers)
 _DEFAULTS = dict(COUNT_PARAMS, window=10, weighting="harmonic")
 _OWN = dict(
     vector_size=100,
@@ -144,52 +154,80 @@ class GloVe:
     ) -> GloVe:
         """Count (unless given a fitted ``Cooccurrence``), then train ``epochs`` epochs."""
         self.check_params()
+        WorkDir(self.work_dir, 0, WHAT).close()  # a missing or read-only work_dir: refused now
         t0 = time.perf_counter()
         if isinstance(corpus, Cooccurrence):
             words, counts, matrix = corpus.words_, corpus.counts_, corpus.matrix_
+            self._check_memory(len(words))
         else:
             vocab, enc = read_corpus(corpus, self.get_params())
+            self._check_memory(len(vocab))
             matrix = count_matrix(vocab, enc, self.get_params())
             words, counts = vocab.words, vocab.counts
             del enc, vocab
         t1 = time.perf_counter()
-        self._prepare(matrix, words, counts)
-        del matrix
-        t2 = time.perf_counter()
-        self._train(callbacks, progress)
+        try:
+            self._prepare(matrix, words, counts)
+            del matrix
+            t2 = time.perf_counter()
+            self._train(callbacks, progress)
+        finally:
+            entries = getattr(self, "_entries", None)
+            if entries is not None and entries.where == "disk":
+                entries.close()  # the file has no name: its blocks go with the mapping
+                self._entries = None
         self.seconds_ = {"count": t1 - t0, "layout": t2 - t1, "train": time.perf_counter() - t2}
         return self
 
-    def _prepare(self, matrix: sp.spmatrix, words: list[str], counts) -> None:
-        from wordvec.kernels.glove import layout
+    def _must_stay(self, v: int) -> dict[str, int]:
+        """Bytes held in memory whatever the budget, by part: W, C, the biases and their
+        AdaGrad sums (4 x V x (d + 1) float32), the output vectors (float32[V, d]) and their
+        word index (KeyedVectors' dict and list)."""
+        d = self.vector_size
+        out = {"weights": 16 * v * (d + 1), "vectors": 4 * v * d, "index": v * word_bytes()}
+        out["total"] = sum(out.values())
+        return out
 
+    def _check_memory(self, v: int) -> None:
+        """Refuse (one line) a budget that cannot hold what must stay in memory."""
+        need, have = self._must_stay(v), budget(self.max_memory)
+        if need["total"] > have:
+            given = "max_memory is" if self.max_memory is not None else "the machine has"
+            raise ValueError(
+                f"GloVe needs about {need['total'] / 2**20:,.1f} MB in memory for W, C, their "
+                f"biases and AdaGrad sums and the output vectors ({v:,} words x "
+                f"{self.vector_size} dimensions) but {given} {have / 2**20:,.1f} MB: raise "
+                "max_memory or lower vector_size or the vocabulary (min_count, max_final_vocab)"
+            )
+
+    def _prepare(self, matrix: sp.spmatrix, words: list[str], counts) -> None:
         v = len(words)
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
-        m = scipy_sparse().csr_matrix(matrix, dtype=np.float32)
-        m.sum_duplicates()
-        m.eliminate_zeros()
-        if m.nnz == 0:
-            raise ValueError("the co-occurrence matrix is all zeros: no pair to train on")
-        if np.any(m.data < 0):
-            raise ValueError("the co-occurrence matrix has negative entries")
-        n = m.nnz
-        strata = STRATA if self.deterministic else 1
-        self._rows, self._cols = np.empty(n, np.int32), np.empty(n, np.int32)
-        self._logx, self._fx = np.empty(n, np.float32), np.empty(n, np.float32)
-        self._starts = layout(
-            m.indptr.astype(np.int64),
-            m.indices,
-            m.data,
-            strata,
-            float(self.x_max),
-            float(self.alpha),
-            self.seed,
-            self._rows,
-            self._cols,
-            self._logx,
-            self._fx,
-        )
+        self._check_memory(v)
+        have = budget(self.max_memory)
+        room = have - self._must_stay(v)["total"]
+        chunk = chunk_size(room)
+        stats: dict[str, Any] = {"budget": have, "must_stay": self._must_stay(v)["total"]}
+        m = as_csr(matrix)
+        del matrix
+        counts_b = count_entries(m, chunk, stats)
+        k = plan_parts(counts_b, room, chunk)
+        stats.update(entries_bytes=int(counts_b.sum()) * ENTRY_BYTES, parts_per_round=k)
+        x_max, alpha = float(self.x_max), float(self.alpha)
+        self._entries = None
+        if k == 0:
+            e = MemoryEntries(
+                m, counts_b, self.deterministic, x_max, alpha, self.seed, chunk, stats
+            )
+            self._rows, self._cols = e.entries.rows, e.entries.cols
+            self._logx, self._fx = e.entries.logx, e.entries.fx
+        else:
+            e = DiskEntries(m, counts_b, k, x_max, alpha, self.seed, chunk, self.work_dir, stats)
+        self._entries = e
+        stats["where"] = e.where
+        self.spill_ = stats
+        del m
         rng = np.random.default_rng(self.seed)
         d = self.vector_size
 
@@ -204,30 +242,27 @@ class GloVe:
         self.epochs_trained_ = 0
         self._set_wv()
 
-    def _tasks(self) -> list[list[tuple[int, int]]]:
-        """Rounds of (start, end) ranges: the ranges of one round may run at once."""
-        s, n = self._starts, int(self._starts[-1])
-        if not self.deterministic:  # Hogwild: one round, a slice per worker
-            cuts = np.linspace(0, n, self.workers + 1).astype(np.int64)
-            return [[(int(cuts[k]), int(cuts[k + 1])) for k in range(self.workers)]]
-        return [
-            [(int(s[r * STRATA + g]), int(s[r * STRATA + g + 1])) for g in range(STRATA)]
-            for r in range(STRATA)
-        ]
+    def _tasks(self, p: int) -> list[tuple[int, int]]:
+        """The (start, end) ranges of part ``p`` (global positions) that may run at once:
+        deterministic, its blocks (disjoint rows); Hogwild, a slice per worker."""
+        e = self._entries
+        b0, b1 = e.parts[p]
+        s = e.starts
+        if not self.deterministic:
+            cuts = np.linspace(int(s[b0]), int(s[b1]), self.workers + 1).astype(np.int64)
+            return [(int(cuts[k]), int(cuts[k + 1])) for k in range(self.workers)]
+        return [(int(s[b]), int(s[b + 1])) for b in range(b0, b1)]
 
     def _train(self, callbacks: Sequence, progress: TrainProgress | None) -> None:
-        from wordvec.kernels.glove import Entries, Params, train_range
+        from wordvec.kernels.glove import Params, train_range
 
         eta, clip = np.float32(self.eta), np.float32(self.grad_clip)
-        entries = Entries(rows=self._rows, cols=self._cols, logx=self._logx, fx=self._fx)
         params = Params(w=self.W_, c=self.C_, bw=self.bw_, bc=self.bc_)
         gw, gc, gbw, gbc = self._g
         sums = Params(w=gw, c=gc, bw=gbw, bc=gbc)  # AdaGrad's
-        n = int(self._starts[-1])
-        rounds = self._tasks()
-
-        def run(task: tuple[int, int]) -> float:
-            return train_range(entries, params, sums, task[0], task[1], eta, clip)
+        store = self._entries
+        n, n_parts = store.n, len(store.parts)
+        plan = [self._tasks(p) for p in range(n_parts)]
 
         self.stop_training = False
         _call(callbacks, "on_train_begin", self)
@@ -235,10 +270,19 @@ class GloVe:
             for e in range(self.epochs):
                 _call(callbacks, "on_epoch_begin", self, e)
                 t0, loss, done = time.perf_counter(), 0.0, 0
-                for tasks in rounds:
+                for p, tasks in enumerate(plan):
+                    store.prefetch((p + 1) % n_parts)
+                    entries, base = store.view(p)
+
+                    def run(task: tuple[int, int], entries=entries, base=base) -> float:
+                        a, b = task[0] - base, task[1] - base
+                        return train_range(entries, params, sums, a, b, eta, clip)
+
                     for part, (a, b) in zip(pool.map(run, tasks), tasks, strict=True):
                         loss += part  # in task order: the sum does not depend on timing
                         done += b - a
+                    del entries, run
+                    store.done(p)
                     if progress:
                         progress(e * n + done, self.epochs * n, loss / max(done, 1))
                 self.loss_history_.append(loss / n)
@@ -251,6 +295,7 @@ class GloVe:
         _call(callbacks, "on_train_end", self)
 
     def _set_wv(self) -> None:
+        self.wv = None  # the old output vectors go before the new ones are made
         vectors = self.W_ + self.C_ if self.add_context else self.W_.copy()
         self.wv = KeyedVectors(self.words_, vectors, self.counts_)
 

@@ -2,15 +2,19 @@
 
 Shapes (V words, d dimensions, n non-zeros of the co-occurrence matrix, S strata):
 
-- ``layout``: CSR ``indptr``: int64[V + 1], ``indices``: int32[n], ``data``: float32[n] ->
-  ``rows``/``cols``: int32[n], ``logx``: float32[n] (log X_ij), ``fx``: float32[n] (the weight
-  f(X_ij) = min(1, (X_ij / x_max) ** alpha)), grouped by block and shuffled in each block with a
-  seeded Fisher-Yates. Block ``b = ((j % S - i % S) mod S) * S + i % S`` holds the entries of
-  row group ``i % S`` and column group ``j % S``; the ``S`` blocks of one round (same first
-  factor) touch disjoint rows of W and disjoint rows of C, so they can run on any threads at
-  once with no race (stratified SGD), and the result never depends on ``workers``. ``S = 1``
-  is one block shuffled whole: the Hogwild layout.
-- ``train_range``: entries ``start .. end - 1`` of ``Entries`` (``layout``'s output), steps on
+- The layout, read from the CSR matrix a ``Chunk`` of rows at a time (``indptr``: int64,
+  ``indices``: int32, ``data``: float32): ``check_chunk`` validates a chunk, ``count_blocks``
+  counts its non-zeros per block, ``fill_blocks`` writes those of some blocks to ``Entries``
+  (``rows``/``cols``: int32, ``logx``: float32 log X_ij, ``fx``: float32 the weight
+  f(X_ij) = min(1, (X_ij / x_max) ** alpha)) and ``shuffle_blocks`` shuffles each block with a
+  seeded Fisher-Yates whose seed depends on the block only. Block
+  ``b = ((j % S - i % S) mod S) * S + i % S`` holds the entries of row group ``i % S`` and
+  column group ``j % S``; the ``S`` blocks of one round (same first factor) touch disjoint rows
+  of W and disjoint rows of C, so they can run on any threads at once with no race (stratified
+  SGD), and the result never depends on ``workers``. ``S = 1`` is one block shuffled whole:
+  the in-memory Hogwild layout. Laying out all blocks at once or a round at a time (GloVe's
+  entries on disk) gives the same entries in the same order.
+- ``train_range``: entries ``start .. end - 1`` of ``Entries`` (laid out as above), steps on
   ``Params`` (word and context vectors ``w``, ``c``: float32[V, d], biases ``bw``, ``bc``:
   float32[V]) with ``Params`` of the same shapes holding their AdaGrad sums of squared steps
   (start at 1, as the reference C code). Returns the loss sum.
@@ -38,6 +42,13 @@ _FAST = {"reassoc", "contract", "nsz", "arcp"}
 _FAST_NNAN = _FAST | {"nnan"}
 
 
+class Chunk(NamedTuple):  # rows row0 .. row0 + m - 1 of a CSR matrix
+    indptr: np.ndarray  # int64[m + 1] where each row starts in indices/data (from 0)
+    indices: np.ndarray  # int32[nnz] columns
+    data: np.ndarray  # float32[nnz] values
+    row0: int  # the first row's index
+
+
 class Entries(NamedTuple):  # the training entries, in the order they are trained
     rows: np.ndarray  # int32[n] i
     cols: np.ndarray  # int32[n] j
@@ -62,44 +73,95 @@ def _next(state):
     return x ^ (x >> np.uint64(31))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _block(i, j, strata):
+    """The block of entry (i, j): round ``(j % S - i % S) mod S`` times ``S`` plus ``i % S``."""
+    gi = i % strata
+    return ((j % strata - gi) % strata) * strata + gi
+
+
 @njit(cache=True, nogil=True)
-def layout(indptr, indices, data, strata, x_max, alpha, seed, rows, cols, logx, fx):
-    """Fill the entry arrays block by block (see the module docstring) and shuffle each block.
-    Returns int64[S * S + 1]: the start of each block."""
-    n_words = indptr.shape[0] - 1
-    n_blocks = strata * strata
-    starts = np.zeros(n_blocks + 1, np.int64)
-    for i in range(n_words):
-        gi = i % strata
-        for t in range(indptr[i], indptr[i + 1]):
-            b = ((indices[t] % strata - gi) % strata) * strata + gi
-            starts[b + 1] += 1
-    for b in range(n_blocks):
-        starts[b + 1] += starts[b]
-    cursor = starts[:-1].copy()
-    for i in range(n_words):
-        gi = i % strata
-        for t in range(indptr[i], indptr[i + 1]):
+def check_chunk(chunk, n_words):
+    """What a ``Chunk`` holds: 0 each row's columns strictly increasing and in ``[0, n_words)``,
+    values >= 0; 1 a row's columns not strictly increasing (unsorted or duplicated: the caller
+    sums them first); 2 a column out of range; 3 a negative or NaN value."""
+    indptr, indices, data = chunk.indptr, chunk.indices, chunk.data
+    code = 0
+    for r in range(indptr.shape[0] - 1):
+        prev = -1
+        for t in range(indptr[r], indptr[r + 1]):
             j = indices[t]
-            b = ((j % strata - gi) % strata) * strata + gi
-            k = cursor[b]
-            cursor[b] += 1
+            if j < 0 or j >= n_words:
+                return 2
+            if not data[t] >= 0:
+                return 3
+            if j <= prev:
+                code = 1
+            prev = j
+    return code
+
+
+@njit(cache=True, nogil=True)
+def count_blocks(chunk, strata, counts):
+    """Add to ``counts`` (int64[S * S]) the non-zero entries of ``chunk`` in each block."""
+    indptr, indices, data = chunk.indptr, chunk.indices, chunk.data
+    for r in range(indptr.shape[0] - 1):
+        i = chunk.row0 + r
+        for t in range(indptr[r], indptr[r + 1]):
+            if data[t] != 0:
+                counts[_block(i, indices[t], strata)] += 1
+
+
+@njit(cache=True, nogil=True)
+def fill_blocks(chunk, strata, b0, b1, x_max, alpha, cursor, out):
+    """Append the non-zero entries of ``chunk`` that fall in blocks ``b0 .. b1 - 1`` to ``out``
+    (``Entries``): block ``b``'s next entry goes to ``cursor[b - b0]`` (int64[b1 - b0], moved
+    on). Entries keep the matrix's order inside a block (row by row, column by column)."""
+    indptr, indices, data = chunk.indptr, chunk.indices, chunk.data
+    for r in range(indptr.shape[0] - 1):
+        i = chunk.row0 + r
+        for t in range(indptr[r], indptr[r + 1]):
             x = data[t]
-            rows[k] = i
-            cols[k] = j
-            logx[k] = math.log(x)
-            fx[k] = 1.0 if x >= x_max else (x / x_max) ** alpha
+            if x == 0:
+                continue
+            j = indices[t]
+            b = _block(i, j, strata)
+            if b < b0 or b >= b1:
+                continue
+            k = cursor[b - b0]
+            cursor[b - b0] = k + 1
+            out.rows[k] = i
+            out.cols[k] = j
+            out.logx[k] = math.log(x)
+            out.fx[k] = 1.0 if x >= x_max else (x / x_max) ** alpha
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mix(b):
+    """splitmix64's finaliser of ``b`` (uint64): 0 for 0, well spread otherwise."""
+    x = np.uint64(b)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def shuffle_blocks(out, starts, b0, seed):
+    """Fisher-Yates inside each block of ``out`` (``Entries``): block ``b0 + k`` is
+    ``starts[k] .. starts[k + 1] - 1`` (int64). Its generator starts at ``seed + mix(b)``, so a
+    block's order depends on the seed and the block only, whichever blocks are laid out
+    together (block 0, the Hogwild layout's only one, starts at ``seed`` itself)."""
+    rows, cols, logx, fx = out.rows, out.cols, out.logx, out.fx
     state = np.zeros(1, np.uint64)
-    state[0] = np.uint64(seed)
-    for b in range(n_blocks):  # Fisher-Yates inside each block
-        a = starts[b]
-        for t in range(starts[b + 1] - 1, a, -1):
+    for k in range(starts.shape[0] - 1):
+        state[0] = np.uint64(seed) + _mix(b0 + k)
+        a = starts[k]
+        for t in range(starts[k + 1] - 1, a, -1):
             u = a + np.int64(_next(state) % np.uint64(t - a + 1))
             rows[t], rows[u] = rows[u], rows[t]
             cols[t], cols[u] = cols[u], cols[t]
             logx[t], logx[u] = logx[u], logx[t]
             fx[t], fx[u] = fx[u], fx[t]
-    return starts
 
 
 @njit(cache=True, nogil=True, fastmath=_FAST_NNAN)
