@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 from wordvec.core.memory import budget, word_bytes
 from wordvec.core.report import TrainProgress
-from wordvec.corpus.workdir import WorkDir
+from wordvec.corpus.workdir import check_parent
 from wordvec.count.cooccurrence import (
     COUNT_PARAMS,
     Cooccurrence,
@@ -53,7 +53,6 @@ from wordvec.count.cooccurrence import (
 )
 from wordvec.count.glove_entries import (
     ENTRY_BYTES,
-    WHAT,
     DiskEntries,
     MemoryEntries,
     as_csr,
@@ -154,7 +153,7 @@ class GloVe:
     ) -> GloVe:
         """Count (unless given a fitted ``Cooccurrence``), then train ``epochs`` epochs."""
         self.check_params()
-        WorkDir(self.work_dir, 0, WHAT).close()  # a missing or read-only work_dir: refused now
+        check_parent(self.work_dir)  # a missing or read-only work_dir: refused before reading
         t0 = time.perf_counter()
         if isinstance(corpus, Cooccurrence):
             words, counts, matrix = corpus.words_, corpus.counts_, corpus.matrix_
