@@ -63,15 +63,19 @@ def test_disk_gives_the_in_memory_bits(cooc, workers, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("parts", [1, 16])
-def test_any_number_of_parts_and_a_matrix_on_files(cooc, parts, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("parts", "budget", "passes"), [(1, TINY, 16), (16, 4 * TINY, 1)])
+def test_any_number_of_parts_and_a_matrix_on_files(
+    cooc, parts, budget, passes, tmp_path, monkeypatch
+):
     import wordvec.count.glove as glove
 
     mem = GloVe(**PARAMS, workers=2).fit(cooc)
     monkeypatch.setattr(glove, "plan_parts", lambda *a: parts)
     (tmp_path / "m").mkdir()
-    disk = GloVe(**PARAMS, workers=2, max_memory=TINY).fit(on_files(cooc, tmp_path / "m"))
+    disk = GloVe(**PARAMS, workers=2, max_memory=budget).fit(on_files(cooc, tmp_path / "m"))
     assert disk.spill_["parts_per_round"] == parts
+    # one pass counts, then each gathers as many parts as the budget holds
+    assert disk.spill_["matrix_passes"] == 1 + passes
     assert same(mem, disk)
 
 

@@ -19,9 +19,23 @@ Two ways to run the threads:
 - ``deterministic=False``: Hogwild, as the reference: all entries shuffled once, each thread
   takes a slice, threads race on shared rows.
 
-In both, the entries are shuffled once (seeded) and visited in that order every epoch, as the
-reference's ``shuffle`` tool leaves them. ``loss_history_`` holds, per epoch, the mean over the
-non-zeros of ``0.5 * f(X) * diff ** 2`` (the reference's "cost").
+In both, the entries are shuffled once (seeded; each block by a generator seeded by the seed and
+the block alone) and visited in that order every epoch, as the reference's ``shuffle`` tool
+leaves them. ``loss_history_`` holds, per epoch, the mean over the non-zeros of
+``0.5 * f(X) * diff ** 2`` (the reference's "cost").
+
+Memory (``max_memory``, bytes above what the process holds when ``fit`` starts; None: the memory
+free now). W, C, the biases, their AdaGrad sums (4 x V x (d + 1) float32) and the output vectors
+stay in memory; a budget that cannot hold them is refused in one line before counting. The
+entries (16 bytes a non-zero) stay in memory when the rest of the budget holds them; otherwise
+they go to a file in ``work_dir`` (default: the temporary folder), laid out a round at a time
+(or a half, quarter... of one) and read back through a mapping a part at a time
+(``wordvec.count.glove_entries``): the deterministic mode gives the same bits either way;
+Hogwild on disk trains the stratified parts, each split among the workers (the in-memory Hogwild
+shuffles all entries as one). The matrix is read a chunk of rows at a time and never copied
+whole (it may be the counting's read-only mapped files). ``spill_`` says where the entries went
+and what it cost (``bytes_written``, ``bytes_read``, ``write_seconds``, ``parts_per_round``...);
+``seconds_`` times the counting, the layout and the training.
 """
 
 from __future__ import annotations
@@ -52,6 +66,7 @@ from wordvec.count.cooccurrence import (
     read_corpus,
 )
 from wordvec.count.glove_entries import (
+    CHUNK_ITEM_BYTES,
     ENTRY_BYTES,
     DiskEntries,
     MemoryEntries,
@@ -98,8 +113,10 @@ class GloVe:
     object with some of ``on_train_begin(model)``, ``on_epoch_begin(model, epoch)``,
     ``on_epoch_end(model, stats)``, ``on_train_end(model)``) may set ``model.stop_training``.
 
+    ``max_memory``, ``work_dir``: where the training entries go (see the module docstring).
+
     Learned state: ``wv`` (KeyedVectors), ``W_``, ``C_`` (float32[V, d]), ``bw_``, ``bc_``
-    (float32[V]), ``loss_history_``, ``epochs_trained_``, ``seconds_``.
+    (float32[V]), ``loss_history_``, ``epochs_trained_``, ``seconds_``, ``spill_``.
     """
 
     def __init__(
@@ -222,7 +239,10 @@ class GloVe:
             self._rows, self._cols = e.entries.rows, e.entries.cols
             self._logx, self._fx = e.entries.logx, e.entries.fx
         else:
-            e = DiskEntries(m, counts_b, k, x_max, alpha, self.seed, chunk, self.work_dir, stats)
+            layout_room = room - chunk * CHUNK_ITEM_BYTES
+            e = DiskEntries(
+                m, counts_b, k, x_max, alpha, self.seed, chunk, layout_room, self.work_dir, stats
+            )
         self._entries = e
         stats["where"] = e.where
         self.spill_ = stats

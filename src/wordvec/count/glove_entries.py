@@ -221,14 +221,16 @@ class MemoryEntries:
 
 
 class DiskEntries:
-    """The entries in a nameless file of a ``WorkDir`` in ``work_dir``, laid out a part (a
-    round, or ``1 / parts_per_round`` of one) at a time, read through a read-only mapping. In
-    the file, each part is its ``rows``, ``cols``, ``logx`` and ``fx`` one after the other."""
+    """The entries in a nameless file of a ``WorkDir`` in ``work_dir``, read a part (a round,
+    or ``1 / parts_per_round`` of one) at a time through a read-only mapping; laid out by passes
+    over the matrix that each gather as many parts as ``room`` bytes hold (with the chunk of the
+    matrix being read: ``chunk_nnz``). In the file, each part is its ``rows``, ``cols``,
+    ``logx`` and ``fx`` one after the other."""
 
     where = "disk"
 
     def __init__(
-        self, matrix, counts, parts_per_round, x_max, alpha, seed, chunk_nnz, work_dir, stats
+        self, matrix, counts, parts_per_round, x_max, alpha, seed, chunk_nnz, room, work_dir, stats
     ):
         self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         w = STRATA // parts_per_round
@@ -243,34 +245,52 @@ class DiskEntries:
             fd = wd.reserve("entries", nbytes)
             try:
                 wd.file("entries").unlink()  # nameless: its blocks go with the last mapping
-                self._write(wd, fd, matrix, x_max, alpha, seed, chunk_nnz)
+                self._write(wd, fd, matrix, x_max, alpha, seed, chunk_nnz, room)
                 self.buf = mmap.mmap(fd, nbytes, access=mmap.ACCESS_READ)
             finally:
                 os.close(fd)
         stats["bytes_written"] = nbytes
         stats["layout_seconds"] = time.perf_counter() - t0
 
-    def _write(self, wd: WorkDir, fd: int, matrix, x_max, alpha, seed, chunk_nnz) -> None:
+    def _passes(self, room: int) -> list[tuple[int, int]]:
+        """Parts ``p0 .. p1 - 1`` gathered by one pass over the matrix: as many consecutive
+        parts as ``room`` bytes hold (one at least)."""
+        s, out, p0 = self.starts, [], 0
+        for p1 in range(1, len(self.parts) + 1):
+            size = int(s[self.parts[p1 - 1][1]] - s[self.parts[p0][0]]) * ENTRY_BYTES
+            if p1 - p0 > 1 and size > room:
+                out.append((p0, p1 - 1))
+                p0 = p1 - 1
+        return [*out, (p0, len(self.parts))]
+
+    def _write(self, wd: WorkDir, fd: int, matrix, x_max, alpha, seed, chunk_nnz, room) -> None:
         from wordvec.kernels.glove import fill_blocks, shuffle_blocks
 
-        s = self.starts
-        most = max(int(s[b1] - s[b0]) for b0, b1 in self.parts)
-        store, buf = anon_array(4 * most, np.int32)  # one part at a time, reused
+        s, parts = self.starts, self.parts
+        passes = self._passes(room)
+        most = max(int(s[parts[p1 - 1][1]] - s[parts[p0][0]]) for p0, p1 in passes)
+        store, buf = anon_array(4 * most, np.int32)  # one pass's parts at a time, reused
         try:
-            for b0, b1 in self.parts:
+            for p0, p1 in passes:
+                b0, b1 = parts[p0][0], parts[p1 - 1][1]
                 m = int(s[b1] - s[b0])
-                part = [store[q * most : q * most + m] for q in range(4)]
-                out = _entries(part[0], part[1], part[2].view(np.float32), part[3].view(np.float32))
+                field = [store[q * most : q * most + m] for q in range(4)]
+                out = _entries(
+                    field[0], field[1], field[2].view(np.float32), field[3].view(np.float32)
+                )
                 local = s[b0 : b1 + 1] - s[b0]
                 cursor = local[:-1].copy()
                 for chunk in read_chunks(matrix, chunk_nnz, self.stats):
                     fill_blocks(chunk, STRATA, b0, b1, x_max, alpha, cursor, out)
                 shuffle_blocks(out, local, b0, seed)
                 t0 = time.perf_counter()
-                for q, arr in enumerate(out):
-                    _pwrite_all(wd, fd, arr, int(s[b0]) * ENTRY_BYTES + q * 4 * m)
+                for p in range(p0, p1):  # each part: its rows, cols, logx, fx
+                    a, b = (int(s[x] - s[b0]) for x in parts[p])
+                    for q, arr in enumerate(out):
+                        at = int(s[b0]) + a
+                        _pwrite_all(wd, fd, arr[a:b], at * ENTRY_BYTES + q * 4 * (b - a))
                 self.stats["write_seconds"] += time.perf_counter() - t0
-                del out, part
+                del out, field
         finally:
             del store
             release(buf, 0)
