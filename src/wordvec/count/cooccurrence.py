@@ -50,7 +50,7 @@ from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
 from wordvec.corpus.vocab import Vocab, build_vocab, keep_thresholds
 from wordvec.corpus.workdir import WorkDir, check_parent
-from wordvec.count.plan import Plan, plan_count, resident_bytes
+from wordvec.count.plan import Plan, fix_mmap_threshold, plan_count, resident_bytes
 from wordvec.count.spill import RunFiles, Spill, merge_to_csr
 from wordvec.kernels import ESCAPE
 
@@ -204,6 +204,7 @@ def count_matrix(
     corpus_bytes = enc.ids.nbytes + enc.rare.nbytes + enc.bounds.nbytes
     tokens_bytes = 4 * enc.n_tokens + 16 * enc.bounds.shape[0]
     mem = budget(p["max_memory"])
+    fix_mmap_threshold()
     plan = plan_count(mem, corpus_bytes, held, tokens_bytes, v, window, p["workers"])
     stats = spill if spill is not None else Spill()
     with WorkDir(p["work_dir"], 0, "co-occurrence runs") as workdir:  # removed on any exit
@@ -298,6 +299,7 @@ def _count(vocab: Vocab, enc, p: dict, plan: Plan, progress, disk: RunFiles):
         tables.clear()
         tokens = bounds = None  # the decoded corpus and the buffers are not needed any more
         list(pool.map(to_disk if disk.runs else merge, range(workers)))
+    trim_heap()  # the runs and buffers the workers' heaps freed go back to the OS
     left = plan.after_count(dense.nbytes)
     dense_nnz = int(np.count_nonzero(dense))
     if not disk.runs:
@@ -381,6 +383,7 @@ class Cooccurrence:
         self.check_params()
         p = self.get_params()
         check_parent(p["work_dir"])  # a missing or read-only work_dir: refused before reading
+        fix_mmap_threshold()  # freed arrays leave the resident set (the budget is a bound)
         rss0 = resident_bytes()
         t0 = time.perf_counter()
         vocab, enc = read_corpus(corpus, p)

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -51,6 +52,7 @@ from wordvec.formats.native import PPMI_KIND
 from wordvec.vectors.keyedvectors import KeyedVectors
 
 SvdSolver = Literal["randomized", "arpack"]
+ROWS_NNZ = 1 << 22  # non-zeros a block of rows in ppmi_matrix (a mapped matrix's pages go after)
 _DEFAULTS = dict(COUNT_PARAMS, window=2, weighting="dynamic", sample=1e-5)
 _OWN = dict(
     vector_size=100,
@@ -64,20 +66,60 @@ _OWN = dict(
 )
 
 
-def ppmi_matrix(counts: sp.csr_matrix, cds: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
+def ppmi_matrix(counts: sp.spmatrix, cds: float = 0.75, shift: float = 1.0) -> sp.csr_matrix:
     """PPMI of a co-occurrence matrix (rows = words, columns = contexts): CSR float32, the
     non-positive cells removed. ``cds``: the exponent smoothing the context distribution;
-    ``shift``: k of the shifted PMI (``log k`` is subtracted)."""
-    m = scipy_sparse().csr_matrix(counts, dtype=np.float64, copy=True)
-    m.sum_duplicates()
-    row = np.asarray(m.sum(axis=1)).ravel()  # #(w)
-    col = np.asarray(m.sum(axis=0)).ravel() ** cds  # #(c)**a
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    ``shift``: k of the shifted PMI (``log k`` is subtracted).
+
+    A CSR matrix is read in blocks of rows, three times (marginals, counts, cells), and not
+    copied: a matrix mapped from disk (a spilled ``Cooccurrence``) hands each block's pages back
+    once read, so what this holds is the PPMI matrix it returns (8 bytes a positive cell) and
+    the marginals. Another format, or a CSR with duplicate or unsorted columns, is copied to a
+    canonical float64 CSR first."""
+    from wordvec.kernels import ppmi as k
+
+    sparse = scipy_sparse()
+    m = counts if sparse.issparse(counts) and counts.format == "csr" else None
+    if m is None:
+        m = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
+        m.sum_duplicates()
+    n, p = m.shape
+    src = k.Csr(m.indptr, m.indices, m.data)
+    row, col = np.zeros(n), np.zeros(p)
+    ok = True
+    for r0, r1 in _row_blocks(m):
+        ok &= bool(k.marginals(src, r0, r1, row, col))
+    if not ok:  # duplicate or unsorted columns: sum them in a copy
+        m = sparse.csr_matrix(m, dtype=np.float64, copy=True)
+        m.sum_duplicates()
+        return ppmi_matrix(m, cds, shift)
+    col = col**cds  # #(c)**a
     with np.errstate(divide="ignore"):
-        pmi = np.log(m.data) + np.log(col.sum()) - np.log(row[rows]) - np.log(col[m.indices])
-    m.data = np.maximum(pmi - np.log(shift), 0.0)
-    m.eliminate_zeros()
-    return m.astype(np.float32)
+        mg = k.Marginals(np.log(row), np.log(col), float(np.log(col.sum())), float(np.log(shift)))
+    per_row = np.zeros(n + 1, np.int64)
+    for r0, r1 in _row_blocks(m):
+        k.ppmi_counts(src, mg, r0, r1, per_row)
+    indptr = np.cumsum(per_row)
+    nnz = int(indptr[-1])
+    idx = np.int32 if p < 2**31 else np.int64
+    out = k.Csr(indptr, np.empty(nnz, idx), np.empty(nnz, np.float32))
+    for r0, r1 in _row_blocks(m):
+        k.ppmi_fill(src, mg, r0, r1, out)
+    return sparse.csr_matrix((out.data, out.indices, out.indptr), shape=(n, p))
+
+
+def _row_blocks(m) -> Iterator[tuple[int, int]]:
+    """Row ranges of about ``ROWS_NNZ`` non-zeros of CSR ``m``; after each, the pages of a
+    matrix mapped from disk go back (``wordvec.count.spill.drop_pages``)."""
+    from wordvec.count.spill import drop_pages
+
+    n = m.shape[0]
+    cuts = np.searchsorted(m.indptr, np.arange(ROWS_NNZ, m.nnz, ROWS_NNZ))
+    cuts = np.unique(np.r_[0, cuts, n]).tolist()
+    for r0, r1 in pairwise(cuts):
+        yield r0, r1
+        for a in (m.indptr, m.indices, m.data):
+            drop_pages(a)
 
 
 def spmm(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
