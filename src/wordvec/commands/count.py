@@ -44,9 +44,17 @@ def _count_options(p: argparse.ArgumentParser, window: int, weighting: str, samp
     g.add_argument(
         "--max-memory",
         type=float,
-        default=1.0,
+        default=None,
         metavar="GB",
-        help="memory for the counting state, in GiB (default 1)",
+        help="memory the count may hold above the process's baseline, in GiB (a hard bound: "
+        "what does not fit goes to --work-dir); default: the memory free now",
+    )
+    g.add_argument(
+        "--work-dir",
+        default=None,
+        metavar="DIR",
+        help="folder for what does not fit in --max-memory (removed at the end); default: the "
+        "system's temporary folder",
     )
     g.add_argument("--unicode-errors", default="strict", choices=("strict", "replace", "ignore"))
 
@@ -62,14 +70,15 @@ _COUNT_KEYS = (
     "seed",
     "workers",
     "unicode_errors",
+    "work_dir",
 )
 
 
 def _params(args: argparse.Namespace, keys: tuple[str, ...]) -> dict:
     params = {k: getattr(args, k) for k in (*_COUNT_KEYS, *keys)}
-    if args.max_memory <= 0:
+    if args.max_memory is not None and args.max_memory <= 0:
         raise ValueError(f"--max-memory must be > 0 GiB, got {args.max_memory}")
-    params["max_memory"] = int(args.max_memory * (1 << 30))
+    params["max_memory"] = None if args.max_memory is None else int(args.max_memory * (1 << 30))
     return params
 
 
@@ -186,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
             from wordvec.count.glove import GloVe
 
             model = GloVe(**_params(args, _GLOVE_KEYS)).fit(args.corpus, progress=progress)
+    spill = getattr(model, "spill_", None)  # what went to disk (wordvec.count.spill.Spill)
+    if hasattr(spill, "line"):
+        print(spill.line(), file=sys.stderr)
     if args.command == "cooccur":
         model.save(args.output)
         m = model.matrix_

@@ -168,6 +168,25 @@ def read_corpus(corpus, p: dict, progress: ReadProgress | None = None):
     return vocab, enc
 
 
+def count_corpus(
+    corpus, p: dict, progress: CountProgress | None = None
+) -> tuple[Vocab, sp.csr_matrix, Spill, dict[str, float]]:
+    """Read a corpus, choose its vocabulary and count (``count_matrix``) with the shared
+    parameters ``p``: (vocab, matrix, what went to disk, seconds of each step). The work folder
+    is checked before the corpus is read; what the scan leaves held counts against
+    ``max_memory``."""
+    check_parent(p["work_dir"])  # a missing or read-only work_dir: refused before reading
+    fix_mmap_threshold()  # freed arrays leave the resident set (the budget is a bound)
+    rss0 = resident_bytes()
+    t0 = time.perf_counter()
+    vocab, enc = read_corpus(corpus, p)
+    trim_heap()  # the scan's freed pieces go back to the OS before the budget is shared
+    t1 = time.perf_counter()
+    spill = Spill()
+    matrix = count_matrix(vocab, enc, p, progress, held=resident_bytes() - rss0, spill=spill)
+    return vocab, matrix, spill, {"vocabulary": t1 - t0, "count": time.perf_counter() - t1}
+
+
 def count_matrix(
     vocab: Vocab,
     enc,
@@ -381,20 +400,10 @@ class Cooccurrence:
         """Read the corpus, choose the vocabulary and count. ``progress(done, total)`` is called
         as focal tokens are counted."""
         self.check_params()
-        p = self.get_params()
-        check_parent(p["work_dir"])  # a missing or read-only work_dir: refused before reading
-        fix_mmap_threshold()  # freed arrays leave the resident set (the budget is a bound)
-        rss0 = resident_bytes()
-        t0 = time.perf_counter()
-        vocab, enc = read_corpus(corpus, p)
-        trim_heap()  # the scan's freed pieces go back to the OS before the budget is shared
-        t1 = time.perf_counter()
-        self.spill_ = Spill()
-        self.matrix_ = count_matrix(
-            vocab, enc, p, progress, held=resident_bytes() - rss0, spill=self.spill_
+        vocab, self.matrix_, self.spill_, self.seconds_ = count_corpus(
+            corpus, self.get_params(), progress
         )
         self.words_, self.counts_ = vocab.words, vocab.counts
-        self.seconds_ = {"vocabulary": t1 - t0, "count": time.perf_counter() - t1}
         return self
 
     @property

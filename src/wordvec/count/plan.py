@@ -4,7 +4,7 @@ count holds, so that the process never holds more than its baseline plus ``max_m
 The parts (V words, m kept tokens, ``workers`` threads):
 
 - held before counting: the encoded corpus (2 bytes a token) and what the scan left (measured by
-  ``Cooccurrence.fit`` as RSS growth, at least the corpus' arrays);
+  ``Cooccurrence.fit`` as RSS growth, at least the corpus' arrays, at most half the budget);
 - the decoded tokens: int32[m] (4 bytes a token), freed when counting ends;
 - the dense table of frequent pairs: float64, 8 bytes a cell;
 - the overflow buffers: (int64 key, float64 weight), 16 bytes an entry, one a worker;
@@ -70,7 +70,9 @@ def plan_count(
             f"buffers ({_size(min_parts)}) need about {_size(need)}; raise max_memory, or lower "
             "the vocabulary (min_count) or the corpus"
         )
-    held = max(held, corpus)
+    # what the scan left counts up to half the budget: past that it is mostly code loaded once
+    # (a fresh process loads Numba's kernels during the scan), the baseline's part
+    held = min(max(held, corpus), corpus + (budget - corpus) // 2)
     free = max(budget - held - tokens - reserve, min_parts)
     table = min(max(free * 2 // 5, 8 * v), TABLE_MAX)
     buffers = min(max(free // 10, workers * ENTRY * min_cap), BUFFERS_MAX)

@@ -41,13 +41,13 @@ from wordvec.count.cooccurrence import (
     COUNT_PARAMS,
     Cooccurrence,
     check_count_params,
-    count_matrix,
+    count_corpus,
     is_int,
     is_num,
     need,
-    read_corpus,
     scipy_sparse,
 )
+from wordvec.count.spill import Spill
 from wordvec.formats.native import PPMI_KIND
 from wordvec.vectors.keyedvectors import KeyedVectors
 
@@ -216,7 +216,8 @@ class PPMI:
     randomized solver's power iterations and extra sketch columns.
 
     ``fit`` takes a corpus or a fitted ``Cooccurrence`` (to try several settings on one count).
-    Learned state: ``wv`` (KeyedVectors), ``singular_values_``, ``seconds_``.
+    Learned state: ``wv`` (KeyedVectors), ``singular_values_``, ``seconds_``, ``spill_`` (what
+    the count put on disk: ``wordvec.count.spill.Spill``).
     """
 
     def __init__(
@@ -273,11 +274,10 @@ class PPMI:
         t0 = time.perf_counter()
         if isinstance(corpus, Cooccurrence):
             words, counts, matrix = corpus.words_, corpus.counts_, corpus.matrix_
+            self.spill_ = getattr(corpus, "spill_", Spill())
         else:
-            vocab, enc = read_corpus(corpus, self.get_params())
-            matrix = count_matrix(vocab, enc, self.get_params(), progress)
+            vocab, matrix, self.spill_, _ = count_corpus(corpus, self.get_params(), progress)
             words, counts = vocab.words, vocab.counts
-            del enc
         t1 = time.perf_counter()
         self.fit_matrix(matrix, words, counts)
         self.seconds_ = {"count": t1 - t0, "ppmi_svd": time.perf_counter() - t1}

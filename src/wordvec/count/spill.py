@@ -31,6 +31,8 @@ from wordvec.corpus.workdir import WorkDir
 
 BLOCK_MAX = 1 << 17  # entries of a run block at most (2 MiB of keys and sums)
 BLOCK_MIN = 256  # entries of a run block at least (fewer: the budget is refused)
+FINAL_BLOCK = 4096  # entries of a run block below which runs are first merged in groups
+FAN_IN = 64  # runs merged into one at most, in those groups
 OUT_BLOCK = 1 << 20  # entries of an output block written to a file (8 MiB)
 INT32_MAX = (1 << 31) - 1
 
@@ -79,22 +81,31 @@ def _write(workdir: WorkDir, path: Path, arrays: list[np.ndarray]) -> int:
 
 
 class RunFiles:
-    """The sorted runs a count wrote, in its work folder (thread-safe: workers add theirs)."""
+    """The sorted runs a count wrote in its work folder, each two files: ``<name>.keys`` (int64)
+    and ``<name>.vals`` (float64). Thread-safe: the workers add theirs."""
 
     def __init__(self, workdir: WorkDir, stats: Spill):
         self.workdir, self.stats = workdir, stats
-        self.runs: list[tuple[Path, int]] = []  # (file, entries)
+        self.runs: list[tuple[Path, int]] = []  # (file name without suffix, entries)
+        self.made = 0  # names given so far
+
+    def name(self) -> Path:
+        with self.stats.lock:
+            self.made += 1
+            return self.workdir.file(f"run-{self.made:05d}")
 
     def add(self, keys: np.ndarray, vals: np.ndarray) -> None:
-        """Write one sorted run: int64 keys then float64 sums."""
+        """Write one sorted run."""
         t = time.perf_counter()
+        stem = self.name()
+        try:
+            nbytes = _write(self.workdir, stem.with_suffix(".keys"), [keys])
+            nbytes += _write(self.workdir, stem.with_suffix(".vals"), [vals])
+        except BaseException:
+            stem.with_suffix(".keys").unlink(missing_ok=True)
+            raise
         with self.stats.lock:
-            path = self.workdir.file(f"run-{len(self.runs):05d}")
-            self.runs.append((path, 0))
-            slot = len(self.runs) - 1
-        nbytes = _write(self.workdir, path, [keys, vals])
-        with self.stats.lock:
-            self.runs[slot] = (path, keys.shape[0])
+            self.runs.append((stem, keys.shape[0]))
             self.stats.runs += 1
             self.stats.written += nbytes
             self.stats.write_seconds += time.perf_counter() - t
@@ -102,6 +113,50 @@ class RunFiles:
     @property
     def entries(self) -> int:
         return sum(n for _, n in self.runs)
+
+
+class _Reader:
+    """The current block of each of some runs (``wordvec.kernels.spill.Blocks``), read from their
+    files, and the merge state over them."""
+
+    def __init__(self, runs: list[tuple[Path, int]], b: int, stats: Spill):
+        from wordvec.kernels import spill as k
+
+        self.runs, self.stats, n = runs, stats, len(runs)
+        self.blocks = k.Blocks(
+            np.empty((n, b), np.int64),
+            np.empty((n, b)),
+            np.zeros(n, np.int64),
+            np.zeros(n, np.int64),
+        )
+        self.fds: list[int] = []
+        try:
+            for stem, _ in runs:
+                self.fds.append(os.open(stem.with_suffix(".keys"), os.O_RDONLY))
+                self.fds.append(os.open(stem.with_suffix(".vals"), os.O_RDONLY))
+            self.next = [0] * n  # the next entry of each run to read
+            for r in range(n):
+                self.refill(r)
+        except BaseException:
+            self.close()
+            raise
+        self.heap = np.empty(max(n, 1), np.int64)
+        self.st, self.pend = k.new_state(), np.zeros(1)
+        self.st[k.HEAP_N] = k.start_heap(self.blocks, self.heap)
+
+    def refill(self, r: int) -> None:
+        m = min(self.blocks.keys.shape[1], self.runs[r][1] - self.next[r])
+        if m > 0:
+            _read(self.fds[2 * r], self.blocks.keys[r, :m], 8 * self.next[r])
+            _read(self.fds[2 * r + 1], self.blocks.vals[r, :m], 8 * self.next[r])
+            self.stats.read += 16 * m
+            self.next[r] += m
+        self.blocks.lens[r] = m
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
 
 
 def _read(fd: int, out: np.ndarray, offset: int) -> None:
@@ -115,6 +170,57 @@ def _read(fd: int, out: np.ndarray, offset: int) -> None:
         done += got
 
 
+def _merge_group(runs: RunFiles, group: list[tuple[Path, int]], b: int) -> tuple[Path, int]:
+    """Merge some runs into one new run file (blocks of ``b`` entries in and out); the inputs'
+    files are removed."""
+    from wordvec.kernels import spill as k
+
+    stem, total = runs.name(), 0
+    src = _Reader(group, b, runs.stats)
+    keys, vals = np.empty(b, np.int64), np.empty(b)
+    try:
+        with (
+            open(stem.with_suffix(".keys"), "wb") as fk,
+            open(stem.with_suffix(".vals"), "wb") as fv,
+        ):
+            while True:
+                code = k.merge_runs(src.blocks, src.heap, src.st, src.pend, keys, vals)
+                if code == k.REFILL:
+                    src.refill(int(src.st[k.NEED]))
+                    continue
+                fill = int(src.st[k.FILL])
+                _write_more(runs.workdir, [fk, fv], [keys[:fill], vals[:fill]])
+                total += fill
+                src.st[k.FILL] = 0
+                if code == k.DONE:
+                    break
+    finally:
+        src.close()
+    runs.stats.written += 16 * total
+    for old, _ in group:
+        old.with_suffix(".keys").unlink()
+        old.with_suffix(".vals").unlink()
+    return stem, total
+
+
+def _fewer_runs(runs: RunFiles, room: int) -> None:
+    """Merge runs in groups until every run can have a block of ``FINAL_BLOCK`` entries in half
+    of ``room`` (a small budget makes many small runs)."""
+    while len(runs.runs) > 1 and len(runs.runs) * 16 * FINAL_BLOCK > room // 2:
+        b = max(BLOCK_MIN, min(FINAL_BLOCK, room // 16 // (FAN_IN + 1)))
+        fan = min(room // 16 // b - 1, FAN_IN)
+        if fan < 2:
+            raise ValueError(
+                f"max_memory is too small to merge {len(runs.runs)} runs of co-occurrences "
+                f"(blocks of {BLOCK_MIN} entries need about {3 * 16 * BLOCK_MIN:,} bytes beside "
+                "the table); raise max_memory"
+            )
+        todo, runs.runs = runs.runs, []
+        for g in range(0, len(todo), fan):
+            group = todo[g : g + fan]
+            runs.runs.append(group[0] if len(group) == 1 else _merge_group(runs, group, b))
+
+
 def merge_to_csr(runs: RunFiles, table, n_words: int, scale: float, room: int, dense_nnz: int):
     """The CSR matrix of the dense table plus the runs on disk (see the module docstring).
 
@@ -124,14 +230,15 @@ def merge_to_csr(runs: RunFiles, table, n_words: int, scale: float, room: int, d
     from wordvec.kernels import spill as k
 
     stats, t0 = runs.stats, time.perf_counter()
+    room -= 8 * (n_words + 1)  # the row pointer
+    _fewer_runs(runs, room)
     n_runs = len(runs.runs)
     upper = dense_nnz + runs.entries  # the most non-zeros the matrix can have
     idx = np.int32 if upper <= INT32_MAX else np.int64
     per = np.dtype(idx).itemsize + 4
-    room -= 8 * (n_words + 1)  # the row pointer
     widest = int(table.width.max(initial=0))
     biggest = max((n for _, n in runs.runs), default=1)
-    in_memory = upper * per + n_runs * 16 * min(16 * BLOCK_MIN, biggest) <= room
+    in_memory = upper * per + n_runs * 16 * min(FINAL_BLOCK, biggest) <= room
     if in_memory:
         out_n = max(upper, widest + 1)
     else:
@@ -144,48 +251,24 @@ def merge_to_csr(runs: RunFiles, table, n_words: int, scale: float, room: int, d
             f"{(n_runs * BLOCK_MIN * 16 + out_n * per) >> 20} MiB beside the table); raise "
             "max_memory"
         )
-    b = max(b, 1)
-    blocks = k.Blocks(
-        np.empty((n_runs, b), np.int64),
-        np.empty((n_runs, b), np.float64),
-        np.zeros(n_runs, np.int64),
-        np.zeros(n_runs, np.int64),
-    )
     out = k.Out(np.empty(out_n, idx), np.empty(out_n, np.float32), np.zeros(n_words + 1, np.int64))
-    fds = [os.open(path, os.O_RDONLY) for path, _ in runs.runs]
-    nxt = [0] * n_runs  # the next entry of each run to read
+    src = _Reader(runs.runs, max(b, 1), stats)
     files = None
     try:
-
-        def refill(r: int) -> None:
-            n = runs.runs[r][1]
-            m = min(b, n - nxt[r])
-            if m > 0:
-                _read(fds[r], blocks.keys[r, :m], 8 * nxt[r])
-                _read(fds[r], blocks.vals[r, :m], 8 * n + 8 * nxt[r])
-                stats.read += 16 * m
-                nxt[r] += m
-            blocks.lens[r] = m
-
-        for r in range(n_runs):
-            refill(r)
-        heap = np.empty(max(n_runs, 1), np.int64)
-        st, pend = k.new_state(), np.zeros(1)
-        st[k.HEAP_N] = k.start_heap(blocks, heap)
         if not in_memory:
             names = ("indices", "data")
             files = [open(runs.workdir.file(f"csr-{s}"), "wb") for s in names]  # noqa: SIM115
         while True:
-            code = k.merge_csr(blocks, table, out, heap, st, pend, n_words, scale)
+            code = k.merge_csr(src.blocks, table, out, src.heap, src.st, src.pend, n_words, scale)
             if code == k.REFILL:
-                refill(int(st[k.NEED]))
+                src.refill(int(src.st[k.NEED]))
                 continue
-            if files is not None and (code == k.FLUSH or st[k.FILL]):
-                fill = int(st[k.FILL])
+            if files is not None and (code == k.FLUSH or src.st[k.FILL]):
+                fill = int(src.st[k.FILL])
                 _write_more(runs.workdir, files, [out.indices[:fill], out.data[:fill]])
                 stats.written += fill * per
-                st[k.BASE] += fill
-                st[k.FILL] = 0
+                src.st[k.BASE] += fill
+                src.st[k.FILL] = 0
             if code == k.DONE:
                 break
         nnz = int(out.indptr[-1])
@@ -204,8 +287,7 @@ def merge_to_csr(runs: RunFiles, table, n_words: int, scale: float, room: int, d
             _map(path, idx, n_words + 1),
         )
     finally:
-        for fd in fds:
-            os.close(fd)
+        src.close()
         if files is not None:
             for f in files:
                 f.close()

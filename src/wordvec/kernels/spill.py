@@ -11,7 +11,8 @@ Shapes (V words, k runs, b entries a run block, o entries an output block):
 - the output block ``Out.indices[:fill]`` (int32 or int64), ``Out.data[:fill]`` (float32, the sum
   divided by ``scale``), and ``Out.indptr`` (int64[V + 1], filled as rows end).
 
-``merge_csr`` runs until it must hand control back: an output block is full (``FLUSH``: write
+``merge_csr`` (and ``merge_runs``, which merges runs into one run when there are too many to
+merge at once) runs until it must hand control back: an output block is full (``FLUSH``: write
 ``fill`` entries, add them to ``st[BASE]``, set ``st[FILL] = 0``), a run's block is used up
 (``REFILL``: read its next block into row ``st[NEED]`` and set ``lens``; 0 when the run is done),
 or the matrix is done (``DONE``). All its state is in ``st`` and ``heap``, so it resumes where it
@@ -168,5 +169,54 @@ def merge_csr(blocks, table, out, heap, st, pend, n_words, scale):
         indptr[row + 1] = st[BASE] + fill
         row += 1
         st[ROW], st[PHASE] = row, 0
+    st[FILL], st[HEAP_N] = fill, n
+    return DONE
+
+
+@njit(cache=True, nogil=True)
+def merge_runs(blocks, heap, st, pend, keys, vals):
+    """Merge the runs (``Blocks``) into one sorted run, equal keys summed, a block at a time:
+    ``keys``/``vals`` (int64[o], float64[o]) filled to ``st[FILL]``. Returns ``FLUSH`` (write
+    them, set ``st[FILL] = 0``), ``REFILL`` (as ``merge_csr``) or ``DONE``."""
+    cap = keys.shape[0]
+    n = st[HEAP_N]
+    r = st[NEED]
+    if r >= 0:
+        st[NEED] = -1
+        blocks.pos[r] = 0
+        if blocks.lens[r] > 0:
+            n = _push(heap, n, r, blocks)
+    fill = st[FILL]
+    while n > 0:
+        r = heap[0]
+        key = blocks.keys[r, blocks.pos[r]]
+        if key != st[PEND]:
+            if st[PEND] >= 0:
+                if fill == cap:
+                    st[FILL], st[HEAP_N] = fill, n
+                    return FLUSH
+                keys[fill] = st[PEND]
+                vals[fill] = pend[0]
+                fill += 1
+            st[PEND] = key
+            pend[0] = 0.0
+        pend[0] += blocks.vals[r, blocks.pos[r]]
+        blocks.pos[r] += 1
+        if blocks.pos[r] < blocks.lens[r]:
+            _sift_down(heap, n, 0, blocks)
+        else:
+            n -= 1
+            heap[0] = heap[n]
+            _sift_down(heap, n, 0, blocks)
+            st[FILL], st[HEAP_N], st[NEED] = fill, n, r
+            return REFILL
+    if st[PEND] >= 0:
+        if fill == cap:
+            st[FILL], st[HEAP_N] = fill, n
+            return FLUSH
+        keys[fill] = st[PEND]
+        vals[fill] = pend[0]
+        fill += 1
+        st[PEND] = -1
     st[FILL], st[HEAP_N] = fill, n
     return DONE
