@@ -215,7 +215,7 @@ def test_peak_stays_within_the_budget(tmp_path):
         check=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
-    peak, where, result_bytes, nnz = out.stdout.split()
+    peak, where, result_bytes, _nnz = out.stdout.split()
     assert where == "files" and int(result_bytes) > budget  # in memory, the result alone is over
     assert int(peak) <= budget, f"peak {int(peak) >> 20} MiB over a {budget >> 20} MiB budget"
 
@@ -244,3 +244,25 @@ def test_ppmi_of_a_spilled_matrix(corpus, tmp_path):
     b = PPMI(vector_size=8, **kw).fit(got)
     assert np.array_equal(a.wv.vectors, b.wv.vectors)
     assert b.spill_ is got.spill_
+
+
+def test_cli_work_dir_and_max_memory(corpus, tmp_path, capsys):
+    from conftest import write_corpus
+    from wordvec.cli import main
+
+    path = write_corpus(tmp_path / "corpus.txt", corpus)
+    work = tmp_path / "work"
+    work.mkdir()
+    common = ["--window", "5", "--min-count", "1", "--quiet"]
+    assert main(["cooccur", str(path), "-o", str(tmp_path / "a.npz"), *common]) == 0
+    assert "counted in memory" in capsys.readouterr().err
+    argv = ["cooccur", str(path), "-o", str(tmp_path / "b.npz"), *common]
+    assert main([*argv, "--max-memory", "0.001", "--work-dir", str(work)]) == 0
+    assert "spilled" in capsys.readouterr().err
+    assert list(work.iterdir()) == []
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
+        for name in ("data", "indices", "indptr"):
+            assert a[name].dtype == b[name].dtype and np.array_equal(a[name], b[name])
+    assert main([*argv, "--work-dir", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and err.count("\n") == 1
