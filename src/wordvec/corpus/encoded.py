@@ -70,21 +70,24 @@ class EncodedCorpus:
         bound (a sentence start)."""
         if self.rare.shape[0] == 0:
             return np.zeros(bounds.shape[0], np.int64)
-        where = [np.flatnonzero(self.ids[a:b] == ESCAPE) + a for a, b in self.chunks()]
+        where = [np.flatnonzero(ids == ESCAPE) + a for a, ids in self.pieces()]
         return np.searchsorted(np.concatenate(where), bounds).astype(np.int64)
 
-    def chunks(self, size: int = CHUNK) -> list[tuple[int, int]]:
-        """Token ranges of at most ``size`` covering the corpus; a caller reading them in
-        turn calls ``release`` after each (what keeps a corpus on disk out of memory)."""
-        n = self.n_tokens
-        return [(a, min(a + size, n)) for a in range(0, n, size)]
+    def pieces(self, size: int = CHUNK):
+        """Yield (start, ids) for consecutive pieces of at most ``size`` tokens; on disk, a
+        piece's pages go back to the OS once the next is asked for (so reading the whole
+        corpus costs one piece of memory)."""
+        for a in range(0, self.n_tokens, size):
+            b = min(a + size, self.n_tokens)
+            yield a, self.ids[a:b]
+            self.release(a, b)
 
     def to_disk(self, work: WorkDir) -> EncodedCorpus:
         """The same corpus with its ids in a file of ``work`` (the memory they held goes)."""
         f = FileArray(work, "corpus.u16", self.n_tokens, np.uint16)
-        for a, b in self.chunks():
-            f.array[a:b] = self.ids[a:b]
-            f.release(a, b)
+        for a, ids in self.pieces():
+            f.array[a : a + ids.shape[0]] = ids
+            f.release(a, a + ids.shape[0])
         return EncodedCorpus(f.freeze(self.n_tokens), self.rare, self.bounds, self.raw_tokens, f)
 
 
@@ -166,7 +169,6 @@ def encode_split(
 def checksum(corpus: EncodedCorpus) -> int:
     """CRC-32 of the packed corpus: tells a checkpoint which corpus it was made on."""
     crc = 0
-    for a, b in corpus.chunks():
-        crc = zlib.crc32(corpus.ids[a:b], crc)
-        corpus.release(a, b)
+    for _, ids in corpus.pieces():
+        crc = zlib.crc32(ids, crc)
     return zlib.crc32(corpus.bounds, zlib.crc32(corpus.rare, crc))

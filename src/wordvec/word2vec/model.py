@@ -218,7 +218,7 @@ class Word2Vec:
             spill.close()  # its files have no name: they stay while the corpus is used
 
     def _read_into(self, corpus, t0: float, progress, update, words, spill: Spill):
-        scan = scan_corpus(corpus, self.max_vocab_size, progress, self.workers, spill=spill)
+        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers, spill=spill)
         vocab = old_row = None
         if words is not None:
             enc = encode_with(scan, words, self.unicode_errors)
