@@ -48,16 +48,38 @@ for a in (m.data, m.indices, m.indptr):
     h.update(str(a.dtype).encode())
     for s in range(0, a.shape[0], 1 << 22):
         h.update(np.ascontiguousarray(a[s : s + (1 << 22)]).tobytes())
-print(json.dumps(dict(
+out = dict(
     base=base, peak=peak, seconds=secs, count_seconds=c.seconds_["count"], nnz=int(m.nnz),
     words=m.shape[0], digest=h.hexdigest()[:16], spill=c.spill_.as_dict(),
     mapped=type(m.data.base).__name__ != "NoneType" and not m.data.flags.writeable,
-)))
+)
+if cfg["ppmi"]:  # PPMI + SVD of that matrix, its own peak above what the count left
+    from wordvec.count.ppmi import PPMI, ppmi_matrix
+    from wordvec.count.spill import drop_pages
+    for a in (m.data, m.indices, m.indptr):
+        drop_pages(a)
+    open("/proc/self/clear_refs", "w").write("5")
+    base2 = status("VmRSS:")
+    t = time.perf_counter()
+    pm = ppmi_matrix(m)
+    out["ppmi_matrix_peak"] = status("VmHWM:") - base2
+    out["ppmi_nnz"] = int(pm.nnz)
+    del pm
+    for a in (m.data, m.indices, m.indptr):
+        drop_pages(a)
+    open("/proc/self/clear_refs", "w").write("5")
+    base2 = status("VmRSS:")
+    t = time.perf_counter()
+    model = PPMI(vector_size=100, seed=1, workers=2).fit(c)
+    out["ppmi_seconds"] = time.perf_counter() - t
+    out["ppmi_base"], out["ppmi_peak"] = base2, status("VmHWM:")
+    out["ppmi_digest"] = hashlib.sha256(model.wv.vectors.tobytes()).hexdigest()[:16]
+print(json.dumps(out))
 """
 
 
-def run(corpus: str, window: int, budget: int | None) -> dict:
-    cfg = json.dumps(dict(corpus=corpus, window=window, budget=budget))
+def run(corpus: str, window: int, budget: int | None, ppmi: bool) -> dict:
+    cfg = json.dumps(dict(corpus=corpus, window=window, budget=budget, ppmi=ppmi))
     out = subprocess.run(
         [sys.executable, "-c", CHILD, cfg], capture_output=True, text=True, check=False
     )
@@ -71,12 +93,13 @@ def main() -> None:
     ap.add_argument("--corpus", default="/work/shared/data/wiki100m.txt")
     ap.add_argument("--window", type=int, default=10)
     ap.add_argument("--budgets", default="none,256", help="MiB, comma-separated; none = free")
+    ap.add_argument("--ppmi", action="store_true", help="then PPMI + SVD (100 dims) of each")
     args = ap.parse_args()
     mib = 1 << 20
     rows = []
     for b in args.budgets.split(","):
         budget = None if b == "none" else int(float(b) * mib)
-        r = run(args.corpus, args.window, budget)
+        r = run(args.corpus, args.window, budget, args.ppmi)
         rows.append((b, budget, r))
         print(f"# done {b}: {json.dumps(r)}", file=sys.stderr)
     ref = rows[0][2]
@@ -95,6 +118,22 @@ def main() -> None:
             f"| {r['count_seconds']:.1f} | {s['runs']} | {s['written'] / mib:,.0f} "
             f"| {s['read'] / mib:,.0f} | {s['write_seconds']:.1f} | {s['merge_seconds']:.1f} "
             f"| {s['result']} | {r['nnz']:,} | {r['digest']} | {r['digest'] == ref['digest']} |"
+        )
+    if not args.ppmi:
+        return
+    print()
+    print(
+        "| matrix from | ppmi_matrix peak MB | PPMI.fit peak MB | above MB | PPMI nnz | PPMI.fit s "
+        "| vectors digest | same |"
+    )
+    print("|---" * 8 + "|")
+    for b, budget, r in rows:
+        print(
+            f"| {'free memory' if budget is None else f'{b} MiB'} "
+            f"| {r['ppmi_matrix_peak'] / mib:,.0f} | {r['ppmi_peak'] / mib:,.0f} "
+            f"| {(r['ppmi_peak'] - r['ppmi_base']) / mib:,.0f} | {r['ppmi_nnz']:,} "
+            f"| {r['ppmi_seconds']:.1f} | {r['ppmi_digest']} "
+            f"| {r['ppmi_digest'] == ref['ppmi_digest']} |"
         )
 
 

@@ -266,3 +266,15 @@ def test_cli_work_dir_and_max_memory(corpus, tmp_path, capsys):
     assert main([*argv, "--work-dir", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_transposed_product_without_the_transpose(workers):
+    """The SVD's M^T @ x without making M^T (its copy was 8 bytes a PPMI cell): the same bits."""
+    import scipy.sparse as sp
+
+    from wordvec.count.ppmi import spmm, spmm_t
+
+    m = sp.random(700, 500, density=0.02, format="csr", dtype=np.float32, random_state=1)
+    x = np.random.default_rng(0).standard_normal((700, 13)).astype(np.float32)
+    assert np.array_equal(spmm_t(m, x, workers), spmm(m.T.tocsr(), x, 1))

@@ -144,6 +144,34 @@ def spmm(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
     return out
 
 
+def spmm_t(m: sp.csr_matrix, x: np.ndarray, workers: int = 1) -> np.ndarray:
+    """``m.T @ x`` for CSR float32 ``m`` (sorted columns in each row) and dense ``x``, without
+    making ``m.T``: each of ``workers`` threads owns a range of columns of ``m`` (rows of the
+    product) of about equal non-zeros and reads every row. The same bits as ``spmm(m.T.tocsr(),
+    x)``; float32[p, k]."""
+    from wordvec.kernels.cooccur import spmm_t_cols
+
+    x = np.ascontiguousarray(x, np.float32)
+    p = m.shape[1]
+    out = np.empty((p, x.shape[1]), np.float32)
+    per_col = np.cumsum(np.bincount(m.indices, minlength=p)) if workers > 1 else None
+    cuts = (
+        [0, p]
+        if workers == 1
+        else [0, *np.searchsorted(per_col, np.linspace(0, m.nnz, workers + 1)[1:-1]).tolist(), p]
+    )
+
+    def part(w: int) -> None:
+        spmm_t_cols(m.indptr, m.indices, m.data, x, out, cuts[w], cuts[w + 1])
+
+    if workers == 1:
+        part(0)
+        return out
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(part, range(workers)))
+    return out
+
+
 def orthonormalize(y: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the columns of tall ``y`` [n, k], float32: Cholesky QR twice
     (two k x k Gram matrices in float64 and two triangular solves: a fraction of LAPACK's QR
@@ -167,15 +195,16 @@ def randomized_svd(
     s descending; a seeded Gaussian sketch with ``n_iter`` power iterations."""
     rng = np.random.default_rng(seed)
     m = scipy_sparse().csr_matrix(m, dtype=np.float32)
+    if not m.has_sorted_indices:  # spmm_t bisects each row's columns
+        m = m.sorted_indices()
     n, p = m.shape
     ell = min(k + oversample, n, p)
-    mt = m.T.tocsr()
     q = spmm(m, rng.standard_normal((p, ell)).astype(np.float32), workers)
     q = orthonormalize(q)
     for _ in range(n_iter):  # power iterations: the spectrum's tail shrinks as s**(2 n_iter + 1)
-        q = orthonormalize(spmm(mt, q, workers))
+        q = orthonormalize(spmm_t(m, q, workers))
         q = orthonormalize(spmm(m, q, workers))
-    b = spmm(mt, q, workers).T.astype(np.float64)  # [ell, p] = Q^T M
+    b = spmm_t(m, q, workers).T.astype(np.float64)  # [ell, p] = Q^T M
     ub, s, vt = np.linalg.svd(b, full_matrices=False)
     return (q @ ub)[:, :k], s[:k], vt[:k]
 

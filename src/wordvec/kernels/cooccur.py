@@ -280,3 +280,24 @@ def spmm_rows(indptr, indices, data, x, out, r0, r1):
             v = data[t]
             for c in range(k):
                 out[i, c] += v * x[j, c]
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+def spmm_t_cols(indptr, indices, data, x, out, c0, c1):
+    """``out[c0:c1] = (M^T @ x)[c0:c1]`` for a CSR matrix M with sorted columns in each row and a
+    dense float32[n, k] ``x``, without M^T: every row is read, its entries in columns
+    ``c0 .. c1 - 1`` (found by bisection) scattered. Each ``out[j]`` sums over rows i ascending,
+    as ``spmm_rows`` over M^T in CSR does: the same bits, without the transpose's copy."""
+    k = x.shape[1]
+    for j in range(c0, c1):
+        for c in range(k):
+            out[j, c] = 0.0
+    for i in range(indptr.shape[0] - 1):
+        a, b = indptr[i], indptr[i + 1]
+        t = a + np.searchsorted(indices[a:b], c0)
+        while t < b and indices[t] < c1:
+            j = indices[t]
+            v = data[t]
+            for c in range(k):
+                out[j, c] += v * x[i, c]
+            t += 1
