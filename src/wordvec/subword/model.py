@@ -27,7 +27,8 @@ from wordvec.formats import fasttext as ft_format
 from wordvec.formats import native
 from wordvec.subword import params as subword_params
 from wordvec.vectors.subword import FastTextKeyedVectors
-from wordvec.word2vec.model import Word2Vec, _random_vectors
+from wordvec.word2vec.model import Word2Vec
+from wordvec.word2vec.rows import random_vectors
 
 MODEL_KIND = "wordvec.FastText"
 # rows a replica copies (moves) per token of a round, in all: 105,000 for 500,000 tokens of
@@ -117,7 +118,7 @@ class FastText(Word2Vec):
 
         v, d = len(self.vocab_), self.vector_size
         self.syn0_ = _input_matrix(v + self._rows, d, self._copies_here()[0])
-        self.syn0_[:v] = _random_vectors(v, d, self.seed)  # Word2Vec's words' start
+        self.syn0_[:v] = random_vectors(v, d, self.seed)  # Word2Vec's words' start
         # the n-gram rows start as the words do (uniform, small), drawn in place: no copy, on
         # the workers' threads (the values do not depend on the split)
         ngrams = self.syn0_[v:]

@@ -43,6 +43,7 @@ from wordvec.formats import native
 from wordvec.vectors.keyedvectors import KeyedVectors
 from wordvec.word2vec import model_file, params
 from wordvec.word2vec.callbacks import Callback
+from wordvec.word2vec.rows import moved, random_vectors
 
 MODEL_KIND = native.MODEL_KIND
 CHECKPOINT_KIND = "wordvec.Word2Vec.checkpoint"
@@ -269,7 +270,7 @@ class Word2Vec:
     def _init_weights(self) -> None:
         v, d = len(self.vocab_), self.vector_size
         self.wv = KeyedVectors(
-            self.vocab_.words, _random_vectors(v, d, self.seed), self.vocab_.counts
+            self.vocab_.words, random_vectors(v, d, self.seed), self.vocab_.counts
         )
         self._init_outputs()
 
@@ -286,19 +287,19 @@ class Word2Vec:
     def _grow_weights(self, vocab: Vocab, old_row: np.ndarray) -> None:
         """Reorder the weights to ``vocab``: old rows move with their words, new rows are new."""
         v, d, new = len(vocab), self.vector_size, old_row < 0
-        fresh = _random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
-        syn0 = _moved(self.wv.vectors, old_row, fresh)
+        fresh = random_vectors(int(new.sum()), d, self.seed + self.epochs_trained_ + 1)
+        syn0 = moved(self.wv.vectors, old_row, fresh)
         if self.syn1neg_ is not None:
-            self.syn1neg_ = _moved(self.syn1neg_, old_row, 0.0)
+            self.syn1neg_ = moved(self.syn1neg_, old_row, 0.0)
         if self.syn1_ is not None and self.softmax:
-            self.syn1_ = _moved(self.syn1_, old_row, 0.0)
+            self.syn1_ = moved(self.syn1_, old_row, 0.0)
         elif self.syn1_ is not None:  # inner nodes: keep the old ones as a start, the tree is new
             syn1 = np.zeros((max(v - 1, 1), d), np.float32)
             keep = min(syn1.shape[0], self.syn1_.shape[0])
             syn1[:keep] = self.syn1_[:keep]
             self.syn1_ = syn1
         if getattr(self, "nce_bias_", None) is not None:  # new words: the new noise distribution
-            self.nce_bias_ = _moved(self.nce_bias_, old_row, self._initial_bias(vocab.counts)[new])
+            self.nce_bias_ = moved(self.nce_bias_, old_row, self._initial_bias(vocab.counts)[new])
         self.vocab_ = vocab
         self.wv = KeyedVectors(vocab.words, syn0, vocab.counts)
 
@@ -594,21 +595,3 @@ class Word2Vec:
             stats=arrays.get("epoch_stats"),
         )
         return model._train(callbacks, progress, checkpoint, checkpoint_every)
-
-
-def _random_vectors(n: int, d: int, seed: int) -> np.ndarray:
-    """The C tool's and gensim's initialisation: uniform in [-0.5, 0.5) / d."""
-    v = np.random.default_rng(seed).random((n, d), dtype=np.float32)
-    v -= 0.5
-    v /= d
-    return v
-
-
-def _moved(rows: np.ndarray, old_row: np.ndarray, fill) -> np.ndarray:
-    """Rows for a new vocabulary: an old word's from ``rows`` (at ``old_row``), a new one's
-    (``old_row < 0``) from ``fill``."""
-    new = old_row < 0
-    out = np.empty((old_row.shape[0], *rows.shape[1:]), rows.dtype)
-    out[~new] = rows[old_row[~new]]
-    out[new] = fill
-    return out
