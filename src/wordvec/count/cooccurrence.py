@@ -188,7 +188,7 @@ def count_corpus(
     parameters ``p``: (vocab, matrix, what went to disk, seconds of each step). The work folder
     is checked before the corpus is read; what the scan leaves held counts against
     ``max_memory``."""
-    check_parent(p["work_dir"])  # a missing or read-only work_dir: refused before reading
+    check_parent(p.get("work_dir"))  # a missing or read-only work_dir: refused before reading
     fix_mmap_threshold()  # freed arrays leave the resident set (the budget is a bound)
     rss0 = resident_bytes()
     t0 = time.perf_counter()
@@ -235,11 +235,11 @@ def count_matrix(
         )
     corpus_bytes = enc.ids.nbytes + enc.rare.nbytes + enc.bounds.nbytes
     tokens_bytes = 4 * enc.n_tokens + 16 * enc.bounds.shape[0]
-    mem = budget(p["max_memory"])
+    mem = budget(p.get("max_memory"))
     fix_mmap_threshold()
     plan = plan_count(mem, corpus_bytes, held, tokens_bytes, v, window, p["workers"])
     stats = spill if spill is not None else Spill()
-    with WorkDir(p["work_dir"], 0, "co-occurrence runs") as workdir:  # removed on any exit
+    with WorkDir(p.get("work_dir"), 0, "co-occurrence runs") as workdir:  # removed on any exit
         data, indices, indptr = _count(vocab, enc, p, plan, progress, RunFiles(workdir, stats))
     if int(indptr[-1]) == 0:
         raise ValueError(
