@@ -223,3 +223,29 @@ def test_the_command_line_takes_a_budget_and_a_work_dir(tmp_path, corpus, capsys
     capsys.readouterr()
     assert main([*args[:-4], "--max-memory", "0"]) != 0
     assert "--max-memory: must be at least 0.001 GiB" in capsys.readouterr().err
+
+
+def test_a_parallel_scan_with_too_many_words_prunes_as_one_thread(tmp_path, sentences):
+    from wordvec.corpus.reader import scan_corpus
+
+    path = write_corpus(tmp_path / "c.txt", sentences)
+    one = scan_corpus(path, max_vocab_size=100)
+    two = scan_corpus(path, max_vocab_size=100, workers=2, parallel_min_bytes=1)
+    assert one.pruned_words > 0 and two.pruned_words == one.pruned_words
+    assert np.array_equal(one.tokens, two.tokens) and np.array_equal(one.counts, two.counts)
+    free = scan_corpus(path, max_vocab_size=1000, workers=2, parallel_min_bytes=1)
+    assert free.pruned_words == 0  # 400 words: every piece within its share, in parallel
+
+
+def test_a_scan_spilled_in_parallel_gives_the_same_ids(tmp_path, sentences):
+    from wordvec.corpus.reader import Spill, scan_corpus
+
+    path = write_corpus(tmp_path / "c.txt", sentences)
+    memory = scan_corpus(path, workers=2, parallel_min_bytes=1)
+    spill = Spill(MiB, tmp_path)
+    disk = scan_corpus(path, workers=2, parallel_min_bytes=1, spill=spill)
+    spill.close()
+    assert memory.file is None and disk.file is not None
+    assert np.array_equal(memory.tokens, disk.tokens)
+    assert np.array_equal(memory.line_ends, disk.line_ends)
+    assert leftovers(tmp_path) == []

@@ -14,7 +14,11 @@ from __future__ import annotations
 # x86-64: bench/bench_memory.py); already held when training checks what it needs
 BASELINE_BYTES = 165 << 20
 WORD_CHARS = 10  # characters of an average vocabulary word (ASCII), for ``word_bytes``
-HELD = ("baseline", "corpus")  # parts a process holds when ``build_vocab`` checks memory
+HELD = ("baseline", "corpus")
+# what one distinct word costs a scan at most (hash slots at their lowest load, count, offset,
+# hash, bytes, and the arrays' doubling); a scan with a budget keeps at most a quarter of it
+# in words (``scan_word_limit``), pruning the rarest beyond, as the C tool's ReduceVocab
+SCAN_WORD_BYTES = 128  # parts a process holds when ``build_vocab`` checks memory
 
 
 def available_bytes() -> int | None:
@@ -55,6 +59,12 @@ def budget(max_memory: int | None) -> int:
         return int(max_memory)
     avail = available_bytes()
     return avail if avail is not None else 1 << 30
+
+
+def scan_word_limit(budget_bytes: int) -> int:
+    """Distinct words a scan may hold within ``budget_bytes`` (a quarter of it) before it
+    prunes the rarest: what bounds a scan of a corpus with tens of millions of strings."""
+    return max(budget_bytes // 4 // SCAN_WORD_BYTES, 1 << 16)
 
 
 def check_memory(estimate: dict[str, int], what: str) -> None:

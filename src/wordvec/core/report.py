@@ -52,6 +52,11 @@ class TrainingReport:
             f"time: vocabulary {self.seconds_vocab:.2f} s, training {self.seconds_train:.2f} s; "
             f"subsampling dropped {self.tokens_dropped_by_subsampling:,} token occurrences",
         ]
+        if self.words_pruned_while_scanning:
+            lines.append(
+                f"vocabulary scan: {self.words_pruned_while_scanning:,} rare words pruned to stay "
+                "within max_vocab_size (or a quarter of max_memory): their counts are lost"
+            )
         if self.disk:
             lines.append(f"on disk (max_memory): {self.disk}")
         for e in self.epochs:

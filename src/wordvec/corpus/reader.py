@@ -48,7 +48,8 @@ class CorpusError(ValueError):
 class RawScan:
     """What one pass over a corpus found, before the vocabulary is decided.
 
-    ``tokens``: int32[n] slot id of every token; ``line_ends``: int64[s] token index where each
+    ``tokens``: int32[n] slot id of every token (-1 for words pruned, when ``file`` holds the
+    ids and pruning made a second pass); ``line_ends``: int64[s] token index where each
     non-empty sentence ends; ``counts``: int64[slots]; slot ``i``'s word is the bytes
     ``word_bytes[word_offsets[i]:word_offsets[i + 1]]`` (uint8, int64[slots + 1]).
     ``pruned_words``: how many words ``max_vocab_size`` forced out while scanning.
@@ -93,6 +94,10 @@ class Spill:
             self.work.close()
 
 
+class _OverLimit(Exception):
+    """A parallel scan found more words than it may hold: scan again in one thread, pruning."""
+
+
 class _Scanner:
     """Grows the scan buffers on demand and prunes the vocabulary like the C tool."""
 
@@ -102,6 +107,7 @@ class _Scanner:
         token_hint: int,
         out: np.ndarray | None = None,
         spill: Spill | None = None,
+        reread: bool | None = False,
     ):
         from wordvec.kernels import scan as k
 
@@ -120,6 +126,9 @@ class _Scanner:
         self.line_ends = np.empty(1 << 12, np.int64)
         self.st = np.zeros(9, np.int64)
         self.max_vocab_size = max_vocab_size
+        # True: after a prune the corpus is read again, its ids need not be kept; None: a
+        # piece of a parallel scan, which gives up (``_OverLimit``) rather than prune
+        self.reread = reread
         self.st[k.LIMIT] = max_vocab_size if max_vocab_size else np.iinfo(np.int64).max
         self.min_reduce = 1
         self.pruned_words = 0
@@ -165,6 +174,8 @@ class _Scanner:
                 self.out, self.buffer = out, buffer
             elif status == k.GROW_LINES:
                 self.line_ends = _grown(self.line_ends, self.line_ends.shape[0] * 2)
+            elif status == k.OVER_LIMIT and self.reread is None:
+                raise _OverLimit
             elif status == k.OVER_LIMIT:
                 self._prune()
             elif status == k.GIANT:
@@ -199,9 +210,12 @@ class _Scanner:
         self.pruned_tokens += int(self.counts[:n][~keep].sum())
         remap, n_new, used = k.compact_words(keep, self.whash, self.counts, self.woff, self.arena)
         self.pruned_words += n - n_new
-        n_out, n_lines, line_start = k.remap_tokens(
-            self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES], remap, st[k.LINE_START]
-        )
+        if self.reread:  # the second pass encodes: drop the ids, their memory and their time
+            n_out = n_lines = line_start = 0
+        else:
+            n_out, n_lines, line_start = k.remap_tokens(
+                self.out, st[k.N_OUT], self.line_ends, st[k.N_LINES], remap, st[k.LINE_START]
+            )
         st[k.N_WORDS], st[k.ARENA] = n_new, used
         st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = n_out, n_lines, line_start
         k.rehash(self.table, self.whash, self.woff, self.arena, n_new)
@@ -250,7 +264,8 @@ class _Scanner:
     def result(self) -> RawScan:
         k, st = self.k, self.st
         n = int(st[k.N_WORDS])
-        if st[k.FROZEN]:  # drop the -1s of words unknown to the frozen vocabulary
+        if st[k.FROZEN] and self.file is None:  # drop the -1s of words the vocabulary lost
+            # (on disk they stay, for ``encode`` to drop: a pass over the file costs memory)
             st[k.N_OUT], st[k.N_LINES], st[k.LINE_START] = k.remap_tokens(
                 self.out,
                 st[k.N_OUT],
@@ -382,12 +397,20 @@ def _cut_points(path: Path, parts: int) -> list[int] | None:
     return [*cuts, size]
 
 
-def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _Scanner:
-    """Scan the pieces of one file on one thread each, into one token buffer, then merge."""
+def _scan_parallel(
+    path: Path, cuts: list[int], progress, block_bytes: int, spill: Spill | None, limit: int
+) -> _Scanner:
+    """Scan the pieces of one file on one thread each, into one token buffer, then merge.
+    With ``spill`` the buffer is a file, whose pages go back to the OS as they are written.
+    Raises ``_OverLimit`` when a piece finds more than its share of ``limit`` words."""
     hints = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     starts = np.cumsum([0, *hints])
-    out, buf = anon_array(int(starts[-1]), np.int32)
-    scanners = [_Scanner(None, 0, out[starts[i] : starts[i + 1]]) for i in range(len(hints))]
+    f = FileArray(spill.folder(), "tokens.i32", int(starts[-1]), np.int32) if spill else None
+    out, buf = (f.array, f.buf) if f else anon_array(int(starts[-1]), np.int32)
+    share = max(limit // len(hints), 1)
+    scanners = [
+        _Scanner(share, 0, out[starts[i] : starts[i + 1]], reread=None) for i in range(len(hints))
+    ]
     errors: list[BaseException] = []
     lock = threading.Lock()
 
@@ -395,6 +418,8 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
         try:
             for data, last in read_blocks(path, block_bytes, cuts[i], cuts[i + 1]):
                 scanners[i].feed(data, last and i == len(hints) - 1)
+                if f is not None:
+                    f.release(starts[i], starts[i] + scanners[i].st[scanners[i].k.N_OUT])
                 if progress:
                     with lock:
                         progress(data.shape[0])
@@ -407,16 +432,18 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     for t in threads:
         t.join()
     if errors:
+        if f is not None:
+            f.close()
         raise errors[0]
     first, k = scanners[0], scanners[0].k
     n_out, lines = int(first.st[k.N_OUT]), [first.line_ends[: first.st[k.N_LINES]]]
     for i, other in enumerate(scanners[1:], 1):
         remap = first.absorb(other)
         m, n_lines = int(other.st[k.N_OUT]), int(other.st[k.N_LINES])
-        _map_down(out, buf, starts[i], n_out, m, remap)  # right after the tokens before it
+        _map_down(out, buf, starts[i], n_out, m, remap, f)  # right after the tokens before it
         lines.append(other.line_ends[:n_lines] + n_out)
         n_out += m
-    first.out, first.buffer = out, buf
+    first.out, first.buffer, first.file = out, buf, f
     first.line_ends = np.concatenate(lines)
     first.st[k.N_OUT], first.st[k.N_LINES] = n_out, first.line_ends.shape[0]
     first.st[k.LINE_START] = first.line_ends[-1] if first.line_ends.shape[0] else 0
@@ -424,9 +451,12 @@ def _scan_parallel(path: Path, cuts: list[int], progress, block_bytes: int) -> _
     return first
 
 
-def _map_down(out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int, remap) -> None:
+def _map_down(
+    out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int, remap, f: FileArray | None
+) -> None:
     """out[dst:dst + n] = remap[out[src:src + n]] with dst <= src, a chunk at a time, releasing
-    the source pages as soon as they are read: the move then costs almost no memory."""
+    the source pages as soon as they are read (and, in a file ``f``, the pages written): the
+    move then costs almost no memory."""
     from wordvec.kernels.scan import map_down
 
     chunk = 1 << 20
@@ -434,6 +464,8 @@ def _map_down(out: np.ndarray, buf: mmap.mmap, src: int, dst: int, n: int, remap
         b = min(a + chunk, n)
         map_down(out, src + a, dst + a, b - a, remap)
         release(buf, max(src + a, dst + n) * 4, (src + b) * 4)
+        if f is not None:
+            f.release(dst + a, dst + b)
 
 
 def scan_corpus(
@@ -455,34 +487,39 @@ def scan_corpus(
         pruning happened, a file corpus is read a second time to encode it with the final
         words; an iterable is read once, so occurrences before a word was pruned are lost.
     progress : called with the number of bytes consumed after each block
-    workers : threads for one big plain file (at least ``parallel_min_bytes``, and no
-        ``max_vocab_size``, and small enough to be held: no ``spill`` at its size); the
-        result is the same as with one
+    workers : threads for one big plain file (at least ``parallel_min_bytes``); the result is
+        the same as with one (a piece that finds more than its share of ``max_vocab_size``
+        words stops them all, and one thread scans again, pruning)
     spill : move the token ids to a file once they pass ``spill.at_bytes`` (the result's
         ``file``); the ids are the same
     """
     if isinstance(source, str | os.PathLike):
         files = corpus_files(Path(source))
         hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in OPENERS) // 2 + 1
-        cuts = None
-        if (
-            workers > 1
-            and max_vocab_size is None
-            and len(files) == 1
-            and files[0].suffix.lower() not in OPENERS
-            and files[0].stat().st_size >= parallel_min_bytes
-            and (spill is None or files[0].stat().st_size <= spill.at_bytes)
-        ):
-            cuts = _cut_points(files[0], workers)
-        if cuts is not None:
-            res = _scan_parallel(files[0], cuts, progress, block_bytes).result()
-            if res.raw_tokens == 0:
-                raise CorpusError(f"corpus is empty (no tokens): {source}")
-            return res
         if spill is not None and (spill.work_dir is not None or 4 * hint > spill.at_bytes):
             spill.need = max(spill.need, hint * 2)  # 4 bytes a token, at most a token a 2 bytes
             spill.folder()  # checked now, not when the scan is half done
-        scanner = _Scanner(max_vocab_size, hint, spill=spill)
+        cuts = None
+        if (
+            workers > 1
+            and len(files) == 1
+            and files[0].suffix.lower() not in OPENERS
+            and files[0].stat().st_size >= parallel_min_bytes
+        ):
+            cuts = _cut_points(files[0], workers)
+        if cuts is not None:
+            to_file = spill if spill is not None and 4 * hint > spill.at_bytes else None
+            limit = max_vocab_size or np.iinfo(np.int64).max
+            try:
+                res = _scan_parallel(files[0], cuts, progress, block_bytes, to_file, limit)
+            except _OverLimit:  # too many words for the threads' shares: prune in one
+                res = None
+            if res is not None:
+                res = res.result()
+                if res.raw_tokens == 0:
+                    raise CorpusError(f"corpus is empty (no tokens): {source}")
+                return res
+        scanner = _Scanner(max_vocab_size, hint, spill=spill, reread=True)
         for path in files:
             for buf, last in read_blocks(path, block_bytes):
                 scanner.feed(buf, last)

@@ -40,7 +40,10 @@ from wordvec.corpus.workdir import WorkDir
 STRATA = 16  # word groups of the stratified layout (a fixed number: results ignore workers)
 ENTRY_BYTES = 16  # an entry: row, column (int32), log X, f(X) (float32)
 PART_CHOICES = (1, 2, 4, 8, 16)  # parts a round may be cut into on disk
-CHUNK_MIN, CHUNK_MAX = 1 << 12, 1 << 20  # non-zeros of the matrix read at once
+# non-zeros of the matrix read at once: large enough that a pass is a few hundred kernel calls
+# on wiki100m (46M non-zeros), small next to a round; not tuned (bench/results/glove-spill.md
+# times the passes it gives)
+CHUNK_MIN, CHUNK_MAX = 1 << 12, 1 << 20
 CHUNK_ITEM_BYTES = 12  # a chunk's non-zero: column and value read, a float32 copy at worst
 TYPES = (np.int32, np.int32, np.float32, np.float32)  # an entry's fields, in the file's order
 WHAT = "GloVe's shuffled co-occurrences"

@@ -368,7 +368,8 @@ def encode_packed(tokens, t0, t1, final, line_ends, n_lines, slot_to_id, packed,
     j, r, li, nl, last = st[0], st[1], st[2], st[3], st[4]
     for t in range(t0, t1):
         li, nl, last = _close_lines(line_ends, n_lines, li, t, j, nl, last)
-        w = slot_to_id[tokens[t]]
+        s = tokens[t]  # -1: a word a frozen scan did not know
+        w = slot_to_id[s] if s >= 0 else -1
         if w >= 0:
             if w >= escape:
                 rare[r] = w

@@ -25,7 +25,7 @@ import numpy as np
 
 from wordvec.core import replicas
 from wordvec.core.executors.backend import backend
-from wordvec.core.memory import budget, corpus_to_disk
+from wordvec.core.memory import budget, corpus_to_disk, scan_word_limit
 from wordvec.core.report import EpochStats, TrainingReport, TrainProgress
 from wordvec.core.schedule import RunState, Schedule
 from wordvec.corpus.buffers import trim_heap
@@ -212,14 +212,16 @@ class Word2Vec:
         resumed run), with its counts added to the model's (``update``), or with a vocabulary of
         its own. Returns (the vocabulary or None with ``words``, old row of each word or None).
         What does not fit ``max_memory`` goes to a file in ``work_dir``, the scan's ids first."""
-        spill = Spill(budget(self.max_memory) // 2, self.work_dir)
+        room = budget(self.max_memory)
+        spill = Spill(room // 2, self.work_dir)
         try:
-            return self._read_into(corpus, t0, progress, update, words, spill)
+            limit = self.max_vocab_size or scan_word_limit(room)
+            return self._read_into(corpus, t0, progress, update, words, spill, limit)
         finally:
             spill.close()  # its files have no name: they stay while the corpus is used
 
-    def _read_into(self, corpus, t0: float, progress, update, words, spill: Spill):
-        scan = scan_corpus(corpus, self.max_vocab_size, progress, workers=self.workers, spill=spill)
+    def _read_into(self, corpus, t0: float, progress, update, words, spill: Spill, limit: int):
+        scan = scan_corpus(corpus, limit, progress, workers=self.workers, spill=spill)
         vocab = old_row = None
         if words is not None:
             enc = encode_with(scan, words, self.unicode_errors)
