@@ -104,8 +104,8 @@ def main() -> None:
         print(f"# done {b}: {json.dumps(r)}", file=sys.stderr)
     ref = rows[0][2]
     print(
-        "| max_memory | baseline MB | peak MB | peak - baseline MB | bound MB | fit s | count s "
-        "| spilled runs | written MB | read MB | write s | merge s | matrix | nnz | digest | same |"
+        "| max_memory | baseline MiB | peak MiB | peak - baseline MiB | bound MiB | fit s | count s "
+        "| spilled runs | written MiB | read MiB | write s | merge s | matrix | nnz | digest | same |"
     )
     print("|---" * 16 + "|")
     for b, budget, r in rows:
@@ -123,7 +123,7 @@ def main() -> None:
         return
     print()
     print(
-        "| matrix from | ppmi_matrix peak MB | PPMI.fit peak MB | above MB | PPMI nnz | PPMI.fit s "
+        "| matrix from | ppmi_matrix peak MiB | PPMI.fit peak MiB | above MiB | PPMI nnz | PPMI.fit s "
         "| vectors digest | same |"
     )
     print("|---" * 8 + "|")
