@@ -308,13 +308,20 @@ class PPMI:
             vocab, matrix, self.spill_, _ = count_corpus(corpus, self.get_params(), progress)
             words, counts = vocab.words, vocab.counts
         t1 = time.perf_counter()
-        self.fit_matrix(matrix, words, counts)
+        self._check_matrix(matrix, words)
+        m = ppmi_matrix(matrix, self.cds, self.shift)
+        del matrix  # a count made here goes before the SVD (a given one stays the caller's)
+        self._factorise(m, words, counts)
         self.seconds_ = {"count": t1 - t0, "ppmi_svd": time.perf_counter() - t1}
         return self
 
     def fit_matrix(self, matrix: sp.spmatrix, words: list[str], counts=None) -> PPMI:
         """Factorise a given co-occurrence matrix (rows and columns in the order of ``words``)."""
         self.check_params()
+        self._check_matrix(matrix, words)
+        return self._factorise(ppmi_matrix(matrix, self.cds, self.shift), words, counts)
+
+    def _check_matrix(self, matrix: sp.spmatrix, words: list[str]) -> None:
         v, k = len(words), self.vector_size
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
@@ -323,14 +330,22 @@ class PPMI:
                 f"vector_size ({k}) must be smaller than the vocabulary ({v} words) "
                 "for a truncated SVD; lower vector_size or min_count"
             )
-        m = ppmi_matrix(matrix, self.cds, self.shift)
+
+    def _factorise(self, m: sp.csr_matrix, words: list[str], counts) -> PPMI:
+        """The truncated SVD of the PPMI matrix ``m`` and the vectors from it."""
         if m.nnz == 0:
             raise ValueError(
                 "the PPMI matrix is all zeros (no pair co-occurs more often than chance); "
                 "use a larger corpus or window, or a smaller shift"
             )
         u, s, vt = truncated_svd(
-            m, k, self.svd_solver, self.n_iter, self.oversample, self.seed, self.workers
+            m,
+            self.vector_size,
+            self.svd_solver,
+            self.n_iter,
+            self.oversample,
+            self.seed,
+            self.workers,
         )
         w = u * s**self.eig
         if self.add_context:
