@@ -278,3 +278,24 @@ def test_transposed_product_without_the_transpose(workers):
     m = sp.random(700, 500, density=0.02, format="csr", dtype=np.float32, random_state=1)
     x = np.random.default_rng(0).standard_normal((700, 13)).astype(np.float32)
     assert np.array_equal(spmm_t(m, x, workers), spmm(m.T.tocsr(), x, 1))
+
+
+def test_unpacked_runs(corpus, tmp_path, monkeypatch):
+    """Runs whose gaps or sums do not pack (forced here) are written as int64 keys and float64
+    sums: the same matrix."""
+    kw = dict(window=5, weighting="harmonic", min_count=1, workers=2)
+    ref = Cooccurrence(**kw).fit(corpus)
+    packed = Cooccurrence(**kw, max_memory=TINY, work_dir=tmp_path).fit(corpus)
+    monkeypatch.setattr(spill, "_packable", lambda keys, vals: False)
+    plain = Cooccurrence(**kw, max_memory=TINY, work_dir=tmp_path).fit(corpus)
+    assert plain.spill_.runs == packed.spill_.runs
+    assert plain.spill_.written > packed.spill_.written  # 16 bytes an entry, not 8
+    same_bits(plain.matrix_, ref.matrix_)
+    same_bits(packed.matrix_, ref.matrix_)
+
+
+def test_packing_refuses_wide_gaps_and_inexact_sums():
+    keys = np.array([0, 5, (1 << 32) + 10], np.int64)
+    assert not spill._packable(keys, np.ones(3))
+    assert spill._packable(keys[:2], np.array([1.0, 2.0**24]))
+    assert not spill._packable(keys[:2], np.array([1.0, 2.0**24 + 1]))

@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,7 @@ BLOCK_MAX = 1 << 17  # entries of a run block at most (2 MiB of keys and sums)
 BLOCK_MIN = 256  # entries of a run block at least (fewer: the budget is refused)
 FINAL_BLOCK = 4096  # entries of a run block below which runs are first merged in groups
 FAN_IN = 64  # runs merged into one at most, in those groups
+PACK_CHUNK = 1 << 16  # entries packed at a time when a run is written (1 MiB of temporaries)
 OUT_BLOCK = 1 << 20  # entries of an output block written to a file (8 MiB)
 INT32_MAX = (1 << 31) - 1
 
@@ -80,13 +82,45 @@ def _write(workdir: WorkDir, path: Path, arrays: list[np.ndarray]) -> int:
     return nbytes
 
 
+class Run(NamedTuple):  # one sorted run on disk
+    stem: Path  # its files: ``stem.keys``, ``stem.vals``
+    n: int  # entries
+    first: int  # its first key
+    packed: bool  # keys as uint32 gaps and sums as float32 (exact), else int64 and float64
+
+
+def _packable(keys: np.ndarray, vals: np.ndarray) -> bool:
+    """Whether every gap between successive keys fits uint32 and every sum float32 exactly
+    (checked a chunk at a time: no copy of the run)."""
+    for s in range(0, keys.shape[0], PACK_CHUNK):
+        k = keys[max(s - 1, 0) : s + PACK_CHUNK]
+        v = vals[s : s + PACK_CHUNK]
+        if k.shape[0] > 1 and int((k[1:] - k[:-1]).max()) > 0xFFFFFFFF:
+            return False
+        if not np.array_equal(v.astype(np.float32), v):
+            return False
+    return True
+
+
+def _packed(keys: np.ndarray, vals: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entries ``s .. s + PACK_CHUNK - 1`` packed: uint32 gaps (0 for the first entry of the
+    run) and float32 sums."""
+    k = keys[max(s - 1, 0) : s + PACK_CHUNK]
+    gaps = (k[1:] - k[:-1]).astype(np.uint32)
+    if s == 0:
+        gaps = np.concatenate([np.zeros(1, np.uint32), gaps])
+    return gaps, vals[s : s + PACK_CHUNK].astype(np.float32)
+
+
 class RunFiles:
-    """The sorted runs a count wrote in its work folder, each two files: ``<name>.keys`` (int64)
-    and ``<name>.vals`` (float64). Thread-safe: the workers add theirs."""
+    """The sorted runs a count wrote in its work folder (``Run``), each two files. A run whose
+    key gaps fit 32 bits and whose sums are exact in float32 (nearly every run: rare pairs have
+    small sums) is written packed, 8 bytes an entry instead of 16. Thread-safe: the workers add
+    theirs."""
 
     def __init__(self, workdir: WorkDir, stats: Spill):
         self.workdir, self.stats = workdir, stats
-        self.runs: list[tuple[Path, int]] = []  # (file name without suffix, entries)
+        self.runs: list[Run] = []
         self.made = 0  # names given so far
 
     def name(self) -> Path:
@@ -95,31 +129,40 @@ class RunFiles:
             return self.workdir.file(f"run-{self.made:05d}")
 
     def add(self, keys: np.ndarray, vals: np.ndarray) -> None:
-        """Write one sorted run."""
+        """Write one sorted run (unique keys)."""
         t = time.perf_counter()
-        stem = self.name()
+        stem, n = self.name(), keys.shape[0]
+        packed = n > 0 and _packable(keys, vals)
+        nbytes = 0
         try:
-            nbytes = _write(self.workdir, stem.with_suffix(".keys"), [keys])
-            nbytes += _write(self.workdir, stem.with_suffix(".vals"), [vals])
+            with (
+                open(stem.with_suffix(".keys"), "wb") as fk,
+                open(stem.with_suffix(".vals"), "wb") as fv,
+            ):
+                for s in range(0, n, PACK_CHUNK) if packed else [0]:
+                    chunk = _packed(keys, vals, s) if packed else (keys, vals)
+                    _write_more(self.workdir, [fk, fv], list(chunk))
+                    nbytes += chunk[0].nbytes + chunk[1].nbytes
         except BaseException:
             stem.with_suffix(".keys").unlink(missing_ok=True)
+            stem.with_suffix(".vals").unlink(missing_ok=True)
             raise
         with self.stats.lock:
-            self.runs.append((stem, keys.shape[0]))
+            self.runs.append(Run(stem, n, int(keys[0]) if n else 0, packed))
             self.stats.runs += 1
             self.stats.written += nbytes
             self.stats.write_seconds += time.perf_counter() - t
 
     @property
     def entries(self) -> int:
-        return sum(n for _, n in self.runs)
+        return sum(r.n for r in self.runs)
 
 
 class _Reader:
     """The current block of each of some runs (``wordvec.kernels.spill.Blocks``), read from their
-    files, and the merge state over them."""
+    files (packed runs unpacked), and the merge state over them."""
 
-    def __init__(self, runs: list[tuple[Path, int]], b: int, stats: Spill):
+    def __init__(self, runs: list[Run], b: int, stats: Spill):
         from wordvec.kernels import spill as k
 
         self.runs, self.stats, n = runs, stats, len(runs)
@@ -129,11 +172,13 @@ class _Reader:
             np.zeros(n, np.int64),
             np.zeros(n, np.int64),
         )
+        self.gaps, self.sums = np.empty(b, np.uint32), np.empty(b, np.float32)
+        self.last = [r.first for r in runs]  # the key before the next block of a packed run
         self.fds: list[int] = []
         try:
-            for stem, _ in runs:
-                self.fds.append(os.open(stem.with_suffix(".keys"), os.O_RDONLY))
-                self.fds.append(os.open(stem.with_suffix(".vals"), os.O_RDONLY))
+            for run in runs:
+                self.fds.append(os.open(run.stem.with_suffix(".keys"), os.O_RDONLY))
+                self.fds.append(os.open(run.stem.with_suffix(".vals"), os.O_RDONLY))
             self.next = [0] * n  # the next entry of each run to read
             for r in range(n):
                 self.refill(r)
@@ -145,12 +190,22 @@ class _Reader:
         self.st[k.HEAP_N] = k.start_heap(self.blocks, self.heap)
 
     def refill(self, r: int) -> None:
-        m = min(self.blocks.keys.shape[1], self.runs[r][1] - self.next[r])
-        if m > 0:
-            _read(self.fds[2 * r], self.blocks.keys[r, :m], 8 * self.next[r])
-            _read(self.fds[2 * r + 1], self.blocks.vals[r, :m], 8 * self.next[r])
+        run, at = self.runs[r], self.next[r]
+        m = min(self.blocks.keys.shape[1], run.n - at)
+        keys, vals = self.blocks.keys[r, :m], self.blocks.vals[r, :m]
+        if m > 0 and run.packed:
+            _read(self.fds[2 * r], self.gaps[:m], 4 * at)
+            _read(self.fds[2 * r + 1], self.sums[:m], 4 * at)
+            np.cumsum(self.gaps[:m], dtype=np.int64, out=keys)
+            keys += self.last[r]
+            self.last[r] = int(keys[-1])
+            vals[:] = self.sums[:m]
+            self.stats.read += 8 * m
+        elif m > 0:
+            _read(self.fds[2 * r], keys, 8 * at)
+            _read(self.fds[2 * r + 1], vals, 8 * at)
             self.stats.read += 16 * m
-            self.next[r] += m
+        self.next[r] += m
         self.blocks.lens[r] = m
 
     def close(self) -> None:
@@ -170,7 +225,7 @@ def _read(fd: int, out: np.ndarray, offset: int) -> None:
         done += got
 
 
-def _merge_group(runs: RunFiles, group: list[tuple[Path, int]], b: int) -> tuple[Path, int]:
+def _merge_group(runs: RunFiles, group: list[Run], b: int) -> Run:
     """Merge some runs into one new run file (blocks of ``b`` entries in and out); the inputs'
     files are removed."""
     from wordvec.kernels import spill as k
@@ -197,10 +252,10 @@ def _merge_group(runs: RunFiles, group: list[tuple[Path, int]], b: int) -> tuple
     finally:
         src.close()
     runs.stats.written += 16 * total
-    for old, _ in group:
-        old.with_suffix(".keys").unlink()
-        old.with_suffix(".vals").unlink()
-    return stem, total
+    for old in group:
+        old.stem.with_suffix(".keys").unlink()
+        old.stem.with_suffix(".vals").unlink()
+    return Run(stem, total, 0, False)
 
 
 def _fewer_runs(runs: RunFiles, room: int) -> None:
@@ -237,7 +292,7 @@ def merge_to_csr(runs: RunFiles, table, n_words: int, scale: float, room: int, d
     idx = np.int32 if upper <= INT32_MAX else np.int64
     per = np.dtype(idx).itemsize + 4
     widest = int(table.width.max(initial=0))
-    biggest = max((n for _, n in runs.runs), default=1)
+    biggest = max((r.n for r in runs.runs), default=1)
     in_memory = upper * per + n_runs * 16 * min(FINAL_BLOCK, biggest) <= room
     if in_memory:
         out_n = max(upper, widest + 1)
