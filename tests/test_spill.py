@@ -249,3 +249,63 @@ def test_a_scan_spilled_in_parallel_gives_the_same_ids(tmp_path, sentences):
     assert np.array_equal(memory.tokens, disk.tokens)
     assert np.array_equal(memory.line_ends, disk.line_ends)
     assert leftovers(tmp_path) == []
+
+
+def test_a_budget_scan_keeps_the_frequent_words_exactly(tmp_path):
+    from wordvec.corpus.reader import scan_corpus
+
+    rng = np.random.default_rng(2)
+    common = rng.zipf(1.3, 200_000) % 300
+    ids = np.concatenate([common, 1000 + np.arange(100_000)])  # 100k strings seen once
+    rng.shuffle(ids)
+    tokens = [f"w{i}" for i in ids]
+    path = write_corpus(tmp_path / "c.txt", [tokens[a : a + 50] for a in range(0, len(tokens), 50)])
+    scan = scan_corpus(path, max_vocab_size=2000, halve=True)
+    got = dict(zip((w.decode() for w in scan.words), scan.counts.tolist(), strict=True))
+    assert len(got) <= 2000 and scan.pruned_words >= 100_000 - 2000
+    words, counts = np.unique(common, return_counts=True)
+    for w, c in zip(words, counts, strict=True):
+        if c >= 500:  # frequent from the start: above every prune's threshold, counted exactly
+            assert got[f"w{w}"] == c
+    assert scan.raw_tokens == len(tokens)
+
+
+PEAK = """
+import json, sys
+import numpy as np
+from wordvec import Word2Vec
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+
+Word2Vec(vector_size=8, min_count=1, epochs=1, workers=2).fit([["a", "b", "c"] * 10] * 10)
+base = status("VmRSS:")
+mm = None if sys.argv[2] == "none" else int(sys.argv[2])
+m = Word2Vec(vector_size=16, min_count=1, epochs=1, workers=2, max_memory=mm).fit(sys.argv[1])
+print(json.dumps({"over": status("VmHWM:") - base, "disk": m.corpus_.on_disk}))
+"""
+
+
+def test_the_peak_stays_within_the_budget(tmp_path):
+    import json
+
+    rng = np.random.default_rng(0)
+    ids = rng.zipf(1.3, 6_000_000) % 400
+    path = tmp_path / "c.txt"
+    with open(path, "w") as f:
+        for a in range(0, ids.shape[0], 1000):
+            f.write(" ".join(f"w{i}" for i in ids[a : a + 1000]) + "\n")
+
+    def run(mm: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK, str(path), mm], capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    budget = 16 * MiB
+    memory, disk = run("none"), run(str(budget))
+    assert not memory["disk"] and disk["disk"]
+    assert memory["over"] > budget  # the int32 ids alone are 24 MB: the bound has to work
+    assert disk["over"] <= budget, disk

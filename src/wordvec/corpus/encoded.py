@@ -18,7 +18,7 @@ from wordvec.corpus.workdir import FileArray, WorkDir
 from wordvec.formats.native import UnicodeErrors
 from wordvec.kernels import ESCAPE  # in ``EncodedCorpus.ids``: the id is the next one in ``rare``
 
-CHUNK = 1 << 22  # tokens read at a time where a corpus on disk must not all come into memory
+CHUNK = 1 << 20  # tokens read at a time where a corpus on disk must not all come into memory
 
 if TYPE_CHECKING:
     from wordvec.corpus.reader import RawScan

@@ -32,6 +32,7 @@ from wordvec.corpus.workdir import FileArray, WorkDir
 BLOCK_BYTES = 1 << 22  # 4 MiB read at a time
 PARALLEL_MIN_BYTES = 1 << 24  # a plain file this big is scanned by several threads
 MAX_TOKEN_BYTES = 1 << 20  # a "word" longer than this means the input is not text
+MOVE_TOKENS = 1 << 18  # ids moved at a time (to a file, or down a buffer): 1 MiB in flight
 
 OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
@@ -108,6 +109,7 @@ class _Scanner:
         out: np.ndarray | None = None,
         spill: Spill | None = None,
         reread: bool | None = False,
+        halve: bool = False,
     ):
         from wordvec.kernels import scan as k
 
@@ -129,8 +131,8 @@ class _Scanner:
         # True: after a prune the corpus is read again, its ids need not be kept; None: a
         # piece of a parallel scan, which gives up (``_OverLimit``) rather than prune
         self.reread = reread
+        self.halve, self.min_reduce = halve, 1  # how ``_prune`` prunes
         self.st[k.LIMIT] = max_vocab_size if max_vocab_size else np.iinfo(np.int64).max
-        self.min_reduce = 1
         self.pruned_words = 0
         self.pruned_tokens = 0  # occurrences of pruned words: seen, but no longer counted
 
@@ -192,21 +194,34 @@ class _Scanner:
             if 4 * n <= self.spill.at_bytes:
                 return
             self.file = FileArray(self.spill.folder(), "tokens.i32", 2 * n + (1 << 20), np.int32)
-            for a in range(0, n, 1 << 22):
-                self.file.array[a : min(a + (1 << 22), n)] = self.out[a : min(a + (1 << 22), n)]
-                self.file.release(a, min(a + (1 << 22), n))
+            for a in range(0, n, MOVE_TOKENS):  # a piece at a time, each copy let go at once
+                b = min(a + MOVE_TOKENS, n)
+                self.file.array[a:b] = self.out[a:b]
+                self.file.release(a, b)
+                if self.buffer is not None:
+                    release(self.buffer, 4 * a, 4 * b)
             self.out, self.buffer = self.file.array, None
         self.file.release(0, n)
 
     def _prune(self) -> None:
-        """Drop words seen fewer than ``min_reduce`` times, raising it until the vocab fits."""
+        """Drop the rarest words. With a ``max_vocab_size`` the user gave: as the C tool's
+        ReduceVocab, those seen fewer than ``min_reduce`` times, raised by one each time until
+        the vocabulary fits. Within a budget (``halve``): down to half the limit (room to grow
+        before the next prune), with a threshold chosen afresh each time, which does not
+        ratchet up with every prune and take frequent words with it."""
         k, st = self.k, self.st
         n = int(st[k.N_WORDS])
-        while True:
-            keep = self.counts[:n] >= self.min_reduce
-            self.min_reduce += 1
-            if keep.sum() <= self.max_vocab_size:
-                break
+        counts = self.counts[:n]
+        if self.halve:
+            target = max(self.max_vocab_size // 2, 1)
+            threshold = int(np.partition(counts, n - target - 1)[n - target - 1]) + 1
+            keep = counts >= max(threshold, 2)
+        else:
+            while True:
+                keep = counts >= self.min_reduce
+                self.min_reduce += 1
+                if keep.sum() <= self.max_vocab_size:
+                    break
         self.pruned_tokens += int(self.counts[:n][~keep].sum())
         remap, n_new, used = k.compact_words(keep, self.whash, self.counts, self.woff, self.arena)
         self.pruned_words += n - n_new
@@ -459,7 +474,7 @@ def _map_down(
     move then costs almost no memory."""
     from wordvec.kernels.scan import map_down
 
-    chunk = 1 << 20
+    chunk = MOVE_TOKENS
     for a in range(0, n, chunk):
         b = min(a + chunk, n)
         map_down(out, src + a, dst + a, b - a, remap)
@@ -476,6 +491,7 @@ def scan_corpus(
     workers: int = 1,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     spill: Spill | None = None,
+    halve: bool = False,
 ) -> RawScan:
     """Read a corpus once: count every word and encode every token as an int32 slot id.
 
@@ -492,6 +508,8 @@ def scan_corpus(
         words stops them all, and one thread scans again, pruning)
     spill : move the token ids to a file once they pass ``spill.at_bytes`` (the result's
         ``file``); the ids are the same
+    halve : prune to half of ``max_vocab_size`` with a fresh threshold each time (a limit a
+        memory budget sets), not as the C tool (see ``_Scanner._prune``)
     """
     if isinstance(source, str | os.PathLike):
         files = corpus_files(Path(source))
@@ -519,7 +537,7 @@ def scan_corpus(
                 if res.raw_tokens == 0:
                     raise CorpusError(f"corpus is empty (no tokens): {source}")
                 return res
-        scanner = _Scanner(max_vocab_size, hint, spill=spill, reread=True)
+        scanner = _Scanner(max_vocab_size, hint, spill=spill, reread=True, halve=halve)
         for path in files:
             for buf, last in read_blocks(path, block_bytes):
                 scanner.feed(buf, last)
@@ -535,7 +553,7 @@ def scan_corpus(
     else:
         if isinstance(source, bytes | bytearray):
             raise CorpusError("corpus must be a path or an iterable of token lists, not bytes")
-        scanner = _Scanner(max_vocab_size, 0, spill=spill)
+        scanner = _Scanner(max_vocab_size, 0, spill=spill, halve=halve)
         for buf, last in _sentence_blocks(source, block_bytes):
             scanner.feed(buf, last)
             if progress:

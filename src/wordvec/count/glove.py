@@ -221,10 +221,10 @@ class GloVe:
         if matrix.shape != (v, v):
             raise ValueError(f"matrix must have shape ({v}, {v}) for {v} words, got {matrix.shape}")
         self._check_memory(v)
-        have = budget(self.max_memory)
-        room = have - self._must_stay(v)["total"]
+        have, must = budget(self.max_memory), self._must_stay(v)["total"]
+        room = have - must  # for the entries (in memory) or a pass's worth of them (on disk)
         chunk = chunk_size(room)
-        stats: dict[str, Any] = {"budget": have, "must_stay": self._must_stay(v)["total"]}
+        stats: dict[str, Any] = {"budget": have, "must_stay": must}
         m = as_csr(matrix)
         del matrix
         counts_b = count_entries(m, chunk, stats)

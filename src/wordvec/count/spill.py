@@ -1,11 +1,13 @@
 """Co-occurrence runs on disk and their streaming merge into the CSR matrix.
 
 When a count's runs outgrow their share of ``max_memory`` (``wordvec.count.plan``), a worker
-merges the runs it holds and writes the result as one sorted run file in the run's work folder
-(``wordvec.corpus.workdir.WorkDir``): ``n`` int64 keys ``i * V + j`` then their ``n`` float64
-sums, written with plain buffered writes. At the end, ``merge_to_csr`` reads every run a block at a
-time and merges them with the dense table (``wordvec.kernels.spill.merge_csr``, a heap over the
-runs) into the CSR rows, in row order:
+merges the runs it holds and writes the result as one sorted run in the count's work folder
+(``wordvec.corpus.workdir.WorkDir``), two files written with plain buffered writes: the keys
+``i * V + j`` and their sums, packed (uint32 gaps between keys, float32 sums: 8 bytes an entry)
+when that is exact, else int64 and float64 (``Run``). At the end, ``merge_to_csr`` reads every run
+a block at a time (too many runs for the blocks are first merged in groups: ``merge_runs``) and
+merges them with the dense table (``wordvec.kernels.spill.merge_csr``, a heap over the runs) into
+the CSR rows, in row order:
 
 - in memory when the result fits what is left of the budget (arrays sized for the most it can
   hold; pages never written cost nothing);

@@ -30,7 +30,7 @@ from wordvec.core.report import EpochStats, TrainingReport, TrainProgress
 from wordvec.core.schedule import RunState, Schedule
 from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.encoded import encode_with, split_long
-from wordvec.corpus.reader import CorpusInput, ReadProgress, Spill, scan_corpus
+from wordvec.corpus.reader import BLOCK_BYTES, CorpusInput, ReadProgress, Spill, scan_corpus
 from wordvec.corpus.vocab import (
     Vocab,
     build_vocab,
@@ -212,8 +212,7 @@ class Word2Vec:
         resumed run), with its counts added to the model's (``update``), or with a vocabulary of
         its own. Returns (the vocabulary or None with ``words``, old row of each word or None).
         What does not fit ``max_memory`` goes to a file in ``work_dir``, the scan's ids first."""
-        room = budget(self.max_memory)
-        spill = Spill(room // 2, self.work_dir)
+        spill = Spill((room := budget(self.max_memory)) // 2, self.work_dir)
         try:
             limit = self.max_vocab_size or scan_word_limit(room)
             return self._read_into(corpus, t0, progress, update, words, spill, limit)
@@ -221,7 +220,9 @@ class Word2Vec:
             spill.close()  # its files have no name: they stay while the corpus is used
 
     def _read_into(self, corpus, t0: float, progress, update, words, spill: Spill, limit: int):
-        scan = scan_corpus(corpus, limit, progress, workers=self.workers, spill=spill)
+        block = min(BLOCK_BYTES, max(spill.at_bytes // 16, 1 << 16))  # a thread's read buffer
+        halve = self.max_vocab_size is None  # the budget's limit (not the user's): halve it
+        scan = scan_corpus(corpus, limit, progress, block, self.workers, spill=spill, halve=halve)
         vocab = old_row = None
         if words is not None:
             enc = encode_with(scan, words, self.unicode_errors)
