@@ -30,9 +30,9 @@ are exact integers while counting (scaled, divided at the end), so any number of
 budget, spilled or not, give the same bits.
 
 Measured (bench/results/cooc-spill.md): wiki100m.txt, window 10, harmonic, 2 workers, 45.9M
-non-zeros: in memory the fit peaks 1,218-1,240 MiB above the baseline in 20.3 s (median); with
-``max_memory`` 256 MiB at 237-239 MiB above it (54 runs, 1,199 MiB written, 848 MiB read back)
-in 29.3 s, the same matrix bit for bit.
+non-zeros: in memory the fit peaks 1,152-1,240 MiB above the baseline in 21.4 s (median); with
+``max_memory`` 256 MiB at 237-239 MiB above it (54 packed runs and the result: 775 MiB written,
+424 MiB read back) in 28.0 s, the same matrix bit for bit.
 
 Concessions: what the scan leaves held counts against the budget, but the scan's own peak (about
 100 MB above the baseline on wiki100m.txt) is not planned here; nor is anything after the count
