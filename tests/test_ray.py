@@ -461,3 +461,25 @@ def test_a_board_that_cannot_be_made_falls_back_to_the_object_store(cluster, cor
     with pytest.warns(RuntimeWarning, match="No space left on device.*object store"):
         fallback = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(corpus)
     assert _same(clean, fallback)
+
+
+def test_a_shard_that_does_not_fit_the_budget_goes_to_disk_on_its_machine(tmp_path):
+    from wordvec.core.executors.shards import Shard
+
+    path = _write_corpus(tmp_path / "c.txt", n_tokens=300_000)
+    pieces = plan_shards(list_inputs(str(path)), 1)[0]
+    held = Shard.scan(pieces)
+    spilled = Shard.scan(pieces, memory=(1 << 20, str(tmp_path)))
+    words = [f"w{i}" for i in range(1500)]
+    a, b = held.encode(words, "strict", 10_000), spilled.encode(words, "strict", 10_000)
+    assert not held.encoded.on_disk and spilled.encoded.on_disk
+    assert a["crc"] == b["crc"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("wordvec-work-")]
+
+
+@needs_ray
+def test_actors_apply_the_budget_and_train_the_same_bits(cluster, tmp_path):
+    path = _write_corpus(tmp_path / "c.txt", n_tokens=600_000)
+    free = Word2Vec(**PARAMS, workers=2, cluster="ray").fit(path)
+    tight = Word2Vec(**PARAMS, workers=2, cluster="ray", max_memory=2 << 20).fit(path)
+    assert _same(free, tight)

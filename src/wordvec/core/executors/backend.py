@@ -123,6 +123,7 @@ class Ray(Threads):
                 p["unicode_errors"],
                 p["max_sentence_length"],
                 address=self.address,
+                memory=(p["max_memory"], p["work_dir"]),
             )
         else:
             bounds, _, counts, self.shards = cluster_input.encode_on_actors(
@@ -132,6 +133,7 @@ class Ray(Threads):
                 p["unicode_errors"],
                 p["max_sentence_length"],
                 address=self.address,
+                memory=(p["max_memory"], p["work_dir"]),
             )
         no_tokens = (np.zeros(0, np.uint16), np.zeros(0, np.int32))
         return RemoteInput(vocab, EncodedCorpus(*no_tokens, bounds, counts["raw_tokens"]), counts)

@@ -104,6 +104,7 @@ class ShardedCorpus:
     num_cpus: float = 1.0
     block_bytes: int = BLOCK_BYTES
     crcs: list[int] = field(default_factory=list)
+    memory: tuple = (None, None)  # (max_memory, work_dir) on each actor's machine
 
     def respawn(self, r: int):
         """A new actor in place of actor ``r``, its shard read and encoded again."""
@@ -127,7 +128,7 @@ class ShardedCorpus:
         _get(
             ray,
             [
-                a.scan.remote(self.pieces[r], self.block_bytes)
+                a.scan.remote(self.pieces[r], self.block_bytes, self.memory)
                 for a, r in zip(actors, ranks, strict=True)
             ],
         )
@@ -161,6 +162,7 @@ def build_vocab_on_actors(
     address: str | None = "ray",
     num_cpus: float = 1.0,
     block_bytes: int = BLOCK_BYTES,
+    memory: tuple = (None, None),
 ) -> tuple[Vocab, np.ndarray, np.ndarray, dict[str, Any], ShardedCorpus]:
     """Count the vocabulary on ``actors`` Ray actors and leave the encoded corpus on them.
 
@@ -168,7 +170,8 @@ def build_vocab_on_actors(
     single-machine scan's); int64[S + 1] sentence bounds of the shards laid end to end;
     int64[actors + 1] shard starts (span ``r`` is shard ``r``: pass them to the ``Schedule``);
     ``report``: raw_tokens, vocab_tokens, sentences, sentences_split, seconds_vocab; and the
-    ``ShardedCorpus`` handle for ``RayExecutor(shards=...)``.
+    ``ShardedCorpus`` handle for ``RayExecutor(shards=...)``. ``memory``: the run's
+    (max_memory, work_dir), which each actor applies on its machine.
     """
     choose = (min_count, max_final_vocab)
     return _shard(
@@ -181,6 +184,7 @@ def build_vocab_on_actors(
         address,
         num_cpus,
         block_bytes,
+        memory,
     )
 
 
@@ -193,6 +197,7 @@ def encode_on_actors(
     address: str | None = "ray",
     num_cpus: float = 1.0,
     block_bytes: int = BLOCK_BYTES,
+    memory: tuple = (None, None),
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], ShardedCorpus]:
     """Encode the corpus on the actors with a known vocabulary ``words`` (resuming a run):
     ``(bounds, spans, report, shards)`` as ``build_vocab_on_actors`` gives them."""
@@ -206,6 +211,7 @@ def encode_on_actors(
         address,
         num_cpus,
         block_bytes,
+        memory,
     )
     return bounds, spans, report, handle
 
@@ -220,6 +226,7 @@ def _shard(
     address,
     num_cpus,
     block_bytes,
+    memory,
 ):
     from wordvec.core.executors.ray_cluster import (  # without Ray: its one-line ImportError
         connect,
@@ -234,7 +241,8 @@ def _shard(
     vocab = None
     try:
         summaries = _get(
-            ray, [a.scan.remote(p, block_bytes) for a, p in zip(handles, pieces, strict=True)]
+            ray,
+            [a.scan.remote(p, block_bytes, memory) for a, p in zip(handles, pieces, strict=True)],
         )
         if words is None:
             vocab = merge_vocab(summaries, *choose, unicode_errors)
@@ -275,6 +283,7 @@ def _shard(
         num_cpus,
         block_bytes,
         crcs,
+        memory,
     )
     return vocab, bounds, spans, report, handle
 

@@ -44,10 +44,10 @@ class Replica:
         self.__init__(rank)
 
     # input (cluster_input.py): read and count this actor's pieces, then encode them
-    def scan(self, pieces: list, block_bytes: int) -> dict[str, Any]:
+    def scan(self, pieces: list, block_bytes: int, memory=(None, None)) -> dict[str, Any]:
         from wordvec.core.executors.shards import Shard
 
-        self.shard = Shard.scan(pieces, block_bytes)
+        self.shard = Shard.scan(pieces, block_bytes, memory)
         return self.shard.summary()
 
     def encode(self, words: list[str], unicode_errors: str, max_sentence_length: int):
@@ -211,6 +211,8 @@ class Replica:
                 os._exit(1)
             local = job._replace(s0=job.s0 - self.offset, s1=job.s1 - self.offset)
             self.objective(local, weights, self.touched, stats[i])
+            if self.shard is not None:  # a shard on disk: the job's pages go back to the OS
+                self.shard.release(local.s0, local.s1)
         return stats, time.perf_counter() - t0
 
     def _touched_rows(self, ranges):

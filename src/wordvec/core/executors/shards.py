@@ -181,9 +181,12 @@ class Shard:
     crc: int = 0
 
     @classmethod
-    def scan(cls, pieces: Sequence[Piece], block_bytes: int = BLOCK_BYTES) -> Shard:
-        """Read and count ``pieces`` (``wordvec.corpus.reader.scan_corpus`` over a local copy)."""
-        from wordvec.corpus.reader import scan_corpus
+    def scan(cls, pieces: Sequence[Piece], block_bytes: int = BLOCK_BYTES, memory=(None, None)):
+        """Read and count ``pieces`` (``wordvec.corpus.reader.scan_corpus`` over a local copy).
+        ``memory``: the run's (max_memory, work_dir), applied on this machine: ids that do not
+        fit go to a file there, as on one machine."""
+        from wordvec.core.memory import budget
+        from wordvec.corpus.reader import Spill, scan_corpus
 
         with tempfile.TemporaryDirectory(prefix="wordvec-shard-") as tmp:
             path = Path(tmp) / "shard.txt"
@@ -191,13 +194,21 @@ class Shard:
                 n = copy_pieces(pieces, out, block_bytes)
             if n == 0:
                 return cls(None)
+            spill = Spill(budget(memory[0]) // 2, memory[1])
             try:
-                scan = scan_corpus(path, block_bytes=block_bytes, workers=1)
+                scan = scan_corpus(path, block_bytes=block_bytes, workers=1, spill=spill)
             except CorpusError as e:
                 if str(e).startswith("corpus is empty"):
                     return cls(None)
                 raise CorpusError(str(e).replace(str(path), "a shard of the corpus")) from None
+            finally:
+                spill.close()
         return cls(scan)
+
+    def release(self, s0: int, s1: int) -> None:
+        """Done with sentences ``s0 .. s1 - 1`` for now (``EncodedCorpus.release``)."""
+        e = self.encoded
+        e.release(int(e.bounds[s0]), int(e.bounds[s1]))
 
     def summary(self) -> dict[str, Any]:
         """The counts the driver merges: words in first-seen order."""
