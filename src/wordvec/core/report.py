@@ -35,6 +35,13 @@ class TrainingReport:
     seconds_train: float = 0.0
     epochs: list[EpochStats] = field(default_factory=list)
 
+    def went_to_disk(self, what: str, nbytes: int, work) -> None:
+        """Say that ``what`` (``nbytes``) lives in a file of ``work`` (a ``WorkDir``)."""
+        self.disk = (
+            f"{what} {nbytes / 2**20:,.1f} MB ({work.written / 2**20:,.1f} MB written) "
+            f"in {work.parent}"
+        )
+
     @property
     def tokens_dropped_by_subsampling(self) -> int:
         return sum(self.vocab_tokens - e.words_kept for e in self.epochs)

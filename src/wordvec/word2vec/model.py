@@ -246,7 +246,7 @@ class Word2Vec:
         trim_heap()  # before the weights: the scan's freed tables must not add to the peak
         self._check_memory(len(words if vocab is None else vocab), spill)
         if self.corpus_.on_disk:
-            self.report_.disk = f"corpus {self.corpus_.n_tokens * 2 / 2**20:,.1f} MB"
+            self.report_.went_to_disk("corpus", 2 * self.corpus_.n_tokens, spill.work)
         self.report_.seconds_vocab = time.perf_counter() - t0
         return vocab, old_row
 
