@@ -178,8 +178,9 @@ def same_bits(out: Path, a: str, b: str) -> bool:
 
 def table(rows: list[dict], s: dict) -> str:
     head = (
-        "| case | entries | parts/round | budget MB | baseline MB | peak MB | peak - baseline MB "
-        "| layout s | epoch s | 15 epochs s (projected) | written MB | read MB | write s | loss |"
+        "| case | entries | parts/round | budget MiB | baseline MiB | peak MiB "
+        "| peak - baseline MiB | layout s | epoch s | 15 epochs s (projected) | written MiB "
+        "| read MiB | write s | loss |"
     )
     lines = [head, "|" + "---|" * 14]
     for r in rows:
@@ -276,7 +277,7 @@ def main(argv: list[str]) -> int:
         f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {cpu}, "
         f"{os.cpu_count()} CPUs, load average at the end {load}\n\n"
         f"matrix: {len(meta['words']):,} words, {meta['nnz']:,} non-zeros, counted in "
-        f"{meta['seconds']:.1f} s (peak {meta['peak'] / MiB:,.0f} MB); settings: {json.dumps(s)}"
+        f"{meta['seconds']:.1f} s (peak {meta['peak'] / MiB:,.0f} MiB); settings: {json.dumps(s)}"
         "\n\n" + report + "\n" + "\n".join(notes) + "\n"
     )
     print(text)
