@@ -57,7 +57,7 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-from wordvec.core.memory import budget
+from wordvec.core.memory import budget, scan_word_limit
 from wordvec.core.report import CountProgress
 from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
@@ -170,7 +170,9 @@ def dense_layout(counts_len: int, entries: int) -> tuple[np.ndarray, np.ndarray]
 
 def read_corpus(corpus, p: dict, progress: ReadProgress | None = None):
     """Scan and encode a corpus with the shared parameters: (Vocab, EncodedCorpus)."""
-    scan = scan_corpus(corpus, p["max_vocab_size"], progress, workers=p["workers"])
+    limit = p["max_vocab_size"] or scan_word_limit(budget(p.get("max_memory")))
+    halve = p["max_vocab_size"] is None  # a budget's limit: pruned to half (as Word2Vec)
+    scan = scan_corpus(corpus, limit, progress, workers=p["workers"], halve=halve)
     vocab, enc = build_vocab(scan, p["min_count"], p["max_final_vocab"], p["unicode_errors"])
     del scan
     if len(vocab) < 2:
