@@ -105,14 +105,8 @@ def main(argv: list[str]) -> int:
         rows.append((name, res))
     from wordvec.core.memory import SCAN_WORD_BYTES, scan_word_limit
 
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in open("/proc/cpuinfo")
-            if ln.startswith("model name")
-        ),
-        "?",
-    )
+    with open("/proc/cpuinfo") as f:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?")
     lines = [
         f"Vocabulary scan (`Word2Vec.build_vocab`, min_count 5, 2 workers) of a synthetic corpus: "
         f"{a.distinct:,} distinct strings once each + {a.distinct:,} Zipf tokens over {COMMON:,} "
@@ -121,12 +115,14 @@ def main(argv: list[str]) -> int:
         f"max_memory the scan keeps at most {scan_word_limit(a.max_memory_mb * MiB):,} words "
         f"(a quarter of the budget at {SCAN_WORD_BYTES} B a word).",
         "",
-        "| case | seconds | peak MB | baseline MB | peak - baseline MB | words pruned | vocabulary | corpus |",
+        "| case | seconds | peak MB | baseline MB | peak - baseline MB | words pruned | vocabulary "
+        "| corpus |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows:
         lines.append(
-            f"| {name} | {r['seconds']:.1f} | {r['peak'] / MiB:,.0f} | {r['baseline'] / MiB:,.0f} | "
+            f"| {name} | {r['seconds']:.1f} | {r['peak'] / MiB:,.0f} | "
+            f"{r['baseline'] / MiB:,.0f} | "
             f"{(r['peak'] - r['baseline']) / MiB:,.0f} | {r['pruned']:,} | {r['vocab']:,} | "
             f"{r['disk'] or 'in memory'} |"
         )

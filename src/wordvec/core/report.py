@@ -38,7 +38,7 @@ class TrainingReport:
     def went_to_disk(self, what: str, nbytes: int, work) -> None:
         """Say that ``what`` (``nbytes``) lives in a file of ``work`` (a ``WorkDir``)."""
         self.disk = (
-            f"{what} {nbytes / 2**20:,.1f} MB ({work.written / 2**20:,.1f} MB written) "
+            f"{what} {nbytes / 2**20:,.1f} MB ({work.reserved / 2**20:,.1f} MB of files made) "
             f"in {work.parent}"
         )
 

@@ -115,7 +115,7 @@ class WorkDir:
                 f"cannot make a folder in work_dir {self.parent}: {e.strerror}"
             ) from None
         self.path = self.parent / name
-        self.written = 0  # bytes of the files made here so far
+        self.reserved = 0  # bytes of the files made here so far (their blocks allocated)
 
     def __enter__(self) -> WorkDir:
         return self
@@ -144,7 +144,7 @@ class WorkDir:
             os.close(fd)
             path.unlink(missing_ok=True)
             raise self.full(e, nbytes) from None
-        self.written += nbytes
+        self.reserved += nbytes
         return fd
 
     def array(self, name: str, n: int, dtype) -> tuple[np.ndarray, mmap.mmap]:
@@ -214,7 +214,7 @@ class FileArray:
             allocate_range(self.fd, self.n * self.dtype.itemsize, nbytes)
         except OSError as e:
             raise self.work.full(e, nbytes - self.n * self.dtype.itemsize) from None
-        self.work.written += nbytes - self.n * self.dtype.itemsize
+        self.work.reserved += nbytes - self.n * self.dtype.itemsize
         self.n = n
         self._map(mmap.ACCESS_WRITE)
         return self.array
