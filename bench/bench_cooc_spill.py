@@ -104,8 +104,9 @@ def main() -> None:
         print(f"# done {b}: {json.dumps(r)}", file=sys.stderr)
     ref = rows[0][2]
     print(
-        "| max_memory | baseline MiB | peak MiB | peak - baseline MiB | bound MiB | fit s | count s "
-        "| spilled runs | written MiB | read MiB | write s | merge s | matrix | nnz | digest | same |"
+        "| max_memory | baseline MiB | peak MiB | peak - baseline MiB | bound MiB | fit s "
+        "| count s | spilled runs | written MiB | read MiB | write s | merge s | matrix | nnz "
+        "| digest | same |"
     )
     print("|---" * 16 + "|")
     for b, budget, r in rows:
@@ -123,8 +124,8 @@ def main() -> None:
         return
     print()
     print(
-        "| matrix from | ppmi_matrix peak MiB | PPMI.fit peak MiB | above MiB | PPMI nnz | PPMI.fit s "
-        "| vectors digest | same |"
+        "| matrix from | ppmi_matrix peak MiB | PPMI.fit peak MiB | above MiB | PPMI nnz "
+        "| PPMI.fit s | vectors digest | same |"
     )
     print("|---" * 8 + "|")
     for b, budget, r in rows:
