@@ -9,11 +9,12 @@ is never copied whole. One pass counts the non-zeros of each block and checks th
 (``count_entries``); ``plan_parts`` then decides:
 
 - ``MemoryEntries``: every entry in four arrays (one more pass fills them), as before issue #24;
-- ``DiskEntries``: a round (16 blocks of disjoint rows) or a part of one (``parts_per_round``
-  of 1, 2, 4, 8 or 16) at a time: one pass over the matrix gathers the part's entries, each
-  block is shuffled, and the part is written to a file whose name is unlinked as soon as it is
-  made (nothing is left on disk whatever happens to the process, ``kill -9`` included); training
-  then reads each part through a read-only shared mapping whose pages go back after the part.
+- ``DiskEntries``: parts of a round (16 blocks of disjoint rows; ``parts_per_round`` of 1, 2,
+  4, 8 or 16, the fewest whose largest part fits): each pass over the matrix gathers as many
+  parts as the budget holds, shuffles each block and writes the parts to a file whose name is
+  unlinked as soon as it is made (nothing is left on disk whatever happens to the process,
+  ``kill -9`` included); training then reads a part at a time through a read-only shared
+  mapping whose pages go back after the part.
 
 Both lay out the same blocks in the same order (a block's shuffle is seeded by the seed and the
 block alone), so the deterministic mode gives the same bits either way. Hogwild in memory is one
