@@ -63,7 +63,7 @@ def test_disk_gives_the_in_memory_bits(cooc, workers, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("parts", "budget", "passes"), [(1, TINY, 16), (16, 4 * TINY, 1)])
+@pytest.mark.parametrize(("parts", "budget", "passes"), [(1, TINY, 16), (16, 16 * TINY, 1)])
 def test_any_number_of_parts_and_a_matrix_on_files(
     cooc, parts, budget, passes, tmp_path, monkeypatch
 ):
@@ -178,3 +178,59 @@ def test_a_missing_or_read_only_work_dir_is_refused_before_training(cooc, tmp_pa
     with pytest.raises(WorkDirError, match="not writable"):
         GloVe(**PARAMS, max_memory=TINY, work_dir=tmp_path).fit(cooc, callbacks=[cb])
     assert not cb.began
+
+
+BOUND = r"""
+import json, sys
+import numpy as np, scipy.sparse as sp
+from wordvec.count.cooccurrence import Cooccurrence
+from wordvec.count.glove import GloVe
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(x.split()[1]) * 1024 for x in f if x.startswith(key + ":"))
+
+def on_files(m, folder):
+    a = {}
+    for name in ("data", "indices", "indptr"):
+        getattr(m, name).tofile(f"{folder}/{name}")
+        a[name] = np.memmap(f"{folder}/{name}", dtype=getattr(m, name).dtype, mode="r")
+    c = Cooccurrence()
+    c.words_, c.counts_ = [f"w{i}" for i in range(m.shape[0])], np.ones(m.shape[0], np.int64)
+    c.matrix_ = sp.csr_matrix((a["data"], a["indices"], a["indptr"]), m.shape)
+    return c
+
+def matrix(v, per_row, seed):  # per_row distinct sorted columns a row, values in [0.1, 1.1)
+    cols = (np.arange(v)[:, None] * 7919 + np.arange(per_row)[None, :] * 197) % v
+    data = np.random.default_rng(seed).random(v * per_row, np.float32) + np.float32(0.1)
+    indptr = np.arange(0, v * per_row + 1, per_row, dtype=np.int64)
+    return sp.csr_matrix((data, np.sort(cols, axis=1).ravel().astype(np.int32), indptr), (v, v))
+
+folder, budget = sys.argv[1], int(sys.argv[2])
+for mem in (None, 10 << 20):  # every kernel loaded before the baseline (in memory, on disk)
+    GloVe(vector_size=8, epochs=1, max_memory=mem, work_dir=folder).fit(
+        on_files(matrix(2000, 100, 1), folder)
+    )
+big = on_files(matrix(10000, 200, 0), folder)  # 2M non-zeros: 32 MB of entries
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+base = status("VmRSS")
+m = GloVe(vector_size=8, epochs=2, max_memory=budget, work_dir=folder).fit(big)
+print(json.dumps({"above": status("VmHWM") - base, "where": m.spill_["where"]}))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's VmHWM")
+def test_the_budget_holds_in_a_process_of_its_own(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    budget = 16 << 20  # 2M non-zeros: 32 MB of entries in memory
+    out = subprocess.run(
+        [sys.executable, "-c", BOUND, str(tmp_path), str(budget)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["where"] == "disk"
+    assert got["above"] <= budget, got

@@ -29,12 +29,13 @@ free now). W, C, the biases, their AdaGrad sums (4 x V x (d + 1) float32) and th
 stay in memory; a budget that cannot hold them is refused in one line before counting. The
 entries (16 bytes a non-zero) stay in memory when the rest of the budget holds them; otherwise
 they go to a file in ``work_dir`` (default: the temporary folder), laid out a round at a time
-(or a half, quarter... of one) and read back through a mapping a part at a time
+(or a half, quarter... of one) and read back a part at a time into one buffer
 (``wordvec.count.glove_entries``): the deterministic mode gives the same bits either way;
 Hogwild on disk trains the stratified parts, each split among the workers (the in-memory Hogwild
 shuffles all entries as one). The matrix is read a chunk of rows at a time and never copied
 whole (it may be the counting's read-only mapped files). ``spill_`` says where the entries went
-and what it cost (``bytes_written``, ``bytes_read``, ``write_seconds``, ``parts_per_round``...);
+and what it cost (``bytes_written``, ``bytes_read``, ``write_seconds``, ``read_seconds``,
+``parts_per_round``...);
 ``seconds_`` times the counting, the layout and the training.
 """
 
@@ -73,6 +74,7 @@ from wordvec.count.glove_entries import (
     as_csr,
     chunk_size,
     count_entries,
+    matrix_slop,
     plan_parts,
 )
 from wordvec.formats.native import GLOVE_KIND
@@ -190,7 +192,7 @@ class GloVe:
         finally:
             entries = getattr(self, "_entries", None)
             if entries is not None and entries.where == "disk":
-                entries.close()  # the file has no name: its blocks go with the mapping
+                entries.close()  # the file has no name: its blocks go with its descriptor
                 self._entries = None
         self.seconds_ = {"count": t1 - t0, "layout": t2 - t1, "train": time.perf_counter() - t2}
         return self
@@ -228,7 +230,8 @@ class GloVe:
         m = as_csr(matrix)
         del matrix
         counts_b = count_entries(m, chunk, stats)
-        k = plan_parts(counts_b, room, chunk)
+        slop = matrix_slop(m)
+        k = plan_parts(counts_b, room, chunk, slop)
         stats.update(entries_bytes=int(counts_b.sum()) * ENTRY_BYTES, parts_per_round=k)
         x_max, alpha = float(self.x_max), float(self.alpha)
         self._entries = None
@@ -239,7 +242,7 @@ class GloVe:
             self._rows, self._cols = e.entries.rows, e.entries.cols
             self._logx, self._fx = e.entries.logx, e.entries.fx
         else:
-            layout_room = room - chunk * CHUNK_ITEM_BYTES
+            layout_room = room - chunk * CHUNK_ITEM_BYTES - slop
             e = DiskEntries(
                 m, counts_b, k, x_max, alpha, self.seed, chunk, layout_room, self.work_dir, stats
             )

@@ -13,8 +13,10 @@ is never copied whole. One pass counts the non-zeros of each block and checks th
   4, 8 or 16, the fewest whose largest part fits): each pass over the matrix gathers as many
   parts as the budget holds, shuffles each block and writes the parts to a file whose name is
   unlinked as soon as it is made (nothing is left on disk whatever happens to the process,
-  ``kill -9`` included); training then reads a part at a time through a read-only shared
-  mapping whose pages go back after the part.
+  ``kill -9`` included); training then reads a part at a time (``os.preadv``) into one buffer
+  of the largest part's size, the next part read ahead by the OS (``posix_fadvise``) while
+  one trains. Not a mapping of the file: a fault in a file mapping maps the whole large folio
+  around it (``MAP_SLOP``), so the pages resident would not be the ones asked for.
 
 Both lay out the same blocks in the same order (a block's shuffle is seeded by the seed and the
 block alone), so the deterministic mode gives the same bits either way. Hogwild in memory is one
@@ -26,7 +28,6 @@ largest block is refused (one line) rather than overrun.
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import time
@@ -46,6 +47,11 @@ PART_CHOICES = (1, 2, 4, 8, 16)  # parts a round may be cut into on disk
 # times the passes it gives)
 CHUNK_MIN, CHUNK_MAX = 1 << 12, 1 << 20
 CHUNK_ITEM_BYTES = 12  # a chunk's non-zero: column and value read, a float32 copy at worst
+# a fault in a file mapping may map the whole large folio of the page cache around the page
+# asked for (measured: 2 MiB at a time on this Linux, for files written with write()); those
+# pages stay resident until dropped, so a chunk's drop reaches this far back, and a pass over a
+# mapped matrix counts this much on each side of its chunk
+MAP_SLOP = 2 << 20
 TYPES = (np.int32, np.int32, np.float32, np.float32)  # an entry's fields, in the file's order
 WHAT = "GloVe's shuffled co-occurrences"
 
@@ -88,9 +94,9 @@ def file_mapping(arr: np.ndarray) -> tuple[mmap.mmap, int] | None:
 
 
 def _drop(buf: mmap.mmap, start: int, end: int) -> None:
-    """Hand back the pages of bytes ``start:end`` of a shared mapping, rounded outwards (what is
-    read again comes from the file)."""
-    lo = start // mmap.PAGESIZE * mmap.PAGESIZE
+    """Hand back the pages of bytes ``start:end`` of a shared mapping, rounded outwards, and
+    ``MAP_SLOP`` before them (what is read again comes from the file)."""
+    lo = max(start - MAP_SLOP, 0) // mmap.PAGESIZE * mmap.PAGESIZE
     hi = min(-(-end // mmap.PAGESIZE) * mmap.PAGESIZE, len(buf))
     release(buf, lo, hi)
 
@@ -149,6 +155,16 @@ def read_chunks(matrix, chunk_nnz: int, stats: dict) -> Iterator:
             if found is not None:
                 _drop(found[0], found[1] + p0 * size, found[1] + p1 * size)
         a = b
+    for found, size in zip(maps, sizes, strict=True):
+        if found is not None:  # what faults around the last chunks mapped
+            _drop(found[0], found[1], found[1] + int(indptr[-1]) * size)
+
+
+def matrix_slop(matrix) -> int:
+    """Bytes a pass over ``matrix`` may hold beyond its chunk: ``MAP_SLOP`` on each side of the
+    chunk in each of its two arrays when they are file mappings, else 0."""
+    mapped = any(file_mapping(a) is not None for a in (matrix.indices, matrix.data))
+    return 4 * MAP_SLOP if mapped else 0
 
 
 def count_entries(matrix, chunk_nnz: int, stats: dict) -> np.ndarray:
@@ -163,11 +179,11 @@ def count_entries(matrix, chunk_nnz: int, stats: dict) -> np.ndarray:
     return counts
 
 
-def plan_parts(counts: np.ndarray, room: int, chunk_nnz: int) -> int:
-    """0 when every entry fits in ``room`` bytes (with a chunk of the matrix being read), else
-    the fewest parts a round is cut into on disk for a part to fit; ValueError when even one
-    block does not."""
-    extra = chunk_nnz * CHUNK_ITEM_BYTES
+def plan_parts(counts: np.ndarray, room: int, chunk_nnz: int, slop: int = 0) -> int:
+    """0 when every entry fits in ``room`` bytes (with a chunk of the matrix being read and
+    ``slop``: ``matrix_slop``), else the fewest parts a round is cut into on disk for a part to
+    fit; ValueError when even one block does not."""
+    extra = chunk_nnz * CHUNK_ITEM_BYTES + slop
     if int(counts.sum()) * ENTRY_BYTES + extra <= room:
         return 0
     rounds = counts.reshape(STRATA, STRATA)  # [round, row group]
@@ -226,7 +242,7 @@ class MemoryEntries:
 
 class DiskEntries:
     """The entries in a nameless file of a ``WorkDir`` in ``work_dir``, read a part (a round,
-    or ``1 / parts_per_round`` of one) at a time through a read-only mapping; laid out by passes
+    or ``1 / parts_per_round`` of one) at a time into one buffer; laid out by passes
     over the matrix that each gather as many parts as ``room`` bytes hold (with the chunk of the
     matrix being read: ``chunk_nnz``). In the file, each part is its ``rows``, ``cols``,
     ``logx`` and ``fx`` one after the other."""
@@ -241,18 +257,21 @@ class DiskEntries:
         self.parts = [(b, b + w) for b in range(0, STRATA * STRATA, w)]
         self.n = n = int(self.starts[-1])
         self.stats = stats
-        stats.update(write_seconds=0.0, bytes_read=0)
-        self.buf: mmap.mmap | None = None
+        stats.update(write_seconds=0.0, bytes_read=0, read_seconds=0.0)
+        self.fd = -1
         nbytes = n * ENTRY_BYTES
         t0 = time.perf_counter()
         with WorkDir(work_dir, nbytes, WHAT) as wd:
             fd = wd.reserve("entries", nbytes)
             try:
-                wd.file("entries").unlink()  # nameless: its blocks go with the last mapping
+                wd.file("entries").unlink()  # nameless: its blocks go when fd closes
                 self._write(wd, fd, matrix, x_max, alpha, seed, chunk_nnz, room)
-                self.buf = mmap.mmap(fd, nbytes, access=mmap.ACCESS_READ)
-            finally:
+            except BaseException:
                 os.close(fd)
+                raise
+        self.fd = fd
+        most = max(b - a for a, b in map(self._span, range(len(self.parts))))
+        self.store, self.buf = anon_array(4 * most, np.int32)  # the part being trained
         stats["bytes_written"] = nbytes
         stats["layout_seconds"] = time.perf_counter() - t0
 
@@ -304,33 +323,39 @@ class DiskEntries:
         return int(self.starts[b0]), int(self.starts[b1])
 
     def view(self, p: int):
-        """(Entries of part ``p``, read-only views of the mapping, and the global position of
-        its first entry)."""
+        """(Entries of part ``p``, read from the file into this object's buffer, and the global
+        position of its first entry). The buffer is reused: one part at a time."""
         a, b = self._span(p)
         m, off = b - a, a * ENTRY_BYTES
+        t0 = time.perf_counter()
+        view = memoryview(self.store[: 4 * m]).cast("B")
+        while view:  # the part's rows, cols, logx, fx are contiguous in the file, as here
+            got = os.preadv(self.fd, [view], off)
+            if got <= 0:
+                raise OSError(f"the file of {WHAT} ended early")
+            view, off = view[got:], off + got
+        self.stats["read_seconds"] += time.perf_counter() - t0
         self.stats["bytes_read"] += m * ENTRY_BYTES
-        arrays = [np.frombuffer(self.buf, t, m, off + q * 4 * m) for q, t in enumerate(TYPES)]
-        return _entries(*arrays), a
+        q = [self.store[k * m : (k + 1) * m] for k in range(4)]
+        return _entries(q[0], q[1], q[2].view(np.float32), q[3].view(np.float32)), a
 
     def prefetch(self, p: int) -> None:
         """Ask the OS to read part ``p`` ahead (while the current one trains)."""
         a, b = self._span(p)
-        lo = a * ENTRY_BYTES // mmap.PAGESIZE * mmap.PAGESIZE
-        if b > a and hasattr(mmap, "MADV_WILLNEED"):
-            self.buf.madvise(mmap.MADV_WILLNEED, lo, b * ENTRY_BYTES - lo)
+        if b > a and hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(
+                self.fd, a * ENTRY_BYTES, (b - a) * ENTRY_BYTES, os.POSIX_FADV_WILLNEED
+            )
 
     def done(self, p: int) -> None:
-        """Give part ``p``'s pages back (the data stays in the file)."""
-        a, b = self._span(p)
-        _drop(self.buf, a * ENTRY_BYTES, b * ENTRY_BYTES)
+        pass
 
     def close(self) -> None:
-        """Unmap the file (its blocks go back to the file system now, or when the last view
-        of it goes)."""
-        if self.buf is not None:
-            with contextlib.suppress(BufferError):  # a view is still held: it goes with it
-                self.buf.close()
-            self.buf = None
+        """Close the file (its blocks go back to the file system) and free the buffer."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+            release(self.buf, 0)
 
 
 def _pwrite_all(wd: WorkDir, fd: int, arr: np.ndarray, offset: int) -> None:
