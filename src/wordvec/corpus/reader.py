@@ -515,7 +515,7 @@ def scan_corpus(
         files = corpus_files(Path(source))
         hint = sum(p.stat().st_size for p in files if p.suffix.lower() not in OPENERS) // 2 + 1
         if spill is not None and (spill.work_dir is not None or 4 * hint > spill.at_bytes):
-            spill.need = max(spill.need, hint * 2)  # 4 bytes a token, at most a token a 2 bytes
+            spill.need = max(spill.need, hint * 4)  # 4 bytes a token, at most a token a 2 bytes
             spill.folder()  # checked now, not when the scan is half done
         cuts = None
         if (
