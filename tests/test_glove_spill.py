@@ -229,8 +229,11 @@ def test_the_budget_holds_in_a_process_of_its_own(tmp_path):
     budget = 16 << 20  # 2M non-zeros: 32 MB of entries in memory
     out = subprocess.run(
         [sys.executable, "-c", BOUND, str(tmp_path), str(budget)],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["where"] == "disk"
     assert got["above"] <= budget, got
