@@ -1,0 +1,113 @@
+"""Skip-gram hierarchical softmax, one source tree against another: quality and time (issue #23).
+
+    git worktree add /tmp/before HEAD~1      # or any copy of the source to compare against
+    python bench/sg_hs_block.py --tree before=/tmp/before/src --tree block=src \\
+        --bytes 25000000 --epochs 3 --seeds 1,2 --modes det,hogwild
+
+Each run is a fresh process that imports ``wordvec`` from its tree's ``src`` (``PYTHONPATH``)
+and trains ``Word2Vec(sg=1, hs=1, negative=0, vector_size=100, window=5, min_count=5,
+sample=1e-4, alpha=0.025, workers=2)`` on the first ``--bytes`` of the corpus (cut on whitespace,
+kept in bench/.cache), then scores it as bench/compare.py does: 3CosAdd analogies over the 30,000
+most frequent words, case-insensitive, and WordSim-353's Spearman. The trees take turns run by
+run, so machine noise falls on each alike. Prints one row a run, then the medians per tree and
+mode. The time is ``fit``'s wall time (vocabulary + training) inside the process: use it to see
+that nothing is badly off, and a whole-process benchmark for a speed claim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from compare import CACHE, DATA, _blocks  # noqa: E402 (bench/ is not a package)
+
+RUN = """
+import json, sys, time
+from wordvec import Word2Vec
+from wordvec.vectors import evaluate
+spec = json.loads(sys.argv[1])
+t0 = time.perf_counter()
+m = Word2Vec(sg=1, hs=1, negative=0, vector_size=100, window=5, min_count=5, sample=1e-4,
+             alpha=0.025, workers=spec["workers"], epochs=spec["epochs"], seed=spec["seed"],
+             deterministic=spec["deterministic"])
+m.fit(spec["corpus"])
+seconds = time.perf_counter() - t0
+a = evaluate.evaluate_analogies(m.wv, spec["questions"], restrict_vocab=30000,
+                                method="3cosadd", case_insensitive=True)
+w = evaluate.evaluate_word_pairs(m.wv, spec["wordsim"])
+print(json.dumps({"seconds": seconds, "analogy": 100 * a.accuracy, "ws353": w.spearman,
+                  "file": __import__("wordvec").__file__}))
+"""
+
+
+def corpus_slice(src: Path, size: int) -> Path:
+    """The first ``size`` bytes of ``src``, cut on whitespace, made once in bench/.cache."""
+    CACHE.mkdir(exist_ok=True)
+    out = CACHE / f"{src.stem}-{size}.txt"
+    if not out.exists():
+        with open(out, "wb") as f:
+            for block in _blocks(src, size):
+                f.write(block)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DATA / "wiki100m.txt")
+    ap.add_argument("--tree", action="append", required=True, help="NAME=PATH of a src folder")
+    ap.add_argument("--bytes", type=int, default=25_000_000)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seeds", default="1,2")
+    ap.add_argument("--modes", default="det,hogwild")
+    args = ap.parse_args(argv)
+    trees = dict(t.split("=", 1) for t in args.tree)
+    corpus = corpus_slice(args.corpus, args.bytes)
+    print("| mode | seed | tree | seconds | analogy % | WS353 |\n|---|---|---|---|---|---|")
+    got: dict = {}
+    for mode in args.modes.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            for name, src in trees.items():
+                spec = dict(
+                    corpus=str(corpus),
+                    questions=str(args.corpus.parent / "questions-words.txt"),
+                    wordsim=str(args.corpus.parent / "wordsim353.tsv"),
+                    workers=args.workers,
+                    epochs=args.epochs,
+                    seed=seed,
+                    deterministic=mode == "det",
+                )
+                env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
+                out = subprocess.run(
+                    [sys.executable, "-c", RUN, json.dumps(spec)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                got.setdefault((mode, name), []).append(r)
+                print(
+                    f"| {mode} | {seed} | {name} | {r['seconds']:.1f} | {r['analogy']:.2f} "
+                    f"| {r['ws353']:.3f} |",
+                    flush=True,
+                )
+    print("\n| mode | tree | runs | seconds | analogy % | WS353 |\n|---|---|---|---|---|---|")
+    for (mode, name), rs in got.items():
+        med = {k: statistics.median(r[k] for r in rs) for k in ("seconds", "analogy", "ws353")}
+        print(
+            f"| {mode} | {name} | {len(rs)} | {med['seconds']:.1f} | {med['analogy']:.2f} "
+            f"| {med['ws353']:.3f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
