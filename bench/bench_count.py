@@ -49,6 +49,7 @@ def child(system: str, corpus: str, out: str, s: dict) -> None:
             workers=2,
             seed=1,
             deterministic=not s["hogwild"],
+            max_memory=s.get("max_memory"),
         ).fit(corpus)
         extra = {"loss": model.loss_history_[-1], "parts": model.seconds_}
     elif system == "ppmi-svd":
@@ -267,6 +268,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--ppmi-size", type=int, default=100)
     ap.add_argument("--ref-memory", type=float, default=2.0, help="GiB for cooccur/shuffle")
     ap.add_argument("--hogwild", action="store_true", help="wordvec GloVe's Hogwild mode")
+    ap.add_argument("--max-memory-mb", type=int, help="wordvec GloVe's max_memory (MiB)")
     ap.add_argument("--quick", action="store_true", help=f"first {QUICK_BYTES:,} bytes only")
     ap.add_argument("--workdir", default=None, help="scratch folder (default: a temp folder)")
     ap.add_argument("--markdown", help="write the table here too")
@@ -287,6 +289,7 @@ def main(argv: list[str]) -> int:
         "ppmi_size": a.ppmi_size,
         "ref_memory": a.ref_memory,
         "hogwild": a.hogwild,
+        "max_memory": a.max_memory_mb << 20 if a.max_memory_mb else None,
     }
     systems = [x for x in a.systems.split(",") if x]
     if "glove-c" in systems and not a.glove_bin:
