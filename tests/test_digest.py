@@ -23,8 +23,7 @@ from wordvec import Word2Vec
 DIGESTS = {
     "sg-ns": "baa49f34162fba5856c7891281b46fac563952cd22c1d0f2e3d19c1d8c4f527e",
     "cbow-ns": "8b0c42b8e955c71fcc224e840c9bf4db64346bcd00f7f821b883abb6c8d75af5",
-    # re-recorded when skip-gram's hierarchical softmax went to blocks of two contexts (#23)
-    "sg-hs": "cf4a12bee0cd894fbffff87ecd5bd3dad772a9b597dbd38aee51c99b9dbb347f",
+    "sg-hs": "3e892e1fd6b81caac9de46fb75a68ad08304cc9a9b4073dc0def0b332d4c6a9f",
     "cbow-hs-ns": "8c0865a8c0648c334d0dee25236c2c8a71fb0113ae6e82ce9f236482f86402b0",
     "sg-softmax": "3d730ecd97ed733e97655c4b0dfe4841effef4a2e0dfb25db4191052263a18be",
 }

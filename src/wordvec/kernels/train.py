@@ -22,14 +22,13 @@ the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from wordvec.kernels import ESCAPE
 from wordvec.kernels.bundles import Corpus, Options, Tables, Weights  # noqa: F401 (old caches)
-from wordvec.kernels.prefetch import prefetch_row
-
-# the sha256 of kernels/prefetch.py, whose intrinsic these kernels inline
-PREFETCH_SHA256 = "c66a1f4ba41c15397d01cee57565e158c69c96b0ead846bb161fbb821f37d393"
 
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
@@ -38,6 +37,7 @@ SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
 # -log(sigmoid(x)), float64 so the loss sum keeps its precision
 NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
+LINE, PREFETCH_LINES = 64, 8  # bytes a cache line; lines of a row ``prefetch_row`` asks for
 
 
 # -- 1. what one update does ---------------------------------------------------------------------
@@ -67,18 +67,15 @@ def _add_errors(syn0, inputs, n_in, e_in):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _grads6(scores, labels, shift, alpha, g_row, weight, n):
+def _grads6(scores, labels, shift, alpha, g_row, weight):
     """Gradients (times the learning rate) of six scores (each plus its ``shift``) into
-    ``g_row``, scaled by ``weight`` (0 for a twin that must not count); the scores past the
-    first ``n`` are padding: gradient 0, no loss. Returns the summed loss, scaled the same way."""
+    ``g_row``, scaled by ``weight`` (0 for a twin that must not count); returns the summed
+    loss, scaled the same way."""
     loss = 0.0
     for k, f in enumerate(scores):
-        if k < n:
-            gk, lo = _grad_and_loss(f + shift[k], labels[k], alpha)
-            loss += lo * weight
-            g_row[k] = gk * weight
-        else:
-            g_row[k] = 0.0
+        gk, lo = _grad_and_loss(f + shift[k], labels[k], alpha)
+        loss += lo * weight
+        g_row[k] = gk * weight
     return loss
 
 
@@ -127,88 +124,66 @@ def _logistic_block(syn0, inputs, n_in, syn1, outputs, labels, shift, n_out, alp
 @njit(cache=True, nogil=True, inline="always")
 def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_in, g):
     """``_logistic_block`` for exactly six outputs (the centre word and five noise words, the
-    usual case of negative sampling): ``_logistic_tiles`` with one tile."""
-    return _logistic_tiles(
-        syn0, inputs, n_in, syn1, outputs, labels, shift, 6, alpha, e_in, g, g[0]
-    )
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _logistic_tiles(syn0, inputs, n_in, syn1, outputs, labels, shift, n_out, alpha, e_in, g, pad):
-    """``_logistic_block``, register-blocked: the outputs in tiles of six, and one pass over d
-    reads a tile's six rows side by side for two inputs at a time, so each output row is loaded
-    and stored once per pair of inputs and the twelve sums stay in registers. An odd input out
-    is paired with itself, its twin given a zero gradient and no loss; a last tile of fewer than
-    six outputs is filled with ``pad`` (float32[d], zeros; ``g[0]`` when ``n_out`` is 6: unread),
-    zero gradients for it. ``g``: float32[>= n_in + 1, >= n_out rounded up to six]. Same
-    gradients as the general block."""
+    usual case), register-blocked: one pass over d reads the six output rows side by side for
+    two inputs at a time, so each output row is loaded and stored once per pair of inputs and
+    the twelve sums stay in registers. An odd input out is paired with itself, its twin given a
+    zero gradient and no loss. Same gradients as the general block."""
     d = syn0.shape[1]
+    y0, y1, y2 = syn1[outputs[0]], syn1[outputs[1]], syn1[outputs[2]]
+    y3, y4, y5 = syn1[outputs[3]], syn1[outputs[4]], syn1[outputs[5]]
     loss = 0.0
-    for k0 in range(0, n_out, 6):
-        y0, y1, y2, y3, y4, y5 = _tile(syn1, outputs, k0, n_out, pad)
-        n, lab, sh = n_out - k0, labels[k0:], shift[k0:]
-        for j in range(0, n_in, 2):  # scores and gradients
-            twin = j + 1 < n_in  # False: the second input is the first again
-            xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if twin else j]]
-            a0 = a1 = a2 = a3 = a4 = a5 = b0 = b1 = b2 = b3 = b4 = b5 = np.float32(0.0)
-            for t in range(d):
-                u, v = xa[t], xb[t]
-                a0, b0 = a0 + u * y0[t], b0 + v * y0[t]
-                a1, b1 = a1 + u * y1[t], b1 + v * y1[t]
-                a2, b2 = a2 + u * y2[t], b2 + v * y2[t]
-                a3, b3 = a3 + u * y3[t], b3 + v * y3[t]
-                a4, b4 = a4 + u * y4[t], b4 + v * y4[t]
-                a5, b5 = a5 + u * y5[t], b5 + v * y5[t]
-            loss += _grads6((a0, a1, a2, a3, a4, a5), lab, sh, alpha, g[j, k0:], 1.0, n)
-            weight = 1.0 if twin else 0.0
-            loss += _grads6((b0, b1, b2, b3, b4, b5), lab, sh, alpha, g[j + 1, k0:], weight, n)
-    for k0 in range(0, n_out, 6):  # input errors from the old output rows, tile by tile
-        y0, y1, y2, y3, y4, y5 = _tile(syn1, outputs, k0, n_out, pad)
-        for j in range(0, n_in, 2):
-            ea, eb = e_in[j], e_in[j + 1]
-            ga, gb = g[j, k0:], g[j + 1, k0:]
-            a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
-            b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
-            if k0 == 0:
-                for t in range(d):
-                    w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
-                    ea[t] = a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5
-                    eb[t] = b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
-            else:
-                for t in range(d):
-                    w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
-                    ea[t] += a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5
-                    eb[t] += b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
-    for k0 in range(0, n_out, 6):  # output rows move (the inputs have not changed yet)
-        y0, y1, y2, y3, y4, y5 = _tile(syn1, outputs, k0, n_out, pad)
-        for j in range(0, n_in, 2):
-            xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if j + 1 < n_in else j]]
-            ga, gb = g[j, k0:], g[j + 1, k0:]
-            a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
-            b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
-            for t in range(d):
-                u, v = xa[t], xb[t]
-                y0[t] += a0 * u + b0 * v
-                y1[t] += a1 * u + b1 * v
-                y2[t] += a2 * u + b2 * v
-                y3[t] += a3 * u + b3 * v
-                y4[t] += a4 * u + b4 * v
-                y5[t] += a5 * u + b5 * v
+    for j in range(0, n_in, 2):  # scores and gradients
+        twin = j + 1 < n_in  # False: the second input is the first again
+        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if twin else j]]
+        a0 = a1 = a2 = a3 = a4 = a5 = b0 = b1 = b2 = b3 = b4 = b5 = np.float32(0.0)
+        for t in range(d):
+            u, v = xa[t], xb[t]
+            w = y0[t]
+            a0 += u * w
+            b0 += v * w
+            w = y1[t]
+            a1 += u * w
+            b1 += v * w
+            w = y2[t]
+            a2 += u * w
+            b2 += v * w
+            w = y3[t]
+            a3 += u * w
+            b3 += v * w
+            w = y4[t]
+            a4 += u * w
+            b4 += v * w
+            w = y5[t]
+            a5 += u * w
+            b5 += v * w
+        loss += _grads6((a0, a1, a2, a3, a4, a5), labels, shift, alpha, g[j], 1.0)
+        loss += _grads6(
+            (b0, b1, b2, b3, b4, b5), labels, shift, alpha, g[j + 1], 1.0 if twin else 0.0
+        )
+    for j in range(0, n_in, 2):  # input errors from the old output rows
+        ea, eb = e_in[j], e_in[j + 1]
+        ga, gb = g[j], g[j + 1]
+        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
+        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
+        for t in range(d):
+            w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
+            ea[t] = a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3 + a4 * w4 + a5 * w5
+            eb[t] = b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
+    for j in range(0, n_in, 2):  # output rows move (the inputs have not changed yet)
+        xa, xb = syn0[inputs[j]], syn0[inputs[j + 1 if j + 1 < n_in else j]]
+        ga, gb = g[j], g[j + 1]
+        a0, a1, a2, a3, a4, a5 = ga[0], ga[1], ga[2], ga[3], ga[4], ga[5]
+        b0, b1, b2, b3, b4, b5 = gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]
+        for t in range(d):
+            u, v = xa[t], xb[t]
+            y0[t] += a0 * u + b0 * v
+            y1[t] += a1 * u + b1 * v
+            y2[t] += a2 * u + b2 * v
+            y3[t] += a3 * u + b3 * v
+            y4[t] += a4 * u + b4 * v
+            y5[t] += a5 * u + b5 * v
     _add_errors(syn0, inputs, n_in, e_in)
     return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _tile(syn1, outputs, k0, n_out, pad):
-    """The six output rows of the tile from ``k0``, ``pad`` for those past ``n_out``."""
-    return (
-        syn1[outputs[k0]],
-        syn1[outputs[k0 + 1]] if k0 + 1 < n_out else pad,
-        syn1[outputs[k0 + 2]] if k0 + 2 < n_out else pad,
-        syn1[outputs[k0 + 3]] if k0 + 3 < n_out else pad,
-        syn1[outputs[k0 + 4]] if k0 + 4 < n_out else pad,
-        syn1[outputs[k0 + 5]] if k0 + 5 < n_out else pad,
-    )
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -258,12 +233,41 @@ def _softmax_step(x, syn1, target, alpha, scores, e):
     return loss
 
 
+# prefetch_row(matrix, i): start loading row i of a C-contiguous matrix (llvm.prefetch; no fault)
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i = context.cast(builder, args[1], signature.args[1], types.intp)
+        zero = context.get_constant(types.intp, 0)
+        ptr = cgutils.get_item_pointer2(
+            context,
+            builder,
+            ary.data,
+            cgutils.unpack_tuple(builder, ary.shape),
+            cgutils.unpack_tuple(builder, ary.strides),
+            "C",
+            [i, zero],
+        )
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
+        )
+        base = builder.bitcast(ptr, i8p)
+        for line in range(PREFETCH_LINES):
+            addr = builder.gep(base, [ir.Constant(ir.IntType(64), line * LINE)])
+            builder.call(fn, [addr, i32(1), i32(3), i32(1)])  # for writing, keep, data cache
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
+
+
 # -- 2. what every kernel does alike, written once -----------------------------------------------
 # (the position loop's helpers take arrays, not bundles of arrays: measured 5-10 % faster)
 AHEAD = 3  # positions between a prefetch and the use of its rows
-# skip-gram's contexts a block against one Huffman path (a whole window costs 0.8 analogy
-# points in deterministic mode): bench/results/sg-hs-block.md
-HS_BLOCK = 2
 IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
 
@@ -450,8 +454,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     bias = syn1[:, 0]  # with NCE, syn1 is float32[V, 1]: the output biases
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
     e_in = np.empty((2 * opts.window, d), np.float32)
-    g = np.empty((2 * opts.window, (outputs.shape[0] + 5) // 6 * 6), np.float32)
-    pad = np.zeros(d, np.float32)  # a short last tile's missing rows
+    g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
     for s in range(s0, s1):
         n, state, base, frac = _prepare(
             corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
@@ -478,15 +481,19 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                     )
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, m)
-            if opts.hs:  # the contexts in blocks of HS_BLOCK against the centre word's path
+            if opts.hs:
+                # one context at a time, each moving the path rows at once (as the C tool):
+                # the rows near the root are on every path, so a stale block would cost quality
                 k = _fill_path(
                     w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
                 )
-                for j in range(0, m, HS_BLOCK):
-                    n_in = min(HS_BLOCK, m - j)
-                    loss += _logistic_tiles(
-                        syn0, ctx[j:], n_in, syn1, outputs, labels, shift, k, alpha, e_in, g, pad
-                    )
+                e = e_in[0]
+                for j in range(m):
+                    x = syn0[ctx[j]]
+                    e[:] = 0.0
+                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
+                    for t in range(d):
+                        x[t] += e[t]
     _finish(rng, stats, state, loss, pairs, kept)
 
 
