@@ -193,7 +193,7 @@ class FileArray:
     """A growable array in a file that has no name: made in a ``WorkDir`` and unlinked at once,
     so nothing is left on disk whatever happens to the process (its blocks go when the last
     mapping and descriptor close). Mapped shared: ``release`` gives pages back to the OS
-    without losing what was written. ``array`` is the current view; ``grow`` and ``shrink``
+    without losing what was written. ``array`` is the current view; ``grow`` and ``freeze``
     make a new one (views taken before stay valid but see only their old length)."""
 
     def __init__(self, work: WorkDir, name: str, n: int, dtype):
