@@ -194,7 +194,8 @@ class FileArray:
     so nothing is left on disk whatever happens to the process (its blocks go when the last
     mapping and descriptor close). Mapped shared: ``release`` gives pages back to the OS
     without losing what was written. ``array`` is the current view; ``grow`` and ``freeze``
-    make a new one (views taken before stay valid but see only their old length)."""
+    make a new one (views taken before ``grow`` stay valid; after ``freeze`` cuts the file, an
+    old view must not be read past the items kept)."""
 
     def __init__(self, work: WorkDir, name: str, n: int, dtype):
         self.work, self.dtype = work, np.dtype(dtype)
