@@ -191,10 +191,20 @@ def word_bytes(word_chars: int = WORD_CHARS) -> int:
 
 def peak_rss() -> int | None:
     """This process's peak resident memory in bytes (Linux ``VmHWM``); None elsewhere."""
+    return _status_bytes("VmHWM:")
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux ``VmRSS``); 0 where it cannot be read."""
+    return _status_bytes("VmRSS:") or 0
+
+
+def _status_bytes(key: str) -> int | None:
+    """A ``kB`` line of ``/proc/self/status`` in bytes; None where it cannot be read."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass

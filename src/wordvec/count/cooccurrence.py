@@ -57,13 +57,13 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-from wordvec.core.memory import budget, scan_word_limit
+from wordvec.core.memory import budget, resident_bytes, scan_word_limit
 from wordvec.core.report import CountProgress
 from wordvec.corpus.buffers import trim_heap
 from wordvec.corpus.reader import CorpusError, ReadProgress, scan_corpus
 from wordvec.corpus.vocab import Vocab, build_vocab, keep_thresholds
 from wordvec.corpus.workdir import WorkDir, check_parent
-from wordvec.count.plan import Plan, fix_mmap_threshold, plan_count, resident_bytes
+from wordvec.count.plan import Plan, fix_mmap_threshold, plan_count
 from wordvec.count.spill import RunFiles, Spill, merge_to_csr
 from wordvec.kernels import ESCAPE
 

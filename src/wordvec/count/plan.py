@@ -82,18 +82,6 @@ def plan_count(
     return Plan(budget, held, tokens, reserve, table // 8, cap, room, merge_every)
 
 
-def resident_bytes() -> int:
-    """The process's resident set now (``VmRSS``); 0 where it cannot be read."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def fix_mmap_threshold() -> None:
     """Make glibc map blocks of ``MMAP_THRESHOLD`` bytes or more on their own (freed: back to
     the OS at once) for the rest of the process; elsewhere a no-op."""

@@ -104,6 +104,33 @@ def start_heap(blocks, heap):
     return n
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _rejoin(heap, st, blocks):
+    """Back from a refill of run ``st[NEED]`` (if any): it rejoins the heap unless it is done.
+    Returns the heap's size."""
+    n = st[HEAP_N]
+    r = st[NEED]
+    if r >= 0:
+        st[NEED] = -1
+        blocks.pos[r] = 0
+        if blocks.lens[r] > 0:
+            n = _push(heap, n, r, blocks)
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _advance(heap, n, r, blocks):
+    """Move run ``r`` (the heap's top, of ``n``) past its current entry. True when its block is
+    used up: it is then out of the heap (``n - 1`` runs) until its next block is read."""
+    blocks.pos[r] += 1
+    if blocks.pos[r] < blocks.lens[r]:
+        _sift_down(heap, n, 0, blocks)
+        return False
+    heap[0] = heap[n - 1]
+    _sift_down(heap, n - 1, 0, blocks)
+    return True
+
+
 @njit(cache=True, nogil=True)
 def merge_csr(blocks, table, out, heap, st, pend, n_words, scale):
     """Merge the runs (``Blocks``) and the dense table (``Dense``) into CSR rows (``Out``) until
@@ -112,13 +139,7 @@ def merge_csr(blocks, table, out, heap, st, pend, n_words, scale):
     width, offset, dense = table.width, table.offset, table.dense
     indices, data, indptr = out.indices, out.data, out.indptr
     cap = indices.shape[0]
-    n = st[HEAP_N]
-    r = st[NEED]
-    if r >= 0:  # back from a refill of run r: it rejoins the heap unless it is done
-        st[NEED] = -1
-        blocks.pos[r] = 0
-        if blocks.lens[r] > 0:
-            n = _push(heap, n, r, blocks)
+    n = _rejoin(heap, st, blocks)
     fill, row = st[FILL], st[ROW]
     while row < n_words:
         if st[PHASE] == 0:
@@ -149,14 +170,8 @@ def merge_csr(blocks, table, out, heap, st, pend, n_words, scale):
                 st[PEND] = key
                 pend[0] = 0.0
             pend[0] += blocks.vals[r, blocks.pos[r]]
-            blocks.pos[r] += 1
-            if blocks.pos[r] < blocks.lens[r]:
-                _sift_down(heap, n, 0, blocks)
-            else:  # its block is used up: out of the heap until it is read again
-                n -= 1
-                heap[0] = heap[n]
-                _sift_down(heap, n, 0, blocks)
-                st[FILL], st[HEAP_N], st[NEED] = fill, n, r
+            if _advance(heap, n, r, blocks):  # its block is used up: read it again
+                st[FILL], st[HEAP_N], st[NEED] = fill, n - 1, r
                 return REFILL
         if st[PEND] >= 0:
             if fill == cap:
@@ -179,13 +194,7 @@ def merge_runs(blocks, heap, st, pend, keys, vals):
     ``keys``/``vals`` (int64[o], float64[o]) filled to ``st[FILL]``. Returns ``FLUSH`` (write
     them, set ``st[FILL] = 0``), ``REFILL`` (as ``merge_csr``) or ``DONE``."""
     cap = keys.shape[0]
-    n = st[HEAP_N]
-    r = st[NEED]
-    if r >= 0:
-        st[NEED] = -1
-        blocks.pos[r] = 0
-        if blocks.lens[r] > 0:
-            n = _push(heap, n, r, blocks)
+    n = _rejoin(heap, st, blocks)
     fill = st[FILL]
     while n > 0:
         r = heap[0]
@@ -201,14 +210,8 @@ def merge_runs(blocks, heap, st, pend, keys, vals):
             st[PEND] = key
             pend[0] = 0.0
         pend[0] += blocks.vals[r, blocks.pos[r]]
-        blocks.pos[r] += 1
-        if blocks.pos[r] < blocks.lens[r]:
-            _sift_down(heap, n, 0, blocks)
-        else:
-            n -= 1
-            heap[0] = heap[n]
-            _sift_down(heap, n, 0, blocks)
-            st[FILL], st[HEAP_N], st[NEED] = fill, n, r
+        if _advance(heap, n, r, blocks):
+            st[FILL], st[HEAP_N], st[NEED] = fill, n - 1, r
             return REFILL
     if st[PEND] >= 0:
         if fill == cap:
