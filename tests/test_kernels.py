@@ -9,6 +9,7 @@ from conftest import zipf_sentences
 from wordvec import Word2Vec
 from wordvec.core.huffman import build_huffman
 from wordvec.corpus.vocab import EncodedCorpus, keep_thresholds, noise_alias, noise_log_probs
+from wordvec.kernels import softmax
 from wordvec.kernels import train as k
 from wordvec.kernels.bundles import Weights
 
@@ -70,7 +71,8 @@ def reference(
     and the sigmoid table. Skip-gram is block-wise: with negative sampling all updates of one
     centre word are computed from the weights as they were before it (Ji et al. 2016); with
     hierarchical softmax the contexts go in blocks of ``hs_block`` (1: one at a time, as the
-    C tool; None: the whole window) against the centre word's Huffman path.
+    C tool; None: the whole window) against the centre word's Huffman path. CBOW's one input,
+    the context's sum, is a block too: every output scored before any moves.
     With ``nce_shift`` (log(k P_n(w))) it is NCE: ``syn1`` holds the biases (float[V, 1]),
     each score is ``x . y_w + b_w - nce_shift[w]`` and every noise draw counts."""
     syn0, syn1neg, syn1 = (
@@ -157,16 +159,14 @@ def reference(
                     np.add.at(syn0, part, g @ y)
                     if nce_shift is not None:
                         np.add.at(bias, outs, g.sum(axis=0))
-                for q, (o, label) in enumerate(zip(outs, labels, strict=True)):
-                    if sg:
-                        break  # CBOW: the context's sum, one output at a time
-                    f = h @ out_m[o] + shift[q]
-                    loss += nll(f, label)
-                    g = alpha * (label - sig_table(f))
-                    e += g * out_m[o]
-                    out_m[o] += g * h
+                if not sg:  # CBOW: the context's sum, one input against all the outputs
+                    f = out_m[outs] @ h + shift
+                    g = alpha * (lab - np.vectorize(sig_table)(f))
+                    loss += sum(nll(v, lab[j]) for j, v in enumerate(f))
+                    e += g @ out_m[outs]
+                    np.add.at(out_m, outs, np.outer(g, h))
                     if nce_shift is not None:
-                        bias[o] += g
+                        np.add.at(bias, outs, g)
             if not sg:
                 for c in ctx:
                     syn0[c] += e
@@ -235,6 +235,7 @@ def escaped(counts, ids, syn0, syn1neg, syn1, offset=65_530):
         (1, 3, 0, 1, False, 1),
         (0, 5, 0, 1, False, 1),
         (0, 4, 0, 0, False, 1),
+        (0, 8, 1, 1, False, 0),
         (1, 5, 0, 1, True, 1),
     ],
 )
@@ -316,11 +317,12 @@ def test_kernel_matches_reference(sg, negative, hs, cbow_mean, rare, nce):
     for which, (old, new) in enumerate(zip(before, (syn0, syn1neg, syn1), strict=True)):
         changed = np.flatnonzero(np.any(old != new, axis=1))
         assert np.all(touched[which, changed] == 1)  # every updated row is flagged for a merge
-    # NCE's scores sit near -log k (about -1.6), where float32 resolves 1e-7: a score that close
-    # to an edge of the sigmoid table's buckets (seen: 2.8e-7) can fall in the next one in
-    # float32 and move a weight by alpha * 0.003 * |x| (about 2e-5); a wrong sign or a missing
-    # bias update moves weights by 1e-2
-    tol = 1e-4 if nce else 2e-6
+    # a score within float32's error of an edge of the sigmoid table's buckets can fall in the
+    # next one in float32 and move a weight by alpha * 0.003 * |x| (about 2e-5): seen for NCE's
+    # scores, which sit near -log k (about -1.6; 2.8e-7 from an edge), and for a CBOW sum's
+    # (-2.0624997 against the edge -2.0625, summed in another order); a wrong sign or a
+    # missing update moves weights by 1e-2
+    tol = 1e-4 if nce or not cbow_mean else 2e-6
     np.testing.assert_allclose(syn0, exp0, rtol=tol, atol=tol)
     np.testing.assert_allclose(syn1neg, exp1neg, rtol=tol, atol=tol)
     np.testing.assert_allclose(syn1, exp1, rtol=tol, atol=tol)
@@ -344,7 +346,7 @@ def test_softmax_kernel_matches_reference(sg):
     stats = np.zeros(3)
     corpus, tables, opts = bundles(ids, bounds, keep, None, None, window, 0, 0, sg, 1)
     dummy = np.zeros((1, syn0.shape[1]), np.float32)
-    k.KERNELS["softmax"](
+    softmax.KERNELS["softmax"](
         corpus,
         Weights(syn0, dummy, syn1),
         tables,
@@ -477,7 +479,7 @@ def test_softmax_step_is_minus_alpha_times_the_gradient():
     gu = numeric_grad(lambda: softmax_loss(x64, u64, 3), u64)
     e = np.zeros(d, np.float32)
     before = u.copy()
-    loss = k._softmax_step(x, u, 3, alpha, np.zeros(v), e)
+    loss = softmax._softmax_step(x, u, 3, alpha, np.zeros(v), e)
     np.testing.assert_allclose(e / -alpha, gx, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose((u - before) / -alpha, gu, rtol=1e-4, atol=2e-5)
     assert loss == pytest.approx(softmax_loss(x64, u64, 3), rel=1e-6)
@@ -552,7 +554,7 @@ def test_huffman_path_step_is_minus_alpha_times_the_gradient():
     gy = numeric_grad(lambda: logistic_loss(x64, y64, labels), y64)
     before = syn1.copy()
     e, g, zero = np.zeros(d, np.float32), np.zeros(n_out, np.float32), np.zeros(n_out, np.float32)
-    loss = k._logistic_vec(x, syn1, outputs, labels, zero, n_out, alpha, e, g)
+    loss = k._logistic_vec(x, syn1, outputs, labels, zero, n_out, alpha, e, g, True)
     # the tabulated sigmoid is within 3e-3 of the exact one: compare the steps with that slack
     np.testing.assert_allclose(e / -alpha, gx[0], atol=0.03)
     np.testing.assert_allclose((syn1 - before)[outputs] / -alpha, gy, atol=0.03)

@@ -67,8 +67,8 @@ def sub_reference(
     """One subword kernel call from the maths (float64): a kept token's input vector is the
     mean of its rows, composed when it enters the window and trained as a copy there; when it
     leaves, what the copy moved is added to each of its rows (fastText's undivided update).
-    Skip-gram's negative sampling is block-wise over a window (as ``kernels.train``); CBOW's
-    input is the mean of all rows of all context words (with ``cbow_mean``) or the sum of the
+    Skip-gram's negative sampling is block-wise over a window (as ``kernels.train``), and so is
+    CBOW's one input against its outputs; CBOW's input is the mean of all rows of all context words (with ``cbow_mean``) or the sum of the
     context words' vectors."""
     syn0, syn1neg, syn1 = (m.astype(np.float64) for m in (syn0, syn1neg, syn1))
     bias = syn1[:, 0]
@@ -155,15 +155,15 @@ def sub_reference(
                 hc = sum(wt * h[c] for wt, c in zip(weight, ctx, strict=True))
                 hc = hc / sum(weight) if cbow_mean else hc
                 e = np.zeros_like(hc)
-                for out_m, outs, labels, shift in blocks:
-                    for q, (o, label) in enumerate(zip(outs, labels, strict=True)):
-                        f = hc @ out_m[o] + (shift[q] if shift is not None else 0.0)
-                        loss += nll(f, label)
-                        g = alpha * (label - sig_table(f))
-                        e += g * out_m[o]
-                        out_m[o] += g * hc
-                        if nce_shift is not None and out_m is syn1neg:
-                            bias[o] += g
+                for out_m, outs, labels, shift in blocks:  # every output scored before any moves
+                    y, lab = out_m[outs], np.array(labels)
+                    f = y @ hc + (shift if shift is not None else 0.0)
+                    g = alpha * (lab - np.vectorize(sig_table)(f))
+                    loss += sum(nll(v, lab[j]) for j, v in enumerate(f))
+                    e += g @ y
+                    np.add.at(out_m, outs, np.outer(g, hc))
+                    if nce_shift is not None and out_m is syn1neg:
+                        np.add.at(bias, outs, g)
                 for c in ctx:
                     h[c] += e
         for p in range(max(0, n - window - 1), n):

@@ -23,9 +23,9 @@ N_MATRICES = 3  # syn0, syn1neg, syn1: the rows of ``touched``
 
 @dataclass
 class Objective:
-    """``kind`` picks the kernel (``kernels.train.KERNELS``, or ``kernels.subword.KERNELS``
-    when ``tables`` is a ``SubwordTables``); ``corpus``, ``tables``, ``opts`` are the bundles of
-    ``kernels.bundles``."""
+    """``kind`` picks the kernel (``kernels.train.KERNELS``, ``kernels.softmax.KERNELS`` for
+    "softmax", or ``kernels.subword.KERNELS`` when ``tables`` is a ``SubwordTables``);
+    ``corpus``, ``tables``, ``opts`` are the bundles of ``kernels.bundles``."""
 
     kind: Kind
     corpus: Any
@@ -46,6 +46,10 @@ class Objective:
             from wordvec.kernels.subword import KERNELS
 
             bundle = SubwordWeights(*weights) if len(weights) > 3 else Weights(*weights)
+        elif self.kind == "softmax":
+            from wordvec.kernels.softmax import KERNELS
+
+            bundle = Weights(*weights)
         else:
             from wordvec.kernels.train import KERNELS
 

@@ -40,7 +40,7 @@ from wordvec.kernels.train import (
 )
 
 # the sha256 of kernels/train.py, whose helpers these kernels inline
-TRAIN_SHA256 = "12aa6fdbda8041d66cc5b8edc6d181678b7989ecee44e5eaa3ffe3b9bd597833"
+TRAIN_SHA256 = "d73a0101cbfb2c8123e69ce2981dd1fa8727a53a39785c279c055eab22955948"
 
 
 def _add_row(weights, r, h):
@@ -259,7 +259,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                 for j in range(m):
                     x = hs[ctx[j]]
                     e[:] = 0.0
-                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
+                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0], True)
                     for t in range(d):
                         x[t] += e[t]
         _enter_leave(weights, tables, sent, n, n + window, window, hs, h0, touched)
@@ -312,14 +312,14 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
                 k = _fill_ns(
                     w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift, touched
                 )
-                loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0])
+                loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0], False)
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, 1)
             if opts.hs:
                 k = _fill_path(
                     w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
                 )
-                loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0])
+                loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0], True)
             for j in range(m):
                 x = hs[ctx[j]]
                 for t in range(d):

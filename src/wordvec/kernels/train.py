@@ -1,13 +1,15 @@
 """Training kernels: one call trains a range of sentences, without the GIL.
 
 Three sections, as fastText's ``Loss``/``Model``/``skipgram()`` split: (1) what one update
-does: the binary-logistic blocks that negative sampling, NCE and hierarchical softmax share, and
-the full softmax step; (2) what every kernel does alike, written once: the per-sentence
-preparation (``_prepare``: subsampling, window reductions, noise words), each position's context
-and outputs, the sums; (3) which pairs exist: ``train_sg``, ``train_cbow`` and ``train_softmax``,
-with the same arguments, found through ``KERNELS``. All in one module: Numba's on-disk cache
-does not see edits to helpers in another file. The maths (skip-gram's window blocks, NCE's scores
-and biases, a logistic output's shift) is in docs/training-core.md, "The kernels".
+does: the binary-logistic blocks that negative sampling, NCE and hierarchical softmax share;
+(2) what every kernel does alike, written once: the per-sentence preparation (``_prepare``:
+subsampling, window reductions, noise words), each position's context and outputs, the sums;
+(3) which pairs exist: ``train_sg`` and ``train_cbow``, with the same arguments, found through
+``KERNELS`` (the full softmax's kernel is ``kernels.softmax``, the subword ones
+``kernels.subword``: both inline these helpers and pin this file's sha256, because Numba's
+on-disk cache does not see edits to helpers in another file). The maths (skip-gram's window
+blocks, NCE's scores and biases, a logistic output's shift) is in docs/training-core.md, "The
+kernels".
 
 Arguments: four bundles (``kernels.bundles``: ``Corpus``, ``Weights``, ``Tables``, ``Options``,
 their shapes there), and per call: sentences ``s0 .. s1 - 1``;
@@ -18,8 +20,6 @@ row updated, of syn0 / syn1neg / syn1 (what a deterministic merge visits; uint8[
 The loss is the negative log-likelihood per (input, target) pair, from the same sigmoid table
 the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
-
-import math
 
 import numpy as np
 from llvmlite import ir
@@ -187,50 +187,85 @@ def _logistic_block6(syn0, inputs, n_in, syn1, outputs, labels, shift, alpha, e_
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _logistic_vec(h, syn1, outputs, labels, shift, n_out, alpha, e, g):
-    """One input vector ``h`` (float32[d]) against ``n_out`` outputs (scores plus ``shift``):
-    the output rows move at once (``h`` does not), ``h``'s gradient is added to ``e`` and each
-    output's gradient (times the learning rate) left in ``g[k]``. Returns the summed loss."""
+def _logistic_vec(h, syn1, outputs, labels, shift, n_out, alpha, e, g, distinct):
+    """One input vector ``h`` (float32[d]) against ``n_out`` outputs (scores plus ``shift``),
+    every score taken before any output row moves (a block of one input: the C tool's order
+    when the rows differ, as a Huffman path's always do): the output rows move (``h`` does not),
+    ``h``'s gradient is added to ``e`` and each output's gradient (times the learning rate) left
+    in ``g[k]``. Returns the summed loss. ``distinct``: no row is twice in ``outputs`` (a
+    Huffman path); else a row drawn twice takes all its gradients in its last place. Six outputs
+    at a time, register-blocked: measured 1.5x faster for CBOW and for skip-gram's hierarchical
+    softmax than scoring and moving one output at a time."""
     d = h.shape[0]
     loss = 0.0
-    for k in range(n_out):
+    k0 = 0
+    while k0 + 6 <= n_out:
+        loss += _scores6(h, syn1, outputs[k0:], labels[k0:], shift[k0:], alpha, g[k0:])
+        k0 += 6
+    for k in range(k0, n_out):
         y = syn1[outputs[k]]
         f = np.float32(0.0)
         for t in range(d):
             f += h[t] * y[t]
         gk, lo = _grad_and_loss(f + shift[k], labels[k], alpha)
         loss += lo
-        gk = np.float32(gk)
         g[k] = gk
+    if not distinct:
+        for j in range(1, n_out):
+            for i in range(j):
+                if outputs[i] == outputs[j]:
+                    g[j] += g[i]
+                    g[i] = 0.0
+    k0 = 0  # each row is written once, from the value it had: every error from the old rows
+    while k0 + 6 <= n_out:
+        _moves6(h, syn1, outputs[k0:], e, g[k0:])
+        k0 += 6
+    for k in range(k0, n_out):
+        y = syn1[outputs[k]]
+        gk = g[k]
         for t in range(d):
-            e[t] += gk * y[t]
-            y[t] += gk * h[t]
+            w = y[t]
+            e[t] += gk * w
+            y[t] = w + gk * h[t]
     return loss
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _softmax_step(x, syn1, target, alpha, scores, e):
-    """Full softmax: p = softmax(syn1 @ x); every output row moves by alpha * (1[v = target] - p_v)
-    * x and ``e`` collects the input's gradient. ``scores``: float64[V]. Returns -log p_target."""
-    v, d = syn1.shape
-    top = -np.inf
-    for o in range(v):
-        f = 0.0
-        for t in range(d):
-            f += x[t] * syn1[o, t]
-        scores[o] = f
-        top = max(top, f)
-    z = 0.0
-    for o in range(v):
-        scores[o] = math.exp(scores[o] - top)
-        z += scores[o]
-    loss = -math.log(scores[target] / z)
-    for o in range(v):
-        g = np.float32(alpha * ((1.0 if o == target else 0.0) - scores[o] / z))
-        for t in range(d):
-            e[t] += g * syn1[o, t]
-            syn1[o, t] += g * x[t]
-    return loss
+def _scores6(h, syn1, outputs, labels, shift, alpha, g):
+    """Six outputs' scores against ``h`` in one pass over d; gradients into ``g[:6]``, returns
+    their loss."""
+    y0, y1, y2 = syn1[outputs[0]], syn1[outputs[1]], syn1[outputs[2]]
+    y3, y4, y5 = syn1[outputs[3]], syn1[outputs[4]], syn1[outputs[5]]
+    a0 = a1 = a2 = a3 = a4 = a5 = np.float32(0.0)
+    for t in range(h.shape[0]):
+        u = h[t]
+        a0 += u * y0[t]
+        a1 += u * y1[t]
+        a2 += u * y2[t]
+        a3 += u * y3[t]
+        a4 += u * y4[t]
+        a5 += u * y5[t]
+    return _grads6((a0, a1, a2, a3, a4, a5), labels, shift, alpha, g, 1.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moves6(h, syn1, outputs, e, g):
+    """Six output rows move by ``g[k] * h`` and add ``g[k] * row`` to ``e``, in one pass over
+    d, each row written from the value it had (no re-read between the rows, so the loop
+    vectorises: a row twice in the six must have a zero gradient in its first place)."""
+    y0, y1, y2 = syn1[outputs[0]], syn1[outputs[1]], syn1[outputs[2]]
+    y3, y4, y5 = syn1[outputs[3]], syn1[outputs[4]], syn1[outputs[5]]
+    b0, b1, b2, b3, b4, b5 = g[0], g[1], g[2], g[3], g[4], g[5]
+    for t in range(h.shape[0]):
+        u = h[t]
+        w0, w1, w2, w3, w4, w5 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t]
+        e[t] += b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3 + b4 * w4 + b5 * w5
+        y0[t] = w0 + b0 * u
+        y1[t] = w1 + b1 * u
+        y2[t] = w2 + b2 * u
+        y3[t] = w3 + b3 * u
+        y4[t] = w4 + b4 * u
+        y5[t] = w5 + b5 * u
 
 
 # prefetch_row(matrix, i): start loading row i of a C-contiguous matrix (llvm.prefetch; no fault)
@@ -491,7 +526,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                 for j in range(m):
                     x = syn0[ctx[j]]
                     e[:] = 0.0
-                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0])
+                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0], True)
                     for t in range(d):
                         x[t] += e[t]
     _finish(rng, stats, state, loss, pairs, kept)
@@ -534,14 +569,14 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
                 k = _fill_ns(
                     w, negs[i], bias, tables.nce_shift, opts, outputs, labels, shift, touched
                 )
-                loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0])
+                loss += _logistic_vec(h, syn1neg, outputs, labels, shift, k, alpha, e, g[0], False)
                 if opts.nce:
                     _move_bias(bias, outputs, k, g, 1)
             if opts.hs:
                 k = _fill_path(
                     w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
                 )
-                loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0])
+                loss += _logistic_vec(h, syn1, outputs, labels, shift, k, alpha, e, g[0], True)
             for j in range(m):
                 x = syn0[ctx[j]]
                 for t in range(d):
@@ -549,52 +584,5 @@ def train_cbow(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats
     _finish(rng, stats, state, loss, pairs, kept)
 
 
-@njit(cache=True, nogil=True)
-def train_softmax(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, touched):
-    """The exact objective of the seeds, O(V d) per pair, over ``weights.syn1`` (float32[V, d]):
-    skip-gram (each context word predicts the centre word, as in the C tool) or CBOW."""
-    syn0, syn1neg, syn1 = weights.syn0, weights.syn1neg, weights.syn1
-    d = syn0.shape[1]
-    state, step, loss, pairs, kept = _start(corpus, s0, s1, alpha0, alpha1, rng)
-    sent, cut, negs, ctx, _, _, _ = _buffers(corpus, tables, opts, s0, s1)  # negative is 0
-    scores = np.empty(syn1.shape[0], np.float64)
-    touched[OUT_HS, : syn1.shape[0]] = 1  # every output row moves with every pair
-    h, e = np.empty(d, np.float32), np.empty(d, np.float32)  # the context's sum, its error
-    for s in range(s0, s1):
-        n, state, base, frac = _prepare(
-            corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
-        )
-        kept += n
-        for i in range(n):
-            alpha = alpha0 + step * (base + i * frac)
-            m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
-            if m == 0:
-                continue
-            w = sent[i]
-            if opts.sg:
-                for j in range(m):
-                    x = syn0[ctx[j]]
-                    e[:] = 0.0
-                    loss += _softmax_step(x, syn1, w, alpha, scores, e)
-                    for t in range(d):
-                        x[t] += e[t]
-                pairs += m
-            else:
-                h[:] = 0.0
-                for j in range(m):
-                    for t in range(d):
-                        h[t] += syn0[ctx[j], t]
-                if opts.cbow_mean:
-                    for t in range(d):
-                        h[t] /= m
-                e[:] = 0.0
-                loss += _softmax_step(h, syn1, w, alpha, scores, e)
-                for j in range(m):
-                    for t in range(d):
-                        syn0[ctx[j], t] += e[t]
-                pairs += 1
-    _finish(rng, stats, state, loss, pairs, kept)
-
-
 # objective -> kernel, each taking the arguments of the module docstring
-KERNELS = {"sg": train_sg, "cbow": train_cbow, "softmax": train_softmax}
+KERNELS = {"sg": train_sg, "cbow": train_cbow}
