@@ -535,6 +535,45 @@ def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
     assert lb == pytest.approx(la, rel=1e-6)
 
 
+@pytest.mark.parametrize("negative", [0, 5])
+def test_hogwild_copy_of_the_path_trains_as_in_place_on_one_thread(negative):
+    """With ``hogwild`` set, skip-gram's hierarchical softmax trains a copy of the centre word's
+    path and adds what it moved back once a window: on one thread nothing else moves those rows,
+    so the weights are the in-place kernel's up to rounding (and the random stream the same);
+    the path's rows do move."""
+    counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup(v=40, n=600)
+    syn1 = syn1[: len(counts) - 1].copy()
+    keep = keep_thresholds(counts, 0.05)
+    noise = noise_alias(counts, 0.75) if negative else None
+    corpus, tables, opts = bundles(
+        ids, bounds, keep, noise, build_huffman(counts), 3, negative, 1, 1, 1
+    )
+    got = []
+    for hogwild in (0, 1):
+        w = Weights(syn0.copy(), syn1neg.copy(), syn1.copy())
+        rng, stats = np.array([5], np.uint64), np.zeros(3)
+        k.KERNELS["sg"](
+            corpus,
+            w,
+            tables,
+            opts._replace(hogwild=hogwild),
+            0,
+            len(bounds) - 1,
+            0.05,
+            0.01,
+            rng,
+            stats,
+            np.zeros((3, 0), np.uint8),
+        )
+        got.append((w, rng[0], stats))
+    (a, rng_a, stats_a), (b, rng_b, stats_b) = got
+    assert rng_a == rng_b and stats_a[1:].tolist() == stats_b[1:].tolist()
+    assert stats_a[0] == pytest.approx(stats_b[0], rel=1e-5)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+    assert not np.array_equal(b.syn1, syn1)
+
+
 def test_huffman_path_step_is_minus_alpha_times_the_gradient():
     """One context against an 11-node Huffman path, as skip-gram's hierarchical softmax trains
     it: minus alpha times the gradient of the path's loss in the input (its error) and the

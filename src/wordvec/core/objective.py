@@ -84,13 +84,14 @@ def make_objective(
     softmax: bool,
     noise_logp: np.ndarray | None = None,
     subwords: tuple[np.ndarray, np.ndarray] | None = None,
+    hogwild: bool = False,
 ) -> Objective:
     """The bundles of one training run over ``corpus`` (its long sentences already cut);
     ``keep``: subsampling thresholds; ``noise``: the alias table of the noise
     distribution (None without negative sampling); ``tree``: the Huffman tree (None without
     hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE);
     ``subwords``: (starts, rows) of each word's input rows (``SubwordTables``; None: a word is
-    its own row)."""
+    its own row); ``hogwild``: several threads train the same weights at once."""
     from wordvec.kernels.bundles import Corpus, Options, SubwordTables, Tables
 
     if noise is None:
@@ -119,6 +120,7 @@ def make_objective(
         int(bool(sg)),
         int(bool(cbow_mean)),
         int(nce),
+        int(hogwild),
     )
     kind: Kind = "softmax" if softmax else ("sg" if sg else "cbow")
     return Objective(kind, bundle, tables, opts)

@@ -59,3 +59,4 @@ class Options(NamedTuple):  # int64 each
     sg: int
     cbow_mean: int
     nce: int
+    hogwild: int  # other threads move the same rows at once (no replicas)

@@ -15,7 +15,7 @@ from numba import njit
 from wordvec.kernels.train import OUT_HS, _buffers, _context, _finish, _prepare, _start
 
 # the sha256 of kernels/train.py, whose helpers this kernel inlines
-TRAIN_SHA256 = "d73a0101cbfb2c8123e69ce2981dd1fa8727a53a39785c279c055eab22955948"
+TRAIN_SHA256 = "4f0b10fa0ce7c02cf60af8cb71f8316933af0469403478ec8728e82b12bd90eb"
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -191,11 +191,10 @@ def _logistic_vec(h, syn1, outputs, labels, shift, n_out, alpha, e, g, distinct)
     """One input vector ``h`` (float32[d]) against ``n_out`` outputs (scores plus ``shift``),
     every score taken before any output row moves (a block of one input: the C tool's order
     when the rows differ, as a Huffman path's always do): the output rows move (``h`` does not),
-    ``h``'s gradient is added to ``e`` and each output's gradient (times the learning rate) left
-    in ``g[k]``. Returns the summed loss. ``distinct``: no row is twice in ``outputs`` (a
-    Huffman path); else a row drawn twice takes all its gradients in its last place. Six outputs
-    at a time, register-blocked: measured 1.5x faster for CBOW and for skip-gram's hierarchical
-    softmax than scoring and moving one output at a time."""
+    ``h``'s gradient is added to ``e``, each output's (times the learning rate) left in ``g[k]``;
+    returns the summed loss. ``distinct``: no row is twice in ``outputs`` (a Huffman path); else
+    a row drawn twice takes all its gradients in its last place. Six outputs at a time,
+    register-blocked (1.5x faster than scoring and moving one output at a time)."""
     d = h.shape[0]
     loss = 0.0
     k0 = 0
@@ -490,6 +489,9 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
     e_in = np.empty((2 * opts.window, d), np.float32)
     g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
+    path = np.empty((outputs.shape[0], d), np.float32)  # Hogwild's copy of a path
+    path0 = np.empty_like(path)
+    node = np.arange(outputs.shape[0])  # rows of ``path``
     for s in range(s0, s1):
         n, state, base, frac = _prepare(
             corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
@@ -518,17 +520,26 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                     _move_bias(bias, outputs, k, g, m)
             if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
-                # the rows near the root are on every path, so a stale block would cost quality
+                # the rows near the root are on every path, so a stale block would cost quality;
+                # Hogwild trains a copy of the path, added back once a window (the rows near
+                # the root then leave this core once a window, not once a context)
                 k = _fill_path(
                     w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
                 )
+                rows, nodes = (path, node) if opts.hogwild else (syn1, outputs)
+                for q in range(k if opts.hogwild else 0):
+                    path[q] = path0[q] = syn1[outputs[q]]
                 e = e_in[0]
                 for j in range(m):
                     x = syn0[ctx[j]]
                     e[:] = 0.0
-                    loss += _logistic_vec(x, syn1, outputs, labels, shift, k, alpha, e, g[0], True)
+                    loss += _logistic_vec(x, rows, nodes, labels, shift, k, alpha, e, g[0], True)
                     for t in range(d):
                         x[t] += e[t]
+                for q in range(k if opts.hogwild else 0):
+                    y, p, p0 = syn1[outputs[q]], path[q], path0[q]
+                    for t in range(d):
+                        y[t] += p[t] - p0[t]
     _finish(rng, stats, state, loss, pairs, kept)
 
 

@@ -380,11 +380,11 @@ class Word2Vec:
             self.softmax,
             logp,
             self._subwords(),
+            self.workers > 1 and self._replica_count() == 1,  # Hogwild
         )
 
-    def _subwords(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Each word's rows of the input matrix when it is more than its own (``FastText``)."""
-        return None
+    def _subwords(self) -> tuple[np.ndarray, np.ndarray] | None:  # None: a word is its own row
+        return None  # FastText: each word's rows of the input matrix
 
     def _vectors_changed(self) -> None:
         """Training moved the input rows: what the queries read is brought up to date."""

@@ -1,17 +1,18 @@
-"""Skip-gram hierarchical softmax, one source tree against another: quality and time (issue #23).
+"""One source tree against another, side by side: quality and time of one configuration (#23).
 
     git worktree add /tmp/before HEAD~1      # or any copy of the source to compare against
-    python bench/sg_hs_block.py --tree before=/tmp/before/src --tree block=src \\
-        --bytes 25000000 --epochs 3 --seeds 1,2 --modes det,hogwild
+    python bench/trees.py --tree before=/tmp/before/src --tree after=src --config cbow-ns \
+        --bytes 0 --epochs 5 --seeds 1,2,3 --modes det,hogwild
 
 Each run is a fresh process that imports ``wordvec`` from its tree's ``src`` (``PYTHONPATH``)
-and trains ``Word2Vec(sg=1, hs=1, negative=0, vector_size=100, window=5, min_count=5,
-sample=1e-4, alpha=0.025, workers=2)`` on the first ``--bytes`` of the corpus (cut on whitespace,
-kept in bench/.cache), then scores it as bench/compare.py does: 3CosAdd analogies over the 30,000
-most frequent words, case-insensitive, and WordSim-353's Spearman. The trees take turns run by
-run, so machine noise falls on each alike. Prints one row a run, then the medians per tree and
-mode. The time is ``fit``'s wall time (vocabulary + training) inside the process: use it to see
-that nothing is badly off, and a whole-process benchmark for a speed claim.
+and trains ``Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-4, workers=2)`` with
+the configuration's settings (``bench/compare.py``'s ``CONFIGS``: sg-ns, cbow-ns, sg-hs) on the
+first ``--bytes`` of the corpus (cut on whitespace, kept in bench/.cache; 0: the whole file),
+then scores it as bench/compare.py does: 3CosAdd analogies over the 30,000 most frequent words,
+case-insensitive, and WordSim-353's Spearman. The trees take turns run by run, so machine noise
+falls on each alike. Prints one row a run, then the medians per tree and mode and, against the
+first tree, the median of the time ratios of the runs that alternated. The time is ``fit``'s
+wall time (vocabulary + training) inside the process.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from compare import CACHE, DATA, _blocks  # noqa: E402 (bench/ is not a package)
+from compare import CACHE, CONFIGS, DATA, _blocks  # noqa: E402 (bench/ is not a package)
 
 RUN = """
 import json, sys, time
@@ -34,9 +35,9 @@ from wordvec import Word2Vec
 from wordvec.vectors import evaluate
 spec = json.loads(sys.argv[1])
 t0 = time.perf_counter()
-m = Word2Vec(sg=1, hs=1, negative=0, vector_size=100, window=5, min_count=5, sample=1e-4,
-             alpha=0.025, workers=spec["workers"], epochs=spec["epochs"], seed=spec["seed"],
-             deterministic=spec["deterministic"])
+m = Word2Vec(vector_size=100, window=5, min_count=5, sample=1e-4, workers=spec["workers"],
+             epochs=spec["epochs"], seed=spec["seed"], deterministic=spec["deterministic"],
+             **spec["config"])
 m.fit(spec["corpus"])
 seconds = time.perf_counter() - t0
 a = evaluate.evaluate_analogies(m.wv, spec["questions"], restrict_vocab=30000,
@@ -48,7 +49,10 @@ print(json.dumps({"seconds": seconds, "analogy": 100 * a.accuracy, "ws353": w.sp
 
 
 def corpus_slice(src: Path, size: int) -> Path:
-    """The first ``size`` bytes of ``src``, cut on whitespace, made once in bench/.cache."""
+    """The first ``size`` bytes of ``src``, cut on whitespace, made once in bench/.cache (0:
+    ``src`` itself)."""
+    if size == 0:
+        return src
     CACHE.mkdir(exist_ok=True)
     out = CACHE / f"{src.stem}-{size}.txt"
     if not out.exists():
@@ -62,7 +66,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=DATA / "wiki100m.txt")
     ap.add_argument("--tree", action="append", required=True, help="NAME=PATH of a src folder")
-    ap.add_argument("--bytes", type=int, default=25_000_000)
+    ap.add_argument("--config", default="sg-hs", choices=sorted(CONFIGS))
+    ap.add_argument("--bytes", type=int, default=25_000_000, help="0: the whole corpus")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", default="1,2")
@@ -83,6 +88,7 @@ def main(argv=None) -> int:
                     epochs=args.epochs,
                     seed=seed,
                     deterministic=mode == "det",
+                    config=CONFIGS[args.config],
                 )
                 env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
                 out = subprocess.run(
@@ -99,12 +105,18 @@ def main(argv=None) -> int:
                     f"| {r['ws353']:.3f} |",
                     flush=True,
                 )
-    print("\n| mode | tree | runs | seconds | analogy % | WS353 |\n|---|---|---|---|---|---|")
+    first = next(iter(trees))
+    print(
+        f"\n| mode | tree | runs | seconds | analogy % | WS353 | time / {first}'s, per run: "
+        "median (each) |\n|---|---|---|---|---|---|---|"
+    )
     for (mode, name), rs in got.items():
         med = {k: statistics.median(r[k] for r in rs) for k in ("seconds", "analogy", "ws353")}
+        ratios = [r["seconds"] / b["seconds"] for r, b in zip(rs, got[mode, first], strict=True)]
+        each = ", ".join(f"{x:.3f}" for x in ratios)
         print(
             f"| {mode} | {name} | {len(rs)} | {med['seconds']:.1f} | {med['analogy']:.2f} "
-            f"| {med['ws353']:.3f} |"
+            f"| {med['ws353']:.3f} | {statistics.median(ratios):.3f} ({each}) |"
         )
     return 0
 
