@@ -88,7 +88,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from wordvec.kernels.train import prefetch_row
+from wordvec.kernels.prefetch import prefetch_row
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "wiki100m.txt"

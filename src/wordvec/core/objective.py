@@ -19,6 +19,11 @@ from wordvec.corpus.encoded import EncodedCorpus
 
 Kind = Literal["sg", "cbow", "softmax"]
 N_MATRICES = 3  # syn0, syn1neg, syn1: the rows of ``touched``
+# Hogwild skip-gram: the heaviest Huffman nodes (on nearly every path) each call trains on a copy
+# of its own, added back at its end (a job: ``batch_words`` tokens), so that they do not move
+# between the cores with every window; as stale as the deterministic mode's frequent rows
+# (``replicas.PAIR_HOT_ROWS`` of them, merged every 10,000 tokens of each replica)
+HOGWILD_NODES = 8192
 
 
 @dataclass
@@ -91,7 +96,8 @@ def make_objective(
     distribution (None without negative sampling); ``tree``: the Huffman tree (None without
     hs); ``noise_logp``: ``log P_n(w)`` of that distribution for NCE (None: no NCE);
     ``subwords``: (starts, rows) of each word's input rows (``SubwordTables``; None: a word is
-    its own row); ``hogwild``: several threads train the same weights at once."""
+    its own row); ``hogwild``: several threads train the same weights at once (each call then
+    trains the ``HOGWILD_NODES`` heaviest Huffman nodes on a copy of its own)."""
     from wordvec.kernels.bundles import Corpus, Options, SubwordTables, Tables
 
     if noise is None:
@@ -120,7 +126,7 @@ def make_objective(
         int(bool(sg)),
         int(bool(cbow_mean)),
         int(nce),
-        int(hogwild),
+        HOGWILD_NODES if hogwild else 0,
     )
     kind: Kind = "softmax" if softmax else ("sg" if sg else "cbow")
     return Objective(kind, bundle, tables, opts)

@@ -59,4 +59,6 @@ class Options(NamedTuple):  # int64 each
     sg: int
     cbow_mean: int
     nce: int
-    hogwild: int  # other threads move the same rows at once (no replicas)
+    # other threads move the same rows at once (no replicas): > 0; with hs, the heaviest
+    # ``hogwild`` Huffman nodes are then trained on a call's own copy (``kernels.train``)
+    hogwild: int

@@ -15,7 +15,7 @@ from numba import njit
 from wordvec.kernels.train import OUT_HS, _buffers, _context, _finish, _prepare, _start
 
 # the sha256 of kernels/train.py, whose helpers this kernel inlines
-TRAIN_SHA256 = "4f0b10fa0ce7c02cf60af8cb71f8316933af0469403478ec8728e82b12bd90eb"
+TRAIN_SHA256 = "1d6aaedcf4d40773e0669861181d30f29f1d2cfb70bc49aef7f5b4b408b42bba"
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
+from wordvec.kernels.prefetch import prefetch_row
 from wordvec.kernels.train import (
     IN,
     _buffers,
@@ -36,11 +37,11 @@ from wordvec.kernels.train import (
     _move_bias,
     _prepare,
     _start,
-    prefetch_row,
 )
 
-# the sha256 of kernels/train.py, whose helpers these kernels inline
-TRAIN_SHA256 = "4f0b10fa0ce7c02cf60af8cb71f8316933af0469403478ec8728e82b12bd90eb"
+# the sha256 of kernels/train.py and kernels/prefetch.py, whose helpers these kernels inline
+PREFETCH_SHA256 = "e9c7e2f9657d24a3a7b2d648cb8f786ffbfaa9e20e15380256f2833d2175391c"
+TRAIN_SHA256 = "1d6aaedcf4d40773e0669861181d30f29f1d2cfb70bc49aef7f5b4b408b42bba"
 
 
 def _add_row(weights, r, h):

@@ -22,13 +22,14 @@ the update uses (inputs clipped to [-MAX_EXP, MAX_EXP]).
 """
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from wordvec.kernels import ESCAPE
 from wordvec.kernels.bundles import Corpus, Options, Tables, Weights  # noqa: F401 (old caches)
+from wordvec.kernels.prefetch import prefetch_row
+
+# the sha256 of kernels/prefetch.py, whose helper these kernels inline (tests/test_structure.py)
+PREFETCH_SHA256 = "e9c7e2f9657d24a3a7b2d648cb8f786ffbfaa9e20e15380256f2833d2175391c"
 
 MAX_EXP = 6.0
 TABLE_SIZE = 1024
@@ -37,7 +38,6 @@ SIGMOID = (1.0 / (1.0 + np.exp(-_X))).astype(np.float32)
 # -log(sigmoid(x)), float64 so the loss sum keeps its precision
 NEG_LOG_SIGMOID = np.log1p(np.exp(-_X))
 _SCALE = TABLE_SIZE / (2 * MAX_EXP)
-LINE, PREFETCH_LINES = 64, 8  # bytes a cache line; lines of a row ``prefetch_row`` asks for
 
 
 # -- 1. what one update does ---------------------------------------------------------------------
@@ -267,38 +267,6 @@ def _moves6(h, syn1, outputs, e, g):
         y5[t] = w5 + b5 * u
 
 
-# prefetch_row(matrix, i): start loading row i of a C-contiguous matrix (llvm.prefetch; no fault)
-@intrinsic
-def prefetch_row(typingctx, matrix, row):
-    if not (isinstance(matrix, types.Array) and matrix.ndim == 2 and matrix.layout == "C"):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        i = context.cast(builder, args[1], signature.args[1], types.intp)
-        zero = context.get_constant(types.intp, 0)
-        ptr = cgutils.get_item_pointer2(
-            context,
-            builder,
-            ary.data,
-            cgutils.unpack_tuple(builder, ary.shape),
-            cgutils.unpack_tuple(builder, ary.strides),
-            "C",
-            [i, zero],
-        )
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch"
-        )
-        base = builder.bitcast(ptr, i8p)
-        for line in range(PREFETCH_LINES):
-            addr = builder.gep(base, [ir.Constant(ir.IntType(64), line * LINE)])
-            builder.call(fn, [addr, i32(1), i32(3), i32(1)])  # for writing, keep, data cache
-        return context.get_dummy_value()
-
-    return types.void(matrix, row), codegen
-
-
 # -- 2. what every kernel does alike, written once -----------------------------------------------
 # (the position loop's helpers take arrays, not bundles of arrays: measured 5-10 % faster)
 AHEAD = 3  # positions between a prefetch and the use of its rows
@@ -447,6 +415,13 @@ def _mark(touched, which, rows, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _add_moved(y, p, p0):
+    """What a copy moved (``p - p0``) added to row ``y`` (Hogwild's copies of Huffman nodes)."""
+    for t in range(y.shape[0]):
+        y[t] += p[t] - p0[t]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _start(corpus, s0, s1, alpha0, alpha1, rng):
     """The rng state, the learning rate's change per raw token, (loss, pairs, kept) at 0."""
     return rng[0], (alpha1 - alpha0) / max(corpus.bounds[s1] - corpus.bounds[s0], 1), 0.0, 0, 0
@@ -489,9 +464,15 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     # separate C-contiguous buffers (not slices of one): the loops over d then vectorise
     e_in = np.empty((2 * opts.window, d), np.float32)
     g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
-    path = np.empty((outputs.shape[0], d), np.float32)  # Hogwild's copy of a path
-    path0 = np.empty_like(path)
-    node = np.arange(outputs.shape[0])  # rows of ``path``
+    # Hogwild: the rows of the Huffman nodes a window trains are rows of ``work``: its first
+    # ``top`` are this call's own copy of the heaviest nodes (on nearly every path), added
+    # back at its end; then a copy of the window's other nodes, added back once a window
+    top = min(opts.hogwild, syn1.shape[0]) if opts.hs else 0
+    lo = syn1.shape[0] - top
+    work = np.empty((top + outputs.shape[0], d), np.float32)
+    work[:top] = syn1[lo:]
+    top0, path0 = work[:top].copy(), np.empty((outputs.shape[0], d), np.float32)
+    node = np.empty(outputs.shape[0], np.int64)  # rows of ``work``
     for s in range(s0, s1):
         n, state, base, frac = _prepare(
             corpus, tables, opts, s, s0, sent, cut, negs, state, syn0, syn1neg
@@ -521,14 +502,17 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
             if opts.hs:
                 # one context at a time, each moving the path rows at once (as the C tool):
                 # the rows near the root are on every path, so a stale block would cost quality;
-                # Hogwild trains a copy of the path, added back once a window (the rows near
-                # the root then leave this core once a window, not once a context)
+                # Hogwild trains copies (``work``), so that no row moves between the cores with
+                # every context
                 k = _fill_path(
                     w, tables.codes, tables.points, tables.code_len, outputs, labels, touched
                 )
-                rows, nodes = (path, node) if opts.hogwild else (syn1, outputs)
+                rows, nodes = (work, node) if opts.hogwild else (syn1, outputs)
                 for q in range(k if opts.hogwild else 0):
-                    path[q] = path0[q] = syn1[outputs[q]]
+                    r = outputs[q]
+                    node[q] = r - lo if r >= lo else top + q
+                    if r < lo:
+                        work[top + q] = path0[q] = syn1[r]
                 e = e_in[0]
                 for j in range(m):
                     x = syn0[ctx[j]]
@@ -537,9 +521,10 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                     for t in range(d):
                         x[t] += e[t]
                 for q in range(k if opts.hogwild else 0):
-                    y, p, p0 = syn1[outputs[q]], path[q], path0[q]
-                    for t in range(d):
-                        y[t] += p[t] - p0[t]
+                    if outputs[q] < lo:
+                        _add_moved(syn1[outputs[q]], work[top + q], path0[q])
+    for r in range(top):
+        _add_moved(syn1[lo + r], work[r], top0[r])
     _finish(rng, stats, state, loss, pairs, kept)
 
 
