@@ -539,11 +539,11 @@ def test_six_output_block_equals_the_general_block(n_in, repeat_rows):
 def test_hogwild_copy_of_the_path_trains_as_in_place_on_one_thread(negative, hogwild):
     """With ``hogwild`` set, skip-gram's hierarchical softmax trains a copy of the centre word's
     path and adds what it moved back once a window, and the ``hogwild`` heaviest nodes (the
-    root only, 12 of the 38, all of them) on the call's own copy, added back at its end: on one
-    thread nothing else moves those rows, so the weights are the in-place kernel's up to
-    rounding (and the random stream the same), not bit for bit (the copies ran); the path's
-    rows do move."""
-    counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup(v=40, n=600)
+    root only, 12 of the 39, all of them) on the call's own copy, added back and renewed every
+    ``HOGWILD_SYNC`` positions (2,400 tokens: a few times) and at its end: on one thread
+    nothing else moves those rows, so the weights are the in-place kernel's up to rounding (and
+    the random stream the same), not bit for bit (the copies ran); the path's rows do move."""
+    counts, ids, bounds, syn0, syn1neg, syn1 = tiny_setup(v=40, n=2400)
     syn1 = syn1[: len(counts) - 1].copy()
     keep = keep_thresholds(counts, 0.05)
     noise = noise_alias(counts, 0.75) if negative else None
@@ -571,7 +571,8 @@ def test_hogwild_copy_of_the_path_trains_as_in_place_on_one_thread(negative, hog
     (a, rng_a, stats_a), (b, rng_b, stats_b) = got
     assert rng_a == rng_b and stats_a[1:].tolist() == stats_b[1:].tolist()
     assert stats_a[0] == pytest.approx(stats_b[0], rel=1e-5)
-    for x, y in zip(a, b, strict=True):  # 600 tokens carry the roundings on: 1e-4, not 1e-6
+    assert stats_b[2] > 2 * k.HOGWILD_SYNC  # positions kept: the copy was renewed
+    for x, y in zip(a, b, strict=True):  # 2,400 tokens carry the roundings on: 1e-4, not 1e-6
         np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-4)
     assert not np.array_equal(b.syn1, syn1)
     # the copy was trained: adding its change back rounds otherwise than moving rows in place

@@ -19,11 +19,11 @@ from wordvec.corpus.encoded import EncodedCorpus
 
 Kind = Literal["sg", "cbow", "softmax"]
 N_MATRICES = 3  # syn0, syn1neg, syn1: the rows of ``touched``
-# Hogwild skip-gram: the heaviest Huffman nodes (on nearly every path) each call trains on a copy
-# of its own, added back at its end (a job: ``batch_words`` tokens), so that they do not move
-# between the cores with every window; as stale as the deterministic mode's frequent rows
-# (``replicas.PAIR_HOT_ROWS`` of them, merged every 10,000 tokens of each replica)
-HOGWILD_NODES = 8192
+# Hogwild skip-gram: the heaviest Huffman nodes (on nearly every path) each thread trains on a
+# copy of its own, added back and renewed every 1,000 positions (``kernels.train.HOGWILD_SYNC``),
+# so that they do not move between the cores with every window (8,192 of them renewed once a job
+# of 10,000 tokens: 1.6 points of analogy lost; docs/training-core.md, "The kernels")
+HOGWILD_NODES = 1024
 
 
 @dataclass

@@ -15,7 +15,7 @@ from numba import njit
 from wordvec.kernels.train import OUT_HS, _buffers, _context, _finish, _prepare, _start
 
 # the sha256 of kernels/train.py, whose helpers this kernel inlines
-TRAIN_SHA256 = "1d6aaedcf4d40773e0669861181d30f29f1d2cfb70bc49aef7f5b4b408b42bba"
+TRAIN_SHA256 = "0a646c90eca268af418f5443035f33b9d6440ac68d4bf349deb7959d0454126b"
 
 
 @njit(cache=True, nogil=True, inline="always")

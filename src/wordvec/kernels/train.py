@@ -270,6 +270,7 @@ def _moves6(h, syn1, outputs, e, g):
 # -- 2. what every kernel does alike, written once -----------------------------------------------
 # (the position loop's helpers take arrays, not bundles of arrays: measured 5-10 % faster)
 AHEAD = 3  # positions between a prefetch and the use of its rows
+HOGWILD_SYNC = 1000  # positions between the renewals of Hogwild's copy of the heaviest nodes
 IN, OUT_NEG, OUT_HS = 0, 1, 2  # rows of ``touched``: syn0, syn1neg, syn1
 
 
@@ -465,8 +466,9 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     e_in = np.empty((2 * opts.window, d), np.float32)
     g = np.empty((2 * opts.window, outputs.shape[0]), np.float32)
     # Hogwild: the rows of the Huffman nodes a window trains are rows of ``work``: its first
-    # ``top`` are this call's own copy of the heaviest nodes (on nearly every path), added
-    # back at its end; then a copy of the window's other nodes, added back once a window
+    # ``top`` are this call's own copy of the heaviest nodes (on nearly every path), added back
+    # and renewed every HOGWILD_SYNC positions and at its end; then a copy of the window's
+    # other nodes, added back once a window
     top = min(opts.hogwild, syn1.shape[0]) if opts.hs else 0
     lo = syn1.shape[0] - top
     work = np.empty((top + outputs.shape[0], d), np.float32)
@@ -479,6 +481,11 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
         )
         kept += n
         for i in range(n):
+            if top > 0 and (kept - n + i) % HOGWILD_SYNC == 0:  # the copy goes back, renewed
+                for r in range(top):
+                    y = syn1[lo + r]
+                    _add_moved(y, work[r], top0[r])
+                    work[r] = top0[r] = y
             alpha = alpha0 + step * (base + i * frac)
             m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
             if m == 0:
