@@ -59,6 +59,7 @@ class Options(NamedTuple):  # int64 each
     sg: int
     cbow_mean: int
     nce: int
-    # other threads move the same rows at once (no replicas): > 0; with hs, the heaviest
-    # ``hogwild`` Huffman nodes are then trained on a call's own copy (``kernels.train``)
+    # other threads move the same rows at once (no replicas): > 0; skip-gram then trains the
+    # ``hogwild`` heaviest Huffman nodes on the thread's own copy, renewed every
+    # ``kernels.train.HOGWILD_SYNC`` positions
     hogwild: int
