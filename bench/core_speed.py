@@ -41,10 +41,12 @@ print(json.dumps({"seconds": seconds, "analogy": acc, "file": wordvec.__file__})
 """
 
 
-def one(src: Path, spec: dict) -> dict:
+def one(src: Path, spec: dict, code: str = RUN) -> dict:
+    """Run ``code`` (which prints a JSON line with ``wordvec.__file__`` as ``file`` last) in a
+    fresh process importing ``wordvec`` from ``src``, with ``spec`` as its argument."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = subprocess.run(
-        [sys.executable, "-c", RUN, json.dumps(spec)],
+        [sys.executable, "-c", code, json.dumps(spec)],
         env=env,
         check=True,
         capture_output=True,

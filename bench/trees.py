@@ -18,16 +18,14 @@ wall time (vocabulary + training) inside the process.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from compare import CACHE, CONFIGS, DATA, _blocks  # noqa: E402 (bench/ is not a package)
+from core_speed import one  # noqa: E402
 
 RUN = """
 import json, sys, time
@@ -90,15 +88,7 @@ def main(argv=None) -> int:
                     deterministic=mode == "det",
                     config=CONFIGS[args.config],
                 )
-                env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()))
-                out = subprocess.run(
-                    [sys.executable, "-c", RUN, json.dumps(spec)],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                r = json.loads(out.stdout.strip().splitlines()[-1])
+                r = one(Path(src).resolve(), spec, RUN)
                 got.setdefault((mode, name), []).append(r)
                 print(
                     f"| {mode} | {seed} | {name} | {r['seconds']:.1f} | {r['analogy']:.2f} "

@@ -15,7 +15,7 @@ from numba import njit
 from wordvec.kernels.train import OUT_HS, _buffers, _context, _finish, _prepare, _start
 
 # the sha256 of kernels/train.py, whose helpers this kernel inlines
-TRAIN_SHA256 = "0a646c90eca268af418f5443035f33b9d6440ac68d4bf349deb7959d0454126b"
+TRAIN_SHA256 = "f29351b104e87dd2133ff633b669b69c2615ff0df71b7ce58637712c73952fbf"
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -41,7 +41,7 @@ from wordvec.kernels.train import (
 
 # the sha256 of kernels/train.py and kernels/prefetch.py, whose helpers these kernels inline
 PREFETCH_SHA256 = "e9c7e2f9657d24a3a7b2d648cb8f786ffbfaa9e20e15380256f2833d2175391c"
-TRAIN_SHA256 = "0a646c90eca268af418f5443035f33b9d6440ac68d4bf349deb7959d0454126b"
+TRAIN_SHA256 = "f29351b104e87dd2133ff633b669b69c2615ff0df71b7ce58637712c73952fbf"
 
 
 def _add_row(weights, r, h):

@@ -423,6 +423,16 @@ def _add_moved(y, p, p0):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _renew(syn1, lo, work, start):
+    """Hogwild's own copy of rows ``lo ..`` of ``syn1`` (``work``'s first rows, from ``start``):
+    what it moved goes back to ``syn1``, and it starts again from the shared rows."""
+    for r in range(start.shape[0]):
+        y = syn1[lo + r]
+        _add_moved(y, work[r], start[r])
+        work[r] = start[r] = y
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _start(corpus, s0, s1, alpha0, alpha1, rng):
     """The rng state, the learning rate's change per raw token, (loss, pairs, kept) at 0."""
     return rng[0], (alpha1 - alpha0) / max(corpus.bounds[s1] - corpus.bounds[s0], 1), 0.0, 0, 0
@@ -471,9 +481,8 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
     # other nodes, added back once a window
     top = min(opts.hogwild, syn1.shape[0]) if opts.hs else 0
     lo = syn1.shape[0] - top
-    work = np.empty((top + outputs.shape[0], d), np.float32)
-    work[:top] = syn1[lo:]
-    top0, path0 = work[:top].copy(), np.empty((outputs.shape[0], d), np.float32)
+    work = np.zeros((top + outputs.shape[0], d), np.float32)  # the call's first position copies
+    top0, path0 = np.zeros((top, d), np.float32), np.empty((outputs.shape[0], d), np.float32)
     node = np.empty(outputs.shape[0], np.int64)  # rows of ``work``
     for s in range(s0, s1):
         n, state, base, frac = _prepare(
@@ -481,11 +490,8 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
         )
         kept += n
         for i in range(n):
-            if top > 0 and (kept - n + i) % HOGWILD_SYNC == 0:  # the copy goes back, renewed
-                for r in range(top):
-                    y = syn1[lo + r]
-                    _add_moved(y, work[r], top0[r])
-                    work[r] = top0[r] = y
+            if top > 0 and (kept - n + i) % HOGWILD_SYNC == 0:
+                _renew(syn1, lo, work, top0)
             alpha = alpha0 + step * (base + i * frac)
             m = _context(sent, n, i, cut, negs, ctx, opts, syn0, syn1neg, touched)
             if m == 0:
@@ -530,8 +536,7 @@ def train_sg(corpus, weights, tables, opts, s0, s1, alpha0, alpha1, rng, stats, 
                 for q in range(k if opts.hogwild else 0):
                     if outputs[q] < lo:
                         _add_moved(syn1[outputs[q]], work[top + q], path0[q])
-    for r in range(top):
-        _add_moved(syn1[lo + r], work[r], top0[r])
+    _renew(syn1, lo, work, top0)
     _finish(rng, stats, state, loss, pairs, kept)
 
 
