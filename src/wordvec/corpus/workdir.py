@@ -222,14 +222,17 @@ class FileArray:
 
     def freeze(self, n: int, dtype=None) -> np.ndarray:
         """Keep the first ``n`` items (of ``dtype``, default the array's) and map them
-        read-only; the blocks after them go back to the file system."""
+        copy-on-write (``ACCESS_COPY``): nothing writes them and no write could reach the file,
+        but the array's type is the writable one of a corpus in memory, so the training kernels
+        Numba compiled for that serve this one too (a read-only array is another type: a second
+        compile of each kernel, 13-22 s each); the blocks after them go back to the file system."""
         from wordvec.corpus.buffers import release
 
         release(self.buf, 0)
         self.dtype = np.dtype(dtype) if dtype is not None else self.dtype
         self.n = max(n, 1)
         os.ftruncate(self.fd, self.n * self.dtype.itemsize)
-        self._map(mmap.ACCESS_READ)
+        self._map(mmap.ACCESS_COPY)
         self.array = self.array[:n]
         return self.array
 
