@@ -118,6 +118,33 @@ def test_similar_answers_unseen_words(models, capsys, kind):
     assert "is to" in out and len(out.splitlines()) == 6
 
 
+@pytest.mark.parametrize("kind", [".bin", ""])
+def test_evaluate_answers_unseen_words_from_ngrams_when_asked(models, tmp_path, capsys, kind):
+    """``wordvec evaluate --oov ngrams``: the questions and pairs with an unseen word are
+    answered as the library answers them; by default (gensim's way) they are left out."""
+    import json
+
+    from wordvec.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
+
+    analogies, pairs = tmp_path / "q.txt", tmp_path / "p.tsv"
+    analogies.write_text(": s\nalpha0 alpha1 beta0 beta1\nalpha2 alphax beta2 beta3\n")
+    pairs.write_text("alpha0\talpha1\t9\nalpha0\tbeta1\t1\nbetazz\tbeta2\t8\n")
+    wv = FastText.load(models[kind]).wv
+    for oov, answered in (("skip", 1), ("ngrams", 2)):
+        out = tmp_path / f"{oov}.json"
+        argv = ("evaluate", models[kind], "--analogies", analogies, "--pairs", pairs)
+        code, printed, err = run(capsys, *argv, "--oov", oov, "--json", out)
+        assert code == 0, err
+        got = json.loads(out.read_text())
+        a = evaluate_analogies(wv, analogies, oov=oov).to_dict()
+        p = evaluate_word_pairs(wv, pairs, oov=oov).to_dict()
+        assert got["analogies"] == {"file": str(analogies), **a}
+        assert got["pairs"] == {"file": str(pairs), **p}
+        assert (a["total"], a["from_ngrams"]) == (answered, answered - 1)
+        assert (p["pairs"], p["from_ngrams"]) == (answered + 1, answered - 1)
+        assert ("answered from n-grams 1" in printed) == (oov == "ngrams")
+
+
 def test_text_vectors_know_only_their_words(models, capsys):
     err = one_line_error(capsys, "similar", models[".vec"], OOV[0])
     assert "not in vocabulary" in err

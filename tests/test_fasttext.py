@@ -209,3 +209,48 @@ def test_word_pairs_with_unseen_words_are_skipped_or_scored_from_ngrams(model, t
     assert spearman == pytest.approx(grams.spearman) and oov_pct == pytest.approx(100 / 15)
     with pytest.raises(ValueError, match="oov must be"):
         evaluate_word_pairs(model.wv, path, oov="guess")
+
+
+def test_analogies_with_unseen_words_are_skipped_or_answered_from_ngrams(tmp_path):
+    """gensim's way (skip, the default) and the subword way: a question word outside the
+    cutoff takes the model's vector (its own beyond the cutoff, else its n-grams'), an expected
+    word outside it is a wrong answer, a word with nothing learned leaves its question out;
+    every answer as a NumPy reference finds it."""
+    from conftest import zipf_sentences
+    from wordvec.vectors.evaluate import evaluate_analogies
+
+    kv = FastText(sg=1, workers=1, **SMALL).fit(zipf_sentences(3000, 300, 12, seed=5)).wv
+    w, n = kv.index_to_key, 100
+    assert len(w) >= 200
+    unit = kv.unit_vectors[:n]
+
+    def best(a, b, c):  # the NumPy reference: 3CosAdd among the first n, a, b, c excluded
+        cos = np.stack([kv.get_vector(x, norm=True) for x in (a, b, c)]) @ unit.T
+        s = (cos[1] + cos[2]) - cos[0]
+        s[[kv.key_to_index[x] for x in (a, b, c) if kv.key_to_index.get(x, n) < n]] = -np.inf
+        return w[int(s.argmax())]
+
+    rng = np.random.default_rng(0)
+    asked = [[w[j] for j in rng.choice(n, 3, replace=False)] for _ in range(90)]
+    for i in range(20):
+        asked[40 + i][0] = w[n + i]  # beyond the cutoff
+        asked[60 + i][1] = w[i] + "x"  # from n-grams
+    plain = [(*q, best(*q)) for q in asked[:40]]
+    unseen = [(*q, best(*q)) for q in asked[40:80]]
+    unseen += [(*q, w[n + i]) for i, q in enumerate(asked[80:])]  # expected: beyond the cutoff
+    nothing = [("ЖЖЖ", w[1], w[2], w[3])]
+    text = [": plain", *map(" ".join, plain), ": unseen", *map(" ".join, unseen + nothing)]
+    path = tmp_path / "analogies.txt"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+
+    skip = evaluate_analogies(kv, path, restrict_vocab=n)
+    grams = evaluate_analogies(kv, path, restrict_vocab=n, oov="ngrams")
+    assert (skip.total, skip.skipped, skip.from_ngrams) == (40, 51, 0)
+    assert (grams.total, grams.skipped, grams.from_ngrams) == (90, 1, 50)
+    assert skip.sections["plain"] == grams.sections["plain"] == (40, 40)
+    assert grams.sections["unseen"] == (40, 50)  # the expected word beyond: never a candidate
+    accuracy, sections = kv.evaluate_word_analogies(path, n, oov="ngrams")
+    assert accuracy == pytest.approx(80 / 90)
+    assert len(sections[-1]["incorrect"]) == 10
+    with pytest.raises(ValueError, match="oov must be"):
+        evaluate_analogies(kv, path, restrict_vocab=n, oov="guess")

@@ -67,8 +67,9 @@ def register(sub) -> None:
         "--oov",
         choices=("skip", "ngrams"),
         default="skip",
-        help="word pairs with a word outside the vocabulary: skip them (default, as gensim) or, "
-        "with a subword model (FastText), score them from the words' n-grams",
+        help="word pairs and analogy questions with a word outside the vocabulary (or the "
+        "analogies' cutoff): skip them (default, as gensim) or, with a subword model (FastText), "
+        "answer them from the words' n-grams (an expected word outside the cutoff: wrong)",
     )
     p.add_argument("--json", metavar="OUT.json", help="also write the results here as JSON")
     p.set_defaults(run=run)
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     report: dict = {"model": args.model, "words": len(kv), "dimensions": kv.vector_size}
     if args.analogies:
         r = evaluate_analogies(
-            kv, args.analogies, args.restrict_vocab, args.method, args.case_insensitive
+            kv, args.analogies, args.restrict_vocab, args.method, args.case_insensitive, args.oov
         )
         report["analogies"] = {"file": args.analogies, **r.to_dict()}
         print_analogies(args.analogies, r, args.case_insensitive)
@@ -130,7 +131,10 @@ def print_analogies(path: str, r, case_insensitive: bool) -> None:
     print(f"  {'syntactic':<{width}}  {'':>7}  {'':>6}  {_pct(r.syntactic)}")
     print(f"  {'total':<{width}}  {r.correct:>7,}  {r.total:>6,}  {_pct(r.accuracy)}")
     asked = r.total + r.skipped
-    print(f"  skipped: {r.skipped:,} of {asked:,} questions (a word outside the vocabulary)")
+    print(
+        f"  skipped: {r.skipped:,} of {asked:,} questions (a word outside the vocabulary)"
+        + (f"  answered from n-grams {r.from_ngrams:,}" if r.from_ngrams else "")
+    )
 
 
 def print_pairs(path: str, r) -> None:

@@ -54,8 +54,10 @@ _ROWS = 16  # questions scored at once before an argmax
 @dataclass
 class AnalogyResult:
     """Analogy accuracy. ``sections``: name -> (correct, total) in file order; ``total`` counts
-    the questions answered, ``skipped`` those left out for a word outside the vocabulary cutoff.
-    Accuracies are fractions in [0, 1], NaN when there is no question to count."""
+    the questions answered, ``skipped`` those left out for a word outside the vocabulary cutoff;
+    ``from_ngrams``: questions answered although a word is outside the cutoff (``oov="ngrams"``,
+    a subword model), counted in ``total``. Accuracies are fractions in [0, 1], NaN when there
+    is no question to count."""
 
     correct: int
     total: int
@@ -63,6 +65,7 @@ class AnalogyResult:
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     method: str = "3cosadd"
     restrict_vocab: int = 30000
+    from_ngrams: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -95,6 +98,7 @@ class AnalogyResult:
             "correct": self.correct,
             "total": self.total,
             "skipped": self.skipped,
+            "from_ngrams": self.from_ngrams,
             "sections": {
                 k: {"correct": c, "total": t, "accuracy": _json_float(_ratio(c, t))}
                 for k, (c, t) in self.sections.items()
@@ -151,6 +155,7 @@ def evaluate_analogies(
     restrict_vocab: int = 30000,
     method: Method = "3cosadd",
     case_insensitive: bool = True,
+    oov: Literal["skip", "ngrams"] = "skip",
 ) -> AnalogyResult:
     """Accuracy on analogy questions: for ``a b c d``, is ``d`` the best answer to
     ``b - a + c`` among the first ``restrict_vocab`` words, the three question words excluded?
@@ -158,11 +163,20 @@ def evaluate_analogies(
     ``method``: ``"3cosadd"`` ranks by ``cos(x, b) - cos(x, a) + cos(x, c)`` (gensim's
     ``most_similar``); ``"3cosmul"`` by ``s(x, b) s(x, c) / (s(x, a) + 1e-6)`` with
     ``s = (1 + cos) / 2`` (Levy & Goldberg 2014; gensim's ``most_similar_cosmul``).
+
+    ``oov="ngrams"`` (a subword model, ``FastTextKeyedVectors``): a question with a word outside
+    the cutoff is answered too. Its ``a``, ``b`` or ``c`` takes the vector the model gives it
+    (a vocabulary word's own beyond the cutoff, else its n-grams'); an expected ``d`` outside
+    the cutoff cannot be found among the candidates, so that question counts as wrong. Only a
+    word the model gives no vector at all (no n-gram it learned) leaves its question out. The
+    default, ``"skip"``, leaves out every question with a word outside the cutoff, as gensim
+    and the C tool do, so that numbers compare with models that have no subwords.
     """
     result = AnalogyResult(0, 0, 0, {}, method, restrict_vocab)
-    for name, _questions, _known, right in _answer(
-        kv, path, restrict_vocab, method, case_insensitive
+    for name, _questions, _known, right, from_ngrams in _answer(
+        kv, path, restrict_vocab, method, case_insensitive, oov
     ):
+        result.from_ngrams += from_ngrams
         correct = int(np.count_nonzero(right))
         result.skipped += len(_questions) - right.shape[0]
         c0, t0 = result.sections.get(name, (0, 0))  # a repeated section name adds up
@@ -172,25 +186,58 @@ def evaluate_analogies(
     return result
 
 
-def _answer(kv, path, restrict_vocab, method, case_insensitive):
+def _answer(kv, path, restrict_vocab, method, case_insensitive, oov="skip"):
     """Per section: (name, questions, bool[q] each question answerable (its four words within
-    the cutoff), bool[k] each answerable question answered right)."""
+    the cutoff, or with ``oov="ngrams"`` given vectors), bool[k] each answerable question
+    answered right, how many of those had a word outside the cutoff)."""
     if method not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
     if restrict_vocab < 1:
         raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    if oov not in ("skip", "ngrams"):
+        raise ValueError(f"oov must be 'skip' or 'ngrams', got {oov!r}")
     from wordvec.kernels import evaluate as kernels  # Numba: loaded on first use, not on import
 
     kernel = getattr(kernels, _METHODS[method])
     sections = read_analogies(path, case_insensitive)
     ok, canon = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
     unit = kv.unit_vectors[: canon.shape[0]]
+    n = canon.shape[0]
     spellings = _spellings(canon)
+    ngrams = oov == "ngrams" and hasattr(kv, "oov_vector")
+    more: dict[str, int] = {}  # a word outside the cutoff -> its row of ``queries`` (>= n)
+    given: list[np.ndarray] = []  # their unit vectors
     for name, questions in sections:
         rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64).reshape(-1, 4)
-        known = (rows >= 0).all(axis=1)
+        if ngrams:
+            for w in {w for q in questions for w in q[:3] if w not in ok and w not in more}:
+                v = _query_vector(kv, w, case_insensitive)
+                if v is not None:
+                    more[w] = n + len(given)
+                    given.append(v)
+            for i, j in zip(*np.nonzero(rows[:, :3] < 0), strict=True):
+                rows[i, j] = more.get(questions[i][j], -1)
+            rows[:, 3] = np.where(rows[:, 3] < 0, -2, rows[:, 3])  # a wrong answer, not left out
+        known = (rows != -1).all(axis=1)
         q = rows[known]  # (a, b, c, expected)
-        yield name, questions, known, _solve(unit, q, canon, spellings, kernel)
+        queries = np.vstack([unit, *given]) if given else unit
+        right = _solve(unit, q, canon, spellings, kernel, queries)
+        from_ngrams = int(np.count_nonzero((q[:, :3] >= n).any(axis=1) | (q[:, 3] < 0)))
+        yield name, questions, known, right, from_ngrams
+
+
+def _query_vector(kv, word: str, case_insensitive: bool) -> np.ndarray | None:
+    """float32[d] the unit vector a subword model gives a question word outside the cutoff: a
+    vocabulary spelling's own, else from its n-grams (lower-cased when folded); None when it
+    gives none."""
+    spellings = (word.lower(), word.capitalize(), word) if case_insensitive else (word,)
+    for w in dict.fromkeys(spellings):
+        if w in kv.key_to_index:
+            return kv.get_vector(w, norm=True)
+    try:
+        return kv.get_vector(spellings[0], norm=True)
+    except KeyError:
+        return None
 
 
 def gensim_analogies(
@@ -200,19 +247,21 @@ def gensim_analogies(
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     similarity_function: str = "most_similar",
+    oov: Literal["skip", "ngrams"] = "skip",
 ) -> tuple[float, list[dict]]:
     """``KeyedVectors.evaluate_word_analogies``: gensim's arguments and return shape,
     (accuracy, [{"section", "correct", "incorrect"}, ..., {"section": "Total accuracy", ...}]),
     questions as (a, b, c, expected) tuples (upper-cased with ``case_insensitive``). With
-    ``dummy4unknown`` the questions with a word outside the cutoff count as wrong."""
+    ``dummy4unknown`` the questions with a word outside the cutoff count as wrong; ``oov``:
+    as ``evaluate_analogies``."""
     methods = {"most_similar": "3cosadd", "most_similar_cosmul": "3cosmul"}
     if similarity_function not in methods:
         raise ValueError(
             f"similarity_function must be one of {sorted(methods)}, got {similarity_function!r}"
         )
     sections: list[dict] = []
-    for name, questions, known, right in _answer(
-        kv, path, restrict_vocab, methods[similarity_function], case_insensitive
+    for name, questions, known, right, _ in _answer(
+        kv, path, restrict_vocab, methods[similarity_function], case_insensitive, oov
     ):
         answered = [q for q, k in zip(questions, known, strict=True) if k]
         correct = [q for q, r in zip(answered, right, strict=True) if r]
@@ -254,14 +303,18 @@ def _spellings(canon: np.ndarray) -> dict[int, np.ndarray]:
     return {k: np.array(v, np.int64) for k, v in out.items()}
 
 
-def _solve(unit, q, canon, spellings, kernel: Callable) -> np.ndarray:
+def _solve(unit, q, canon, spellings, kernel: Callable, queries=None) -> np.ndarray:
     """bool[k]: for each question (rows of ``q``: a, b, c, expected as int64 rows), is its best
     answer, every spelling of a, b and c excluded, a spelling of the expected word?
+    ``queries``: the unit vectors of the question words, ``unit`` (the candidates) and after it
+    the vectors given to words outside the cutoff (rows >= n, nothing to exclude); an expected
+    row < 0 is never right.
 
     Per block of questions (a whole section unless that needs too much memory), one matrix
     product gives the cosines of the block's distinct words with every candidate.
     """
     n = unit.shape[0]
+    queries = unit if queries is None else queries
     whole = np.unique(q[:, :3]).shape[0] * n <= _BLOCK_FLOATS
     step = q.shape[0] if whole else max(1, _BLOCK_FLOATS // (3 * n))
     right = np.zeros(q.shape[0], bool)
@@ -270,9 +323,13 @@ def _solve(unit, q, canon, spellings, kernel: Callable) -> np.ndarray:
         block = q[start : start + step]
         words, local = np.unique(block[:, :3].ravel(), return_inverse=True)
         local = local.reshape(-1, 3)
-        cos = unit[words] @ unit.T  # float32[k, n]
-        if spellings:
-            groups = [spellings.get(int(r), np.array([r])) for r in block[:, :3].ravel()]
+        cos = queries[words] @ unit.T  # float32[k, n]
+        if spellings or (block[:, :3] >= n).any():
+            none = np.zeros(0, np.int64)
+            groups = [
+                spellings.get(int(r), np.array([r])) if r < n else none
+                for r in block[:, :3].ravel()
+            ]
             sizes = np.array([g.shape[0] for g in groups]).reshape(-1, 3).sum(axis=1)
             ex_rows = np.concatenate(groups)
         else:
