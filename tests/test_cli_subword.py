@@ -167,7 +167,6 @@ def test_a_word_of_unseen_characters_is_one_line(models, capsys, kind):
         ("m.bin", ["--max-n", "5", "--bucket", "9"], "--max-n, --bucket are options of"),
         ("m.bin", ["--subwords", "--softmax", "--negative", "0"], "softmax"),
         ("m.bin", ["--subwords", "--nce"], "not NCE"),
-        ("m.bin", ["--subwords", "--ray"], "Ray actors"),
         ("m.bin.gz", ["--subwords"], "name it"),
     ],
 )

@@ -74,7 +74,6 @@ def test_no_subwords_is_a_word_model(corpus):
         ({"bucket": -5}, "bucket must be"),
         ({"softmax": True, "negative": 0}, "softmax=True is not offered"),
         ({"device": "cuda"}, "device='cuda' is not"),
-        ({"cluster": "ray"}, "FastText trains on this machine's threads"),
     ],
 )
 def test_impossible_parameters_are_one_clear_line(kw, match):

@@ -300,6 +300,39 @@ def test_two_actors_equal_two_deterministic_workers(cluster, corpus):
 
 @needs_ray
 @pytest.mark.parametrize("exchange", ["auto", "store"])
+def test_fasttext_actors_equal_deterministic_workers(cluster, corpus, monkeypatch, exchange):
+    """FastText on two actors trains what two local deterministic workers train, bit for bit:
+    the frequent words' rows and the listed frequent n-gram rows (scattered among the buckets)
+    merged within a round, every two jobs here, over the board or through the object store;
+    the other rows a round touched merged at its end. Words outside the vocabulary answer."""
+    from wordvec import FastText
+    from wordvec.core.executors import ray as rx
+
+    seen = []
+    close = rx.RayExecutor.close
+    monkeypatch.setattr(
+        rx.RayExecutor, "close", lambda self: (seen.append((self, self._board)), close(self))
+    )
+    monkeypatch.setattr(rx, "EXCHANGE", exchange)
+    for name in ("PAIR_ROUND_WORDS", "CLUSTER_PAIR_ROUND_WORDS"):  # both plans: 2 jobs a step
+        monkeypatch.setattr(replicas_module, name, 400)
+    monkeypatch.setattr(FastText, "_hot_rows", 32)  # and 4 x 32 n-gram rows of 5,000 listed
+    sentences = [line.split() for line in corpus.read_text().splitlines()]
+    kw = dict(PARAMS, batch_words=100, bucket=5000, workers=2, deterministic=True)
+    remote = FastText(**kw, cluster="ray").fit(sentences)
+    local = FastText(**kw).fit(sentences)
+    assert np.array_equal(remote.syn0_, local.syn0_)
+    assert np.array_equal(remote.syn1neg_, local.syn1neg_)
+    assert np.array_equal(remote.wv["w12x"], local.wv["w12x"])
+    ((ex, board),) = seen
+    hot = ex.hot[0]  # the words' rows and n-gram rows, listed: not a range
+    assert hot.shape[0] == 32 + 4 * 32 and hot[-1] - hot[0] >= hot.shape[0]
+    assert (board is not None) == (exchange == "auto")
+    assert ex.traffic.steps >= 10 * ex.traffic.rounds
+
+
+@needs_ray
+@pytest.mark.parametrize("exchange", ["auto", "store"])
 @pytest.mark.parametrize("hot", [False, True, "middle"])
 def test_actor_killed_mid_round_the_run_ends_identically(
     cluster, corpus, monkeypatch, hot, exchange

@@ -34,11 +34,6 @@ def validate(params: dict[str, Any]) -> None:
         )
     if params["softmax"]:
         raise ValueError("softmax=True is not offered for FastText: use negative > 0 or hs=1")
-    if params["cluster"]:
-        raise ValueError(
-            "FastText trains on this machine's threads for now: Ray actors do not yet hold only "
-            "the n-gram rows they move, nor merge the frequent ones within a round"
-        )
     if params["device"] != "cpu":
         raise ValueError(
             "FastText trains on the CPU (threads) or on Ray actors; device='cuda' is not "

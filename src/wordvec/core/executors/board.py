@@ -40,22 +40,22 @@ class PeerLost(RuntimeError):
 
 
 class Spec(NamedTuple):
-    """What an actor needs to attach: the segment's name, the pipes (one per rank), the
-    frequent rows (lo, hi) of each matrix, the dimension."""
+    """What an actor needs to attach: the segment's name, the pipes (one per rank), how many
+    frequent rows each matrix has, the dimension."""
 
     name: str
     pipes: list[str]
-    ranges: list[tuple[int, int]]
+    sizes: list[int]
     d: int
 
 
-def _slot_bytes(ranges: Sequence[tuple[int, int]], d: int) -> list[int]:
+def _slot_bytes(sizes: Sequence[int], d: int) -> list[int]:
     """Byte offsets, within a slot, of each matrix's (count, ids, rows); the last entry is the
     slot's size."""
     offsets, at = [], 0
-    for lo, hi in ranges:
+    for h in sizes:
         offsets.append(at)
-        at += -(-(8 + 4 * (hi - lo) + 4 * (hi - lo) * d) // ALIGN) * ALIGN
+        at += -(-(8 + 4 * h + 4 * h * d) // ALIGN) * ALIGN
     return [*offsets, at]
 
 
@@ -64,7 +64,7 @@ class Board:
 
     def __init__(self, shm: shared_memory.SharedMemory, spec: Spec, rank: int | None):
         self.shm, self.spec, self.rank = shm, spec, rank
-        self._offsets = _slot_bytes(spec.ranges, spec.d)
+        self._offsets = _slot_bytes(spec.sizes, spec.d)
         self._fds: list[int] = []
         self._heard = np.zeros(len(spec.pipes), np.int64)  # signals received from each rank
         self._rest = b""
@@ -74,8 +74,10 @@ class Board:
 
     # -- the driver -----------------------------------------------------------------------------
     @classmethod
-    def create(cls, replicas: int, ranges: Sequence[tuple[int, int]], d: int) -> Board:
-        size = ALIGN + _slot_bytes(ranges, d)[-1] * 2 * replicas
+    def create(cls, replicas: int, sizes: Sequence[int], d: int) -> Board:
+        """A board for ``replicas`` actors exchanging up to ``sizes[m]`` frequent rows of each
+        matrix ``m``."""
+        size = ALIGN + _slot_bytes(sizes, d)[-1] * 2 * replicas
         shm = shared_memory.SharedMemory(create=True, size=max(size, 1))
         folder = None
         try:
@@ -89,7 +91,7 @@ class Board:
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
-        return cls(shm, Spec(shm.name, pipes, [tuple(r) for r in ranges], d), None)
+        return cls(shm, Spec(shm.name, pipes, [int(h) for h in sizes], d), None)
 
     def stop(self, on: bool) -> None:
         """Make every actor waiting on this board raise ``PeerLost`` (``on``), or stop that."""
@@ -142,8 +144,7 @@ class Board:
     def rows(self, rank: int, k: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views of the slot of ``rank`` for exchange ``k``, matrix ``m``: (count int64[1],
         ids int32[h], rows float32[h, d])."""
-        lo, hi = self.spec.ranges[m]
-        h, d = hi - lo, self.spec.d
+        h, d = self.spec.sizes[m], self.spec.d
         base = ALIGN + (rank * 2 + k % 2) * self._offsets[-1] + self._offsets[m]
         buf = self.shm.buf
         count = np.ndarray((1,), np.int64, buf, base)

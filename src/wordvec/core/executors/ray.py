@@ -94,9 +94,10 @@ class RayExecutor:
     the estimator's schedule then uses (None: the estimator's own rule, the same rounds as
     local training). On a network, rounds of ~500,000 tokens an actor keep the per-round
     costs small beside the training (docs/cluster.md). ``hot``: per matrix, the rows (lo, hi)
-    (within its rows) merged after every ``hot_every`` jobs of a round, as ``ThreadExecutor``
-    does: a round is then one call per step of ``hot_every`` jobs and actor, the calls before
-    the last sending back only those rows; ``exchange``: how the actors pass those rows
+    (within its rows), or listed (sorted int64: a subword model's frequent n-gram rows among
+    its buckets), merged after every ``hot_every`` jobs of a round, as ``ThreadExecutor`` does:
+    a round is then one call per step of ``hot_every`` jobs and actor, the calls before the last
+    sending back only those rows; ``exchange``: how the actors pass those rows
     (``EXCHANGES``; None: ``EXCHANGE``): "auto" over a shared-memory board when every actor
     runs on the driver's node, one call per actor a round, else as "store" does, through the
     object store, one call per actor a step.
@@ -115,7 +116,7 @@ class RayExecutor:
         shards=None,
         num_cpus: float = 1.0,
         round_words: int | None = None,
-        hot: Sequence[tuple[int, int]] | None = None,
+        hot: Sequence | None = None,
         hot_every: int = 1,
         exchange: str | None = None,
     ):
@@ -127,7 +128,7 @@ class RayExecutor:
         self._modes = parse_modes(merge, len(weights))
         self.weights = tuple(weights)
         self.merge = merge
-        self.hot = None if hot is None else list(hot)
+        self.hot = None if hot is None else [_hot_rows(h) for h in hot]
         self.hot_every = max(1, int(hot_every))
         self.round_words = round_words  # read by Word2Vec._schedule
         self.num_cpus = num_cpus
@@ -185,7 +186,8 @@ class RayExecutor:
         if any(n != here for n in ray.get([a.node.remote() for a in self._actors])):
             return
         try:
-            self._board = Board.create(self.replicas, self.hot, self.weights[0].shape[1])
+            sizes = [rows.shape[0] for rows in self.hot]
+            self._board = Board.create(self.replicas, sizes, self.weights[0].shape[1])
             self._pids = ray.get([a.attach.remote(self._board.spec) for a in self._actors])
         except (OSError, ray.exceptions.RayTaskError) as e:
             if self._board is not None:
@@ -472,3 +474,11 @@ class RayExecutor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _hot_rows(hot) -> np.ndarray:
+    """A matrix's frequent rows as sorted int64 rows: from (lo, hi), or as listed."""
+    if isinstance(hot, np.ndarray):
+        return np.ascontiguousarray(hot, np.int64)
+    lo, hi = hot
+    return np.arange(lo, hi, dtype=np.int64)

@@ -121,15 +121,16 @@ class Replica:
         ``pids``: every actor's process, by rank. Returns what ``train`` returns for the
         round's jobs, and (rows, bytes) this actor wrote to the board."""
         self._apply(merged)
-        self._snapshot(step.ranges)
+        self._snapshot(step.rows)
         stats, seconds, done, rows, size = [], 0.0, 0, 0, 0
         for k, jobs in enumerate(steps):
             if k > 0:  # the frequent rows of step k - 1, everyone's
                 x = self.exchanges
-                n, b = self._post(x, step.ranges)
+                n, b = self._post(x, step.rows)
                 rows, size = rows + n, size + b
                 self.board.wait(x, pids)
-                self._merge_parts([self._slot(r, x, step.ranges) for r in range(len(pids))], step)
+                parts = [self._slot(r, x, len(step.rows)) for r in range(len(pids))]
+                self._merge_parts(parts, step)
                 self.exchanges += 1
             st, sec = self._train(jobs, fault_after - done if fault_after >= 0 else -1)
             stats.append(st)
@@ -170,14 +171,14 @@ class Replica:
         and apart (a second object, which the other actors read) per matrix the ids and
         values of the frequent rows it touched."""
         stats, seconds = self._run(merged, jobs, fault_after, step)
-        out = self._touched_rows(step.ranges)
+        out = self._touched_rows(step.rows)
         size = sum(ids.nbytes + rows.nbytes for ids, rows in out)
         return (stats, seconds, sum(ids.shape[0] for ids, _ in out), size), out
 
     def _run(self, merged, jobs, fault_after, step):
         self._apply(merged)
         if step is not None and step.parts is None:  # a stepped round starts: the base rows
-            self._snapshot(step.ranges)
+            self._snapshot(step.rows)
         elif step is not None:
             import ray
 
@@ -189,17 +190,18 @@ class Replica:
             for w, (ids, rows) in zip(self.weights, merged, strict=True):
                 w[ids] = rows
 
-    def _snapshot(self, ranges) -> None:
-        """The frequent rows as a stepped round starts: every merge's base."""
-        self.snap = [w[lo:hi].copy() for w, (lo, hi) in zip(self.weights, ranges, strict=True)]
-        self.moved = [np.zeros(hi - lo, np.bool_) for lo, hi in ranges]
+    def _snapshot(self, hot) -> None:
+        """The frequent rows (``hot``: per matrix, sorted int64 rows) as a stepped round
+        starts: every merge's base (indexed by position in ``hot``, as the exchanges are)."""
+        self.snap = [w[rows] for w, rows in zip(self.weights, hot, strict=True)]
+        self.moved = [np.zeros(rows.shape[0], np.bool_) for rows in hot]
 
     def _report(self, step: HotStep) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per matrix (ids, rows) of the frequent rows merged in this round, as they are."""
         report = []
-        for (lo, _), snap, moved in zip(step.ranges, self.snap, self.moved, strict=True):
+        for rows, snap, moved in zip(step.rows, self.snap, self.moved, strict=True):
             at = np.flatnonzero(moved)
-            report.append(((lo + at).astype(np.int32), snap[at]))
+            report.append((rows[at].astype(np.int32), snap[at]))
         return report
 
     def _train(self, jobs, fault_after):
@@ -215,42 +217,56 @@ class Replica:
                 self.shard.release(local.s0, local.s1)
         return stats, time.perf_counter() - t0
 
-    def _touched_rows(self, ranges):
-        """Per matrix (ids, rows) of the rows touched (within ``ranges``, or all), unmarked.
-        All of them are gathered into ``self.sent``, valid until the next call (Ray copies
-        them as the call returns): a round's rows are most of the weights, and fresh memory
-        that size a round costs more than the copy."""
+    def _touched_rows(self, hot):
+        """Per matrix (ids, rows) of the rows touched, unmarked: every row, its ids the rows'
+        (``hot`` None); or the frequent rows of a step, its ids their positions in ``hot[m]``.
+        All rows are gathered into ``self.sent``, valid until the next call (Ray copies them as
+        the call returns): a round's rows are most of the weights, and fresh memory that size a
+        round costs more than the copy; a step's go to fresh arrays, which Ray keeps as they
+        are."""
         from wordvec.kernels.merge import gather_touched
 
         out = []
         for m, w in enumerate(self.weights):
-            if ranges is None:
-                (lo, hi), (ids, rows) = (0, w.shape[0]), self.sent[m]
-            else:  # the frequent rows of a step: fresh arrays, which Ray keeps as they are
-                (lo, hi) = ranges[m]
-                ids, rows = np.empty(hi - lo, np.int32), np.empty((hi - lo, w.shape[1]), w.dtype)
-            n = gather_touched(w, self.touched[m], lo, hi, ids, rows)
-            out.append((ids[:n], rows[:n]))
+            if hot is None:
+                ids, rows = self.sent[m]
+                n = gather_touched(w, self.touched[m], 0, w.shape[0], ids, rows)
+                out.append((ids[:n], rows[:n]))
+            else:
+                h = hot[m].shape[0]
+                ids, rows = np.empty(h, np.int32), np.empty((h, w.shape[1]), w.dtype)
+                n = self._gather_hot(m, hot[m], ids, rows)
+                out.append((ids[:n], rows[:n]))
         return out
 
-    def _post(self, k: int, ranges) -> tuple[int, int]:
+    def _gather_hot(self, m: int, hot: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> int:
+        """The rows of ``hot`` (sorted int64) of matrix ``m`` touched since the last exchange,
+        unmarked: their positions in ``hot`` into ``ids``, the rows into ``rows``; returns how
+        many."""
+        flags = self.touched[m]
+        at = np.flatnonzero(flags[hot])
+        n = at.shape[0]
+        ids[:n] = at
+        np.take(self.weights[m], hot[at], axis=0, out=rows[:n])
+        flags[hot[at]] = 0
+        return n
+
+    def _post(self, k: int, hot) -> tuple[int, int]:
         """Write the frequent rows touched since the last exchange to this actor's slot of
         exchange ``k`` (unmarking them) and signal the others; returns (rows, bytes)."""
-        from wordvec.kernels.merge import gather_touched
-
         rows = size = 0
-        for m, (w, (lo, hi)) in enumerate(zip(self.weights, ranges, strict=True)):
+        for m, h in enumerate(hot):
             count, ids, vals = self.board.rows(self.rank, k, m)
-            n = gather_touched(w, self.touched[m], lo, hi, ids, vals)
+            n = self._gather_hot(m, h, ids, vals)
             count[0] = n
             rows, size = rows + n, size + n * (4 + vals.strides[0])
         self.board.signal()
         return rows, size
 
-    def _slot(self, rank: int, k: int, ranges) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _slot(self, rank: int, k: int, matrices: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per matrix (ids, rows) that actor ``rank`` wrote for exchange ``k``, in place."""
         out = []
-        for m in range(len(ranges)):
+        for m in range(matrices):
             count, ids, vals = self.board.rows(rank, k, m)
             n = int(count[0])
             out.append((ids[:n], vals[:n]))
@@ -263,13 +279,15 @@ class Replica:
         (``self.snap``), which then become the merged rows."""
         from wordvec.kernels.merge import merge_sparse
 
-        for m, (w, (lo, hi), snap) in enumerate(
-            zip(self.weights, step.ranges, self.snap, strict=True)
-        ):
-            if hi > lo:
-                merge_sparse(
-                    w[lo:hi], snap, lo, *_sent([p[m] for p in parts]), step.modes[m], self.moved[m]
-                )
+        for m, (w, hot, snap) in enumerate(zip(self.weights, step.rows, self.snap, strict=True)):
+            if hot.shape[0] == 0:
+                continue
+            lo, hi = int(hot[0]), int(hot[-1]) + 1
+            span = hi - lo == hot.shape[0]  # a range of rows: merged in place
+            mine = w[lo:hi] if span else w[hot]
+            merge_sparse(mine, snap, 0, *_sent([p[m] for p in parts]), step.modes[m], self.moved[m])
+            if not span:
+                w[hot] = mine
 
 
 def _warm_merge(replicas: int, d: int) -> None:
@@ -296,12 +314,13 @@ def _sent(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[tuple, tuple]
 
 
 class HotStep(NamedTuple):
-    """What an actor needs in a round cut into steps: per matrix the frequent rows (lo, hi)
-    and the merge mode; the references of every replica's frequent rows at the end of the step
-    before (None in the first step); whether to send back the frequent rows merged in the round
-    as they were when this step began (actor 0, the round's last step)."""
+    """What an actor needs in a round cut into steps: per matrix the frequent rows (sorted
+    int64: a range, or a subword model's listed n-gram rows too) and the merge mode; the
+    references of every replica's frequent rows at the end of the step before (None in the
+    first step); whether to send back the frequent rows merged in the round as they were when
+    this step began (actor 0, the round's last step)."""
 
-    ranges: list[tuple[int, int]]
+    rows: list[np.ndarray]
     modes: list[int]
     parts: list | None = None
     report: bool = False
