@@ -222,10 +222,10 @@ class FileArray:
 
     def freeze(self, n: int, dtype=None) -> np.ndarray:
         """Keep the first ``n`` items (of ``dtype``, default the array's) and map them
-        copy-on-write (``ACCESS_COPY``): nothing writes them and no write could reach the file,
-        but the array's type is the writable one of a corpus in memory, so the training kernels
-        Numba compiled for that serve this one too (a read-only array is another type: a second
-        compile of each kernel, 13-22 s each); the blocks after them go back to the file system."""
+        copy-on-write (``ACCESS_COPY``); the blocks after them go back to the file system.
+        Nothing writes them, and no write could reach the file, but the array has the writable
+        type of a corpus in memory, so the training kernels Numba compiled for that serve it
+        too (a read-only array is another type: each kernel compiled again, 13-22 s each)."""
         from wordvec.corpus.buffers import release
 
         release(self.buf, 0)

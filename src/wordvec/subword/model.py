@@ -50,8 +50,9 @@ class FastText(Word2Vec):
 
     Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
     ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
-    full softmax, not on a GPU (on Ray actors: docs/cluster.md). Hogwild by default: the deterministic mode
-    (replicas holding only the rows they move) is 1.4x slower for now (docs/subword.md).
+    full softmax, not on a GPU; on threads or Ray actors (docs/cluster.md). Hogwild by default:
+    the deterministic mode (replicas holding only the rows they move) is 1.4x slower for now
+    (docs/subword.md).
     """
 
     _kind, _checkpoint_kind = MODEL_KIND, CHECKPOINT_KIND

@@ -201,8 +201,8 @@ def _answer(kv, path, restrict_vocab, method, case_insensitive, oov="skip"):
     kernel = getattr(kernels, _METHODS[method])
     sections = read_analogies(path, case_insensitive)
     ok, canon = _vocab_cutoff(kv, restrict_vocab, case_insensitive)
-    unit = kv.unit_vectors[: canon.shape[0]]
     n = canon.shape[0]
+    unit = kv.unit_vectors[:n]
     spellings = _spellings(canon)
     ngrams = oov == "ngrams" and hasattr(kv, "oov_vector")
     more: dict[str, int] = {}  # a word outside the cutoff -> its row of ``queries`` (>= n)
@@ -210,7 +210,8 @@ def _answer(kv, path, restrict_vocab, method, case_insensitive, oov="skip"):
     for name, questions in sections:
         rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64).reshape(-1, 4)
         if ngrams:
-            for w in {w for q in questions for w in q[:3] if w not in ok and w not in more}:
+            outside = (w for q in questions for w in q[:3] if w not in ok and w not in more)
+            for w in dict.fromkeys(outside):  # in question order: the same rows every run
                 v = _query_vector(kv, w, case_insensitive)
                 if v is not None:
                     more[w] = n + len(given)

@@ -218,12 +218,11 @@ class Replica:
         return stats, time.perf_counter() - t0
 
     def _touched_rows(self, hot):
-        """Per matrix (ids, rows) of the rows touched, unmarked: every row, its ids the rows'
-        (``hot`` None); or the frequent rows of a step, its ids their positions in ``hot[m]``.
-        All rows are gathered into ``self.sent``, valid until the next call (Ray copies them as
-        the call returns): a round's rows are most of the weights, and fresh memory that size a
-        round costs more than the copy; a step's go to fresh arrays, which Ray keeps as they
-        are."""
+        """Per matrix (ids, rows) of the rows touched, unmarked: of all rows, ids being rows
+        (``hot`` None), gathered into ``self.sent``, valid until the next call (Ray copies them
+        as the call returns: a round's rows are most of the weights, and fresh memory that size
+        a round costs more than the copy); or of a step's frequent rows, ids being positions in
+        ``hot[m]``, into fresh arrays, which Ray keeps as they are."""
         from wordvec.kernels.merge import gather_touched
 
         out = []
@@ -231,12 +230,11 @@ class Replica:
             if hot is None:
                 ids, rows = self.sent[m]
                 n = gather_touched(w, self.touched[m], 0, w.shape[0], ids, rows)
-                out.append((ids[:n], rows[:n]))
             else:
                 h = hot[m].shape[0]
                 ids, rows = np.empty(h, np.int32), np.empty((h, w.shape[1]), w.dtype)
                 n = self._gather_hot(m, hot[m], ids, rows)
-                out.append((ids[:n], rows[:n]))
+            out.append((ids[:n], rows[:n]))
         return out
 
     def _gather_hot(self, m: int, hot: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> int:
