@@ -51,7 +51,7 @@ class FastText(Word2Vec):
     Learned state: Word2Vec's, with ``syn0_`` the input rows (words, then n-gram buckets) and
     ``wv`` a ``FastTextKeyedVectors``. Negative sampling, NCE and hierarchical softmax; not the
     full softmax, not on a GPU; on threads or Ray actors (docs/cluster.md). Hogwild by default:
-    the deterministic mode (replicas holding only the rows they move) is 1.4x slower for now
+    the deterministic mode (replicas holding only the rows they move) is 1.4-1.7x slower
     (docs/subword.md).
     """
 
@@ -61,7 +61,7 @@ class FastText(Word2Vec):
         self, vector_size: int = 100, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000, **kw
     ):
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
-        kw.setdefault("deterministic", False)  # Hogwild: the replicas are 1.4x slower for now
+        kw.setdefault("deterministic", False)  # Hogwild: the replicas are 1.4-1.7x slower
         super().__init__(vector_size, **kw)
 
     def get_params(self) -> dict[str, Any]:
