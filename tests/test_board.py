@@ -16,17 +16,19 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shared me
 
 @pytest.fixture
 def board():
-    b = Board.create(3, [(0, 5), (10, 14), (0, 0)], d=4)
+    b = Board.create(3, [5, 4, 0], d=4)  # up to 5, 4 and 0 rows of three matrices
     yield b
     b.close()
 
 
+FIRST = [0, 10, 0]  # the ids the actors write for each matrix start here
+
+
 def _post(actor: Board, k: int, value: float) -> None:
-    for m, (lo, hi) in enumerate(actor.spec.ranges):
+    for m, size in enumerate(actor.spec.sizes):
         count, ids, rows = actor.rows(actor.rank, k, m)
-        n = hi - lo - actor.rank  # each actor moved a different number of rows
-        n = max(n, 0)
-        ids[:n] = np.arange(lo, lo + n)
+        n = max(size - actor.rank, 0)  # each actor moved a different number of rows
+        ids[:n] = np.arange(FIRST[m], FIRST[m] + n)
         rows[:n] = value + m
         count[0] = n
     actor.signal()
@@ -79,7 +81,7 @@ def test_a_dead_peer_or_the_driver_stops_the_wait(board):
 
 
 def test_the_driver_removes_the_segment_and_pipes():
-    b = Board.create(2, [(0, 3)], d=2)
+    b = Board.create(2, [3], d=2)
     folder = os.path.dirname(b.spec.pipes[0])
     name = b.spec.name
     b.close()
@@ -119,7 +121,7 @@ def test_a_board_that_fails_half_made_leaves_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(shared_memory, "SharedMemory", record)
     monkeypatch.setattr(os, "mkfifo", no_fifo)
     with pytest.raises(OSError, match="not supported"):
-        Board.create(2, [(0, 3)], d=2)
+        Board.create(2, [3], d=2)
     assert list(tmp_path.iterdir()) == [] and len(made) == 1
     with pytest.raises(FileNotFoundError):
         real(name=made[0].name)
