@@ -329,46 +329,35 @@ def _unit(m: np.ndarray) -> np.ndarray:
     return m / np.where(norms > 0, norms, 1)
 
 
-def analogy_accuracy(words: list[str], vocab: np.ndarray, questions: list) -> tuple[float, int]:
+def analogy_accuracy(
+    words: list[str], vocab: np.ndarray, questions: list, vec: dict | None = None
+) -> tuple[float, int]:
     """3CosAdd accuracy over the questions whose four words are among the first 30,000 of
     ``words``, searching those 30,000 and excluding a, b and c; and how many questions counted.
+    With ``vec`` (the contestant's vector of every question word), over every question: a
+    question word outside the 30,000 takes its vector from ``vec`` (a vocabulary word's beyond
+    the cutoff, an unseen word's from its n-grams) and an expected word outside them counts as
+    wrong; only a question with a word the contestant gives no vector (NaN) is left out.
 
     words: n, most frequent first; vocab: (n, dim) float32, row i the vector of ``words[i]``."""
     top = {w: i for i, w in enumerate(words[:ANALOGY_VOCAB])}
-    ids = np.array([[top[w] for w in q] for q in questions if all(w in top for w in q)])
-    if len(ids) == 0:
-        return float("nan"), 0
-    unit = _unit(vocab[: len(top)])
-    correct = 0
-    for start in range(0, len(ids), 512):
-        a, b, c, d = ids[start : start + 512].T
-        # b - a + c of unit vectors: normalising it would not change which word is nearest
-        sims = (unit[b] - unit[a] + unit[c]) @ unit.T
-        rows = np.arange(len(a))
-        sims[rows, a] = sims[rows, b] = sims[rows, c] = -np.inf
-        correct += int(np.sum(sims.argmax(axis=1) == d))
-    return correct / len(ids), len(ids)
-
-
-def analogy_accuracy_all(
-    words: list[str], vocab: np.ndarray, questions: list, vec: dict
-) -> tuple[float, int]:
-    """3CosAdd over every question, as ``analogy_accuracy`` but a question word outside the
-    first 30,000 takes the contestant's own vector for it (``vec``: a vocabulary word's beyond
-    the cutoff, an unseen word's from its n-grams) and an expected word outside them counts as
-    wrong; only a question with a word the contestant gives no vector (NaN) is left out."""
-    top = {w: i for i, w in enumerate(words[:ANALOGY_VOCAB])}
-    unit = _unit(vocab[: len(top)])
-    asked = [q for q in questions if all(np.isfinite(vec[w]).all() for w in q[:3])]
+    if vec is None:
+        asked = [q for q in questions if all(w in top for w in q)]
+    else:
+        asked = [q for q in questions if all(np.isfinite(vec[w]).all() for w in q[:3])]
     if not asked:
         return float("nan"), 0
+    unit = _unit(vocab[: len(top)])
     correct = 0
     for start in range(0, len(asked), 512):
         block = asked[start : start + 512]
+        # b - a + c of unit vectors: normalising it would not change which word is nearest
         a, b, c = (
-            _unit(np.stack([unit[top[q[k]]] if q[k] in top else vec[q[k]] for q in block]))
+            np.stack([unit[top[q[k]]] if q[k] in top else vec[q[k]] for q in block])
             for k in range(3)
         )
+        if vec is not None:
+            a, b, c = _unit(a), _unit(b), _unit(c)
         sims = (b - a + c) @ unit.T
         for i, q in enumerate(block):
             sims[i, [top[w] for w in q[:3] if w in top]] = -np.inf
@@ -399,10 +388,11 @@ def score(out: Path, eval_words: list[str], sets: dict) -> dict:
     def both(w1: str, w2: str) -> bool:
         return w1 in in_vocab and w2 in in_vocab
 
-    acc, n_questions = analogy_accuracy(words, np.load(out / "vocab.npy"), sets["analogy"])
+    vocab = np.load(out / "vocab.npy")
+    acc, n_questions = analogy_accuracy(words, vocab, sets["analogy"])
     r = dict(analogy=acc, analogy_questions=n_questions)
-    r["analogy_all"], r["analogy_all_questions"] = analogy_accuracy_all(
-        words, np.load(out / "vocab.npy"), sets["analogy"], vec
+    r["analogy_all"], r["analogy_all_questions"] = analogy_accuracy(
+        words, vocab, sets["analogy"], vec
     )
     r["ws353"], _ = pair_spearman(sets["ws353"], vec)
     if sets.get("rw"):

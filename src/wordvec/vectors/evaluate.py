@@ -206,22 +206,24 @@ def _answer(kv, path, restrict_vocab, method, case_insensitive, oov="skip"):
     spellings = _spellings(canon)
     ngrams = oov == "ngrams" and hasattr(kv, "oov_vector")
     more: dict[str, int] = {}  # a word outside the cutoff -> its row of ``queries`` (>= n)
-    given: list[np.ndarray] = []  # their unit vectors
+    queries = unit  # the question words' unit vectors: the candidates', then those given
+    if ngrams:
+        outside = (w for _, qs in sections for q in qs for w in q[:3] if w not in ok)
+        given: list[np.ndarray] = []
+        for w in dict.fromkeys(outside):  # in question order: the same rows every run
+            v = _query_vector(kv, w, case_insensitive)
+            if v is not None:
+                more[w] = n + len(given)
+                given.append(v)
+        queries = np.vstack([unit, *given]) if given else unit
     for name, questions in sections:
         rows = np.array([[ok.get(w, -1) for w in q] for q in questions], np.int64).reshape(-1, 4)
         if ngrams:
-            outside = (w for q in questions for w in q[:3] if w not in ok and w not in more)
-            for w in dict.fromkeys(outside):  # in question order: the same rows every run
-                v = _query_vector(kv, w, case_insensitive)
-                if v is not None:
-                    more[w] = n + len(given)
-                    given.append(v)
             for i, j in zip(*np.nonzero(rows[:, :3] < 0), strict=True):
                 rows[i, j] = more.get(questions[i][j], -1)
             rows[:, 3] = np.where(rows[:, 3] < 0, -2, rows[:, 3])  # a wrong answer, not left out
         known = (rows != -1).all(axis=1)
         q = rows[known]  # (a, b, c, expected)
-        queries = np.vstack([unit, *given]) if given else unit
         right = _solve(unit, q, canon, spellings, kernel, queries)
         from_ngrams = int(np.count_nonzero((q[:, :3] >= n).any(axis=1) | (q[:, 3] < 0)))
         yield name, questions, known, right, from_ngrams

@@ -184,22 +184,28 @@ class FastTextKeyedVectors(KeyedVectors):
             return np.zeros((0, self.vector_size), np.float32)
         return np.stack([self.get_vector(w, norm=True) for w in words])
 
-    def evaluate_word_analogies(self, analogies, *args, oov: str = "skip", **kwargs):
+    def evaluate_word_analogies(
+        self,
+        analogies,
+        restrict_vocab: int = 300_000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+        similarity_function: str = "most_similar",
+        oov: str = "skip",
+    ):
         """``KeyedVectors.evaluate_word_analogies``; with ``oov="ngrams"`` a question with a
         word outside the cutoff is answered with the vectors the model gives its words
         (``wordvec.vectors.evaluate.evaluate_analogies``) instead of left out (gensim leaves it
         out: the default, so that numbers compare with other models')."""
         from wordvec.vectors.evaluate import gensim_analogies
 
-        names = ("restrict_vocab", "case_insensitive", "dummy4unknown", "similarity_function")
-        given = dict(zip(names, args, strict=False)) | kwargs
         return gensim_analogies(
             self,
             analogies,
-            given.get("restrict_vocab", 300_000),
-            given.get("case_insensitive", True),
-            given.get("dummy4unknown", False),
-            given.get("similarity_function", "most_similar"),
+            restrict_vocab,
+            case_insensitive,
+            dummy4unknown,
+            similarity_function,
             oov,
         )
 
